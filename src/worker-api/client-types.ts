@@ -1,0 +1,24 @@
+/**
+ * The page-side face of the ML worker. `createMlClient` (client.ts) implements it; UI code depends only on this.
+ */
+import type { Result } from '../core/errors';
+import type { AnalysisSummary, BackendInfo, InitOptions, LoadProgress } from './protocol';
+
+/** Reported when the worker died and a fresh one was started in its place. */
+export interface CrashNotice {
+  readonly message: string;
+  /** How many times the worker has been restarted in this page's life. */
+  readonly restarts: number;
+}
+
+/** A handle on the ML worker that survives worker crashes (it restarts the worker and re-runs `init`). */
+export interface MlClient {
+  /** Chooses a backend, downloads/loads the model pair, reports byte-level progress. */
+  init(options: InitOptions, onProgress: (p: LoadProgress) => void): Promise<Result<BackendInfo>>;
+  /** Transcribes and encodes one mono 16 kHz clip. The array is copied, so the caller keeps its audio. */
+  analyse(pcm16k: Float32Array): Promise<Result<AnalysisSummary>>;
+  /** Subscribes to crash notices; returns an unsubscribe function. */
+  onCrash(listener: (notice: CrashNotice) => void): () => void;
+  /** Terminates the worker. */
+  dispose(): void;
+}
