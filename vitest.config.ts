@@ -1,7 +1,7 @@
 import { defineConfig, mergeConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
-import viteConfig from './vite.config';
-import { chromiumArgs, chromiumPath } from './test/chromium';
+import viteConfig from './vite.config.ts';
+import { chromiumArgs, chromiumPath } from './test/chromium.ts';
 
 export default mergeConfig(
   viteConfig,

@@ -6,6 +6,7 @@ export type ErrorCode =
   | 'mic-denied'
   | 'mic-absent'
   | 'no-webgpu'
+  | 'backend-unavailable'
   | 'decode-failed'
   | 'not-audio'
   | 'empty-audio'

@@ -19,6 +19,8 @@ export interface MlClient {
   analyse(pcm16k: Float32Array): Promise<Result<AnalysisSummary>>;
   /** Subscribes to crash notices; returns an unsubscribe function. */
   onCrash(listener: (notice: CrashNotice) => void): () => void;
+  /** Makes the worker crash on purpose, to exercise the restart path (tests, diagnostics). */
+  debugCrash(): Promise<void>;
   /** Terminates the worker. */
   dispose(): void;
 }

@@ -44,7 +44,8 @@ export interface InitOptions {
 
 /** What the pipeline reports about one clip. Large hidden-state arrays stay in the worker. */
 export interface AnalysisSummary {
-  readonly transcript: string;
+  /** CTC transcript; null when the encoder pair has no speech recogniser (the lite pair). */
+  readonly transcript: string | null;
   readonly durationS: number;
   /** Number of windows the clip was split into (long clips are processed in windows). */
   readonly windows: number;

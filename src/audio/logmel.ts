@@ -1,0 +1,255 @@
+/**
+ * Log-mel spectrogram: the audio half of the weight-free "lite" encoder pair. Its frame rate (20 ms hop
+ * over 25 ms windows) matches wav2vec2's convolutional front end, so downstream code sees the same
+ * number of frames whichever audio encoder is in use.
+ */
+import { AppError } from '../core/errors';
+
+/** Parameters of `logMel`. */
+export interface LogMelOptions {
+  readonly sampleRate: number;
+  readonly nMels: number;
+  /** Analysis window length in samples (Hann, periodic). */
+  readonly winLength: number;
+  /** Samples between frame starts. */
+  readonly hop: number;
+  /** FFT size, a power of two no smaller than `winLength`; the window is zero-padded to it. */
+  readonly nFft: number;
+  /** Lowest and highest filterbank edge in Hz. */
+  readonly fMin: number;
+  readonly fMax: number;
+}
+
+/** 80 mel bands, 25 ms windows, 20 ms hop at 16 kHz, filterbank from 20 Hz to 8 kHz. */
+export const DEFAULT_LOGMEL: LogMelOptions = Object.freeze({
+  sampleRate: 16000,
+  nMels: 80,
+  winLength: 400,
+  hop: 320,
+  nFft: 512,
+  fMin: 20,
+  fMax: 8000,
+});
+
+/** A frame-major feature matrix: `data[f * dim + m]` is band `m` of frame `f`. */
+export interface LogMelResult {
+  readonly frames: number;
+  readonly dim: number;
+  readonly data: Float32Array;
+}
+
+/** Keeps silent bands finite: log(0 + 1e-6) is about -13.8. */
+const LOG_FLOOR = 1e-6;
+
+interface Plan {
+  readonly o: LogMelOptions;
+  readonly window: Float64Array;
+  /** Bit-reversal permutation for the half-size complex FFT. */
+  readonly bitrev: Uint32Array;
+  /** cos/sin of -2*pi*k/nFft for k < nFft/2, shared by the complex stages and the real-split step. */
+  readonly cos: Float64Array;
+  readonly sin: Float64Array;
+  /** Sparse filterbank: band m covers bins `first[m] .. first[m] + count[m] - 1`, weights at `offset[m]`. */
+  readonly first: Uint32Array;
+  readonly count: Uint32Array;
+  readonly offset: Uint32Array;
+  readonly weights: Float64Array;
+}
+
+const plans = new Map<string, Plan>();
+
+/** HTK mel scale, `2595 log10(1 + f / 700)`, chosen over Slaney for its single closed form. */
+function hzToMel(hz: number): number {
+  return 2595 * Math.log10(1 + hz / 700);
+}
+
+function melToHz(mel: number): number {
+  return 700 * (10 ** (mel / 2595) - 1);
+}
+
+function resolve(options: Partial<LogMelOptions> | undefined): LogMelOptions {
+  const o = { ...DEFAULT_LOGMEL, ...options };
+  const { sampleRate, nMels, winLength, hop, nFft, fMin, fMax } = o;
+  const problems: string[] = [];
+  if (!(sampleRate > 0)) problems.push(`sampleRate ${sampleRate} must be positive`);
+  if (!Number.isInteger(nMels) || nMels < 1) problems.push(`nMels ${nMels} must be a positive integer`);
+  if (!Number.isInteger(hop) || hop < 1) problems.push(`hop ${hop} must be a positive integer`);
+  if (!Number.isInteger(nFft) || nFft < 4 || (nFft & (nFft - 1)) !== 0) problems.push(`nFft ${nFft} must be a power of two >= 4`);
+  if (!Number.isInteger(winLength) || winLength < 1 || winLength > nFft) problems.push(`winLength ${winLength} must be 1..nFft`);
+  if (!(fMin >= 0 && fMin < fMax && fMax <= sampleRate / 2)) problems.push(`need 0 <= fMin < fMax <= sampleRate / 2 (got ${fMin}, ${fMax})`);
+  if (problems.length > 0) throw new AppError('internal', `Invalid log-mel settings: ${problems.join('; ')}.`);
+  return o;
+}
+
+function melPoints(o: LogMelOptions): Float64Array {
+  const lo = hzToMel(o.fMin);
+  const hi = hzToMel(o.fMax);
+  const points = new Float64Array(o.nMels + 2);
+  for (let i = 0; i < points.length; i++) points[i] = melToHz(lo + ((hi - lo) * i) / (o.nMels + 1));
+  return points;
+}
+
+/** Centre frequency in Hz of each mel band for the given options (e.g. to label or test a spectrogram). */
+export function melBandCentres(options?: Partial<LogMelOptions>): Float64Array {
+  return melPoints(resolve(options)).slice(1, -1);
+}
+
+function getPlan(o: LogMelOptions): Plan {
+  const key = JSON.stringify(o);
+  const cached = plans.get(key);
+  if (cached) return cached;
+
+  const { nFft, winLength, nMels, sampleRate } = o;
+  const half = nFft / 2;
+  const window = new Float64Array(winLength);
+  for (let i = 0; i < winLength; i++) window[i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / winLength);
+
+  const bits = Math.log2(half);
+  const bitrev = new Uint32Array(half);
+  for (let i = 0; i < half; i++) {
+    let r = 0;
+    for (let b = 0; b < bits; b++) r |= ((i >> b) & 1) << (bits - 1 - b);
+    bitrev[i] = r;
+  }
+  const cos = new Float64Array(half);
+  const sin = new Float64Array(half);
+  for (let k = 0; k < half; k++) {
+    cos[k] = Math.cos((-2 * Math.PI * k) / nFft);
+    sin[k] = Math.sin((-2 * Math.PI * k) / nFft);
+  }
+
+  // Triangles on continuous frequency (not snapped to bins), peak 1, as torchaudio's HTK filterbank.
+  const points = melPoints(o);
+  const first = new Uint32Array(nMels);
+  const count = new Uint32Array(nMels);
+  const offset = new Uint32Array(nMels);
+  const weights: number[] = [];
+  const binHz = sampleRate / nFft;
+  for (let m = 0; m < nMels; m++) {
+    const left = points[m] ?? 0;
+    const centre = points[m + 1] ?? 0;
+    const right = points[m + 2] ?? 0;
+    offset[m] = weights.length;
+    let started = false;
+    for (let k = 0; k <= half; k++) {
+      const f = k * binHz;
+      const w = Math.max(0, Math.min((f - left) / (centre - left), (right - f) / (right - centre)));
+      if (w <= 0) continue;
+      if (!started) first[m] = k;
+      started = true;
+      weights.push(w);
+    }
+    count[m] = weights.length - (offset[m] ?? 0);
+  }
+
+  const plan: Plan = { o, window, bitrev, cos, sin, first, count, offset, weights: Float64Array.from(weights) };
+  plans.set(key, plan);
+  return plan;
+}
+
+/** In-place iterative radix-2 complex FFT of the `n = nFft / 2` values in `re` + i `im`. */
+function fftComplex(re: Float64Array, im: Float64Array, plan: Plan): void {
+  const n = re.length;
+  const { bitrev, cos, sin } = plan;
+  for (let i = 0; i < n; i++) {
+    const j = bitrev[i] ?? 0;
+    if (j > i) {
+      const tr = re[i] ?? 0;
+      re[i] = re[j] ?? 0;
+      re[j] = tr;
+      const ti = im[i] ?? 0;
+      im[i] = im[j] ?? 0;
+      im[j] = ti;
+    }
+  }
+  for (let size = 2; size <= n; size <<= 1) {
+    const halfSize = size >> 1;
+    // Twiddles for a size-`size` stage are every (2n / size)-th entry of the size-2n tables.
+    const stride = (2 * n) / size;
+    for (let start = 0; start < n; start += size) {
+      for (let k = 0; k < halfSize; k++) {
+        const wr = cos[k * stride] ?? 0;
+        const wi = sin[k * stride] ?? 0;
+        const a = start + k;
+        const b = a + halfSize;
+        const br = re[b] ?? 0;
+        const bi = im[b] ?? 0;
+        const tr = br * wr - bi * wi;
+        const ti = br * wi + bi * wr;
+        const ar = re[a] ?? 0;
+        const ai = im[a] ?? 0;
+        re[a] = ar + tr;
+        im[a] = ai + ti;
+        re[b] = ar - tr;
+        im[b] = ai - ti;
+      }
+    }
+  }
+}
+
+/**
+ * Power spectrum (bins 0..nFft/2) of one real frame, using the standard trick of packing the even and
+ * odd samples into one half-size complex FFT and separating them afterwards.
+ */
+function powerSpectrum(frame: Float64Array, re: Float64Array, im: Float64Array, power: Float64Array, plan: Plan): void {
+  const half = re.length;
+  for (let i = 0; i < half; i++) {
+    re[i] = frame[2 * i] ?? 0;
+    im[i] = frame[2 * i + 1] ?? 0;
+  }
+  fftComplex(re, im, plan);
+  const { cos, sin } = plan;
+  for (let k = 0; k <= half; k++) {
+    const a = re[k % half] ?? 0;
+    const b = im[k % half] ?? 0;
+    const c = re[(half - k) % half] ?? 0;
+    const d = im[(half - k) % half] ?? 0;
+    // Even part E = (Z[k] + conj Z[h-k]) / 2, odd part O = (Z[k] - conj Z[h-k]) / 2i, X = E + W^k O.
+    const er = 0.5 * (a + c);
+    const ei = 0.5 * (b - d);
+    const or = 0.5 * (b + d);
+    const oi = -0.5 * (a - c);
+    // W^half = -1 is not in the table, which stops at half - 1.
+    const wr = k === half ? -1 : (cos[k] ?? 0);
+    const wi = k === half ? 0 : (sin[k] ?? 0);
+    const xr = er + wr * or - wi * oi;
+    const xi = ei + wr * oi + wi * or;
+    power[k] = xr * xr + xi * xi;
+  }
+}
+
+/**
+ * Computes `log(mel power + 1e-6)` features from 16 kHz mono PCM. Frames start every `hop` samples with
+ * no padding, so there are `floor((n - winLength) / hop) + 1` of them (0 when the clip is shorter than
+ * one window); with the defaults this equals wav2vec2's frame count (16000 samples -> 49 frames).
+ * The power spectrum is unnormalised `|FFT|^2` of the Hann-windowed frame; the filterbank is HTK-scale
+ * triangles of peak 1 between `fMin` and `fMax`.
+ */
+export function logMel(pcm16k: Float32Array, options?: Partial<LogMelOptions>): LogMelResult {
+  const o = resolve(options);
+  const plan = getPlan(o);
+  const { winLength, hop, nFft, nMels } = o;
+  const frames = pcm16k.length < winLength ? 0 : Math.floor((pcm16k.length - winLength) / hop) + 1;
+  const data = new Float32Array(frames * nMels);
+  const frame = new Float64Array(nFft);
+  const re = new Float64Array(nFft / 2);
+  const im = new Float64Array(nFft / 2);
+  const power = new Float64Array(nFft / 2 + 1);
+  const { window, first, count, offset, weights } = plan;
+  for (let f = 0; f < frames; f++) {
+    const start = f * hop;
+    // Entries from winLength to nFft stay zero: that is the zero padding.
+    for (let i = 0; i < winLength; i++) frame[i] = (pcm16k[start + i] ?? 0) * (window[i] ?? 0);
+    powerSpectrum(frame, re, im, power, plan);
+    const row = f * nMels;
+    for (let m = 0; m < nMels; m++) {
+      const k0 = first[m] ?? 0;
+      const w0 = offset[m] ?? 0;
+      const n = count[m] ?? 0;
+      let energy = 0;
+      for (let j = 0; j < n; j++) energy += (power[k0 + j] ?? 0) * (weights[w0 + j] ?? 0);
+      data[row + m] = Math.log(energy + LOG_FLOOR);
+    }
+  }
+  return { frames, dim: nMels, data };
+}

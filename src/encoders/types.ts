@@ -1,0 +1,34 @@
+/** Encoder outputs: row-major [frames x dim] matrices, one clip at a time. */
+export interface FeatureMatrix {
+  readonly rows: number;
+  readonly dim: number;
+  readonly data: Float32Array;
+}
+
+/** What one pass of the audio encoder gives: hidden states for the emotion head, and CTC logits when it has an ASR head. */
+export interface AudioEncoding {
+  readonly hidden: FeatureMatrix;
+  readonly logits: FeatureMatrix | null;
+}
+
+export interface AudioEncoderModel {
+  readonly id: string;
+  /** True when the encoder recognises speech (has CTC logits and a vocabulary). */
+  readonly hasAsr: boolean;
+  /** CTC vocabulary (index -> symbol); empty when `hasAsr` is false. */
+  readonly vocab: readonly string[];
+  /** Encodes one window of 16 kHz mono audio (raw, not yet normalised). */
+  encode(pcm16k: Float32Array): Promise<AudioEncoding>;
+  dispose(): Promise<void>;
+}
+
+export interface TextEncoding {
+  readonly hidden: FeatureMatrix;
+  readonly tokenIds: readonly number[];
+}
+
+export interface TextEncoderModel {
+  readonly id: string;
+  encode(text: string): Promise<TextEncoding>;
+  dispose(): Promise<void>;
+}

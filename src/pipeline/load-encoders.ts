@@ -1,0 +1,87 @@
+/**
+ * Turns a manifest pair into ready encoders: picks the dtype for the backend, loads (cached, verified, edited)
+ * graphs and side files, opens sessions. Shared by the worker and the Node CLI; only `ort` differs.
+ */
+import { vocabFromJson } from '../asr/ctc';
+import { AppError } from '../core/errors';
+import { LiteAudioEncoder, LiteTextEncoder } from '../encoders/lite';
+import { OnnxAudioEncoder } from '../encoders/onnx-audio';
+import { createTokenizer, OnnxTextEncoder } from '../encoders/onnx-text';
+import type { AudioEncoderModel, TextEncoderModel } from '../encoders/types';
+import { chooseDtype, resolvePair, type ModelEntry, type OnnxModelEntry } from '../runtime/manifest';
+import { loadEditedModel, loadJsonFile, type LoaderContext } from '../runtime/model-loader';
+import type { OrtAdapter, OrtSession } from '../runtime/ort-types';
+import type { Backend } from '../worker-api/protocol';
+
+export interface EncoderContext extends LoaderContext {
+  readonly ort: OrtAdapter;
+  readonly backend: Backend;
+  readonly hasShaderF16: boolean;
+}
+
+export interface EncoderPair {
+  readonly audio: AudioEncoderModel;
+  readonly text: TextEncoderModel;
+}
+
+async function openSession(ctx: EncoderContext, entry: OnnxModelEntry): Promise<OrtSession> {
+  const dtype = chooseDtype(ctx.manifest, entry, ctx.backend, ctx.hasShaderF16);
+  const bytes = await loadEditedModel(ctx, entry, dtype);
+  let session: OrtSession;
+  try {
+    session = await ctx.ort.createSession(bytes);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new AppError('bad-model', `Model "${entry.id}" (${dtype}) could not be opened on ${ctx.backend}: ${why}`, { cause: err });
+  }
+  const missing = [entry.surgery.hiddenOutput, ...entry.inputs.map((i) => i.name)].filter(
+    (n) => !session.outputNames.includes(n) && !session.inputNames.includes(n),
+  );
+  if (missing.length > 0) {
+    await session.release();
+    throw new AppError('bad-model', `Model "${entry.id}" lacks ${missing.join(', ')} after editing; its graph does not match the manifest.`);
+  }
+  ctx.onProgress({ status: 'ready', model: entry.id, dtype });
+  return session;
+}
+
+async function loadAudio(ctx: EncoderContext, entry: ModelEntry): Promise<AudioEncoderModel> {
+  if (entry.format === 'lite') {
+    ctx.onProgress({ status: 'ready', model: entry.id, dtype: 'none' });
+    return new LiteAudioEncoder(entry.id, entry.options);
+  }
+  const vocab = vocabFromJson((await loadJsonFile(ctx, entry, 'vocab')) as Record<string, number>);
+  const session = await openSession(ctx, entry);
+  const logits = entry.outputs[0]?.name ?? 'logits';
+  const input = entry.inputs[0]?.name ?? 'input_values';
+  return new OnnxAudioEncoder(entry.id, ctx.ort, session, vocab, { input, logits, hidden: entry.surgery.hiddenOutput });
+}
+
+async function loadText(ctx: EncoderContext, entry: ModelEntry): Promise<TextEncoderModel> {
+  if (entry.format === 'lite') {
+    ctx.onProgress({ status: 'ready', model: entry.id, dtype: 'none' });
+    return new LiteTextEncoder(entry.id, entry.options);
+  }
+  const [tokJson, tokConfig, config] = await Promise.all([
+    loadJsonFile(ctx, entry, 'tokenizer'),
+    loadJsonFile(ctx, entry, 'tokenizerConfig'),
+    entry.files.config === undefined ? Promise.resolve({}) : loadJsonFile(ctx, entry, 'config'),
+  ]);
+  const tokenizer = await createTokenizer(tokJson, tokConfig);
+  // RoBERTa's position ids start after the padding index, so two positions are unusable.
+  const maxPositions = (config as { max_position_embeddings?: number }).max_position_embeddings ?? 514;
+  const session = await openSession(ctx, entry);
+  return new OnnxTextEncoder(entry.id, ctx.ort, session, tokenizer, maxPositions - 2, entry.surgery.hiddenOutput);
+}
+
+/** Loads both encoders of `pairName`. Audio first: it is the larger download and the one a user waits on. */
+export async function loadEncoders(ctx: EncoderContext, pairName: string): Promise<EncoderPair> {
+  const { audio, text } = resolvePair(ctx.manifest, pairName);
+  const audioEncoder = await loadAudio(ctx, audio);
+  try {
+    return { audio: audioEncoder, text: await loadText(ctx, text) };
+  } catch (err) {
+    await audioEncoder.dispose();
+    throw err;
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * `public/models/manifest.json`: every model the app can load, where its files come from, and how its graph is
+ * edited after download. Parsed once, validated strictly, so a broken manifest fails with a message naming the field.
+ */
+import { AppError } from '../core/errors';
+import type { Backend, Dtype } from '../worker-api/protocol';
+import type { SurgeryPlan } from './surgery';
+
+export type ModelRole = 'audio-encoder' | 'text-encoder';
+
+/** One file of a model, relative to its source. `sha256`/`bytes` are checked when known. */
+export interface FileRef {
+  readonly path: string;
+  readonly sha256?: string;
+  readonly bytes?: number;
+}
+
+/** Files come from a model hub repository or from a folder under the models root. */
+export type ModelSource =
+  | { readonly type: 'hub'; readonly repo: string; readonly revision: string }
+  | { readonly type: 'local'; readonly path: string };
+
+export interface TensorSpec {
+  readonly name: string;
+  readonly dtype: 'float32' | 'float16' | 'int64';
+  readonly shape: readonly (number | string)[];
+}
+
+/** An ONNX export plus the small JSON files that go with it. */
+export interface OnnxModelEntry {
+  readonly id: string;
+  readonly role: ModelRole;
+  readonly format: 'onnx';
+  readonly description: string;
+  readonly source: ModelSource;
+  /** ONNX file per weight precision. */
+  readonly weights: Partial<Record<Dtype, FileRef>>;
+  /** Side files by purpose: `vocab` (CTC vocabulary), `tokenizer`, `tokenizerConfig`, `config`. */
+  readonly files: Readonly<Record<string, FileRef>>;
+  readonly inputs: readonly TensorSpec[];
+  readonly outputs: readonly TensorSpec[];
+  readonly surgery: SurgeryPlan;
+  readonly hiddenSize: number;
+  readonly numLayers: number;
+}
+
+/** A weight-free encoder computed in code (log-mel frames or hashed character n-grams). */
+export interface LiteModelEntry {
+  readonly id: string;
+  readonly role: ModelRole;
+  readonly format: 'lite';
+  readonly description: string;
+  readonly options: Readonly<Record<string, number>>;
+}
+
+export type ModelEntry = OnnxModelEntry | LiteModelEntry;
+
+export interface ModelPair {
+  readonly audio: string;
+  readonly text: string;
+  readonly description: string;
+}
+
+export interface Manifest {
+  readonly version: 1;
+  /** Base URL of the model hub, e.g. `https://huggingface.co`. */
+  readonly hubUrl: string;
+  readonly defaultPair: string;
+  /** Weight precision preference per backend, best first; the first one the model ships (and the device supports) wins. */
+  readonly dtypePreference: Readonly<Record<Backend, readonly Dtype[]>>;
+  readonly models: readonly ModelEntry[];
+  readonly pairs: Readonly<Record<string, ModelPair>>;
+}
+
+/** The two models of a pair, looked up by id. Throws AppError('bad-manifest') for an unknown pair. */
+export function resolvePair(manifest: Manifest, pairName: string): { audio: ModelEntry; text: ModelEntry } {
+  const pair = manifest.pairs[pairName];
+  if (pair === undefined) {
+    throw new AppError('bad-manifest', `Unknown model pair "${pairName}". Known pairs: ${Object.keys(manifest.pairs).join(', ')}.`);
+  }
+  const find = (id: string): ModelEntry => {
+    const m = manifest.models.find((e) => e.id === id);
+    if (m === undefined) throw new AppError('bad-manifest', `Model "${id}" of pair "${pairName}" is not in the manifest.`);
+    return m;
+  };
+  return { audio: find(pair.audio), text: find(pair.text) };
+}
+
+/**
+ * Picks the weight precision for a backend: the first preferred dtype that the model ships, skipping fp16 where the
+ * GPU lacks shader-f16 (fp16 weights would then be upcast or fail).
+ */
+export function chooseDtype(manifest: Manifest, entry: OnnxModelEntry, backend: Backend, hasShaderF16: boolean): Dtype {
+  const usable = manifest.dtypePreference[backend].filter((d) => entry.weights[d] !== undefined && (d !== 'fp16' || hasShaderF16));
+  const fallback = (Object.keys(entry.weights) as Dtype[]).find((d) => d !== 'fp16' || hasShaderF16);
+  const dtype = usable[0] ?? fallback;
+  if (dtype === undefined) throw new AppError('bad-model', `Model "${entry.id}" ships only fp16 weights, which this device cannot run.`);
+  return dtype;
+}
+
+/** Absolute URL of one file of a model: hub `resolve` URL, or a path under the models root (the manifest's folder). */
+export function fileUrl(manifest: Manifest, manifestUrl: string, source: ModelSource, file: FileRef): string {
+  if (source.type === 'hub') {
+    return `${manifest.hubUrl}/${source.repo}/resolve/${encodeURIComponent(source.revision)}/${file.path}`;
+  }
+  return new URL(`${source.path.replace(/\/+$/, '')}/${file.path}`, manifestUrl).href;
+}

@@ -1,0 +1,82 @@
+/**
+ * One loader for every model file: cache lookup, verified download with progress, graph surgery, cache write.
+ * The edited graph is what gets cached, so surgery runs once per device, not once per visit.
+ */
+import { AppError } from '../core/errors';
+import type { Dtype, LoadProgress } from '../worker-api/protocol';
+import type { ByteStore } from './cache';
+import { downloadVerified } from './download';
+import { sha256Hex } from './hash';
+import { fileUrl, type FileRef, type Manifest, type OnnxModelEntry } from './manifest';
+import { editModel } from './surgery';
+
+export interface LoaderContext {
+  readonly manifest: Manifest;
+  /** Absolute URL of manifest.json; local model paths resolve against it. */
+  readonly manifestUrl: string;
+  readonly store: ByteStore;
+  readonly onProgress: (p: LoadProgress) => void;
+  readonly fetchImpl?: typeof fetch;
+  readonly retryDelayMs?: number;
+}
+
+async function fetchFile(ctx: LoaderContext, entry: OnnxModelEntry, ref: FileRef, url: string): Promise<Uint8Array> {
+  const model = entry.id;
+  const file = ref.path;
+  ctx.onProgress({ status: 'initiate', model, file });
+  const bytes = await downloadVerified(url, {
+    ...(ref.sha256 === undefined ? {} : { sha256: ref.sha256 }),
+    ...(ref.bytes === undefined ? {} : { bytes: ref.bytes }),
+    ...(ctx.fetchImpl === undefined ? {} : { fetchImpl: ctx.fetchImpl }),
+    ...(ctx.retryDelayMs === undefined ? {} : { retryDelayMs: ctx.retryDelayMs }),
+    onProgress: (loaded, total) => {
+      ctx.onProgress({ status: 'progress', model, file, loaded, total: total ?? ref.bytes ?? null });
+    },
+    onRetry: (attempt, reason) => {
+      ctx.onProgress({ status: 'retry', model, file, attempt, reason });
+    },
+  });
+  if (ref.sha256 !== undefined) ctx.onProgress({ status: 'verify', model, file });
+  return bytes;
+}
+
+/** Loads a side file (vocab, tokenizer, config) as parsed JSON, from the cache when present. */
+export async function loadJsonFile(ctx: LoaderContext, entry: OnnxModelEntry, purpose: string): Promise<unknown> {
+  const ref = entry.files[purpose];
+  if (ref === undefined) throw new AppError('bad-manifest', `Model "${entry.id}" has no "${purpose}" file in the manifest.`);
+  const url = fileUrl(ctx.manifest, ctx.manifestUrl, entry.source, ref);
+  let bytes = await ctx.store.get(url);
+  const fromCache = bytes !== null;
+  if (bytes === null) {
+    bytes = await fetchFile(ctx, entry, ref, url);
+    await ctx.store.put(url, bytes);
+  }
+  ctx.onProgress({ status: 'done', model: entry.id, file: ref.path, fromCache, bytes: bytes.byteLength });
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes)) as unknown;
+  } catch (err) {
+    await ctx.store.delete(url);
+    throw new AppError('bad-model', `${ref.path} of model "${entry.id}" is not valid JSON.`, { cause: err });
+  }
+}
+
+/** Loads the ONNX graph of `entry` at `dtype`, edited by the manifest's surgery plan. */
+export async function loadEditedModel(ctx: LoaderContext, entry: OnnxModelEntry, dtype: Dtype): Promise<Uint8Array> {
+  const ref = entry.weights[dtype];
+  if (ref === undefined) throw new AppError('bad-manifest', `Model "${entry.id}" has no ${dtype} weights.`);
+  const url = fileUrl(ctx.manifest, ctx.manifestUrl, entry.source, ref);
+  // The plan is part of the key: changing the exposed layer must not reuse a graph edited for another layer.
+  const planKey = (await sha256Hex(new TextEncoder().encode(JSON.stringify(entry.surgery)))).slice(0, 16);
+  const key = `${url}#edited-${planKey}`;
+  const cached = await ctx.store.get(key);
+  if (cached !== null) {
+    ctx.onProgress({ status: 'done', model: entry.id, file: ref.path, fromCache: true, bytes: cached.byteLength });
+    return cached;
+  }
+  const original = await fetchFile(ctx, entry, ref, url);
+  ctx.onProgress({ status: 'edit', model: entry.id, file: ref.path });
+  const edited = editModel(original, entry.surgery);
+  await ctx.store.put(key, edited);
+  ctx.onProgress({ status: 'done', model: entry.id, file: ref.path, fromCache: false, bytes: original.byteLength });
+  return edited;
+}

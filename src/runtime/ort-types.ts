@@ -1,0 +1,35 @@
+/**
+ * The slice of the onnxruntime API the pipeline uses. onnxruntime-web and onnxruntime-node both satisfy it, so
+ * the pipeline is written once and only the adapter that creates sessions differs between browser and Node.
+ */
+export type OrtTensorType = 'float32' | 'int64' | 'float16';
+
+export interface OrtTensor {
+  readonly type: string;
+  readonly dims: readonly number[];
+  readonly data: unknown;
+  dispose?(): void;
+}
+
+export interface OrtSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
+  release(): Promise<void>;
+}
+
+/** Creates tensors and sessions for one backend. */
+export interface OrtAdapter {
+  /** Human-readable name, e.g. "onnxruntime-web (wasm, 2 threads)". */
+  readonly name: string;
+  tensor(type: 'float32', data: Float32Array, dims: readonly number[]): OrtTensor;
+  tensor(type: 'int64', data: BigInt64Array, dims: readonly number[]): OrtTensor;
+  createSession(model: Uint8Array): Promise<OrtSession>;
+}
+
+/** Reads a float32 output as Float32Array, failing clearly when the graph returned something else. */
+export function floatData(t: OrtTensor | undefined, name: string): Float32Array {
+  if (t === undefined) throw new Error(`Model output "${name}" is missing`);
+  if (!(t.data instanceof Float32Array)) throw new Error(`Model output "${name}" is ${t.type}, expected float32`);
+  return t.data;
+}

@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { chooseDtype, fileUrl, resolvePair, type OnnxModelEntry } from '../../src/runtime/manifest';
+import { parseManifest } from '../../src/runtime/manifest-parse';
+
+const raw = JSON.parse(readFileSync(new URL('../../public/models/manifest.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+const manifest = parseManifest(raw);
+
+function onnxEntry(id: string): OnnxModelEntry {
+  const e = manifest.models.find((m) => m.id === id);
+  if (e?.format !== 'onnx') throw new Error(`no onnx model ${id}`);
+  return e;
+}
+
+/** A deep copy of the shipped manifest with one change applied. */
+function mutated(change: (m: Record<string, unknown> & { models: Record<string, unknown>[] }) => void): unknown {
+  const copy = structuredClone(raw) as Record<string, unknown> & { models: Record<string, unknown>[] };
+  change(copy);
+  return copy;
+}
+
+describe('the shipped manifest', () => {
+  it('defines the base, lite and fixture pairs with the production default', () => {
+    expect(manifest.defaultPair).toBe('base');
+    expect(Object.keys(manifest.pairs).sort()).toEqual(['base', 'fixture', 'lite']);
+    const base = resolvePair(manifest, 'base');
+    expect(base.audio.id).toBe('wav2vec2-base-960h');
+    expect(base.text.id).toBe('roberta-base');
+    expect(resolvePair(manifest, 'lite').audio.format).toBe('lite');
+  });
+
+  it('points hub models at the Xenova repositories', () => {
+    const w2v = onnxEntry('wav2vec2-base-960h');
+    expect(fileUrl(manifest, 'https://app.test/models/manifest.json', w2v.source, { path: 'onnx/model_quantized.onnx' })).toBe(
+      'https://huggingface.co/Xenova/wav2vec2-base-960h/resolve/main/onnx/model_quantized.onnx',
+    );
+    expect(onnxEntry('roberta-base').surgery).toMatchObject({ keepHead: false, hiddenOutput: 'last_hidden_state' });
+  });
+
+  it('resolves local models against the manifest URL', () => {
+    const fx = onnxEntry('wav2vec2-tiny-fixture');
+    expect(fileUrl(manifest, 'https://app.test/base/models/manifest.json', fx.source, { path: 'onnx/model.onnx' })).toBe(
+      'https://app.test/base/models/fixtures/wav2vec2-tiny/onnx/model.onnx',
+    );
+  });
+});
+
+describe('chooseDtype', () => {
+  const w2v = onnxEntry('wav2vec2-base-960h');
+  const fixture = onnxEntry('wav2vec2-tiny-fixture');
+  it.each([
+    { entry: w2v, backend: 'wasm', f16: false, want: 'q8' },
+    { entry: w2v, backend: 'wasm-mt', f16: true, want: 'q8' },
+    { entry: w2v, backend: 'webgpu', f16: true, want: 'fp16' },
+    { entry: w2v, backend: 'webgpu', f16: false, want: 'fp32' },
+    { entry: fixture, backend: 'wasm', f16: false, want: 'fp32' },
+  ] as const)('$entry.id on $backend (shader-f16 $f16) -> $want', ({ entry, backend, f16, want }) => {
+    expect(chooseDtype(manifest, entry, backend, f16)).toBe(want);
+  });
+});
+
+describe('parseManifest rejects bad manifests with the field named', () => {
+  const cases: { name: string; json: unknown; message: RegExp }[] = [
+    { name: 'not an object', json: 42, message: /manifest must be an object/ },
+    { name: 'wrong version', json: mutated((m) => (m.version = 2)), message: /version must be 1/ },
+    { name: 'unknown role', json: mutated((m) => ((m.models[0] ?? {}).role = 'vision')), message: /models\[0\]\.role must be one of/ },
+    { name: 'bad sha256', json: mutated((m) => ((m.models[0] ?? {}).weights = { fp32: { path: 'a.onnx', sha256: 'xyz' } })), message: /weights\.fp32\.sha256/ },
+    { name: 'path escaping the folder', json: mutated((m) => ((m.models[0] ?? {}).weights = { fp32: { path: '../a.onnx' } })), message: /relative path/ },
+    { name: 'unknown dtype', json: mutated((m) => ((m.models[0] ?? {}).weights = { int3: { path: 'a.onnx' } })), message: /weights key must be one of/ },
+    { name: 'audio encoder without vocab', json: mutated((m) => ((m.models[0] ?? {}).files = {})), message: /files\.vocab is required/ },
+    { name: 'pair naming a missing model', json: mutated((m) => (m.pairs = { base: { audio: 'nope', text: 'roberta-base', description: 'x' } })), message: /pairs\.base\.audio/ },
+    { name: 'pair with roles swapped', json: mutated((m) => (m.pairs = { base: { audio: 'roberta-base', text: 'roberta-base', description: 'x' } })), message: /audio-encoder/ },
+    { name: 'default pair missing', json: mutated((m) => (m.defaultPair = 'huge')), message: /defaultPair names no pair/ },
+    { name: 'duplicate ids', json: mutated((m) => m.models.push(structuredClone(m.models[0] ?? {}))), message: /two entries with id "wav2vec2-base-960h"/ },
+    { name: 'layer beyond the model', json: mutated((m) => ((m.models[0] ?? {}).surgery = { headPrefix: '/lm_head/', keepHead: true, hiddenOutput: 'h', layer: 12, layerScope: '/l.{i}/' })), message: /below numLayers \(12\)/ },
+    { name: 'numbered layer without scope', json: mutated((m) => ((m.models[0] ?? {}).surgery = { headPrefix: '/lm_head/', keepHead: true, hiddenOutput: 'h', layer: 3 })), message: /layerScope must contain \{i\}/ },
+  ];
+  it.each(cases)('$name', ({ json, message }) => {
+    expect(() => parseManifest(json)).toThrow(message);
+    try {
+      parseManifest(json);
+    } catch (err) {
+      expect(err).toMatchObject({ code: 'bad-manifest' });
+    }
+  });
+
+  it('rejects an unknown pair name at resolve time', () => {
+    expect(() => resolvePair(manifest, 'nope')).toThrow(/Unknown model pair "nope". Known pairs: base, lite, fixture/);
+  });
+});
