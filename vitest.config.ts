@@ -2,6 +2,7 @@ import { defineConfig, mergeConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
 import viteConfig from './vite.config.ts';
 import { chromiumArgs, chromiumPath } from './test/chromium.ts';
+import { readRavdess } from './test/browser/commands.ts';
 
 export default mergeConfig(
   viteConfig,
@@ -29,6 +30,7 @@ export default mergeConfig(
               headless: true,
               provider: playwright({ launchOptions: { executablePath: chromiumPath, args: chromiumArgs() } }),
               instances: [{ browser: 'chromium' }],
+              commands: { readRavdess },
             },
           },
         },

@@ -12,6 +12,10 @@
 /** What the main thread may send. */
 type ToWorklet = { readonly type: 'stop' };
 
+function isStop(data: unknown): data is ToWorklet {
+  return typeof data === 'object' && data !== null && (data as { type?: unknown }).type === 'stop';
+}
+
 /** What this processor sends. Kept in sync with `src/audio/capture.ts`. */
 type FromWorklet = { readonly type: 'chunk'; readonly samples: Float32Array } | { readonly type: 'stopped' };
 
@@ -37,8 +41,8 @@ class CaptureProcessor extends AudioWorkletProcessor {
 
   constructor(options?: unknown) {
     super(options);
-    this.port.onmessage = (event: MessageEvent<ToWorklet>) => {
-      if (event.data.type === 'stop') this.stopping = true;
+    this.port.onmessage = (event: MessageEvent<unknown>) => {
+      if (isStop(event.data)) this.stopping = true;
     };
   }
 

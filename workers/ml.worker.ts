@@ -4,6 +4,7 @@
  */
 import * as Comlink from 'comlink';
 import { AppError, toResult, type Result } from '../src/core/errors';
+import type { FeatureMatrix } from '../src/encoders/types';
 import { analyseClip, type Analysis } from '../src/pipeline/analyse';
 import { loadEncoders, type EncoderPair } from '../src/pipeline/load-encoders';
 import { chooseBackend, wasmThreads } from '../src/runtime/backend';
@@ -87,11 +88,11 @@ const api = {
     });
   },
 
-  /** Feature shapes of the last analysis (the full matrices stay here for the emotion head). */
-  lastFeatureShapes(): { audio: [number, number]; text: [number, number] } | null {
+  /** Copies of the last clip's feature matrices (tests compare backends on them; the emotion head reads them here). */
+  lastFeatures(): { audio: FeatureMatrix; text: FeatureMatrix } | null {
     if (lastAnalysis === null) return null;
     const { audioFeatures: a, textFeatures: t } = lastAnalysis;
-    return { audio: [a.rows, a.dim], text: [t.rows, t.dim] };
+    return { audio: { ...a, data: a.data.slice() }, text: { ...t, data: t.data.slice() } };
   },
 
   /** Throws outside any promise, as a real crash would; used by the crash-recovery tests. */

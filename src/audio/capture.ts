@@ -101,7 +101,7 @@ function delay(ms: number): Promise<void> {
  * Throws `AppError` 'mic-denied' or 'mic-absent' when there is no usable microphone.
  */
 export async function startCapture(options: CaptureOptions = {}): Promise<Capture> {
-  const mediaDevices = (globalThis.navigator as Navigator | undefined)?.mediaDevices as MediaDevices | undefined;
+  const mediaDevices = (globalThis.navigator as Navigator | undefined)?.mediaDevices;
   if (typeof mediaDevices?.getUserMedia !== 'function') {
     throw new AppError(
       'mic-absent',
@@ -141,9 +141,11 @@ export async function startCapture(options: CaptureOptions = {}): Promise<Captur
 
 async function wire(ctx: AudioContext, stream: MediaStream, options: CaptureOptions): Promise<Capture> {
   await ctx.audioWorklet.addModule(workletUrl);
-  if (ctx.state !== 'running') {
+  // Read through a function: the state changes behind TypeScript's back while we await.
+  const running = (): boolean => ctx.state === 'running';
+  if (!running()) {
     await Promise.race([ctx.resume(), delay(3000)]);
-    if (ctx.state !== 'running') {
+    if (!running()) {
       throw new AppError('internal', 'The browser kept its audio engine paused. Click Record again to start recording.');
     }
   }
@@ -209,7 +211,7 @@ async function wire(ctx: AudioContext, stream: MediaStream, options: CaptureOpti
     stop(): Promise<Float32Array> {
       result ??= (async () => {
         // Let the worklet post what it holds, unless the context is not running (then nothing comes).
-        if (ctx.state === 'running') {
+        if (running()) {
           const stopped = new Promise<void>((resolve) => {
             onWorkletStopped = resolve;
           });

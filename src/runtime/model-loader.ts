@@ -20,6 +20,18 @@ export interface LoaderContext {
   readonly retryDelayMs?: number;
 }
 
+/**
+ * A full disk or a storage quota must not stop the models from running: the file is used and simply fetched
+ * again next visit.
+ */
+async function storeQuietly(ctx: LoaderContext, key: string, bytes: Uint8Array): Promise<void> {
+  try {
+    await ctx.store.put(key, bytes);
+  } catch (err) {
+    console.warn(`Model cache write failed for ${key}; it will be downloaded again next time.`, err);
+  }
+}
+
 async function fetchFile(ctx: LoaderContext, entry: OnnxModelEntry, ref: FileRef, url: string): Promise<Uint8Array> {
   const model = entry.id;
   const file = ref.path;
@@ -45,17 +57,18 @@ export async function loadJsonFile(ctx: LoaderContext, entry: OnnxModelEntry, pu
   const ref = entry.files[purpose];
   if (ref === undefined) throw new AppError('bad-manifest', `Model "${entry.id}" has no "${purpose}" file in the manifest.`);
   const url = fileUrl(ctx.manifest, ctx.manifestUrl, entry.source, ref);
-  let bytes = await ctx.store.get(url);
+  const key = ref.sha256 === undefined ? url : `${url}#${ref.sha256}`;
+  let bytes = await ctx.store.get(key);
   const fromCache = bytes !== null;
   if (bytes === null) {
     bytes = await fetchFile(ctx, entry, ref, url);
-    await ctx.store.put(url, bytes);
+    await storeQuietly(ctx, key, bytes);
   }
   ctx.onProgress({ status: 'done', model: entry.id, file: ref.path, fromCache, bytes: bytes.byteLength });
   try {
     return JSON.parse(new TextDecoder().decode(bytes)) as unknown;
   } catch (err) {
-    await ctx.store.delete(url);
+    await ctx.store.delete(key);
     throw new AppError('bad-model', `${ref.path} of model "${entry.id}" is not valid JSON.`, { cause: err });
   }
 }
@@ -65,8 +78,9 @@ export async function loadEditedModel(ctx: LoaderContext, entry: OnnxModelEntry,
   const ref = entry.weights[dtype];
   if (ref === undefined) throw new AppError('bad-manifest', `Model "${entry.id}" has no ${dtype} weights.`);
   const url = fileUrl(ctx.manifest, ctx.manifestUrl, entry.source, ref);
-  // The plan is part of the key: changing the exposed layer must not reuse a graph edited for another layer.
-  const planKey = (await sha256Hex(new TextEncoder().encode(JSON.stringify(entry.surgery)))).slice(0, 16);
+  // The plan and the expected hash are part of the key: exposing another layer, or a manifest that pins new
+  // weights, must not reuse a graph cached for the old ones.
+  const planKey = (await sha256Hex(new TextEncoder().encode(JSON.stringify([entry.surgery, ref.sha256 ?? null, ref.bytes ?? null])))).slice(0, 16);
   const key = `${url}#edited-${planKey}`;
   const cached = await ctx.store.get(key);
   if (cached !== null) {
@@ -76,7 +90,7 @@ export async function loadEditedModel(ctx: LoaderContext, entry: OnnxModelEntry,
   const original = await fetchFile(ctx, entry, ref, url);
   ctx.onProgress({ status: 'edit', model: entry.id, file: ref.path });
   const edited = editModel(original, entry.surgery);
-  await ctx.store.put(key, edited);
+  await storeQuietly(ctx, key, edited);
   ctx.onProgress({ status: 'done', model: entry.id, file: ref.path, fromCache: false, bytes: original.byteLength });
   return edited;
 }

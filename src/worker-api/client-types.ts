@@ -2,6 +2,7 @@
  * The page-side face of the ML worker. `createMlClient` (client.ts) implements it; UI code depends only on this.
  */
 import type { Result } from '../core/errors';
+import type { FeatureMatrix } from '../encoders/types';
 import type { AnalysisSummary, BackendInfo, InitOptions, LoadProgress } from './protocol';
 
 /** Reported when the worker died and a fresh one was started in its place. */
@@ -17,6 +18,8 @@ export interface MlClient {
   init(options: InitOptions, onProgress: (p: LoadProgress) => void): Promise<Result<BackendInfo>>;
   /** Transcribes and encodes one mono 16 kHz clip. The array is copied, so the caller keeps its audio. */
   analyse(pcm16k: Float32Array): Promise<Result<AnalysisSummary>>;
+  /** Copies of the feature matrices of the last analysed clip, or null before the first analysis. */
+  lastFeatures(): Promise<{ audio: FeatureMatrix; text: FeatureMatrix } | null>;
   /** Subscribes to crash notices; returns an unsubscribe function. */
   onCrash(listener: (notice: CrashNotice) => void): () => void;
   /** Makes the worker crash on purpose, to exercise the restart path (tests, diagnostics). */

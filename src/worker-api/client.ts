@@ -77,6 +77,9 @@ export function createMlClient(factory: WorkerFactory = defaultFactory): MlClien
       const copy = pcm16k.slice();
       return call((r) => r.analyse(Comlink.transfer(copy, [copy.buffer])));
     },
+    lastFeatures() {
+      return live.remote.lastFeatures();
+    },
     onCrash(listener: (notice: CrashNotice) => void): () => void {
       listeners.add(listener);
       return () => listeners.delete(listener);

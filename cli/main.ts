@@ -1,0 +1,86 @@
+/**
+ * Command-line entry: `npm run cli -- transcribe [--pair base|lite|fixture] [--json] FILE.wav...`
+ * Runs the same pipeline as the page, on onnxruntime-node. Later issues add `train`, `eval` and `predict`.
+ */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { downmix } from '../src/audio/downmix';
+import { resample } from '../src/audio/resample';
+import { decodeWav } from '../src/audio/wav';
+import { AppError, toErrorInfo } from '../src/core/errors';
+import { analyseClip, SAMPLE_RATE } from '../src/pipeline/analyse';
+import { loadNodeEncoders } from '../src/pipeline/node';
+import type { LoadProgress } from '../src/worker-api/protocol';
+
+const USAGE = `usage: npm run cli -- transcribe [--pair base|lite|fixture] [--manifest PATH] [--json] FILE.wav...`;
+
+function progressPrinter(): (p: LoadProgress) => void {
+  let lastPct = -1;
+  return (p) => {
+    if (p.status === 'progress' && p.total !== null && p.total > 0) {
+      const pct = Math.floor((100 * p.loaded) / p.total);
+      if (pct !== lastPct && pct % 10 === 0) process.stderr.write(`  ${p.model} ${p.file}: ${pct}% of ${(p.total / 1e6).toFixed(1)} MB\n`);
+      lastPct = pct;
+    } else if (p.status === 'retry') process.stderr.write(`  ${p.file}: retry ${p.attempt} (${p.reason})\n`);
+    else if (p.status === 'ready') process.stderr.write(`  ${p.model} ready (${p.dtype})\n`);
+  };
+}
+
+async function readClip(path: string): Promise<Float32Array> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch {
+    throw new AppError('decode-failed', `Cannot read ${path}.`);
+  }
+  const wav = decodeWav(bytes);
+  return resample(downmix(wav.channels), wav.sampleRate, SAMPLE_RATE);
+}
+
+async function transcribe(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { pair: { type: 'string', default: 'base' }, manifest: { type: 'string' }, json: { type: 'boolean', default: false } },
+  });
+  if (positionals.length === 0) {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  const encoders = await loadNodeEncoders({
+    pair: values.pair,
+    ...(values.manifest === undefined ? {} : { manifestPath: values.manifest }),
+    onProgress: progressPrinter(),
+  });
+  let failures = 0;
+  for (const file of positionals) {
+    try {
+      const { summary } = await analyseClip(encoders, await readClip(file));
+      process.stdout.write(values.json ? `${JSON.stringify({ file, ...summary })}\n` : `${file}\t${summary.transcript ?? '(no ASR in this pair)'}\n`);
+    } catch (err) {
+      failures += 1;
+      const info = toErrorInfo(err);
+      process.stdout.write(values.json ? `${JSON.stringify({ file, error: info })}\n` : `${file}\tERROR ${info.code}: ${info.message}\n`);
+    }
+  }
+  await Promise.all([encoders.audio.dispose(), encoders.text.dispose()]);
+  return failures === 0 ? 0 : 1;
+}
+
+async function main(): Promise<number> {
+  const [command, ...rest] = process.argv.slice(2);
+  if (command === 'transcribe') return transcribe(rest);
+  process.stderr.write(`${USAGE}\n`);
+  return 2;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    const info = toErrorInfo(err);
+    process.stderr.write(`error (${info.code}): ${info.message}\n`);
+    process.exitCode = 1;
+  },
+);

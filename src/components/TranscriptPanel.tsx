@@ -1,0 +1,62 @@
+import type { AnalysisSummary } from '../worker-api/protocol';
+
+interface Props {
+  readonly summary: AnalysisSummary;
+  /** Where the clip came from: "Microphone recording" or a file name. */
+  readonly source: string;
+}
+
+function ms(value: number): string {
+  return value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${Math.round(value)} ms`;
+}
+
+/** The transcript and what the encoders produced for the clip. */
+export function TranscriptPanel({ summary, source }: Props) {
+  const { transcript } = summary;
+  const text = transcript === null ? null : transcript.trim();
+  return (
+    <section className="card result" aria-labelledby="transcript-title">
+      <h2 id="transcript-title">Transcript</h2>
+      <p className="muted small" data-testid="result-source">
+        {source}
+      </p>
+      <blockquote
+        className={`transcript${text === null || text === '' ? ' empty' : ''}`}
+        data-testid="transcript"
+        lang="en"
+      >
+        {text === null ? '(this model pair has no speech recogniser)' : text === '' ? '(no words recognised)' : text}
+      </blockquote>
+      <dl className="facts">
+        <div>
+          <dt>Duration</dt>
+          <dd data-testid="duration" data-seconds={summary.durationS}>
+            {summary.durationS.toFixed(2)} s
+          </dd>
+        </div>
+        <div>
+          <dt>Windows</dt>
+          <dd data-testid="windows">{summary.windows}</dd>
+        </div>
+        <div>
+          <dt>Audio features</dt>
+          <dd data-testid="audio-features">
+            {summary.audioFeatures.frames} frames × {summary.audioFeatures.dim}
+          </dd>
+        </div>
+        <div>
+          <dt>Text features</dt>
+          <dd data-testid="text-features">
+            {summary.textFeatures.tokens} tokens × {summary.textFeatures.dim}
+          </dd>
+        </div>
+        <div>
+          <dt>Time</dt>
+          <dd data-testid="timings">
+            audio {ms(summary.timings.audioMs)}, text {ms(summary.timings.textMs)}
+          </dd>
+        </div>
+      </dl>
+    </section>
+  );
+}

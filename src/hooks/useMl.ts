@@ -1,0 +1,176 @@
+/**
+ * Owns the ML client for the page: starts the worker, loads the chosen model pair with byte-level progress,
+ * follows crash restarts (the client re-runs `init` itself; this hook shows its progress again) and analyses
+ * clips. Changing the pair or backend, or calling `retry`, disposes the client and starts a fresh one.
+ */
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { toErrorInfo, type ErrorInfo, type Result } from '../core/errors';
+import { createMlClient } from '../worker-api/client';
+import type { CrashNotice, MlClient } from '../worker-api/client-types';
+import type { AnalysisSummary, BackendInfo, LoadProgress } from '../worker-api/protocol';
+import { EMPTY_SNAPSHOT, LoadTracker, type LoadSnapshot } from './load-progress';
+import type { BackendChoice } from './url-options';
+
+/** `loading`: first init or re-init after a crash; `ready`: clips can be analysed; `failed`: init failed. */
+export type MlPhase = 'loading' | 'ready' | 'failed';
+
+export interface MlState {
+  /** Which init these values belong to (pair, backend, attempt). */
+  readonly key: string;
+  readonly phase: MlPhase;
+  readonly progress: LoadSnapshot;
+  readonly backend: BackendInfo | null;
+  readonly error: ErrorInfo | null;
+  /** The latest crash notice, if the worker has crashed in this session. */
+  readonly crash: CrashNotice | null;
+  /** True between a crash and the models being ready again. */
+  readonly restarting: boolean;
+}
+
+export interface UseMl extends MlState {
+  /** Analyses a 16 kHz mono clip. Never rejects: failures come back as a `Result` with an error code. */
+  readonly analyse: (pcm16k: Float32Array) => Promise<Result<AnalysisSummary>>;
+  /** Starts over with a fresh worker (after an init failure). */
+  readonly retry: () => void;
+  /** Crashes the worker on purpose (diagnostics and tests). */
+  readonly debugCrash: () => void;
+}
+
+/** How often byte progress is pushed to React; downloads report far more often than anyone can read. */
+const PROGRESS_INTERVAL_MS = 100;
+
+function initialState(key: string): MlState {
+  return { key, phase: 'loading', progress: EMPTY_SNAPSHOT, backend: null, error: null, crash: null, restarting: false };
+}
+
+function manifestUrl(): string {
+  return new URL(`${import.meta.env.BASE_URL}models/manifest.json`, window.location.href).href;
+}
+
+interface Session {
+  readonly client: MlClient;
+  /** Settles (with an error) when the session is disposed, so a pending analysis never hangs. */
+  readonly disposed: Promise<Result<never>>;
+}
+
+export function useMl(pair: string, backend: BackendChoice): UseMl {
+  const [attempt, setAttempt] = useState(0);
+  const key = `${pair}|${backend}|${attempt}`;
+  const [stored, setState] = useState<MlState>(() => initialState(key));
+  // State from a previous pair/attempt is never shown: until the new session reports, it is a fresh 'loading'.
+  const state = stored.key === key ? stored : initialState(key);
+  const sessionRef = useRef<Session | null>(null);
+
+  useEffect(() => {
+    const client = createMlClient();
+    let live = true;
+    let cancel: (r: Result<never>) => void = () => undefined;
+    const disposed = new Promise<Result<never>>((resolve) => {
+      cancel = resolve;
+    });
+    sessionRef.current = { client, disposed };
+
+    const tracker = new LoadTracker();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    /** Models to wait for after a crash: those that were ready before it. */
+    let expected: string[] = [];
+    let restarting = false;
+
+    const update = (patch: (s: MlState) => Partial<MlState>): void => {
+      if (!live) return;
+      setState((prev) => {
+        const base = prev.key === key ? prev : initialState(key);
+        return { ...base, progress: tracker.snapshot(), ...patch(base) };
+      });
+    };
+    const flush = (): void => {
+      timer = undefined;
+      update(() => ({}));
+    };
+
+    const modelsToWaitFor = (): string[] => {
+      if (expected.length > 0) return expected;
+      // Crashed before the first init finished: wait for every model that had started loading.
+      return [...new Set(tracker.snapshot().files.map((f) => f.model))];
+    };
+
+    const onProgress = (p: LoadProgress): void => {
+      if (!live) return;
+      tracker.apply(p);
+      if (p.status === 'ready' && restarting) {
+        const ready = new Set(tracker.readyModels());
+        const waitFor = modelsToWaitFor();
+        if (waitFor.length > 0 && waitFor.every((m) => ready.has(m))) {
+          restarting = false;
+          if (timer !== undefined) clearTimeout(timer);
+          timer = undefined;
+          update(() => ({ phase: 'ready', restarting: false, error: null }));
+          return;
+        }
+      }
+      timer ??= setTimeout(flush, PROGRESS_INTERVAL_MS);
+    };
+
+    const unsubscribe = client.onCrash((notice) => {
+      if (!live) return;
+      restarting = true;
+      tracker.resetReady();
+      update((s) => ({
+        crash: notice,
+        restarting: true,
+        // A failed init stays failed (the user retries); otherwise models load again.
+        phase: s.phase === 'failed' ? 'failed' : 'loading',
+      }));
+    });
+
+    client
+      .init({ pair, manifestUrl: manifestUrl(), backend }, onProgress)
+      .then((res) => {
+        if (!live) return;
+        if (timer !== undefined) clearTimeout(timer);
+        timer = undefined;
+        if (res.ok) {
+          expected = tracker.readyModels();
+          restarting = false;
+          update(() => ({ phase: 'ready', backend: res.value, error: null, restarting: false }));
+        } else if (res.error.code === 'worker-crashed') {
+          // The client is already loading again in a fresh worker; the 'ready' events will say when it is done.
+          update(() => ({ phase: 'loading', restarting: true }));
+        } else {
+          update(() => ({ phase: 'failed', error: res.error }));
+        }
+      })
+      .catch((err: unknown) => {
+        update(() => ({ phase: 'failed', error: toErrorInfo(err) }));
+      });
+
+    return () => {
+      live = false;
+      if (timer !== undefined) clearTimeout(timer);
+      unsubscribe();
+      cancel({ ok: false, error: { code: 'internal', message: 'The analysis was cancelled because the models were changed.' } });
+      client.dispose();
+      if (sessionRef.current?.client === client) sessionRef.current = null;
+    };
+  }, [key, pair, backend]);
+
+  const analyse = useCallback(async (pcm16k: Float32Array): Promise<Result<AnalysisSummary>> => {
+    const session = sessionRef.current;
+    if (session === null) return { ok: false, error: { code: 'internal', message: 'The ML engine is not running.' } };
+    try {
+      return await Promise.race([session.client.analyse(pcm16k), session.disposed]);
+    } catch (err) {
+      return { ok: false, error: toErrorInfo(err) };
+    }
+  }, []);
+
+  const retry = useCallback(() => {
+    setAttempt((n) => n + 1);
+  }, []);
+
+  const debugCrash = useCallback(() => {
+    void sessionRef.current?.client.debugCrash().catch(() => undefined);
+  }, []);
+
+  return { ...state, analyse, retry, debugCrash };
+}

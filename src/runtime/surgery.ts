@@ -1,0 +1,400 @@
+/**
+ * Graph surgery on downloaded ONNX exports: expose a hidden state as an extra graph output and, for encoders whose
+ * task head we do not need, cut the head off so its weights are neither stored nor computed. Runs in the browser
+ * worker after download and in Node, on fp32, fp16 (Cast-wrapped) and dynamically quantized (MatMulInteger) exports.
+ *
+ * Heads and layers are found by node-name scope, the way torch.onnx.export names nodes (`/lm_head/MatMul`,
+ * `/wav2vec2/encoder/layers.3/...`), so the same plan works whichever way an exporter spelled the ops inside.
+ */
+import onnxProto from 'onnx-proto';
+import type { onnx as pb } from 'onnx-proto';
+import { AppError } from '../core/errors';
+
+// onnx-proto is CommonJS without named-export hints: Node's ESM loader only sees a default export.
+const { onnx } = onnxProto;
+type Graph = pb.IGraphProto;
+type NodeP = pb.INodeProto;
+
+/** How to edit one model (stored in the manifest). */
+export interface SurgeryPlan {
+  /** Name prefix of the LM head's nodes, e.g. '/lm_head/'. */
+  readonly headPrefix: string;
+  /** Keep the head and its original outputs (wav2vec2 needs its CTC logits) or drop it (RoBERTa). */
+  readonly keepHead: boolean;
+  /** Name of the added graph output carrying the hidden state. */
+  readonly hiddenOutput: string;
+  /** 'head-input' = the tensor entering the head (last hidden state); a number = 0-based transformer layer output. */
+  readonly layer: 'head-input' | number;
+  /** Scope of layer i with `{i}` placeholder, e.g. '/wav2vec2/encoder/layers.{i}/'. Needed when layer is a number. */
+  readonly layerScope?: string;
+}
+
+/** A graph input or output as onnxruntime reports it. */
+export interface TensorSpec {
+  readonly name: string;
+  readonly dtype: string;
+  readonly shape: readonly (number | string)[];
+}
+
+const T = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, BOOL: 9, FLOAT16: 10, DOUBLE: 11, BFLOAT16: 16 } as const;
+const DTYPE_NAMES: Readonly<Record<number, string>> = {
+  1: 'float32', 2: 'uint8', 3: 'int8', 4: 'uint16', 5: 'int16', 6: 'int32', 7: 'int64', 8: 'string', 9: 'bool', 10: 'float16',
+  11: 'float64', 12: 'uint32', 13: 'uint64', 16: 'bfloat16',
+};
+const FLOATS: ReadonlySet<number> = new Set([T.FLOAT, T.FLOAT16, T.DOUBLE, T.BFLOAT16]);
+/** Ops between a float activation and the head that change only its encoding (quantization, casts). */
+const PASS_THROUGH: ReadonlySet<string> = new Set(['DynamicQuantizeLinear', 'QuantizeLinear', 'Cast', 'Identity']);
+
+const bad = (message: string): AppError => new AppError('bad-model', message);
+const ins = (n: NodeP): string[] => n.input ?? [];
+const outs = (n: NodeP): string[] => n.output ?? [];
+const nameOf = (n: NodeP): string => n.name ?? '';
+
+function decode(bytes: Uint8Array): pb.ModelProto {
+  try {
+    return onnx.ModelProto.decode(bytes);
+  } catch (err) {
+    throw new AppError('bad-model', 'The model file is not a valid ONNX protobuf (truncated or not a model).', { cause: err });
+  }
+}
+
+function graphOf(model: pb.ModelProto): Graph {
+  if (!model.graph) throw bad('The ONNX model has no graph.');
+  return model.graph;
+}
+
+/** Element type of every tensor whose type can be read or cheaply inferred (enough to tell float from quantized). */
+function inferTypes(g: Graph): Map<string, number> {
+  const types = new Map<string, number>();
+  for (const t of g.initializer ?? []) types.set(t.name ?? '', t.dataType ?? 0);
+  for (const v of [...(g.input ?? []), ...(g.valueInfo ?? []), ...(g.output ?? [])]) {
+    const e = v.type?.tensorType?.elemType;
+    if (e) types.set(v.name ?? '', e);
+  }
+  const attr = (n: NodeP, name: string): pb.IAttributeProto | undefined => n.attribute?.find((a) => a.name === name);
+  const of = (name: string | undefined): number | undefined => (name ? types.get(name) : undefined);
+  for (const n of g.node ?? []) {
+    const first = ins(n).map((i) => of(i)).find((t) => t !== undefined);
+    const rule = (k: number): number | undefined => {
+      switch (n.opType) {
+        case 'Cast': return Number(attr(n, 'to')?.i ?? 0);
+        case 'CastLike': case 'Where': return of(ins(n)[1]);
+        case 'Constant': return attr(n, 'value')?.t?.dataType ?? (attr(n, 'value_float') ? T.FLOAT : T.INT64);
+        case 'ConstantOfShape': return attr(n, 'value')?.t?.dataType ?? T.FLOAT;
+        case 'Shape': case 'Size': case 'NonZero': case 'ArgMax': case 'ArgMin': return T.INT64;
+        case 'Equal': case 'Less': case 'Greater': case 'LessOrEqual': case 'GreaterOrEqual':
+        case 'Not': case 'And': case 'Or': case 'Xor': case 'IsNaN': case 'IsInf': return T.BOOL;
+        case 'DynamicQuantizeLinear': return k === 1 ? T.FLOAT : T.UINT8;
+        case 'QuantizeLinear': return of(ins(n)[2]) ?? T.UINT8;
+        case 'DequantizeLinear': return of(ins(n)[1]);
+        case 'MatMulInteger': case 'ConvInteger': return T.INT32;
+        case 'TopK': return k === 1 ? T.INT64 : first;
+        default: return first;
+      }
+    };
+    outs(n).forEach((o, k) => {
+      const t = types.has(o) ? undefined : rule(k);
+      if (o && t !== undefined) types.set(o, t);
+    });
+  }
+  return types;
+}
+
+/** Lookup tables over one graph. */
+interface Index {
+  readonly g: Graph;
+  readonly nodes: readonly NodeP[];
+  readonly producer: ReadonlyMap<string, NodeP>;
+  readonly consumers: ReadonlyMap<string, readonly NodeP[]>;
+  readonly initializers: ReadonlyMap<string, pb.ITensorProto>;
+  /** Tensors computed from weights and constants only (folded weight transposes and the like). */
+  readonly constant: ReadonlySet<string>;
+  readonly types: ReadonlyMap<string, number>;
+}
+
+function indexGraph(g: Graph): Index {
+  const nodes = g.node ?? [];
+  const producer = new Map<string, NodeP>();
+  const consumers = new Map<string, NodeP[]>();
+  const initializers = new Map((g.initializer ?? []).map((t) => [t.name ?? '', t]));
+  const constant = new Set(initializers.keys());
+  for (const n of nodes) {
+    for (const i of ins(n)) {
+      if (!i) continue;
+      const list = consumers.get(i);
+      if (list) list.push(n);
+      else consumers.set(i, [n]);
+    }
+    const isConst = ins(n).every((i) => i === '' || constant.has(i));
+    for (const o of outs(n)) {
+      producer.set(o, n);
+      if (isConst) constant.add(o);
+    }
+  }
+  return { g, nodes, producer, consumers, initializers, constant, types: inferTypes(g) };
+}
+
+const isFloat = (ix: Index, t: string): boolean => FLOATS.has(ix.types.get(t) ?? 0);
+
+/** Follows quantize/cast/identity nodes outside `inside` back to the float tensor they encode. */
+function resolveEncoding(ix: Index, tensor: string, inside: ReadonlySet<NodeP>): string {
+  let t = tensor;
+  for (let p = ix.producer.get(t); p && PASS_THROUGH.has(p.opType ?? '') && !inside.has(p); p = ix.producer.get(t)) t = ins(p)[0] ?? t;
+  return t;
+}
+
+interface Head {
+  readonly nodes: ReadonlySet<NodeP>;
+  /** The float tensor entering the head. */
+  readonly input: string;
+}
+
+function findHead(ix: Index, prefix: string): Head {
+  const nodes = new Set(ix.nodes.filter((n) => nameOf(n).startsWith(prefix)));
+  if (nodes.size === 0) return traceHead(ix, prefix);
+  const candidates = new Set<string>();
+  for (const n of nodes) {
+    for (const i of ins(n)) {
+      const p = ix.producer.get(i);
+      if (!i || ix.constant.has(i) || (p && nodes.has(p))) continue;
+      const t = resolveEncoding(ix, i, nodes);
+      if (!ix.constant.has(t) && isFloat(ix, t)) candidates.add(t);
+    }
+  }
+  if (candidates.size !== 1) {
+    const found = candidates.size === 0 ? 'none' : [...candidates].join(', ');
+    throw bad(
+      `Cannot tell which tensor enters the head "${prefix}" (${nodes.size} nodes): ` +
+        `expected one float activation from outside it, found ${found}.`,
+    );
+  }
+  return { nodes, input: [...candidates][0] ?? '' };
+}
+
+/** Fallback for exports without scoped names: walk back from the first output through a Linear (+ quantization). */
+function traceHead(ix: Index, prefix: string): Head {
+  const out = ix.g.output?.[0]?.name ?? '';
+  const nodes = new Set<NodeP>();
+  const fail = (why: string): never => {
+    throw bad(
+      `Cannot find the head: no node name starts with "${prefix}", ` +
+        `and the first output "${out}" is not produced by a Linear layer (${why}).`,
+    );
+  };
+  const dynamic = (n: NodeP): string[] => ins(n).filter((i) => i !== '' && !ix.constant.has(i));
+  let t = out;
+  for (;;) {
+    const n = ix.producer.get(t);
+    if (!n) return fail(`"${t}" has no producing node`);
+    nodes.add(n);
+    const op = n.opType ?? '';
+    const live = dynamic(n);
+    if (op === 'MatMul' || op === 'MatMulInteger') {
+      const [x = '', w = ''] = ins(n);
+      if (ix.constant.has(x) || !ix.constant.has(w)) return fail(`${op} "${nameOf(n)}" does not multiply an activation by a weight`);
+      return { nodes, input: resolveEncoding(ix, x, nodes) };
+    }
+    if (op === 'Cast' || op === 'Add' || op === 'DynamicQuantizeLinear') {
+      if (live.length !== 1) return fail(`${op} "${nameOf(n)}" has ${live.length} non-constant inputs`);
+      t = live[0] ?? '';
+    } else if (op === 'Mul') {
+      // onnxruntime's dequantize step: Cast(MatMulInteger(...)) * (input scale * weight scale).
+      const next = live.find((i) => ix.producer.get(i)?.opType === 'Cast');
+      if (next === undefined) return fail(`Mul "${nameOf(n)}" is not a dequantization`);
+      t = next;
+    } else {
+      return fail(`found ${op} "${nameOf(n)}"`);
+    }
+  }
+}
+
+function scopeOf(template: string, i: number): string {
+  return template.split('{i}').join(String(i));
+}
+
+/** The output of transformer layer `layer`: what the last float-producing node of its scope computes. */
+function layerOutput(ix: Index, layer: number, template: string | undefined): string {
+  if (template?.includes('{i}') !== true) throw bad(`Layer ${layer} was asked for, but the plan has no layerScope with "{i}".`);
+  const pattern = new RegExp(`^${template.split('{i}').map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('(\\d+)')}`);
+  const found = new Set<number>();
+  for (const n of ix.nodes) {
+    const m = pattern.exec(nameOf(n));
+    if (m?.[1] !== undefined) found.add(Number(m[1]));
+  }
+  const count = found.size === 0 ? 0 : Math.max(...found) + 1;
+  if (count === 0) throw bad(`Layer ${layer} not found: no node name starts with "${template}" for any {i} (no layers in that scope).`);
+  if (!Number.isInteger(layer) || layer < 0 || layer >= count) {
+    throw bad(`Layer ${layer} is out of range: the model has ${count} layers (0-${count - 1}) under "${template}".`);
+  }
+  const scope = scopeOf(template, layer);
+  for (let k = ix.nodes.length - 1; k >= 0; k--) {
+    const n = ix.nodes[k];
+    // A DynamicQuantizeLinear is named after the tensor it quantizes, so it carries the producer's scope and comes
+    // after it: skip it (and anything else that does not yield a float activation).
+    if (!n || !nameOf(n).startsWith(scope) || PASS_THROUGH.has(n.opType ?? '')) continue;
+    const o = outs(n)[0];
+    if (o && isFloat(ix, o) && !ix.constant.has(o)) return o;
+  }
+  throw bad(`Layer ${layer}: no node under "${scope}" produces a float tensor.`);
+}
+
+/** Width of the hidden state: from a LayerNorm's scale, a Linear reading it, or a bias added to make it. */
+function hiddenSize(ix: Index, t: string): number | null {
+  const dimsOf = (name: string | undefined): number[] => (ix.initializers.get(name ?? '')?.dims ?? []).map(Number);
+  const p = ix.producer.get(t);
+  if (p?.opType === 'LayerNormalization') return dimsOf(ins(p)[1]).at(-1) ?? null;
+  const direct = ix.consumers.get(t) ?? [];
+  const readers = direct.flatMap((c) => (c.opType === 'DynamicQuantizeLinear' ? (ix.consumers.get(outs(c)[0] ?? '') ?? []) : [c]));
+  for (const c of readers) {
+    const d = dimsOf(ins(c)[1]);
+    if ((c.opType === 'MatMul' || c.opType === 'MatMulInteger') && d.length === 2) return d[0] ?? null;
+  }
+  if (p?.opType === 'Add') for (const i of ins(p)) if (dimsOf(i).length === 1) return dimsOf(i)[0] ?? null;
+  return null;
+}
+
+/** Keeps only nodes that feed a graph output, and the initializers, inputs and value infos they still use. */
+function pruneDead(g: Graph): void {
+  const live = new Set((g.output ?? []).map((o) => o.name ?? ''));
+  // Nodes inside If/Loop bodies may read outer tensors by name: count those reads as uses (over-approximation).
+  const subgraphInputs = (n: NodeP): string[] =>
+    (n.attribute ?? [])
+      .flatMap((a) => [...(a.g ? [a.g] : []), ...(a.graphs ?? [])])
+      .flatMap((sg) => (sg.node ?? []).flatMap((m) => [...ins(m), ...subgraphInputs(m)]));
+  const kept: NodeP[] = [];
+  const nodes = g.node ?? [];
+  for (let k = nodes.length - 1; k >= 0; k--) {
+    const n = nodes[k];
+    if (!n || !outs(n).some((o) => live.has(o))) continue;
+    kept.push(n);
+    for (const i of [...ins(n), ...subgraphInputs(n)]) live.add(i);
+  }
+  g.node = kept.reverse();
+  const removed = new Set((g.initializer ?? []).filter((t) => !live.has(t.name ?? '')).map((t) => t.name ?? ''));
+  g.initializer = (g.initializer ?? []).filter((t) => !removed.has(t.name ?? ''));
+  // Old IR versions list initializers among the inputs too; those go with their initializer.
+  g.input = (g.input ?? []).filter((v) => !removed.has(v.name ?? ''));
+  const produced = new Set([...g.node.flatMap(outs), ...g.input.map((v) => v.name ?? ''), ...g.initializer.map((t) => t.name ?? '')]);
+  g.valueInfo = (g.valueInfo ?? []).filter((v) => produced.has(v.name ?? ''));
+}
+
+const dimProto = (d: number | string): pb.TensorShapeProto.IDimension =>
+  typeof d === 'number' ? { dimValue: d } : { dimParam: d };
+/** A decoded dimension: its name, its size, or `fallback` (decoded oneof members read as ''/0 when unset). */
+const dimOf = (d: pb.TensorShapeProto.IDimension, fallback: string): number | string =>
+  d.dimParam ? d.dimParam : Number(d.dimValue ?? 0) > 0 ? Number(d.dimValue) : fallback;
+
+/**
+ * Applies `plan` to an ONNX model and returns the new file. Adds the float32 output `plan.hiddenOutput`
+ * [batch, frames or tokens, hidden]; with `keepHead: false` also removes the head, the outputs depending on it, and
+ * every node and initializer left unused. Returns `bytes` itself when the output already exists (already edited).
+ * Throws AppError('bad-model') when the head or layer cannot be found.
+ */
+export function editModel(bytes: Uint8Array, plan: SurgeryPlan): Uint8Array {
+  const model = decode(bytes);
+  const g = graphOf(model);
+  if ((g.output ?? []).some((o) => o.name === plan.hiddenOutput)) return bytes;
+  const ix = indexGraph(g);
+  const taken = ix.producer.has(plan.hiddenOutput) || ix.initializers.has(plan.hiddenOutput);
+  if (taken || (g.input ?? []).some((v) => v.name === plan.hiddenOutput)) {
+    throw bad(`Cannot add output "${plan.hiddenOutput}": the model already has a tensor of that name.`);
+  }
+  const head = plan.layer === 'head-input' || !plan.keepHead ? findHead(ix, plan.headPrefix) : null;
+  const hidden = plan.layer === 'head-input' ? (head?.input ?? '') : layerOutput(ix, plan.layer, plan.layerScope);
+  const firstOut = g.output?.[0]?.type?.tensorType?.shape?.dim ?? [];
+  // Batch and time axes are named like the first output's (logits [batch_size, frames, vocab]).
+  const lead = ['batch_size', 'sequence_length'].map((name, k) => {
+    const d = firstOut.length >= 2 ? firstOut[k] : undefined;
+    return d ? dimOf(d, name) : name;
+  });
+  const width = hiddenSize(ix, hidden);
+
+  if (head && !plan.keepHead) {
+    // Outputs computed from the head (including a Cast after it in fp16 exports) go with it.
+    const tainted = new Set([...head.nodes].flatMap(outs));
+    for (const n of ix.nodes) if (ins(n).some((i) => tainted.has(i))) for (const o of outs(n)) tainted.add(o);
+    g.output = (g.output ?? []).filter((o) => !tainted.has(o.name ?? ''));
+    g.node = ix.nodes.filter((n) => !head.nodes.has(n));
+  }
+  // fp16 exports compute in fp16 inside; the exposed output is always float32 (an unknown type gets a harmless Cast).
+  const toFloat = ix.types.get(hidden) !== T.FLOAT;
+  g.node = [
+    ...(g.node ?? []),
+    onnx.NodeProto.create({
+      name: `surgery_${plan.hiddenOutput}`,
+      opType: toFloat ? 'Cast' : 'Identity',
+      input: [hidden],
+      output: [plan.hiddenOutput],
+      attribute: toFloat ? [{ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: T.FLOAT }] : [],
+    }),
+  ];
+  const shape = { dim: [...lead, width ?? 'hidden_size'].map(dimProto) };
+  const output = onnx.ValueInfoProto.fromObject({ name: plan.hiddenOutput, type: { tensorType: { elemType: T.FLOAT, shape } } });
+  g.output = [...(g.output ?? []), output];
+  if (!plan.keepHead) pruneDead(g);
+  const out = onnx.ModelProto.encode(model).finish();
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
+
+function spec(v: pb.IValueInfoProto): TensorSpec {
+  const t = v.type?.tensorType;
+  const shape = (t?.shape?.dim ?? []).map((d) => dimOf(d, '?'));
+  return { name: v.name ?? '', dtype: DTYPE_NAMES[t?.elemType ?? 0] ?? `type-${t?.elemType ?? 0}`, shape };
+}
+
+/** Inputs, outputs, default-domain opset and sizes of a model, for checks and diagnostics. */
+export function describeModel(bytes: Uint8Array): {
+  inputs: TensorSpec[];
+  outputs: TensorSpec[];
+  opset: number;
+  nodes: number;
+  initializers: number;
+} {
+  const model = decode(bytes);
+  const g = graphOf(model);
+  const opset = Number(model.opsetImport.find((o) => !o.domain || o.domain === 'ai.onnx')?.version ?? 0);
+  return {
+    inputs: (g.input ?? []).filter((v) => !(g.initializer ?? []).some((t) => t.name === v.name)).map(spec),
+    outputs: (g.output ?? []).map(spec),
+    opset,
+    nodes: g.node?.length ?? 0,
+    initializers: g.initializer?.length ?? 0,
+  };
+}
+
+/** IEEE half bits -> number. */
+function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const mant = h & 0x3ff;
+  if (exp === 0) return sign * mant * 2 ** -24;
+  if (exp === 0x1f) return mant === 0 ? sign * Infinity : NaN;
+  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
+}
+
+/** Reads an fp32 or fp16 initializer as float32 (for tests and for recomputing a cut-off head). */
+export function readInitializer(bytes: Uint8Array, name: string): { dims: number[]; data: Float32Array } {
+  const g = graphOf(decode(bytes));
+  const t = g.initializer?.find((x) => x.name === name);
+  if (!t) throw bad(`The model has no initializer "${name}".`);
+  if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) {
+    throw bad(`Initializer "${name}" is stored in an external file, which is not supported.`);
+  }
+  const dims = (t.dims ?? []).map(Number);
+  const size = dims.reduce((a, b) => a * b, 1);
+  // rawData is a view into the file at an arbitrary offset: copy to an aligned buffer before reinterpreting it.
+  const raw = t.rawData && t.rawData.byteLength > 0 ? new Uint8Array(t.rawData) : null;
+  let data: Float32Array;
+  if (t.dataType === T.FLOAT) {
+    data = raw ? new Float32Array(raw.buffer, 0, raw.byteLength / 4) : Float32Array.from(t.floatData ?? []);
+  } else if (t.dataType === T.FLOAT16) {
+    const half = raw ? new Uint16Array(raw.buffer, 0, raw.byteLength / 2) : Uint16Array.from(t.int32Data ?? []);
+    data = Float32Array.from(half, halfToFloat);
+  } else {
+    throw bad(`Initializer "${name}" is ${DTYPE_NAMES[t.dataType ?? 0] ?? 'of an unknown type'}, not float32 or float16.`);
+  }
+  if (data.length !== size) {
+    throw bad(`Initializer "${name}" holds ${data.length} values but its shape [${dims.join(', ')}] needs ${size}.`);
+  }
+  return { dims, data };
+}

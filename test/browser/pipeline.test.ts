@@ -1,0 +1,170 @@
+/**
+ * The worker pipeline in real Chromium on the fixture models: WebGPU (SwiftShader here) and single-threaded WASM
+ * analyse the same real clip and must agree; crash recovery, download failures and integrity failures are checked
+ * through the same client the page uses.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commands } from 'vitest/browser';
+import { decodeWav } from '../../src/audio/wav';
+import type { Result } from '../../src/core/errors';
+import { createMlClient } from '../../src/worker-api/client';
+import type { MlClient } from '../../src/worker-api/client-types';
+import type { AnalysisSummary, BackendInfo, LoadProgress } from '../../src/worker-api/protocol';
+
+const MANIFEST = '/models/manifest.json';
+const CLIP = 'Actor_01/03-01-05-02-01-01-01.wav';
+/** Backends run different kernels (GPU shaders vs WASM SIMD); fp32 differences stay far below this. */
+const TOLERANCE = 1e-3;
+
+function unwrap<T>(r: Result<T>): T {
+  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
+  return r.value;
+}
+
+async function loadClip(): Promise<Float32Array> {
+  const b64 = await commands.readRavdess(CLIP);
+  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  const wav = decodeWav(bytes);
+  expect(wav.sampleRate).toBe(16000);
+  const mono = wav.channels[0];
+  if (mono === undefined) throw new Error('no channel');
+  return mono;
+}
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs((a[i] ?? 0) - (b[i] ?? 0)));
+  return worst;
+}
+
+describe('ML worker on fixture models', () => {
+  let clip: Float32Array;
+  const clients: MlClient[] = [];
+  const results = new Map<string, { info: BackendInfo; summary: AnalysisSummary; client: MlClient; progress: LoadProgress[] }>();
+
+  beforeAll(async () => {
+    clip = await loadClip();
+  });
+  afterAll(() => {
+    for (const c of clients) c.dispose();
+  });
+
+  it.each(['wasm', 'webgpu'] as const)('loads and analyses a real clip on %s', async (backend) => {
+    const client = createMlClient();
+    clients.push(client);
+    const progress: LoadProgress[] = [];
+    const info = unwrap(await client.init({ pair: 'fixture', manifestUrl: MANIFEST, backend }, (p) => progress.push(p)));
+    expect(info.backend).toBe(backend);
+    if (backend === 'webgpu') expect(info.adapter).not.toBeNull();
+    expect(progress.filter((p) => p.status === 'ready').map((p) => p.model)).toEqual(['wav2vec2-tiny-fixture', 'roberta-tiny-fixture']);
+
+    const summary = unwrap(await client.analyse(clip));
+    expect(summary.durationS).toBeCloseTo(38229 / 16000, 6);
+    expect(summary.windows).toBe(1);
+    // 38229 samples through the 320x conv stack: 119 frames.
+    expect(summary.audioFeatures).toEqual({ frames: 119, dim: 32 });
+    expect(typeof summary.transcript).toBe('string');
+    expect(summary.textFeatures.dim).toBe(32);
+    expect(summary.textFeatures.tokens).toBeGreaterThanOrEqual(2);
+    expect(summary.emotion).toBeNull();
+    results.set(backend, { info, summary, client, progress });
+  });
+
+  it('WebGPU and WASM agree on transcript and features', async () => {
+    const wasm = results.get('wasm');
+    const gpu = results.get('webgpu');
+    if (wasm === undefined || gpu === undefined) throw new Error('both backends must have run');
+    expect(gpu.summary.transcript).toBe(wasm.summary.transcript);
+    const a = await wasm.client.lastFeatures();
+    const b = await gpu.client.lastFeatures();
+    if (a === null || b === null) throw new Error('features missing');
+    expect(maxAbsDiff(a.audio.data, b.audio.data)).toBeLessThan(TOLERANCE);
+    expect(maxAbsDiff(a.text.data, b.text.data)).toBeLessThan(TOLERANCE);
+  });
+
+  it('serves the second load from the cache', async () => {
+    const client = createMlClient();
+    clients.push(client);
+    const progress: LoadProgress[] = [];
+    unwrap(await client.init({ pair: 'fixture', manifestUrl: MANIFEST, backend: 'wasm' }, (p) => progress.push(p)));
+    const done = progress.filter((p) => p.status === 'done');
+    expect(done.length).toBeGreaterThan(0);
+    expect(done.every((p) => p.fromCache)).toBe(true);
+    expect(progress.some((p) => p.status === 'progress')).toBe(false);
+  });
+
+  it('restarts a crashed worker, reports it, and loads the models again', async () => {
+    const client = createMlClient();
+    clients.push(client);
+    unwrap(await client.init({ pair: 'fixture', manifestUrl: MANIFEST, backend: 'wasm' }, () => undefined));
+    const notices: string[] = [];
+    client.onCrash((n) => notices.push(`${n.restarts}: ${n.message}`));
+    await client.debugCrash();
+    await expect.poll(() => notices.length, { timeout: 10_000 }).toBe(1);
+    expect(notices[0]).toMatch(/^1: The ML engine stopped unexpectedly .* restarted/);
+    // The client re-ran init on the new worker; analysis works again without the caller doing anything.
+    await expect.poll(async () => (await client.analyse(clip)).ok, { timeout: 60_000, interval: 500 }).toBe(true);
+  });
+
+  it('answers an analysis in flight with worker-crashed when the worker dies', async () => {
+    const client = createMlClient();
+    clients.push(client);
+    unwrap(await client.init({ pair: 'fixture', manifestUrl: MANIFEST, backend: 'wasm' }, () => undefined));
+    const long = new Float32Array(16000 * 50).map((_, i) => Math.sin(i / 7) * 0.3);
+    const pending = client.analyse(long);
+    await client.debugCrash();
+    const r = await pending;
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.code).toBe('worker-crashed');
+  });
+});
+
+describe('model download failures', () => {
+  async function manifestBlob(change: (m: { models: { id: string; weights: Record<string, { path: string; sha256?: string }>; source: { path: string } }[] }) => void): Promise<string> {
+    const m = (await (await fetch(MANIFEST)).json()) as { models: { id: string; weights: Record<string, { path: string; sha256?: string }>; source: { path: string } }[] };
+    for (const e of m.models) if (e.source.path !== undefined) e.source.path = new URL(`/models/${e.source.path}`, location.href).href;
+    change(m);
+    return URL.createObjectURL(new Blob([JSON.stringify(m)], { type: 'application/json' }));
+  }
+
+  const cases = [
+    {
+      name: 'a hash mismatch is an integrity error and the model is not run',
+      code: 'integrity',
+      change: (m: Parameters<Parameters<typeof manifestBlob>[0]>[0]) => {
+        const w = m.models.find((e) => e.id === 'wav2vec2-tiny-fixture')?.weights.fp32;
+        if (w) w.sha256 = '0'.repeat(64);
+      },
+    },
+    {
+      name: 'a missing file is a download failure',
+      code: 'download-failed',
+      change: (m: Parameters<Parameters<typeof manifestBlob>[0]>[0]) => {
+        const w = m.models.find((e) => e.id === 'wav2vec2-tiny-fixture')?.weights.fp32;
+        if (w) w.path = 'onnx/missing.onnx';
+      },
+    },
+  ];
+  it.each(cases)('$name', async ({ code, change }) => {
+    const client = createMlClient();
+    try {
+      const url = await manifestBlob(change);
+      const progress: LoadProgress[] = [];
+      const r = await client.init({ pair: 'fixture', manifestUrl: url, backend: 'wasm' }, (p) => progress.push(p));
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.error.code).toBe(code);
+      expect(progress.filter((p) => p.status === 'retry').length).toBe(2);
+      expect(progress.some((p) => p.status === 'ready' && p.model === 'wav2vec2-tiny-fixture')).toBe(false);
+    } finally {
+      client.dispose();
+    }
+  });
+
+  it('a missing manifest is a download failure', async () => {
+    const client = createMlClient();
+    const r = await client.init({ pair: 'fixture', manifestUrl: '/models/nope.json', backend: 'wasm' }, () => undefined);
+    client.dispose();
+    expect(r).toMatchObject({ ok: false, error: { code: 'download-failed' } });
+  });
+});

@@ -1,0 +1,64 @@
+/**
+ * Inputs that cannot be analysed give a coded error banner. Clips that decoded are kept: the banner offers to
+ * retry and to save them; files that never decoded offer neither.
+ */
+import { readFileSync } from 'node:fs';
+import { expect, test, type Page } from '@playwright/test';
+import { decodeWav } from '../../src/audio/wav.ts';
+import { ANALYSE_TIMEOUT, openReady, tone, writeTempFile, writeTempWav } from './helpers.ts';
+
+async function expectError(page: Page, code: string): Promise<void> {
+  const banner = page.getByTestId('error');
+  await expect(banner).toBeVisible({ timeout: ANALYSE_TIMEOUT });
+  await expect(banner).toHaveAttribute('data-code', code);
+  await expect(page.getByTestId('busy')).toHaveCount(0);
+  await expect(page.getByTestId('transcript')).toHaveCount(0);
+}
+
+test('bad files are refused with the right error code', async ({ page }) => {
+  await openReady(page, 'wasm');
+  const input = page.getByTestId('file-input');
+
+  // A text file renamed .wav: reported as not audio, naming what it is; nothing to retry or save.
+  await input.setInputFiles(writeTempFile('notes.wav', 'These are meeting notes, not a recording.\nLine two.\n'));
+  await expectError(page, 'not-audio');
+  await expect(page.getByTestId('error-message')).toContainText('notes.wav');
+  await expect(page.getByTestId('error-message')).toContainText('text');
+  await expect(page.getByTestId('retry')).toHaveCount(0);
+  await expect(page.getByTestId('save')).toHaveCount(0);
+
+  // An empty file.
+  await input.setInputFiles(writeTempFile('empty.wav', new Uint8Array(0)));
+  await expectError(page, 'empty-audio');
+  await expect(page.getByTestId('retry')).toHaveCount(0);
+
+  // 0.1 s of sound: decodes, but is too short. The clip is kept.
+  await input.setInputFiles(writeTempWav('short.wav', tone(0.1)));
+  await expectError(page, 'too-short');
+  await expect(page.getByTestId('retry')).toBeVisible();
+  await expect(page.getByTestId('save')).toBeVisible();
+
+  // 2 s of digital silence: decodes, but there is nothing to hear.
+  await input.setInputFiles(writeTempWav('silence.wav', new Float32Array(32_000)));
+  await expectError(page, 'silent');
+  await expect(page.getByTestId('retry')).toBeEnabled();
+
+  // Saving gives back the decoded clip.
+  const download = page.waitForEvent('download');
+  await page.getByTestId('save').click();
+  const wav = decodeWav(readFileSync(await (await download).path()));
+  expect(wav.sampleRate).toBe(16_000);
+  expect(wav.channels[0]?.length).toBe(32_000);
+  expect(wav.channels[0]?.every((s) => s === 0)).toBe(true);
+
+  // Retrying the same clip fails the same way (and does not lose it).
+  await page.getByTestId('retry').click();
+  await expectError(page, 'silent');
+  await expect(page.getByTestId('save')).toBeVisible();
+
+  // A good file afterwards clears the error.
+  await input.setInputFiles(writeTempWav('tone.wav', tone(1.5)));
+  await expect(page.getByTestId('transcript')).toBeVisible({ timeout: ANALYSE_TIMEOUT });
+  await expect(page.getByTestId('error')).toHaveCount(0);
+  await expect(page.getByTestId('duration')).toHaveText('1.50 s');
+});

@@ -1,0 +1,83 @@
+/**
+ * Shared bits of the end-to-end tests: where generated audio goes (always under the OS temp dir, never in the
+ * repository), how it is made, and the page's URL and timeouts.
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, type Page } from '@playwright/test';
+import { decodeWav, encodeWav } from '../../src/audio/wav.ts';
+import { ravdessClip } from '../shared-data.ts';
+
+/** Folder for generated files; fixed so the config can name the fake-microphone file before setup runs. */
+export const E2E_TMP = join(tmpdir(), 'mmer-e2e');
+
+/** The WAV that Chromium's fake microphone plays (a RAVDESS clip padded with silence, see `makeFakeMicWav`). */
+export const FAKE_MIC_WAV = join(E2E_TMP, 'fake-mic.wav');
+
+/** A real clip: Actor 01, neutral, "Kids are talking by the door"; 2.389 s at 16 kHz. */
+export const RAVDESS_CLIP = 'Actor_01/03-01-01-01-01-01-01.wav';
+
+/** Loading the fixture pair on 2 CPU cores (or SwiftShader WebGPU) is slow; these are generous on purpose. */
+export const LOAD_TIMEOUT = 240_000;
+export const ANALYSE_TIMEOUT = 240_000;
+
+export function ravdessPath(rel = RAVDESS_CLIP): string {
+  return ravdessClip(rel);
+}
+
+/** Writes a file atomically (several Playwright processes may prepare the same file). */
+function writeAtomic(path: string, bytes: Uint8Array | string): void {
+  mkdirSync(E2E_TMP, { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, bytes);
+  renameSync(tmp, path);
+}
+
+/**
+ * Builds the fake-microphone file: the RAVDESS clip followed by `silenceSeconds` of silence. Chromium's `%noloop`
+ * plays the file once and then repeats its last ~10 ms forever, so the file must end in silence.
+ */
+export function makeFakeMicWav(silenceSeconds = 6): string {
+  const wav = decodeWav(readFileSync(ravdessPath()));
+  const speech = wav.channels[0];
+  if (!speech) throw new Error('RAVDESS clip has no channels');
+  const pcm = new Float32Array(speech.length + Math.round(silenceSeconds * wav.sampleRate));
+  pcm.set(speech, 0);
+  writeAtomic(FAKE_MIC_WAV, encodeWav(pcm, wav.sampleRate));
+  return FAKE_MIC_WAV;
+}
+
+/** Writes a 16 kHz WAV of `pcm` under the temp folder and returns its path. */
+export function writeTempWav(name: string, pcm: Float32Array, sampleRate = 16_000): string {
+  const path = join(E2E_TMP, name);
+  writeAtomic(path, encodeWav(pcm, sampleRate));
+  return path;
+}
+
+/** Writes any bytes under the temp folder and returns the path. */
+export function writeTempFile(name: string, content: Uint8Array | string): string {
+  const path = join(E2E_TMP, name);
+  writeAtomic(path, content);
+  return path;
+}
+
+/** A sine tone, loud enough to pass the silence check. */
+export function tone(seconds: number, sampleRate = 16_000, hz = 220, amplitude = 0.3): Float32Array {
+  return Float32Array.from({ length: Math.round(seconds * sampleRate) }, (_, i) => amplitude * Math.sin((2 * Math.PI * hz * i) / sampleRate));
+}
+
+/** Opens the page with the fixture models and waits until they are loaded. */
+export async function openReady(page: Page, backend: 'wasm' | 'webgpu' | 'wasm-mt' | 'auto' = 'wasm', extra = ''): Promise<void> {
+  page.on('pageerror', (err) => {
+    console.log(`[pageerror] ${err.message}`);
+  });
+  await page.goto(`/?pair=fixture&backend=${backend}${extra}`);
+  await expect(page.getByTestId('models-ready')).toBeVisible({ timeout: LOAD_TIMEOUT });
+}
+
+/** Seconds reported for the analysed clip (`data-seconds` of the duration field). */
+export async function reportedSeconds(page: Page): Promise<number> {
+  const raw = await page.getByTestId('duration').getAttribute('data-seconds');
+  return Number(raw);
+}
