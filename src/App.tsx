@@ -43,7 +43,7 @@ type Work = 'idle' | 'decoding' | 'analysing';
 declare global {
   interface Window {
     /** Diagnostics, present with `?debug=1`. */
-    __mmer?: { crashWorker(): void };
+    __mmer?: { crashWorker: (when?: 'now' | 'during-next-analysis') => void };
   }
 }
 

@@ -21,8 +21,9 @@ interface GpuProbe {
 }
 
 async function probeGpu(): Promise<GpuProbe> {
-  const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
-  if (gpu === undefined) return { api: false, adapter: null, shaderF16: false };
+  // The DOM typings declare navigator.gpu unconditionally; browsers without WebGPU simply lack the property.
+  if (!('gpu' in navigator)) return { api: false, adapter: null, shaderF16: false };
+  const gpu = navigator.gpu;
   const adapter = await gpu.requestAdapter().catch(() => null);
   if (adapter === null) return { api: true, adapter: null, shaderF16: false };
   const { vendor, architecture, description } = adapter.info;
@@ -36,7 +37,14 @@ function openStore(): ByteStore {
 }
 
 let encoders: EncoderPair | null = null;
+let crashDuringNextAnalysis = false;
 let lastAnalysis: Analysis | null = null;
+
+function crashNow(): void {
+  setTimeout(() => {
+    throw new Error('deliberate worker crash (debugCrash)');
+  }, 0);
+}
 
 const api = {
   /** Chooses the backend and loads the pair named in `options`, reporting progress through `onProgress`. */
@@ -58,7 +66,10 @@ const api = {
         throw new AppError('download-failed', `Could not fetch the model manifest (${String(err)}).`);
       });
       if (!res.ok) throw new AppError('download-failed', `Could not fetch the model manifest: server answered ${res.status}.`);
-      const manifest = parseManifest(await res.json());
+      const manifestJson: unknown = await res.json().catch(() => {
+        throw new AppError('bad-manifest', `The model manifest at ${manifestUrl} is not JSON.`);
+      });
+      const manifest = parseManifest(manifestJson);
       if (encoders !== null) {
         await Promise.all([encoders.audio.dispose(), encoders.text.dispose()]);
         encoders = null;
@@ -83,6 +94,10 @@ const api = {
   async analyse(pcm16k: Float32Array): Promise<Result<AnalysisSummary>> {
     return toResult(async () => {
       if (encoders === null) throw new AppError('internal', 'The models are not loaded yet.');
+      if (crashDuringNextAnalysis) {
+        crashNow();
+        return new Promise<never>(() => undefined);
+      }
       lastAnalysis = await analyseClip(encoders, pcm16k);
       return lastAnalysis.summary;
     });
@@ -95,11 +110,13 @@ const api = {
     return { audio: { ...a, data: a.data.slice() }, text: { ...t, data: t.data.slice() } };
   },
 
-  /** Throws outside any promise, as a real crash would; used by the crash-recovery tests. */
-  debugCrash(): void {
-    setTimeout(() => {
-      throw new Error('deliberate worker crash (debugCrash)');
-    }, 0);
+  /**
+   * Crashes the worker as a real fault would (an error thrown outside any promise), now or in the middle of the
+   * next analysis. Exists for the crash-recovery tests.
+   */
+  debugCrash(when: 'now' | 'during-next-analysis' = 'now'): void {
+    if (when === 'now') crashNow();
+    else crashDuringNextAnalysis = true;
   },
 };
 

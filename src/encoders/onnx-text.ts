@@ -13,7 +13,7 @@ export interface Tokenizer {
  */
 export async function createTokenizer(tokenizerJson: unknown, tokenizerConfig: unknown): Promise<Tokenizer> {
   const { RobertaTokenizer } = await import('@huggingface/transformers');
-  return new RobertaTokenizer(tokenizerJson as object, tokenizerConfig as object);
+  return new RobertaTokenizer(tokenizerJson, tokenizerConfig);
 }
 
 export class OnnxTextEncoder implements TextEncoderModel {

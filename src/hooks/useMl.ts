@@ -32,8 +32,8 @@ export interface UseMl extends MlState {
   readonly analyse: (pcm16k: Float32Array) => Promise<Result<AnalysisSummary>>;
   /** Starts over with a fresh worker (after an init failure). */
   readonly retry: () => void;
-  /** Crashes the worker on purpose (diagnostics and tests). */
-  readonly debugCrash: () => void;
+  /** Crashes the worker on purpose, now or during the next analysis (diagnostics and tests). */
+  readonly debugCrash: (when?: 'now' | 'during-next-analysis') => void;
 }
 
 /** How often byte progress is pushed to React; downloads report far more often than anyone can read. */
@@ -72,10 +72,6 @@ export function useMl(pair: string, backend: BackendChoice): UseMl {
 
     const tracker = new LoadTracker();
     let timer: ReturnType<typeof setTimeout> | undefined;
-    /** Models to wait for after a crash: those that were ready before it. */
-    let expected: string[] = [];
-    let restarting = false;
-
     const update = (patch: (s: MlState) => Partial<MlState>): void => {
       if (!live) return;
       setState((prev) => {
@@ -88,61 +84,38 @@ export function useMl(pair: string, backend: BackendChoice): UseMl {
       update(() => ({}));
     };
 
-    const modelsToWaitFor = (): string[] => {
-      if (expected.length > 0) return expected;
-      // Crashed before the first init finished: wait for every model that had started loading.
-      return [...new Set(tracker.snapshot().files.map((f) => f.model))];
-    };
-
     const onProgress = (p: LoadProgress): void => {
       if (!live) return;
       tracker.apply(p);
-      if (p.status === 'ready' && restarting) {
-        const ready = new Set(tracker.readyModels());
-        const waitFor = modelsToWaitFor();
-        if (waitFor.length > 0 && waitFor.every((m) => ready.has(m))) {
-          restarting = false;
-          if (timer !== undefined) clearTimeout(timer);
-          timer = undefined;
-          update(() => ({ phase: 'ready', restarting: false, error: null }));
-          return;
-        }
-      }
       timer ??= setTimeout(flush, PROGRESS_INTERVAL_MS);
+    };
+
+    const settleInit = (res: Result<BackendInfo>): void => {
+      if (!live) return;
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+      if (res.ok) update(() => ({ phase: 'ready', backend: res.value, error: null, restarting: false }));
+      // A crash during init is followed by a re-init in the new worker; the crash listener reports its outcome.
+      else if (res.error.code !== 'worker-crashed') update(() => ({ phase: 'failed', error: res.error, restarting: false }));
     };
 
     const unsubscribe = client.onCrash((notice) => {
       if (!live) return;
-      restarting = true;
       tracker.resetReady();
       update((s) => ({
         crash: notice,
-        restarting: true,
+        restarting: notice.reinit !== null,
         // A failed init stays failed (the user retries); otherwise models load again.
-        phase: s.phase === 'failed' ? 'failed' : 'loading',
+        phase: s.phase === 'failed' || notice.reinit === null ? s.phase : 'loading',
       }));
+      notice.reinit?.then(settleInit, (err: unknown) => {
+        update(() => ({ phase: 'failed', error: toErrorInfo(err), restarting: false }));
+      });
     });
 
-    client
-      .init({ pair, manifestUrl: manifestUrl(), backend }, onProgress)
-      .then((res) => {
-        if (!live) return;
-        if (timer !== undefined) clearTimeout(timer);
-        timer = undefined;
-        if (res.ok) {
-          expected = tracker.readyModels();
-          restarting = false;
-          update(() => ({ phase: 'ready', backend: res.value, error: null, restarting: false }));
-        } else if (res.error.code === 'worker-crashed') {
-          // The client is already loading again in a fresh worker; the 'ready' events will say when it is done.
-          update(() => ({ phase: 'loading', restarting: true }));
-        } else {
-          update(() => ({ phase: 'failed', error: res.error }));
-        }
-      })
-      .catch((err: unknown) => {
-        update(() => ({ phase: 'failed', error: toErrorInfo(err) }));
-      });
+    client.init({ pair, manifestUrl: manifestUrl(), backend }, onProgress).then(settleInit, (err: unknown) => {
+      update(() => ({ phase: 'failed', error: toErrorInfo(err) }));
+    });
 
     return () => {
       live = false;
@@ -168,8 +141,8 @@ export function useMl(pair: string, backend: BackendChoice): UseMl {
     setAttempt((n) => n + 1);
   }, []);
 
-  const debugCrash = useCallback(() => {
-    void sessionRef.current?.client.debugCrash().catch(() => undefined);
+  const debugCrash = useCallback((when: 'now' | 'during-next-analysis' = 'now') => {
+    void sessionRef.current?.client.debugCrash(when).catch(() => undefined);
   }, []);
 
   return { ...state, analyse, retry, debugCrash };

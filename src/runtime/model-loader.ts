@@ -21,6 +21,16 @@ export interface LoaderContext {
 }
 
 /**
+ * Cache key for a variant of a file. A query parameter, not a fragment: the Cache API ignores fragments when
+ * matching, so `#variant` keys would all collapse onto one entry.
+ */
+function cacheKey(url: string, variant: string): string {
+  const u = new URL(url);
+  u.searchParams.set('mmer-variant', variant);
+  return u.href;
+}
+
+/**
  * A full disk or a storage quota must not stop the models from running: the file is used and simply fetched
  * again next visit.
  */
@@ -57,7 +67,7 @@ export async function loadJsonFile(ctx: LoaderContext, entry: OnnxModelEntry, pu
   const ref = entry.files[purpose];
   if (ref === undefined) throw new AppError('bad-manifest', `Model "${entry.id}" has no "${purpose}" file in the manifest.`);
   const url = fileUrl(ctx.manifest, ctx.manifestUrl, entry.source, ref);
-  const key = ref.sha256 === undefined ? url : `${url}#${ref.sha256}`;
+  const key = ref.sha256 === undefined ? url : cacheKey(url, ref.sha256.slice(0, 16));
   let bytes = await ctx.store.get(key);
   const fromCache = bytes !== null;
   if (bytes === null) {
@@ -81,7 +91,7 @@ export async function loadEditedModel(ctx: LoaderContext, entry: OnnxModelEntry,
   // The plan and the expected hash are part of the key: exposing another layer, or a manifest that pins new
   // weights, must not reuse a graph cached for the old ones.
   const planKey = (await sha256Hex(new TextEncoder().encode(JSON.stringify([entry.surgery, ref.sha256 ?? null, ref.bytes ?? null])))).slice(0, 16);
-  const key = `${url}#edited-${planKey}`;
+  const key = cacheKey(url, `edited-${planKey}`);
   const cached = await ctx.store.get(key);
   if (cached !== null) {
     ctx.onProgress({ status: 'done', model: entry.id, file: ref.path, fromCache: true, bytes: cached.byteLength });

@@ -10,6 +10,8 @@ export interface CrashNotice {
   readonly message: string;
   /** How many times the worker has been restarted in this page's life. */
   readonly restarts: number;
+  /** The models being loaded again in the new worker (null when `init` had never been called). */
+  readonly reinit: Promise<Result<BackendInfo>> | null;
 }
 
 /** A handle on the ML worker that survives worker crashes (it restarts the worker and re-runs `init`). */
@@ -22,8 +24,8 @@ export interface MlClient {
   lastFeatures(): Promise<{ audio: FeatureMatrix; text: FeatureMatrix } | null>;
   /** Subscribes to crash notices; returns an unsubscribe function. */
   onCrash(listener: (notice: CrashNotice) => void): () => void;
-  /** Makes the worker crash on purpose, to exercise the restart path (tests, diagnostics). */
-  debugCrash(): Promise<void>;
+  /** Makes the worker crash on purpose, now or during the next analysis, to exercise the restart path (tests). */
+  debugCrash(when?: 'now' | 'during-next-analysis'): Promise<void>;
   /** Terminates the worker. */
   dispose(): void;
 }

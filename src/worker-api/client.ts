@@ -49,18 +49,18 @@ export function createMlClient(factory: WorkerFactory = defaultFactory): MlClien
     for (const settle of inFlight) settle({ ok: false, error: { code: 'worker-crashed', message } });
     inFlight.clear();
     live = start();
-    for (const l of listeners) l({ message, restarts });
     const again = lastInit;
-    if (again !== null) void call((r) => r.init(again.options, Comlink.proxy(again.onProgress)));
+    const reinit = again === null ? null : call((r) => r.init(again.options, Comlink.proxy(again.onProgress)));
+    for (const l of listeners) l({ message, restarts, reinit });
   }
 
   /** Runs a remote call that settles with a crash error if the worker dies first. */
   function call<T>(fn: (remote: Comlink.Remote<MlApi>) => Promise<Result<T>>): Promise<Result<T>> {
     return new Promise<Result<T>>((resolve) => {
       const settle = (r: Result<T>): void => {
-        if (inFlight.delete(settle as (r: Result<never>) => void)) resolve(r);
+        if (inFlight.delete(settle)) resolve(r);
       };
-      inFlight.add(settle as (r: Result<never>) => void);
+      inFlight.add(settle);
       fn(live.remote).then(settle, (err: unknown) => {
         settle({ ok: false, error: { code: 'internal', message: err instanceof Error ? err.message : String(err) } });
       });
@@ -84,8 +84,8 @@ export function createMlClient(factory: WorkerFactory = defaultFactory): MlClien
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    async debugCrash(): Promise<void> {
-      await live.remote.debugCrash();
+    async debugCrash(when: 'now' | 'during-next-analysis' = 'now'): Promise<void> {
+      await live.remote.debugCrash(when);
     },
     dispose(): void {
       disposed = true;

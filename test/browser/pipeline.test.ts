@@ -111,19 +111,20 @@ describe('ML worker on fixture models', () => {
     const client = createMlClient();
     clients.push(client);
     unwrap(await client.init({ pair: 'fixture', manifestUrl: MANIFEST, backend: 'wasm' }, () => undefined));
-    const long = new Float32Array(16000 * 50).map((_, i) => Math.sin(i / 7) * 0.3);
-    const pending = client.analyse(long);
-    await client.debugCrash();
-    const r = await pending;
+    await client.debugCrash('during-next-analysis');
+    const r = await client.analyse(clip);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error.code).toBe('worker-crashed');
   });
 });
 
 describe('model download failures', () => {
-  async function manifestBlob(change: (m: { models: { id: string; weights: Record<string, { path: string; sha256?: string }>; source: { path: string } }[] }) => void): Promise<string> {
-    const m = (await (await fetch(MANIFEST)).json()) as { models: { id: string; weights: Record<string, { path: string; sha256?: string }>; source: { path: string } }[] };
-    for (const e of m.models) if (e.source.path !== undefined) e.source.path = new URL(`/models/${e.source.path}`, location.href).href;
+  interface LooseManifest {
+    models: { id: string; weights: Record<string, { path: string; sha256?: string }>; source?: { path?: string } }[];
+  }
+  async function manifestBlob(change: (m: LooseManifest) => void): Promise<string> {
+    const m = (await (await fetch(MANIFEST)).json()) as LooseManifest;
+    for (const e of m.models) if (e.source?.path !== undefined) e.source.path = new URL(`/models/${e.source.path}`, location.href).href;
     change(m);
     return URL.createObjectURL(new Blob([JSON.stringify(m)], { type: 'application/json' }));
   }
@@ -132,17 +133,17 @@ describe('model download failures', () => {
     {
       name: 'a hash mismatch is an integrity error and the model is not run',
       code: 'integrity',
-      change: (m: Parameters<Parameters<typeof manifestBlob>[0]>[0]) => {
+      change: (m: LooseManifest) => {
         const w = m.models.find((e) => e.id === 'wav2vec2-tiny-fixture')?.weights.fp32;
         if (w) w.sha256 = '0'.repeat(64);
       },
     },
     {
-      name: 'a missing file is a download failure',
+      name: 'an unreachable model host is a download failure',
       code: 'download-failed',
-      change: (m: Parameters<Parameters<typeof manifestBlob>[0]>[0]) => {
-        const w = m.models.find((e) => e.id === 'wav2vec2-tiny-fixture')?.weights.fp32;
-        if (w) w.path = 'onnx/missing.onnx';
+      change: (m: LooseManifest) => {
+        const e = m.models.find((x) => x.id === 'wav2vec2-tiny-fixture');
+        if (e?.source) e.source.path = 'http://127.0.0.1:9/models/fixtures/wav2vec2-tiny';
       },
     },
   ];
@@ -161,10 +162,13 @@ describe('model download failures', () => {
     }
   });
 
-  it('a missing manifest is a download failure', async () => {
+  it.each([
+    { name: 'an unreachable manifest is a download failure', url: 'http://127.0.0.1:9/models/manifest.json', code: 'download-failed' },
+    { name: 'a manifest that is not JSON is a bad manifest', url: '/index.html', code: 'bad-manifest' },
+  ])('$name', async ({ url, code }) => {
     const client = createMlClient();
-    const r = await client.init({ pair: 'fixture', manifestUrl: '/models/nope.json', backend: 'wasm' }, () => undefined);
+    const r = await client.init({ pair: 'fixture', manifestUrl: url, backend: 'wasm' }, () => undefined);
     client.dispose();
-    expect(r).toMatchObject({ ok: false, error: { code: 'download-failed' } });
+    expect(r).toMatchObject({ ok: false, error: { code } });
   });
 });

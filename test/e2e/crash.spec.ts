@@ -1,14 +1,18 @@
-/** The worker crashing is survived: a notice, the models reload, and analysis works again. */
-import { expect, test } from '@playwright/test';
+/** The worker crashing is survived: a notice, the models reload, the clip is kept and analysis works again. */
+import { expect, test, type Page } from '@playwright/test';
 import { ANALYSE_TIMEOUT, LOAD_TIMEOUT, openReady, ravdessPath } from './helpers.ts';
+
+async function crashWorker(page: Page, when: 'now' | 'during-next-analysis'): Promise<void> {
+  await page.evaluate((w) => {
+    const debug = (window as { __mmer?: { crashWorker: (when?: string) => void } }).__mmer;
+    if (!debug) throw new Error('window.__mmer missing: is ?debug=1 handled?');
+    debug.crashWorker(w);
+  }, when);
+}
 
 test('a worker crash is reported and the models come back', async ({ page }) => {
   await openReady(page, 'wasm', '&debug=1');
-  await page.evaluate(() => {
-    const debug = (window as { __mmer?: { crashWorker(): void } }).__mmer;
-    if (!debug) throw new Error('window.__mmer missing: is ?debug=1 handled?');
-    debug.crashWorker();
-  });
+  await crashWorker(page, 'now');
 
   const notice = page.getByTestId('notice');
   await expect(notice).toBeVisible({ timeout: 30_000 });
@@ -18,4 +22,23 @@ test('a worker crash is reported and the models come back', async ({ page }) => 
   await page.getByTestId('file-input').setInputFiles(ravdessPath());
   await expect(page.getByTestId('transcript')).toBeVisible({ timeout: ANALYSE_TIMEOUT });
   await expect(page.getByTestId('error')).toHaveCount(0);
+});
+
+test('a crash during analysis keeps the clip, and Retry analyses it after the restart', async ({ page }) => {
+  await openReady(page, 'wasm', '&debug=1');
+  await crashWorker(page, 'during-next-analysis');
+  await page.getByTestId('file-input').setInputFiles(ravdessPath());
+
+  const banner = page.getByTestId('error');
+  await expect(banner).toBeVisible({ timeout: ANALYSE_TIMEOUT });
+  await expect(banner).toHaveAttribute('data-code', 'worker-crashed');
+  await expect(page.getByTestId('notice')).toContainText('restarted (1)');
+  await expect(page.getByTestId('save')).toBeVisible();
+
+  // Retry becomes usable once the models are loaded again.
+  await expect(page.getByTestId('models-ready')).toBeVisible({ timeout: LOAD_TIMEOUT });
+  await page.getByTestId('retry').click();
+  await expect(page.getByTestId('transcript')).toBeVisible({ timeout: ANALYSE_TIMEOUT });
+  await expect(page.getByTestId('error')).toHaveCount(0);
+  await expect(page.getByTestId('duration')).toHaveText('2.39 s');
 });

@@ -26,7 +26,7 @@ describe('pipeline on fixture models (Node)', () => {
   const store = new MemoryStore();
   let fetches: string[] = [];
   const countingFetch: typeof fetch = (input, init) => {
-    fetches.push(String(input));
+    fetches.push(input instanceof Request ? input.url : input.toString());
     return fileAwareFetch(input, init);
   };
 
