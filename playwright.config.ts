@@ -41,7 +41,7 @@ export default defineConfig({
     {
       // Microphone granted without a prompt; it plays a RAVDESS clip once (then silence).
       name: 'fake-mic',
-      testIgnore: '**/mic-denied.spec.ts',
+      testIgnore: ['**/mic-denied.spec.ts', '**/no-devices.spec.ts'],
       use: {
         launchOptions: {
           executablePath: chromiumPath,
@@ -62,6 +62,18 @@ export default defineConfig({
         launchOptions: {
           executablePath: chromiumPath,
           args: chromiumArgs(['--use-fake-device-for-media-stream', '--deny-permission-prompts']),
+        },
+      },
+    },
+    {
+      // No WebGPU flag and no fake devices: a machine without a usable GPU or microphone.
+      name: 'no-devices',
+      testMatch: '**/no-devices.spec.ts',
+      use: {
+        permissions: ['microphone'],
+        launchOptions: {
+          executablePath: chromiumPath,
+          args: chromiumArgs(['--use-fake-ui-for-media-stream']).filter((a) => a !== '--enable-unsafe-webgpu'),
         },
       },
     },
