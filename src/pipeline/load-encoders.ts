@@ -8,10 +8,10 @@ import { LiteAudioEncoder, LiteTextEncoder } from '../encoders/lite';
 import { OnnxAudioEncoder } from '../encoders/onnx-audio';
 import { createTokenizer, OnnxTextEncoder } from '../encoders/onnx-text';
 import type { AudioEncoderModel, TextEncoderModel } from '../encoders/types';
-import { chooseDtype, resolvePair, type ModelEntry, type OnnxModelEntry } from '../runtime/manifest';
+import { dtypeCandidates, resolvePair, type ModelEntry, type OnnxModelEntry } from '../runtime/manifest';
 import { loadEditedModel, loadJsonFile, type LoaderContext } from '../runtime/model-loader';
 import type { OrtAdapter, OrtSession } from '../runtime/ort-types';
-import type { Backend } from '../worker-api/protocol';
+import type { Backend, Dtype } from '../worker-api/protocol';
 
 export interface EncoderContext extends LoaderContext {
   readonly ort: OrtAdapter;
@@ -24,8 +24,7 @@ export interface EncoderPair {
   readonly text: TextEncoderModel;
 }
 
-async function openSession(ctx: EncoderContext, entry: OnnxModelEntry): Promise<OrtSession> {
-  const dtype = chooseDtype(ctx.manifest, entry, ctx.backend, ctx.hasShaderF16);
+async function tryOpen(ctx: EncoderContext, entry: OnnxModelEntry, dtype: Dtype): Promise<OrtSession> {
   const bytes = await loadEditedModel(ctx, entry, dtype);
   let session: OrtSession;
   try {
@@ -43,6 +42,24 @@ async function openSession(ctx: EncoderContext, entry: OnnxModelEntry): Promise<
   }
   ctx.onProgress({ status: 'ready', model: entry.id, dtype });
   return session;
+}
+
+/**
+ * Opens the best dtype that works here. A precision the backend cannot run (e.g. an fp16 graph using an op
+ * the GPU lacks) falls through to the next one; download and integrity failures do not, they are the user's to see.
+ */
+async function openSession(ctx: EncoderContext, entry: OnnxModelEntry): Promise<OrtSession> {
+  const candidates = dtypeCandidates(ctx.manifest, entry, ctx.backend, ctx.hasShaderF16);
+  let lastError: unknown = null;
+  for (const dtype of candidates) {
+    try {
+      return await tryOpen(ctx, entry, dtype);
+    } catch (err) {
+      if (!(err instanceof AppError) || err.code !== 'bad-model') throw err;
+      lastError = err;
+    }
+  }
+  throw lastError;
 }
 
 async function loadAudio(ctx: EncoderContext, entry: ModelEntry): Promise<AudioEncoderModel> {

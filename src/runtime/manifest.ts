@@ -87,15 +87,20 @@ export function resolvePair(manifest: Manifest, pairName: string): { audio: Mode
 }
 
 /**
- * Picks the weight precision for a backend: the first preferred dtype that the model ships, skipping fp16 where the
- * GPU lacks shader-f16 (fp16 weights would then be upcast or fail).
+ * Weight precisions to try on a backend, best first: the preferred dtypes the model ships, then any other it ships,
+ * skipping fp16 where the GPU lacks shader-f16 (fp16 weights would then be upcast or fail).
  */
+export function dtypeCandidates(manifest: Manifest, entry: OnnxModelEntry, backend: Backend, hasShaderF16: boolean): Dtype[] {
+  const shipped = (Object.keys(entry.weights) as Dtype[]).filter((d) => d !== 'fp16' || hasShaderF16);
+  const preferred = manifest.dtypePreference[backend].filter((d) => shipped.includes(d));
+  const out = [...preferred, ...shipped.filter((d) => !preferred.includes(d))];
+  if (out.length === 0) throw new AppError('bad-model', `Model "${entry.id}" ships only fp16 weights, which this device cannot run.`);
+  return out;
+}
+
+/** The weight precision tried first on a backend (see `dtypeCandidates`). */
 export function chooseDtype(manifest: Manifest, entry: OnnxModelEntry, backend: Backend, hasShaderF16: boolean): Dtype {
-  const usable = manifest.dtypePreference[backend].filter((d) => entry.weights[d] !== undefined && (d !== 'fp16' || hasShaderF16));
-  const fallback = (Object.keys(entry.weights) as Dtype[]).find((d) => d !== 'fp16' || hasShaderF16);
-  const dtype = usable[0] ?? fallback;
-  if (dtype === undefined) throw new AppError('bad-model', `Model "${entry.id}" ships only fp16 weights, which this device cannot run.`);
-  return dtype;
+  return dtypeCandidates(manifest, entry, backend, hasShaderF16)[0] ?? 'fp32';
 }
 
 /** Absolute URL of one file of a model: hub `resolve` URL, or a path under the models root (the manifest's folder). */

@@ -27,9 +27,26 @@ export interface OrtAdapter {
   createSession(model: Uint8Array): Promise<OrtSession>;
 }
 
-/** Reads a float32 output as Float32Array, failing clearly when the graph returned something else. */
+/** IEEE 754 half (as its 16 bits) to a JS number. */
+function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 31) return frac === 0 ? sign * Infinity : Number.NaN;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+/**
+ * Reads a float output as Float32Array. fp16 graphs that do not keep fp32 outputs return float16 data (as raw
+ * 16-bit words, or a Float16Array where the engine has one); those are widened here.
+ */
 export function floatData(t: OrtTensor | undefined, name: string): Float32Array {
   if (t === undefined) throw new Error(`Model output "${name}" is missing`);
-  if (!(t.data instanceof Float32Array)) throw new Error(`Model output "${name}" is ${t.type}, expected float32`);
-  return t.data;
+  if (t.data instanceof Float32Array) return t.data;
+  if (t.type === 'float16') {
+    if (t.data instanceof Uint16Array) return Float32Array.from(t.data, halfToFloat);
+    if (ArrayBuffer.isView(t.data) && 'length' in t.data) return Float32Array.from(t.data as unknown as ArrayLike<number>);
+  }
+  throw new Error(`Model output "${name}" is ${t.type}, expected float32 or float16`);
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { chooseDtype, fileUrl, resolvePair, type OnnxModelEntry } from '../../src/runtime/manifest';
+import { chooseDtype, dtypeCandidates, fileUrl, resolvePair, type OnnxModelEntry } from '../../src/runtime/manifest';
 import { parseManifest } from '../../src/runtime/manifest-parse';
 
 const raw = JSON.parse(readFileSync(new URL('../../public/models/manifest.json', import.meta.url), 'utf8')) as Record<string, unknown>;
@@ -86,5 +86,16 @@ describe('parseManifest rejects bad manifests with the field named', () => {
 
   it('rejects an unknown pair name at resolve time', () => {
     expect(() => resolvePair(manifest, 'nope')).toThrow(/Unknown model pair "nope". Known pairs: base, lite, fixture/);
+  });
+});
+
+describe('dtypeCandidates', () => {
+  const w2v = onnxEntry('wav2vec2-base-960h');
+  it.each([
+    { backend: 'webgpu', f16: true, want: ['fp16', 'fp32', 'q8'] },
+    { backend: 'webgpu', f16: false, want: ['fp32', 'q8'] },
+    { backend: 'wasm', f16: false, want: ['q8', 'fp32'] },
+  ] as const)('$backend (shader-f16 $f16) tries $want', ({ backend, f16, want }) => {
+    expect(dtypeCandidates(manifest, w2v, backend, f16)).toEqual(want);
   });
 });
