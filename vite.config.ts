@@ -16,6 +16,11 @@ export default defineConfig({
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
   worker: { format: 'es' },
-  optimizeDeps: { exclude: ['onnxruntime-web', '@huggingface/transformers'] },
+  optimizeDeps: {
+    // onnxruntime-web and transformers.js load WASM and workers relative to their own files: serve them as they are.
+    exclude: ['onnxruntime-web', '@huggingface/transformers'],
+    // Pre-bundled up front: discovering these (CommonJS onnx-proto above all) mid-test makes Vite reload the page.
+    include: ['onnx-proto', 'comlink', 'react', 'react-dom/client', 'react/jsx-runtime', 'react/jsx-dev-runtime'],
+  },
   build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
 });

@@ -2,6 +2,8 @@
  * The slice of the onnxruntime API the pipeline uses. onnxruntime-web and onnxruntime-node both satisfy it, so
  * the pipeline is written once and only the adapter that creates sessions differs between browser and Node.
  */
+import { halfToFloat } from '../core/half';
+
 export type OrtTensorType = 'float32' | 'int64' | 'float16';
 
 export interface OrtTensor {
@@ -25,16 +27,6 @@ export interface OrtAdapter {
   tensor(type: 'float32', data: Float32Array, dims: readonly number[]): OrtTensor;
   tensor(type: 'int64', data: BigInt64Array, dims: readonly number[]): OrtTensor;
   createSession(model: Uint8Array): Promise<OrtSession>;
-}
-
-/** IEEE 754 half (as its 16 bits) to a JS number. */
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac === 0 ? sign * Infinity : Number.NaN;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
 /**

@@ -6,12 +6,9 @@
  * Heads and layers are found by node-name scope, the way torch.onnx.export names nodes (`/lm_head/MatMul`,
  * `/wav2vec2/encoder/layers.3/...`), so the same plan works whichever way an exporter spelled the ops inside.
  */
-import onnxProto from 'onnx-proto';
 import type { onnx as pb } from 'onnx-proto';
 import { AppError } from '../core/errors';
-
-// onnx-proto is CommonJS without named-export hints: Node's ESM loader only sees a default export.
-const { onnx } = onnxProto;
+import { decode, dimOf, graphOf, onnx, T } from './onnx-model';
 type Graph = pb.IGraphProto;
 type NodeP = pb.INodeProto;
 
@@ -29,18 +26,6 @@ export interface SurgeryPlan {
   readonly layerScope?: string;
 }
 
-/** A graph input or output as onnxruntime reports it. */
-export interface TensorSpec {
-  readonly name: string;
-  readonly dtype: string;
-  readonly shape: readonly (number | string)[];
-}
-
-const T = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, BOOL: 9, FLOAT16: 10, DOUBLE: 11, BFLOAT16: 16 } as const;
-const DTYPE_NAMES: Readonly<Record<number, string>> = {
-  1: 'float32', 2: 'uint8', 3: 'int8', 4: 'uint16', 5: 'int16', 6: 'int32', 7: 'int64', 8: 'string', 9: 'bool', 10: 'float16',
-  11: 'float64', 12: 'uint32', 13: 'uint64', 16: 'bfloat16',
-};
 const FLOATS: ReadonlySet<number> = new Set([T.FLOAT, T.FLOAT16, T.DOUBLE, T.BFLOAT16]);
 /** Ops between a float activation and the head that change only its encoding (quantization, casts). */
 const PASS_THROUGH: ReadonlySet<string> = new Set(['DynamicQuantizeLinear', 'QuantizeLinear', 'Cast', 'Identity']);
@@ -49,19 +34,6 @@ const bad = (message: string): AppError => new AppError('bad-model', message);
 const ins = (n: NodeP): string[] => n.input ?? [];
 const outs = (n: NodeP): string[] => n.output ?? [];
 const nameOf = (n: NodeP): string => n.name ?? '';
-
-function decode(bytes: Uint8Array): pb.ModelProto {
-  try {
-    return onnx.ModelProto.decode(bytes);
-  } catch (err) {
-    throw new AppError('bad-model', 'The model file is not a valid ONNX protobuf (truncated or not a model).', { cause: err });
-  }
-}
-
-function graphOf(model: pb.ModelProto): Graph {
-  if (!model.graph) throw bad('The ONNX model has no graph.');
-  return model.graph;
-}
 
 /** Element type of every tensor whose type can be read or cheaply inferred (enough to tell float from quantized). */
 function inferTypes(g: Graph): Map<string, number> {
@@ -280,10 +252,6 @@ function pruneDead(g: Graph): void {
 
 const dimProto = (d: number | string): pb.TensorShapeProto.IDimension =>
   typeof d === 'number' ? { dimValue: d } : { dimParam: d };
-/** A decoded dimension: its name, its size, or `fallback` (decoded oneof members read as ''/0 when unset). */
-const dimOf = (d: pb.TensorShapeProto.IDimension, fallback: string): number | string =>
-  d.dimParam ? d.dimParam : Number(d.dimValue ?? 0) > 0 ? Number(d.dimValue) : fallback;
-
 /**
  * Applies `plan` to an ONNX model and returns the new file. Adds the float32 output `plan.hiddenOutput`
  * [batch, frames or tokens, hidden]; with `keepHead: false` also removes the head, the outputs depending on it, and
@@ -334,67 +302,4 @@ export function editModel(bytes: Uint8Array, plan: SurgeryPlan): Uint8Array {
   if (!plan.keepHead) pruneDead(g);
   const out = onnx.ModelProto.encode(model).finish();
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
-}
-
-function spec(v: pb.IValueInfoProto): TensorSpec {
-  const t = v.type?.tensorType;
-  const shape = (t?.shape?.dim ?? []).map((d) => dimOf(d, '?'));
-  return { name: v.name ?? '', dtype: DTYPE_NAMES[t?.elemType ?? 0] ?? `type-${t?.elemType ?? 0}`, shape };
-}
-
-/** Inputs, outputs, default-domain opset and sizes of a model, for checks and diagnostics. */
-export function describeModel(bytes: Uint8Array): {
-  inputs: TensorSpec[];
-  outputs: TensorSpec[];
-  opset: number;
-  nodes: number;
-  initializers: number;
-} {
-  const model = decode(bytes);
-  const g = graphOf(model);
-  const opset = Number(model.opsetImport.find((o) => !o.domain || o.domain === 'ai.onnx')?.version ?? 0);
-  return {
-    inputs: (g.input ?? []).filter((v) => !(g.initializer ?? []).some((t) => t.name === v.name)).map(spec),
-    outputs: (g.output ?? []).map(spec),
-    opset,
-    nodes: g.node?.length ?? 0,
-    initializers: g.initializer?.length ?? 0,
-  };
-}
-
-/** IEEE half bits -> number. */
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const mant = h & 0x3ff;
-  if (exp === 0) return sign * mant * 2 ** -24;
-  if (exp === 0x1f) return mant === 0 ? sign * Infinity : NaN;
-  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
-}
-
-/** Reads an fp32 or fp16 initializer as float32 (for tests and for recomputing a cut-off head). */
-export function readInitializer(bytes: Uint8Array, name: string): { dims: number[]; data: Float32Array } {
-  const g = graphOf(decode(bytes));
-  const t = g.initializer?.find((x) => x.name === name);
-  if (!t) throw bad(`The model has no initializer "${name}".`);
-  if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) {
-    throw bad(`Initializer "${name}" is stored in an external file, which is not supported.`);
-  }
-  const dims = (t.dims ?? []).map(Number);
-  const size = dims.reduce((a, b) => a * b, 1);
-  // rawData is a view into the file at an arbitrary offset: copy to an aligned buffer before reinterpreting it.
-  const raw = t.rawData && t.rawData.byteLength > 0 ? new Uint8Array(t.rawData) : null;
-  let data: Float32Array;
-  if (t.dataType === T.FLOAT) {
-    data = raw ? new Float32Array(raw.buffer, 0, raw.byteLength / 4) : Float32Array.from(t.floatData ?? []);
-  } else if (t.dataType === T.FLOAT16) {
-    const half = raw ? new Uint16Array(raw.buffer, 0, raw.byteLength / 2) : Uint16Array.from(t.int32Data ?? []);
-    data = Float32Array.from(half, halfToFloat);
-  } else {
-    throw bad(`Initializer "${name}" is ${DTYPE_NAMES[t.dataType ?? 0] ?? 'of an unknown type'}, not float32 or float16.`);
-  }
-  if (data.length !== size) {
-    throw bad(`Initializer "${name}" holds ${data.length} values but its shape [${dims.join(', ')}] needs ${size}.`);
-  }
-  return { dims, data };
 }

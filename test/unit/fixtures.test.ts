@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { describeModel } from '../../src/runtime/surgery';
+import { describeModel } from '../../src/runtime/onnx-model';
 import { fixtureFiles, fixtureFolders, parseArgs, sha256Hex, writeIfChanged, type FixtureFile } from '../../tools/fixtures/cli';
 import { buildRobertaOnnx, robertaTinyDims } from '../../tools/fixtures/roberta';
 import { buildByteLevelTokenizer } from '../../tools/fixtures/tokenizer';
