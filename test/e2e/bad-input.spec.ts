@@ -62,3 +62,21 @@ test('bad files are refused with the right error code', async ({ page }) => {
   await expect(page.getByTestId('error')).toHaveCount(0);
   await expect(page.getByTestId('duration')).toHaveText('1.50 s');
 });
+
+test('a damaged compressed file and an over-long clip are refused with their limits named', async ({ page }) => {
+  await openReady(page, 'wasm');
+  const input = page.getByTestId('file-input');
+
+  // Starts like an MP3 (ID3 tag) but the rest is noise: the browser's decoder fails on it.
+  const damaged = new Uint8Array(4096).map((_, i) => (i * 97 + 13) % 256);
+  damaged.set([0x49, 0x44, 0x33, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00], 0);
+  await input.setInputFiles(writeTempFile('damaged.mp3', damaged));
+  await expectError(page, 'decode-failed');
+  await expect(page.getByTestId('error-message')).toContainText('damaged.mp3');
+
+  // 61 s is over the 60 s limit: refused with both durations, and the clip is kept for saving.
+  await input.setInputFiles(writeTempWav('long.wav', tone(61)));
+  await expectError(page, 'too-long');
+  await expect(page.getByTestId('error-message')).toContainText('60');
+  await expect(page.getByTestId('save')).toBeVisible();
+});
