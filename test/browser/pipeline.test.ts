@@ -13,8 +13,8 @@ import type { AnalysisSummary, BackendInfo, LoadProgress } from '../../src/worke
 
 const MANIFEST = '/models/manifest.json';
 const CLIP = 'Actor_01/03-01-05-02-01-01-01.wav';
-/** Backends run different kernels (GPU shaders vs WASM SIMD); fp32 differences stay far below this. */
-const TOLERANCE = 1e-3;
+/** Backends run different kernels (GPU shaders vs WASM SIMD); measured differences are ~1e-5 on the fixtures. */
+const TOLERANCE = 1e-4;
 
 function unwrap<T>(r: Result<T>): T {
   if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
@@ -79,8 +79,11 @@ describe('ML worker on fixture models', () => {
     const a = await wasm.client.lastFeatures();
     const b = await gpu.client.lastFeatures();
     if (a === null || b === null) throw new Error('features missing');
-    expect(maxAbsDiff(a.audio.data, b.audio.data)).toBeLessThan(TOLERANCE);
-    expect(maxAbsDiff(a.text.data, b.text.data)).toBeLessThan(TOLERANCE);
+    const audioDiff = maxAbsDiff(a.audio.data, b.audio.data);
+    const textDiff = maxAbsDiff(a.text.data, b.text.data);
+    console.info(`WebGPU vs WASM max |diff|: audio hidden ${audioDiff.toExponential(2)}, text hidden ${textDiff.toExponential(2)}`);
+    expect(audioDiff).toBeLessThan(TOLERANCE);
+    expect(textDiff).toBeLessThan(TOLERANCE);
   });
 
   it('serves the second load from the cache', async () => {
