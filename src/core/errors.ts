@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'integrity'
   | 'bad-manifest'
   | 'bad-model'
+  | 'bad-dataset'
   | 'worker-crashed'
   | 'internal';
 

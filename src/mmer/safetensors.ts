@@ -1,0 +1,98 @@
+/**
+ * The safetensors container (8-byte little-endian header length, a JSON header, then raw little-endian tensor
+ * bytes), as used for trained heads: `model.safetensors` beside `config.json`. Only F32 is written; F32 and F16
+ * are read. Written from the format description; no dependency needed for so small a format.
+ */
+import { AppError } from '../core/errors';
+import { halfToFloat } from '../core/half';
+
+export interface NamedTensor {
+  readonly shape: readonly number[];
+  readonly data: Float32Array;
+}
+
+interface HeaderEntry {
+  dtype: string;
+  shape: number[];
+  data_offsets: [number, number];
+}
+
+const bad = (message: string): AppError => new AppError('bad-model', `Checkpoint: ${message}`);
+
+/** Serialises tensors (sorted by name, so equal inputs give equal bytes) with optional string metadata. */
+export function encodeSafetensors(tensors: Readonly<Record<string, NamedTensor>>, metadata: Readonly<Record<string, string>> = {}): Uint8Array {
+  const names = Object.keys(tensors).sort();
+  const header: Record<string, HeaderEntry | Record<string, string>> = {};
+  if (Object.keys(metadata).length > 0) header.__metadata__ = { ...metadata };
+  let offset = 0;
+  for (const name of names) {
+    const t = tensors[name];
+    if (t === undefined) continue;
+    const count = t.shape.reduce((a, b) => a * b, 1);
+    if (count !== t.data.length) throw bad(`tensor "${name}" has ${t.data.length} values but shape [${t.shape.join(', ')}]`);
+    header[name] = { dtype: 'F32', shape: [...t.shape], data_offsets: [offset, offset + 4 * count] };
+    offset += 4 * count;
+  }
+  let json = JSON.stringify(header);
+  // Pad the header with spaces so the data starts 8-byte aligned (readers may map it as typed arrays).
+  json += ' '.repeat((8 - ((8 + new TextEncoder().encode(json).length) % 8)) % 8);
+  const headerBytes = new TextEncoder().encode(json);
+  const out = new Uint8Array(8 + headerBytes.length + offset);
+  const view = new DataView(out.buffer);
+  view.setBigUint64(0, BigInt(headerBytes.length), true);
+  out.set(headerBytes, 8);
+  const base = 8 + headerBytes.length;
+  for (const name of names) {
+    const t = tensors[name];
+    const entry = header[name] as HeaderEntry | undefined;
+    if (t === undefined || entry === undefined) continue;
+    let at = base + entry.data_offsets[0];
+    for (const v of t.data) {
+      view.setFloat32(at, v, true);
+      at += 4;
+    }
+  }
+  return out;
+}
+
+/** Parses a safetensors file; throws AppError('bad-model') naming what is wrong. */
+export function decodeSafetensors(bytes: Uint8Array): { tensors: Record<string, NamedTensor>; metadata: Record<string, string> } {
+  if (bytes.byteLength < 8) throw bad('the file is too short to be a safetensors file');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLen = Number(view.getBigUint64(0, true));
+  if (headerLen > bytes.byteLength - 8) throw bad(`the header claims ${headerLen} bytes but the file has ${bytes.byteLength - 8} after the length field`);
+  let header: Record<string, unknown>;
+  try {
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLen))) as Record<string, unknown>;
+  } catch {
+    throw bad('the header is not valid JSON');
+  }
+  const dataStart = 8 + headerLen;
+  const dataLen = bytes.byteLength - dataStart;
+  const tensors: Record<string, NamedTensor> = {};
+  let metadata: Record<string, string> = {};
+  for (const [name, raw] of Object.entries(header)) {
+    if (name === '__metadata__') {
+      metadata = raw as Record<string, string>;
+      continue;
+    }
+    const e = raw as Partial<HeaderEntry>;
+    const shape = e.shape;
+    const offsets = e.data_offsets;
+    if (!Array.isArray(shape) || !Array.isArray(offsets)) throw bad(`tensor "${name}" has a malformed header entry`);
+    const [begin, end] = offsets as readonly number[];
+    if (begin === undefined || end === undefined) throw bad(`tensor "${name}" has a malformed header entry`);
+    if (begin < 0 || end < begin || end > dataLen) throw bad(`tensor "${name}" points outside the file (bytes ${begin}..${end} of ${dataLen})`);
+    const count = shape.reduce((a, b) => a * b, 1);
+    const width = e.dtype === 'F32' ? 4 : e.dtype === 'F16' ? 2 : 0;
+    if (width === 0) throw bad(`tensor "${name}" has dtype ${String(e.dtype)}; only F32 and F16 are supported`);
+    if (end - begin !== count * width) throw bad(`tensor "${name}" has ${end - begin} bytes but shape [${shape.join(', ')}] needs ${count * width}`);
+    const data = new Float32Array(count);
+    const at = dataStart + begin;
+    for (let i = 0; i < count; i++) {
+      data[i] = width === 4 ? view.getFloat32(at + 4 * i, true) : halfToFloat(view.getUint16(at + 2 * i, true));
+    }
+    tensors[name] = { shape, data };
+  }
+  return { tensors, metadata };
+}
