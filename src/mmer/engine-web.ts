@@ -1,0 +1,19 @@
+/** Browser/worker entry to the training engine: registers WebGPU, WASM and CPU backends, WASM served locally. */
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-webgpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import simdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import threadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { initEngine, type EngineBackend, type EngineInfo } from './engine';
+
+setWasmPaths({
+  'tfjs-backend-wasm.wasm': wasmUrl,
+  'tfjs-backend-wasm-simd.wasm': simdUrl,
+  'tfjs-backend-wasm-threaded-simd.wasm': threadedUrl,
+});
+
+/** Starts the engine in the page or a worker; `order` defaults to WebGPU, then WASM, then CPU. */
+export function initWebEngine(order: readonly EngineBackend[] = ['webgpu', 'wasm', 'cpu']): Promise<EngineInfo> {
+  return initEngine(order);
+}
