@@ -1,5 +1,7 @@
 /** Browser/worker entry to the training engine: registers WebGPU, WASM and CPU backends, WASM served locally. */
 import '@tensorflow/tfjs-backend-cpu';
+// tfjs-core alone registers no gradients; the umbrella @tensorflow/tfjs package would, but we ship only core.
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-webgpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';

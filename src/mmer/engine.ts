@@ -3,8 +3,6 @@
  * Selection is shared; the browser and Node entry points only differ in which backends they register.
  */
 import * as tf from '@tensorflow/tfjs-core';
-// tfjs-core alone registers no gradients; the umbrella @tensorflow/tfjs package would, but we ship only core.
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
 
 export type EngineBackend = 'webgpu' | 'wasm' | 'cpu';
 
@@ -40,7 +38,10 @@ async function selfTest(): Promise<string | null> {
   return worst <= 1e-5 ? null : `gradient differs from the CPU reference by ${String(worst)}`;
 }
 
-/** Activates the first backend of `order` that initialises and passes the self-test. */
+/**
+ * Activates the first backend of `order` that initialises and passes the self-test. Gradients must be registered
+ * first (engine-web.ts and engine-node.ts do it): tfjs-core alone registers none.
+ */
 export async function initEngine(order: readonly EngineBackend[]): Promise<EngineInfo> {
   const rejected: { backend: EngineBackend; reason: string }[] = [];
   for (const backend of order) {
