@@ -181,7 +181,12 @@ export class ParamStore {
   /** Overwrites every parameter from a record, with the same checks as `load`; nothing changes if a check fails. */
   assign(record: SerialisedParams): void {
     const checked = checkRecord(this.config, record);
-    for (const [spec, data] of checked) this.get(spec.name).assign(tf.tensor(data, [...spec.shape], 'float32'));
+    for (const [spec, data] of checked) {
+      const value = tf.tensor(data, [...spec.shape], 'float32');
+      this.get(spec.name).assign(value);
+      // assign() shares the data; the temporary tensor object itself must still be released.
+      value.dispose();
+    }
   }
 
   /** Frees every variable. */

@@ -1,0 +1,196 @@
+/**
+ * Training and evaluation of the MMER head on cached encoder features with the full multitask loss
+ * L = CE + a*CTC + b*SupCon + g*ACL. Model selection uses the validation split only (never test), by UA.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { seededShuffle } from '../data/splits';
+import { disposeBatch, makeBatch, type ClipFeatures } from './batch';
+import type { MmerConfig } from './config';
+import { disposeMmerOutputs, mmerForward } from './head';
+import { ctcLoss, infoNceLoss, supConLoss, type SupConVariant } from './losses';
+import { classMetrics, type ClassMetrics } from './metrics';
+import { AdamW, type AdamWOptions } from './optimizer';
+import { paramGrads, type ParamStore, type SerialisedParams } from './params';
+
+/** A labelled clip: cached features, its augmented view (for ACL) and its CTC target (null: no transcript). */
+export interface TrainExample extends ClipFeatures {
+  readonly label: number;
+  readonly ctcTarget: readonly number[] | null;
+  readonly augmented: ClipFeatures | null;
+}
+
+export interface LossWeights {
+  readonly ctc: number;
+  readonly supcon: number;
+  readonly acl: number;
+  readonly temperature: number;
+  readonly supconVariant: SupConVariant;
+}
+
+/** The authors' weights (0.1 each) and temperature (0.07). */
+export const DEFAULT_LOSS: LossWeights = { ctc: 0.1, supcon: 0.1, acl: 0.1, temperature: 0.07, supconVariant: 'khosla' };
+
+export type LossParts = Readonly<Record<'total' | 'ce' | 'ctc' | 'supcon' | 'acl', number>>;
+
+export interface TrainOptions {
+  readonly epochs: number;
+  readonly batchSize: number;
+  /** Micro-batches whose gradients are summed before one optimizer step. */
+  readonly accumulation: number;
+  readonly seed: number;
+  /** Epochs without a better validation UA before stopping (0 = never stop early). */
+  readonly patience: number;
+  readonly optimizer: Partial<AdamWOptions>;
+  readonly loss: LossWeights;
+  readonly onStep?: (p: { epoch: number; step: number; steps: number; loss: LossParts }) => void;
+  readonly onEpoch?: (p: { epoch: number; loss: LossParts; validation: ClassMetrics | null }) => void;
+  /** Checked between steps; resolving true stops training after the current step. */
+  readonly shouldStop?: () => boolean;
+}
+
+export const DEFAULT_TRAIN: TrainOptions = { epochs: 10, batchSize: 8, accumulation: 1, seed: 0, patience: 3, optimizer: {}, loss: DEFAULT_LOSS };
+
+/**
+ * The multitask loss of one batch, as a scalar for autograd. `parts` receives the weighted-in components (kept
+ * tensors the caller disposes; the total is the returned value), since autograd disposes everything else inside.
+ */
+export function multitaskLoss(
+  params: ParamStore,
+  config: MmerConfig,
+  examples: readonly TrainExample[],
+  weights: LossWeights,
+  seed: number,
+  parts: Map<keyof LossParts, tf.Scalar>,
+): tf.Scalar {
+  const { batch, audioLengths } = makeBatch(examples);
+  const out = mmerForward(params, config, batch, { training: true, seed });
+  const labels = examples.map((e) => e.label);
+  const onehot = tf.oneHot(tf.tensor1d(labels, 'int32'), config.labels.length);
+  const ce = tf.losses.softmaxCrossEntropy<tf.Tensor2D, tf.Scalar>(onehot as tf.Tensor2D, out.logits);
+  let total = ce;
+  const keep = (k: keyof LossParts, v: tf.Scalar): void => void parts.set(k, tf.keep(v));
+  keep('ce', ce);
+  if (weights.ctc > 0) {
+    const ctc = ctcLoss(tf.logSoftmax(out.ctcLogits), examples.map((e) => e.ctcTarget), audioLengths, { zeroInfinity: true }) as tf.Scalar;
+    keep('ctc', ctc);
+    total = tf.add(total, tf.mul(ctc, weights.ctc));
+  }
+  const needProj = weights.supcon > 0 || weights.acl > 0;
+  const zOrig = needProj ? out.projection(out.pooled, 'orig') : null;
+  if (zOrig !== null && weights.supcon > 0) {
+    const sc = supConLoss(zOrig, labels, { temperature: weights.temperature, variant: weights.supconVariant });
+    keep('supcon', sc);
+    total = tf.add(total, tf.mul(sc, weights.supcon));
+  }
+  const augmented = examples.map((e) => e.augmented);
+  if (zOrig !== null && weights.acl > 0 && augmented.every((a): a is ClipFeatures => a !== null)) {
+    const aug = makeBatch(augmented);
+    const augOut = mmerForward(params, config, aug.batch, { training: true, seed: seed + 1 });
+    const acl = infoNceLoss(zOrig, augOut.projection(augOut.pooled, 'aug'), { temperature: weights.temperature });
+    keep('acl', acl);
+    total = tf.add(total, tf.mul(acl, weights.acl));
+    disposeMmerOutputs(augOut);
+    disposeBatch(aug.batch);
+  }
+  disposeBatch(batch);
+  return total;
+}
+
+async function readParts(parts: Map<keyof LossParts, tf.Scalar>): Promise<LossParts> {
+  const out: Record<keyof LossParts, number> = { total: 0, ce: 0, ctc: 0, supcon: 0, acl: 0 };
+  for (const [k, t] of parts) out[k] = (await t.data())[0] ?? Number.NaN;
+  // The total may be the very CE tensor (no auxiliary terms): dispose each tensor once.
+  tf.dispose([...new Set(parts.values())]);
+  parts.clear();
+  return out;
+}
+
+/** Predicted class per example (eval mode, batched). Reads asynchronously so it works on WebGPU. */
+export async function predict(params: ParamStore, config: MmerConfig, clips: readonly ClipFeatures[], batchSize = 16): Promise<{ label: number; scores: number[] }[]> {
+  const results: { label: number; scores: number[] }[] = [];
+  for (let i = 0; i < clips.length; i += batchSize) {
+    const { batch } = makeBatch(clips.slice(i, i + batchSize));
+    const out = mmerForward(params, config, batch, { training: false });
+    const probs = tf.softmax(out.logits);
+    const data = await probs.data();
+    const n = config.labels.length;
+    for (let b = 0; b < data.length / n; b++) {
+      const scores = Array.from(data.subarray(b * n, (b + 1) * n));
+      results.push({ label: scores.indexOf(Math.max(...scores)), scores });
+    }
+    probs.dispose();
+    disposeMmerOutputs(out);
+    disposeBatch(batch);
+  }
+  return results;
+}
+
+/** UA, WA, macro-F1 and the confusion matrix of the head on labelled clips. */
+export async function evaluate(params: ParamStore, config: MmerConfig, examples: readonly (ClipFeatures & { label: number })[]): Promise<ClassMetrics> {
+  const preds = await predict(params, config, examples);
+  return classMetrics(examples.map((e) => e.label), preds.map((p) => p.label), config.labels.length);
+}
+
+function mean(xs: readonly LossParts[]): LossParts {
+  const keys = ['total', 'ce', 'ctc', 'supcon', 'acl'] as const;
+  const out: Record<keyof LossParts, number> = { total: 0, ce: 0, ctc: 0, supcon: 0, acl: 0 };
+  for (const k of keys) out[k] = xs.reduce((s, x) => s + x[k], 0) / Math.max(1, xs.length);
+  return out;
+}
+
+export interface FitResult {
+  readonly epochs: { epoch: number; loss: LossParts; validation: ClassMetrics | null }[];
+  /** Epoch whose parameters were kept (best validation UA; the last epoch without validation). */
+  readonly bestEpoch: number;
+  readonly bestValidation: ClassMetrics | null;
+}
+
+/** Trains `params` in place; with validation examples, keeps the parameters of the best-UA epoch. */
+export async function fit(
+  params: ParamStore,
+  config: MmerConfig,
+  train: readonly TrainExample[],
+  validation: readonly TrainExample[],
+  options: Partial<TrainOptions> = {},
+): Promise<FitResult> {
+  const o = { ...DEFAULT_TRAIN, ...options };
+  const opt = new AdamW(params, o.optimizer);
+  const parts = new Map<keyof LossParts, tf.Scalar>();
+  const epochs: FitResult['epochs'] = [];
+  let best: { epoch: number; ua: number; params: SerialisedParams; metrics: ClassMetrics } | null = null;
+  let sinceBest = 0;
+  const steps = Math.ceil(train.length / o.batchSize);
+  try {
+    for (let epoch = 1; epoch <= o.epochs; epoch++) {
+      const order = seededShuffle(train, o.seed * 1000 + epoch);
+      const losses: LossParts[] = [];
+      for (let s = 0; s < steps; s++) {
+        const chunk = order.slice(s * o.batchSize, (s + 1) * o.batchSize);
+        const { value, grads } = paramGrads(params, () => multitaskLoss(params, config, chunk, o.loss, o.seed * 7919 + epoch * 131 + s, parts));
+        parts.set('total', value);
+        opt.accumulate(grads, 1 / o.accumulation);
+        if ((s + 1) % o.accumulation === 0 || s === steps - 1) await opt.apply();
+        const loss = await readParts(parts);
+        losses.push(loss);
+        o.onStep?.({ epoch, step: s + 1, steps, loss });
+        if (o.shouldStop?.() === true) break;
+      }
+      const validationMetrics = validation.length > 0 ? await evaluate(params, config, validation) : null;
+      const entry = { epoch, loss: mean(losses), validation: validationMetrics };
+      epochs.push(entry);
+      o.onEpoch?.(entry);
+      if (validationMetrics !== null) {
+        if (best === null || validationMetrics.ua > best.ua) {
+          best = { epoch, ua: validationMetrics.ua, params: params.serialise(), metrics: validationMetrics };
+          sinceBest = 0;
+        } else if (o.patience > 0 && ++sinceBest >= o.patience) break;
+      }
+      if (o.shouldStop?.() === true) break;
+    }
+  } finally {
+    opt.dispose();
+    tf.dispose([...parts.values()]);
+  }
+  if (best !== null) params.assign(best.params);
+  return { epochs, bestEpoch: best?.epoch ?? epochs.length, bestValidation: best?.metrics ?? null };
+}
