@@ -5,7 +5,7 @@
 import { ctcGreedyDecode } from '../asr/ctc';
 import { checkClip, splitWindows } from '../audio/validate';
 import type { EncoderPair } from './load-encoders';
-import type { FeatureMatrix } from '../encoders/types';
+import type { AudioEncoderModel, FeatureMatrix } from '../encoders/types';
 import type { AnalysisSummary } from '../worker-api/protocol';
 
 export const SAMPLE_RATE = 16_000;
@@ -29,31 +29,41 @@ function concatRows(parts: readonly FeatureMatrix[]): FeatureMatrix {
   return { rows, dim, data };
 }
 
-/** Runs both encoders on one 16 kHz mono clip. Throws AppError for clips that fail validation. */
-export async function analyseClip(encoders: EncoderPair, pcm16k: Float32Array): Promise<Analysis> {
+/**
+ * Validates a clip and runs the audio encoder over it, window by window: one pass per window gives both the
+ * hidden states (concatenated) and, with an ASR head, the CTC transcript.
+ */
+export async function encodeAudio(
+  audio: AudioEncoderModel,
+  pcm16k: Float32Array,
+): Promise<{ hidden: FeatureMatrix; transcript: string | null; windows: number }> {
   checkClip(pcm16k, SAMPLE_RATE);
   const windows = splitWindows(pcm16k, SAMPLE_RATE);
-  const t0 = performance.now();
   const hidden: FeatureMatrix[] = [];
   const words: string[] = [];
   for (const w of windows) {
-    const enc = await encoders.audio.encode(w);
+    const enc = await audio.encode(w);
     hidden.push(enc.hidden);
     if (enc.logits !== null) {
-      const { text } = ctcGreedyDecode(enc.logits.data, enc.logits.rows, enc.logits.dim, encoders.audio.vocab);
+      const { text } = ctcGreedyDecode(enc.logits.data, enc.logits.rows, enc.logits.dim, audio.vocab);
       if (text.length > 0) words.push(text);
     }
   }
+  return { hidden: concatRows(hidden), transcript: audio.hasAsr ? words.join(' ') : null, windows: windows.length };
+}
+
+/** Runs both encoders on one 16 kHz mono clip. Throws AppError for clips that fail validation. */
+export async function analyseClip(encoders: EncoderPair, pcm16k: Float32Array): Promise<Analysis> {
+  const t0 = performance.now();
+  const { hidden: audioFeatures, transcript, windows } = await encodeAudio(encoders.audio, pcm16k);
   const t1 = performance.now();
-  const transcript = encoders.audio.hasAsr ? words.join(' ') : null;
   const text = await encoders.text.encode(transcript ?? '');
   const t2 = performance.now();
-  const audioFeatures = concatRows(hidden);
   return {
     summary: {
       transcript,
       durationS: pcm16k.length / SAMPLE_RATE,
-      windows: windows.length,
+      windows,
       audioFeatures: { frames: audioFeatures.rows, dim: audioFeatures.dim },
       textFeatures: { tokens: text.hidden.rows, dim: text.hidden.dim },
       timings: { audioMs: t1 - t0, textMs: t2 - t1 },
