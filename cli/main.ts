@@ -2,13 +2,10 @@
  * Command-line entry: `npm run cli -- transcribe [--pair base|lite|fixture] [--json] FILE.wav...`
  * Runs the same pipeline as the page, on onnxruntime-node. Later issues add `train`, `eval` and `predict`.
  */
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { downmix } from '../src/audio/downmix';
-import { resample } from '../src/audio/resample';
-import { decodeWav } from '../src/audio/wav';
-import { AppError, toErrorInfo } from '../src/core/errors';
-import { analyseClip, SAMPLE_RATE } from '../src/pipeline/analyse';
+import { toErrorInfo } from '../src/core/errors';
+import { analyseClip } from '../src/pipeline/analyse';
+import { readClip } from './audio-file';
 import { loadNodeEncoders } from '../src/pipeline/node';
 import type { LoadProgress } from '../src/worker-api/protocol';
 
@@ -24,17 +21,6 @@ function progressPrinter(): (p: LoadProgress) => void {
     } else if (p.status === 'retry') process.stderr.write(`  ${p.file}: retry ${p.attempt} (${p.reason})\n`);
     else if (p.status === 'ready') process.stderr.write(`  ${p.model} ready (${p.dtype})\n`);
   };
-}
-
-async function readClip(path: string): Promise<Float32Array> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch {
-    throw new AppError('decode-failed', `Cannot read ${path}.`);
-  }
-  const wav = decodeWav(bytes);
-  return resample(downmix(wav.channels), wav.sampleRate, SAMPLE_RATE);
 }
 
 async function transcribe(argv: string[]): Promise<number> {

@@ -81,7 +81,7 @@ async function removeQuietly(path: string): Promise<void> {
  */
 export async function saveHeadDir(dir: string, manifest: HeadManifest, params: ParamStore, options: SaveHeadOptions = {}): Promise<void> {
   // Encode first: an invalid manifest must not touch the disk at all.
-  const { configJson, safetensors } = encodeCheckpoint(manifest, params);
+  const { configJson, safetensors } = await encodeCheckpoint(manifest, params);
   const configPath = join(dir, HEAD_CONFIG_FILE);
   const weightsPath = join(dir, HEAD_WEIGHTS_FILE);
   const overwrite = options.overwrite === true;

@@ -173,7 +173,7 @@ function bad(message: string, cause: unknown): AppError {
  * read back) and must describe the configuration the parameters were built for.
  * @throws AppError('bad-model') for an invalid manifest; AppError('internal') when it does not match `params`.
  */
-export function encodeCheckpoint(manifest: HeadManifest, params: ParamStore): { configJson: string; safetensors: Uint8Array } {
+export async function encodeCheckpoint(manifest: HeadManifest, params: ParamStore): Promise<{ configJson: string; safetensors: Uint8Array }> {
   // The JSON round trip is what a reader will see: NaN turns into null, undefined disappears, and both get caught.
   const checked = parseManifest(JSON.parse(JSON.stringify(manifest)) as unknown, HEAD_CONFIG_FILE);
   const pc = params.config;
@@ -186,7 +186,7 @@ export function encodeCheckpoint(manifest: HeadManifest, params: ParamStore): { 
   }
   return {
     configJson: `${JSON.stringify(checked, null, 2)}\n`,
-    safetensors: encodeSafetensors(params.serialise(), { format: 'mmer-head' }),
+    safetensors: encodeSafetensors(await params.serialise(), { format: 'mmer-head' }),
   };
 }
 

@@ -122,7 +122,10 @@ export class ParamStore {
     // tf.Variable names are global to the engine; a per-store prefix lets several stores (e.g. a copy for evaluation) coexist.
     const prefix = `mmer${storeCount++}/`;
     for (const [spec, data] of entries) {
-      const v = tf.variable(tf.tensor(data, [...spec.shape], 'float32'), true, prefix + spec.name, 'float32');
+      const initial = tf.tensor(data, [...spec.shape], 'float32');
+      const v = tf.variable(initial, true, prefix + spec.name, 'float32');
+      // The variable shares the data; the temporary tensor object must still be released.
+      initial.dispose();
       this.byName.set(spec.name, v);
       this.nameOfVar.set(v.name, spec.name);
     }
@@ -171,10 +174,13 @@ export class ParamStore {
     return this.nameOfVar.get(variableName);
   }
 
-  /** Copies every parameter out as plain data (spec order). */
-  serialise(): SerialisedParams {
+  /**
+   * Copies every parameter out as plain data (spec order). Asynchronous because WebGPU cannot read buffers back
+   * synchronously (dataSync returns zeros there for larger tensors).
+   */
+  async serialise(): Promise<SerialisedParams> {
     const out: SerialisedParams = {};
-    for (const [name, v] of this.byName) out[name] = { shape: [...v.shape], data: new Float32Array(v.dataSync()) };
+    for (const [name, v] of this.byName) out[name] = { shape: [...v.shape], data: new Float32Array(await v.data()) };
     return out;
   }
 

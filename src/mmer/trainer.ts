@@ -181,7 +181,7 @@ export async function fit(
       o.onEpoch?.(entry);
       if (validationMetrics !== null) {
         if (best === null || validationMetrics.ua > best.ua) {
-          best = { epoch, ua: validationMetrics.ua, params: params.serialise(), metrics: validationMetrics };
+          best = { epoch, ua: validationMetrics.ua, params: await params.serialise(), metrics: validationMetrics };
           sinceBest = 0;
         } else if (o.patience > 0 && ++sinceBest >= o.patience) break;
       }

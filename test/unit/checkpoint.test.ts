@@ -44,7 +44,7 @@ let tmp: string;
 beforeAll(async () => {
   await tf.setBackend('cpu');
   params = ParamStore.init(config, 11);
-  encoded = encodeCheckpoint(manifest, params);
+  encoded = await encodeCheckpoint(manifest, params);
   tmp = mkdtempSync(join(tmpdir(), 'mmer-checkpoint-'));
 });
 
@@ -119,42 +119,38 @@ describe('encodeCheckpoint / decodeCheckpoint', () => {
     }
   });
 
-  it('writes readable JSON and is deterministic', () => {
+  it('writes readable JSON and is deterministic', async () => {
     expect(encoded.configJson).toContain('\n  "config": {');
-    const again = encodeCheckpoint(manifest, params);
+    const again = await encodeCheckpoint(manifest, params);
     expect(again.configJson).toBe(encoded.configJson);
     // Buffer.equals: toEqual walks 60k bytes one by one and takes half a second.
     expect(Buffer.from(again.safetensors).equals(encoded.safetensors)).toBe(true);
   });
 
-  it('accepts a manifest without training settings and with null metrics', () => {
+  it('accepts a manifest without training settings and with null metrics', async () => {
     const plain: HeadManifest = { ...manifest, metrics: null, encoders: { ...manifest.encoders, hiddenStateLayer: 9 } };
     delete (plain as { training?: unknown }).training;
-    const enc = encodeCheckpoint(plain, params);
+    const enc = await encodeCheckpoint(plain, params);
     const { manifest: back, params: loaded } = decodeCheckpoint(enc.configJson, enc.safetensors);
     loaded.dispose();
     expect(back).toEqual(plain);
     expect('training' in back).toBe(false);
   });
 
-  it('refuses to encode a manifest whose config differs from the parameters', () => {
+  it('refuses to encode a manifest whose config differs from the parameters', async () => {
     const wrong: HeadManifest = { ...manifest, config: { ...config, labels: ['a', 'b', 'c'] } };
-    expect(() => encodeCheckpoint(wrong, params)).toThrow(/config\.labels/);
-    const err = (() => {
-      try {
-        encodeCheckpoint(wrong, params);
-      } catch (e) {
-        return e;
-      }
-      return null;
-    })();
+    await expect(encodeCheckpoint(wrong, params)).rejects.toThrow(/config\.labels/);
+    const err: unknown = await encodeCheckpoint(wrong, params).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(AppError);
     expect((err as AppError).code).toBe('internal');
   });
 
-  it('refuses to encode an invalid manifest', () => {
+  it('refuses to encode an invalid manifest', async () => {
     const wrong: HeadManifest = { ...manifest, loss: { ...manifest.loss, ctc: Number.NaN } };
-    expect(() => encodeCheckpoint(wrong, params)).toThrow(/config\.json: field "loss\.ctc" must be a finite number/);
+    await expect(encodeCheckpoint(wrong, params)).rejects.toThrow(/config\.json: field "loss\.ctc" must be a finite number/);
   });
 
   const configCases: { name: string; json: () => string; message: RegExp }[] = [

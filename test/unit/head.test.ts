@@ -274,11 +274,11 @@ describe('gradients', () => {
 // ------------------------------------------------------------------ 6. parameter store
 
 describe('ParamStore', () => {
-  it('round-trips through its plain-data form with identical outputs', () => {
+  it('round-trips through its plain-data form with identical outputs', async () => {
     const config = liteConfig(['a', 'b', 'c']);
     const small: MmerConfig = { ...config, audioDim: 6, textDim: 5, hidden: 8, heads: 2, ffn: 16, audioLayers: 1 };
     const a = ParamStore.init(small, 3);
-    const b = ParamStore.load(small, a.serialise());
+    const b = ParamStore.load(small, await a.serialise());
     const batch: MmerBatch = {
       audio: tf.randomNormal([2, 4, 6], 0, 1, 'float32', 1),
       audioMask: tf.tensor2d([[1, 1, 1, 1], [1, 1, 0, 0]]),
@@ -293,9 +293,9 @@ describe('ParamStore', () => {
     disposeBatch(batch);
     const again = ParamStore.init(small, 3);
     const other = ParamStore.init(small, 4);
-    const w = (s: ParamStore) => s.serialise()['block_b.attn.q.weight']?.data;
-    expect(w(again)).toEqual(w(a));
-    expect(w(other)).not.toEqual(w(a));
+    const w = async (s: ParamStore) => (await s.serialise())['block_b.attn.q.weight']?.data;
+    expect(await w(again)).toEqual(await w(a));
+    expect(await w(other)).not.toEqual(await w(a));
     for (const s of [a, b, again, other]) s.dispose();
   });
 

@@ -1,0 +1,165 @@
+/**
+ * `npm run mmer -- train|eval|predict`: the MMER head on dataset folders, with the same code as the page.
+ *   train   --data DIR --encoders lite|base|fixture --out DIR [--val-speakers 13,14] [--labels a,b] [--epochs N]
+ *           [--batch N] [--lr X] [--seed N] [--force]
+ *   eval    --head DIR --data DIR [--json]
+ *   predict --head DIR FILE.wav...
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs-core';
+import { AppError, toErrorInfo } from '../src/core/errors';
+import { speakerSplit } from '../src/data/splits';
+import { loadHeadDir, saveHeadDir } from '../src/mmer/checkpoint-node';
+import { DEFAULT_CONFIG, liteConfig, validateConfig, type MmerConfig } from '../src/mmer/config';
+import { initNodeEngine } from '../src/mmer/engine-node';
+import { ctcVocab } from '../src/mmer/examples';
+import { ParamStore } from '../src/mmer/params';
+import { DEFAULT_LOSS, evaluate, fit, predict } from '../src/mmer/trainer';
+import { encodeAudio } from '../src/pipeline/analyse';
+import { loadNodeEncoders } from '../src/pipeline/node';
+import { resolvePair } from '../src/runtime/manifest';
+import { parseManifest } from '../src/runtime/manifest-parse';
+import { readClip } from './audio-file';
+import { encodeRecords, readDataset } from './dataset';
+
+const USAGE = `usage:
+  npm run mmer -- train --data DIR --encoders lite|base|fixture --out DIR [--val-speakers S1,S2] [--labels a,b,...]
+                        [--epochs N] [--batch N] [--lr X] [--seed N] [--force]
+  npm run mmer -- eval --head DIR --data DIR [--json]
+  npm run mmer -- predict --head DIR FILE.wav...`;
+
+const warn = (line: string): void => void process.stderr.write(`warning: ${line}\n`);
+const list = (s: string | undefined): string[] | null => (s === undefined ? null : s.split(',').map((x) => x.trim()).filter((x) => x.length > 0));
+
+function num(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new AppError('bad-dataset', `--${name} must be a non-negative number (got "${value}").`);
+  return n;
+}
+
+async function pairEntries(pair: string): Promise<{ audio: string; text: string; layer: 'head-input' | number }> {
+  const manifest = parseManifest(JSON.parse(await readFile(resolve('public/models/manifest.json'), 'utf8')));
+  const { audio, text } = resolvePair(manifest, pair);
+  return { audio: audio.id, text: text.id, layer: audio.format === 'onnx' ? audio.surgery.layer : 'head-input' };
+}
+
+async function train(argv: string[]): Promise<number> {
+  const { values: v } = parseArgs({
+    args: argv,
+    options: {
+      data: { type: 'string' }, encoders: { type: 'string', default: 'lite' }, out: { type: 'string' }, 'val-speakers': { type: 'string' },
+      labels: { type: 'string' }, epochs: { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' }, seed: { type: 'string' },
+      force: { type: 'boolean', default: false },
+    },
+  });
+  if (v.data === undefined || v.out === undefined) throw new AppError('bad-dataset', `train needs --data and --out.\n${USAGE}`);
+  const seed = num(v.seed, 'seed', 0);
+  const engine = await initNodeEngine();
+  process.stderr.write(`engine: tfjs ${engine.backend}\n`);
+  const { records, labels } = await readDataset(v.data, list(v.labels), warn);
+  if (new Set(records.map((r) => r.emotion)).size < 2) throw new AppError('bad-dataset', `Training needs at least two emotions; ${v.data} has only "${records[0]?.emotion ?? ''}".`);
+  const valSpeakers = list(v['val-speakers']);
+  const split = speakerSplit(records, valSpeakers === null ? { seed } : { validationSpeakers: valSpeakers });
+  const encoders = await loadNodeEncoders({ pair: v.encoders });
+  const trainSet = await encodeRecords(v.data, split.train, labels, encoders, { augment: true, seed, label: 'encoding train' }, warn);
+  const valSet = await encodeRecords(v.data, split.validation, labels, encoders, { augment: false, seed, label: 'encoding validation' }, warn);
+  const first = trainSet.examples[0];
+  if (first === undefined) throw new AppError('bad-dataset', 'No training clip could be read.');
+  const base: MmerConfig = v.encoders === 'lite' ? liteConfig(labels) : { ...DEFAULT_CONFIG, labels };
+  const config: MmerConfig = { ...base, audioDim: first.audio.dim, textDim: first.text.dim };
+  validateConfig(config);
+  const params = ParamStore.init(config, seed);
+  const options = { epochs: num(v.epochs, 'epochs', 20), batchSize: num(v.batch, 'batch', 16), seed, patience: 5, optimizer: { lr: num(v.lr, 'lr', 1e-3), warmupSteps: 20 }, loss: DEFAULT_LOSS };
+  const result = await fit(params, config, trainSet.examples, valSet.examples, {
+    ...options,
+    onEpoch: ({ epoch, loss, validation }) => {
+      const val = validation === null ? '' : ` | val UA ${(100 * validation.ua).toFixed(1)} WA ${(100 * validation.wa).toFixed(1)}`;
+      process.stderr.write(`epoch ${epoch}: loss ${loss.total.toFixed(3)} (ce ${loss.ce.toFixed(3)} ctc ${loss.ctc.toFixed(3)} supcon ${loss.supcon.toFixed(3)} acl ${loss.acl.toFixed(3)})${val}\n`);
+    },
+  });
+  const ids = await pairEntries(v.encoders);
+  const best = result.bestValidation;
+  await saveHeadDir(
+    v.out,
+    {
+      format: 'mmer-head', version: 1, config,
+      encoders: { pair: v.encoders, audio: ids.audio, text: ids.text, hiddenStateLayer: ids.layer },
+      vocab: ctcVocab(encoders), loss: DEFAULT_LOSS,
+      metrics: best === null ? null : { ua: best.ua, wa: best.wa, macroF1: best.macroF1, epoch: result.bestEpoch },
+      createdAt: new Date().toISOString(),
+      training: { ...options, trainClips: trainSet.examples.length, validationClips: valSet.examples.length, validationSpeakers: [...new Set(split.validation.map((r) => r.speaker))], engine: engine.backend },
+    },
+    params,
+    { overwrite: v.force },
+  );
+  process.stdout.write(`saved ${v.out} (best epoch ${result.bestEpoch}${best === null ? '' : `, validation UA ${(100 * best.ua).toFixed(1)} %, WA ${(100 * best.wa).toFixed(1)} %`})\n`);
+  params.dispose();
+  return 0;
+}
+
+async function evalCmd(argv: string[]): Promise<number> {
+  const { values: v } = parseArgs({ args: argv, options: { head: { type: 'string' }, data: { type: 'string' }, json: { type: 'boolean', default: false } } });
+  if (v.head === undefined || v.data === undefined) throw new AppError('bad-dataset', `eval needs --head and --data.\n${USAGE}`);
+  await initNodeEngine();
+  const { manifest, params } = await loadHeadDir(v.head);
+  const { records, labels } = await readDataset(v.data, manifest.config.labels, warn);
+  const encoders = await loadNodeEncoders({ pair: manifest.encoders.pair });
+  const { examples } = await encodeRecords(v.data, records, labels, encoders, { augment: false, seed: 0, label: 'encoding' }, warn);
+  const m = await evaluate(params, manifest.config, examples);
+  const report = { clips: m.count, ua: m.ua, wa: m.wa, macroF1: m.macroF1, labels, recall: m.recall, confusion: m.confusion };
+  if (v.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else {
+    process.stdout.write(`clips ${m.count}  UA ${(100 * m.ua).toFixed(1)} %  WA ${(100 * m.wa).toFixed(1)} %  macro-F1 ${(100 * m.macroF1).toFixed(1)} %\n`);
+    labels.forEach((l, i) => process.stdout.write(`  ${l.padEnd(12)} recall ${m.recall[i] === null ? '  n/a' : `${(100 * (m.recall[i] ?? 0)).toFixed(1)} %`}  ${(m.confusion[i] ?? []).join(' ')}\n`));
+  }
+  params.dispose();
+  return 0;
+}
+
+async function predictCmd(argv: string[]): Promise<number> {
+  const { values: v, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { head: { type: 'string' } } });
+  if (v.head === undefined || positionals.length === 0) throw new AppError('bad-dataset', `predict needs --head and at least one file.\n${USAGE}`);
+  await initNodeEngine();
+  const { manifest, params } = await loadHeadDir(v.head);
+  const encoders = await loadNodeEncoders({ pair: manifest.encoders.pair });
+  let failures = 0;
+  for (const file of positionals) {
+    try {
+      const audio = await encodeAudio(encoders.audio, await readClip(file));
+      const text = await encoders.text.encode(audio.transcript ?? '');
+      const [p] = await predict(params, manifest.config, [{ audio: audio.hidden, text: text.hidden }]);
+      const ranked = manifest.config.labels.map((label, i) => ({ label, score: p?.scores[i] ?? 0 })).sort((a, b) => b.score - a.score);
+      process.stdout.write(`${file}\t${ranked.map((r) => `${r.label} ${r.score.toFixed(3)}`).join('  ')}\n`);
+    } catch (err) {
+      failures += 1;
+      const info = toErrorInfo(err);
+      process.stdout.write(`${file}\tERROR ${info.code}: ${info.message}\n`);
+    }
+  }
+  params.dispose();
+  return failures === 0 ? 0 : 1;
+}
+
+async function main(): Promise<number> {
+  tf.enableProdMode();
+  const [command, ...rest] = process.argv.slice(2);
+  if (command === 'train') return train(rest);
+  if (command === 'eval') return evalCmd(rest);
+  if (command === 'predict') return predictCmd(rest);
+  process.stderr.write(`${USAGE}\n`);
+  return 2;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    const info = toErrorInfo(err);
+    process.stderr.write(`error (${info.code}): ${info.message}\n`);
+    process.exitCode = 1;
+  },
+);
