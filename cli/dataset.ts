@@ -36,6 +36,13 @@ export async function readDataset(dir: string, labels: readonly string[] | null,
   return { records, labels: chosen };
 }
 
+/** A classifier needs at least two classes to learn anything. */
+export function checkTrainable(dir: string, records: readonly ClipRecord[]): void {
+  if (new Set(records.map((r) => r.emotion)).size < 2) {
+    throw new AppError('bad-dataset', `Training needs at least two emotions; ${dir} has only "${records[0]?.emotion ?? ''}".`);
+  }
+}
+
 /** Encodes records into examples; unreadable clips are reported and skipped. */
 export async function encodeRecords(
   dir: string,

@@ -5,12 +5,14 @@
  *   eval    --head DIR --data DIR [--json]
  *   predict --head DIR FILE.wav...
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { AppError, toErrorInfo } from '../src/core/errors';
 import { speakerSplit } from '../src/data/splits';
+import { HEAD_CONFIG_FILE } from '../src/mmer/checkpoint';
 import { loadHeadDir, saveHeadDir } from '../src/mmer/checkpoint-node';
 import { DEFAULT_CONFIG, liteConfig, validateConfig, type MmerConfig } from '../src/mmer/config';
 import { initNodeEngine } from '../src/mmer/engine-node';
@@ -22,7 +24,7 @@ import { loadNodeEncoders } from '../src/pipeline/node';
 import { resolvePair } from '../src/runtime/manifest';
 import { parseManifest } from '../src/runtime/manifest-parse';
 import { readClip } from './audio-file';
-import { encodeRecords, readDataset } from './dataset';
+import { checkTrainable, encodeRecords, readDataset } from './dataset';
 
 const USAGE = `usage:
   npm run mmer -- train --data DIR --encoders lite|base|fixture --out DIR [--val-speakers S1,S2] [--labels a,b,...]
@@ -57,10 +59,14 @@ async function train(argv: string[]): Promise<number> {
   });
   if (v.data === undefined || v.out === undefined) throw new AppError('bad-dataset', `train needs --data and --out.\n${USAGE}`);
   const seed = num(v.seed, 'seed', 0);
+  // Refuse before hours of training, not after: an existing head is only replaced with --force.
+  if (!v.force && existsSync(join(v.out, HEAD_CONFIG_FILE))) {
+    throw new AppError('bad-dataset', `${v.out} already holds a trained head; choose another --out or pass --force to replace it.`);
+  }
   const engine = await initNodeEngine();
   process.stderr.write(`engine: tfjs ${engine.backend}\n`);
   const { records, labels } = await readDataset(v.data, list(v.labels), warn);
-  if (new Set(records.map((r) => r.emotion)).size < 2) throw new AppError('bad-dataset', `Training needs at least two emotions; ${v.data} has only "${records[0]?.emotion ?? ''}".`);
+  checkTrainable(v.data, records);
   const valSpeakers = list(v['val-speakers']);
   const split = speakerSplit(records, valSpeakers === null ? { seed } : { validationSpeakers: valSpeakers });
   const encoders = await loadNodeEncoders({ pair: v.encoders });
