@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { toErrorInfo } from '../src/core/errors';
 import { analyseClip } from '../src/pipeline/analyse';
 import { readClip } from './audio-file';
+import { runMain } from './run';
 import { loadNodeEncoders } from '../src/pipeline/node';
 import type { LoadProgress } from '../src/worker-api/protocol';
 
@@ -60,13 +61,4 @@ async function main(): Promise<number> {
   return 2;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    const info = toErrorInfo(err);
-    process.stderr.write(`error (${info.code}): ${info.message}\n`);
-    process.exitCode = 1;
-  },
-);
+runMain(main);

@@ -24,6 +24,7 @@ import { loadNodeEncoders } from '../src/pipeline/node';
 import { resolvePair } from '../src/runtime/manifest';
 import { parseManifest } from '../src/runtime/manifest-parse';
 import { readClip } from './audio-file';
+import { runMain } from './run';
 import { checkTrainable, encodeRecords, readDataset } from './dataset';
 
 const USAGE = `usage:
@@ -159,13 +160,4 @@ async function main(): Promise<number> {
   return 2;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    const info = toErrorInfo(err);
-    process.stderr.write(`error (${info.code}): ${info.message}\n`);
-    process.exitCode = 1;
-  },
-);
+runMain(main);

@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { AppError } from '../core/errors';
+import { mulberry32, seedFor } from '../core/rng';
 import { validateConfig, type MmerConfig } from './config';
 
 /** How a parameter starts out: BERT's N(0, 0.02) for matrices, zeros for biases, ones for LayerNorm gains. */
@@ -70,30 +71,11 @@ export function paramSpecs(c: MmerConfig): ParamSpec[] {
   return specs;
 }
 
-/** mulberry32: small, fast, and bit-identical on every JS engine (integer arithmetic only). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** FNV-1a of the name mixed with the seed: each tensor draws from its own stream, so adding a layer moves no others. */
-function streamSeed(seed: number, name: string): number {
-  let h = (0x811c9dc5 ^ seed) >>> 0;
-  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
-  return h;
-}
-
 function initialData(spec: ParamSpec, seed: number): Float32Array {
   const data = new Float32Array(spec.shape.reduce((a, b) => a * b, 1));
   if (spec.init === 'ones') data.fill(1);
   if (spec.init !== 'normal') return data;
-  const rand = mulberry32(streamSeed(seed, spec.name));
+  const rand = mulberry32(seedFor(seed, spec.name));
   for (let i = 0; i < data.length; i++) {
     // Box-Muller; 1 - u keeps the log argument in (0, 1]. Truncated at 2 std like BERT's truncated-normal init.
     let z: number;
