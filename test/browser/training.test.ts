@@ -16,6 +16,7 @@ import { disposeMmerOutputs, mmerForward } from '../../src/mmer/head';
 import { ctcLoss, infoNceLoss, supConLoss } from '../../src/mmer/losses';
 import { paramGrads, ParamStore } from '../../src/mmer/params';
 import { DEFAULT_LOSS, multitaskLoss, type LossParts, type TrainExample } from '../../src/mmer/trainer';
+import { TINY_MMER_CONFIG } from '../tiny-mmer-config';
 
 /**
  * Allowed |backend - cpu| / max(1, |cpu|), per element, for every quantity. Measured worst cases (Chromium, SwiftShader
@@ -26,18 +27,7 @@ import { DEFAULT_LOSS, multitaskLoss, type LossParts, type TrainExample } from '
 const TOLERANCE = 1e-4;
 
 /** Dropout 0: training-mode forward passes are deterministic and comparable across backends. */
-const CONFIG: MmerConfig = {
-  labels: ['a', 'b', 'c'],
-  audioDim: 6,
-  textDim: 5,
-  hidden: 8,
-  heads: 2,
-  ffn: 16,
-  dropout: 0,
-  layerNormEps: 1e-12,
-  vocabSize: 6,
-  audioLayers: 1,
-};
+const CONFIG: MmerConfig = { ...TINY_MMER_CONFIG, dropout: 0 };
 const PARAM_SEED = 3;
 
 type Matrix = { rows: number; dim: number; data: Float32Array };

@@ -7,19 +7,9 @@ import type { MmerConfig } from '../../src/mmer/config';
 import { AdamW } from '../../src/mmer/optimizer';
 import { ParamStore } from '../../src/mmer/params';
 import { evaluate, fit, type TrainExample } from '../../src/mmer/trainer';
+import { TINY_MMER_CONFIG } from '../tiny-mmer-config';
 
-const config: MmerConfig = {
-  labels: ['a', 'b', 'c'],
-  audioDim: 6,
-  textDim: 5,
-  hidden: 8,
-  heads: 2,
-  ffn: 16,
-  dropout: 0.1,
-  layerNormEps: 1e-12,
-  vocabSize: 6,
-  audioLayers: 1,
-};
+const config: MmerConfig = TINY_MMER_CONFIG;
 
 /** Clips whose class shifts the mean of some audio and text channels: learnable, but only from the features. */
 function dataset(n: number, seed: number): TrainExample[] {
