@@ -1,0 +1,79 @@
+/**
+ * The `mmer` CLI end to end as a user runs it (tsx, a real process): train a lite head on a tiny RAVDESS folder,
+ * refuse to overwrite it, evaluate it as JSON, predict a file.
+ */
+import { execFile } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, ravdessClip } from '../shared-data';
+
+const run = promisify(execFile);
+
+async function mmer(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), join(REPO_ROOT, 'cli/mmer.ts'), ...args], {
+      cwd: REPO_ROOT,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: e.code ?? 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+describe('mmer CLI', () => {
+  let data: string;
+  let head: string;
+
+  beforeAll(() => {
+    data = mkdtempSync(join(tmpdir(), 'mmer-cli-'));
+    head = join(data, 'head');
+    mkdirSync(join(data, 'wav'));
+    const rows = ['path,emotion,transcript,actor'];
+    for (const actor of ['01', '02', '03']) {
+      for (const [code, emotion] of [['04', 'sad'], ['05', 'angry']] as const) {
+        const name = `03-01-${code}-01-01-01-${actor}.wav`;
+        copyFileSync(ravdessClip(`Actor_${actor}/${name}`), join(data, 'wav', name));
+        rows.push(`wav/${name},${emotion},Kids are talking by the door,${actor}`);
+      }
+    }
+    writeFileSync(join(data, 'metadata.csv'), `${rows.join('\n')}\n`);
+  });
+
+  it('trains, refuses to overwrite, evaluates and predicts', async () => {
+    const trained = await mmer(['train', '--data', data, '--encoders', 'lite', '--out', head, '--val-speakers', '03', '--epochs', '1', '--batch', '4']);
+    expect(trained.code, trained.stderr).toBe(0);
+    expect(trained.stdout).toMatch(/saved .*head \(best epoch 1, validation UA \d+\.\d %, WA \d+\.\d %\)/);
+    expect(existsSync(join(head, 'config.json')) && existsSync(join(head, 'model.safetensors'))).toBe(true);
+
+    const again = await mmer(['train', '--data', data, '--encoders', 'lite', '--out', head, '--epochs', '1']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/already holds a trained head; .* --force/);
+
+    const evaluated = await mmer(['eval', '--head', head, '--data', data, '--json']);
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+    const report = JSON.parse(evaluated.stdout) as { clips: number; ua: number; wa: number; labels: string[]; confusion: number[][] };
+    expect(report.clips).toBe(6);
+    expect(report.labels).toEqual(['angry', 'sad']);
+    expect(report.confusion.flat().reduce((a, b) => a + b, 0)).toBe(6);
+    expect(report.ua).toBeGreaterThanOrEqual(0);
+    expect(report.ua).toBeLessThanOrEqual(1);
+
+    const predicted = await mmer(['predict', '--head', head, join(data, 'wav', '03-01-04-01-01-01-01.wav')]);
+    expect(predicted.code, predicted.stderr).toBe(0);
+    const scores = [...predicted.stdout.matchAll(/(angry|sad) (\d\.\d{3})/g)].map((m) => Number(m[2]));
+    expect(scores).toHaveLength(2);
+    expect(scores.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 2);
+    expect(scores[0]).toBeGreaterThanOrEqual(scores[1] ?? 0);
+  }, 300_000);
+
+  it('explains missing arguments', async () => {
+    const r = await mmer(['train', '--data', data]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/train needs --data and --out/);
+  }, 60_000);
+});
