@@ -98,11 +98,6 @@ export function dtypeCandidates(manifest: Manifest, entry: OnnxModelEntry, backe
   return out;
 }
 
-/** The weight precision tried first on a backend (see `dtypeCandidates`). */
-export function chooseDtype(manifest: Manifest, entry: OnnxModelEntry, backend: Backend, hasShaderF16: boolean): Dtype {
-  return dtypeCandidates(manifest, entry, backend, hasShaderF16)[0] ?? 'fp32';
-}
-
 /** Absolute URL of one file of a model: hub `resolve` URL, or a path under the models root (the manifest's folder). */
 export function fileUrl(manifest: Manifest, manifestUrl: string, source: ModelSource, file: FileRef): string {
   if (source.type === 'hub') {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { chooseDtype, dtypeCandidates, fileUrl, resolvePair, type OnnxModelEntry } from '../../src/runtime/manifest';
+import { dtypeCandidates, fileUrl, resolvePair, type OnnxModelEntry } from '../../src/runtime/manifest';
 import { parseManifest } from '../../src/runtime/manifest-parse';
 
 const raw = JSON.parse(readFileSync(new URL('../../public/models/manifest.json', import.meta.url), 'utf8')) as Record<string, unknown>;
@@ -45,7 +45,7 @@ describe('the shipped manifest', () => {
   });
 });
 
-describe('chooseDtype', () => {
+describe('the first dtype tried', () => {
   const w2v = onnxEntry('wav2vec2-base-960h');
   const fixture = onnxEntry('wav2vec2-tiny-fixture');
   it.each([
@@ -55,7 +55,7 @@ describe('chooseDtype', () => {
     { entry: w2v, backend: 'webgpu', f16: false, want: 'fp32' },
     { entry: fixture, backend: 'wasm', f16: false, want: 'fp32' },
   ] as const)('$entry.id on $backend (shader-f16 $f16) -> $want', ({ entry, backend, f16, want }) => {
-    expect(chooseDtype(manifest, entry, backend, f16)).toBe(want);
+    expect(dtypeCandidates(manifest, entry, backend, f16)[0]).toBe(want);
   });
 });
 
