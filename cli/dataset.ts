@@ -1,9 +1,8 @@
 /**
- * A dataset folder for the CLI: metadata.csv checked against the disk and the label list, clips read and encoded
- * with a progress bar. Problems are reported per clip and skipped; a dataset with nothing usable is an error.
+ * A dataset folder for the CLI: metadata.csv (or one of IEMOCAP's layouts) checked against the disk and the label
+ * list, clips read and encoded with a progress bar. Problems are reported per clip and skipped; a dataset with nothing usable is an error.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../src/core/errors';
 import { parseMetadata, type ClipRecord } from '../src/data/metadata';
@@ -11,20 +10,39 @@ import { buildExample } from '../src/mmer/examples';
 import type { TrainExample } from '../src/mmer/trainer';
 import type { EncoderPair } from '../src/pipeline/load-encoders';
 import { progressBar, readClip } from './audio-file';
+import { IEMOCAP_CSV, IEMOCAP_RELEASE, readIemocapDir, readText } from './iemocap-fs';
 
-/** Reads DIR/metadata.csv and keeps the clips whose file exists and whose label is known (others are reported). */
-export async function readDataset(dir: string, labels: readonly string[] | null, warn: (line: string) => void): Promise<{ records: ClipRecord[]; labels: string[] }> {
+/** Reads DIR/metadata.csv, reporting listed files that are missing; null when the folder has none. */
+async function readMetadataDir(dir: string, warn: (line: string) => void, info: (line: string) => void): Promise<ClipRecord[] | null> {
   const csvPath = join(dir, 'metadata.csv');
-  let text: string;
-  try {
-    text = await readFile(csvPath, 'utf8');
-  } catch {
-    throw new AppError('bad-dataset', `No metadata.csv in ${dir} (expected ${csvPath} with columns path, emotion, optional transcript and speaker).`);
+  if (!existsSync(csvPath)) return null;
+  const all = parseMetadata(await readText(csvPath));
+  info(`reading ${csvPath}: ${all.length} clip(s) listed`);
+  const missing = new Set(all.filter((r) => !existsSync(join(dir, r.path))));
+  if (missing.size > 0) warn(`${missing.size} file(s) listed in metadata.csv are missing and skipped, e.g. ${[...missing].slice(0, 3).map((r) => r.path).join(', ')}`);
+  return all.filter((r) => !missing.has(r));
+}
+
+/**
+ * Reads a dataset folder and keeps the clips whose file exists and whose label is known (others are reported).
+ * Layouts, first found wins: `metadata.csv`; the MMER authors' `iemocap.csv`; an IEMOCAP release tree
+ * (`Session1..5`, directly or under `IEMOCAP_full_release/`). `info` gets one line naming the layout read.
+ */
+export async function readDataset(
+  dir: string,
+  labels: readonly string[] | null,
+  warn: (line: string) => void,
+  info: (line: string) => void = (line) => void process.stderr.write(`${line}\n`),
+): Promise<{ records: ClipRecord[]; labels: string[] }> {
+  const present = (await readMetadataDir(dir, warn, info)) ?? (await readIemocapDir(dir, warn, info));
+  if (present === null) {
+    throw new AppError(
+      'bad-dataset',
+      `No metadata.csv in ${dir}, nor IEMOCAP data. Looked for: ${join(dir, 'metadata.csv')} (columns path, emotion, optional transcript ` +
+        `and speaker); ${join(dir, IEMOCAP_CSV)} (the MMER authors' list: FileName, Sentences, Label); an IEMOCAP release tree ` +
+        `(Session1..Session5 with dialog/EmoEvaluation, in ${dir} or ${join(dir, IEMOCAP_RELEASE)}).`,
+    );
   }
-  const all = parseMetadata(text);
-  const missing = all.filter((r) => !existsSync(join(dir, r.path)));
-  if (missing.length > 0) warn(`${missing.length} file(s) listed in metadata.csv are missing and skipped, e.g. ${missing.slice(0, 3).map((r) => r.path).join(', ')}`);
-  const present = all.filter((r) => !missing.includes(r));
   const chosen = labels === null ? [...new Set(present.map((r) => r.emotion))].sort() : [...labels];
   const unknown = present.filter((r) => !chosen.includes(r.emotion));
   if (unknown.length > 0) {
@@ -32,7 +50,7 @@ export async function readDataset(dir: string, labels: readonly string[] | null,
     warn(`${unknown.length} clip(s) with labels outside [${chosen.join(', ')}] are skipped (${names})`);
   }
   const records = present.filter((r) => chosen.includes(r.emotion));
-  if (records.length === 0) throw new AppError('bad-dataset', `No usable clips in ${dir}: every listed file is missing or has an unknown label.`);
+  if (records.length === 0) throw new AppError('bad-dataset', `No usable clips in ${dir}: every listed file is missing or has an unknown label (see the warnings above).`);
   return { records, labels: chosen };
 }
 

@@ -16,11 +16,12 @@ import { HEAD_CONFIG_FILE } from '../src/mmer/checkpoint';
 import { loadHeadDir, saveHeadDir } from '../src/mmer/checkpoint-node';
 import { DEFAULT_CONFIG, liteConfig, validateConfig, type MmerConfig } from '../src/mmer/config';
 import { initNodeEngine } from '../src/mmer/engine-node';
+import { exposedLayer, initFromEncoder } from '../src/mmer/encoder-init';
 import { ctcVocab } from '../src/mmer/examples';
 import { ParamStore } from '../src/mmer/params';
 import { DEFAULT_LOSS, evaluate, fit, predict } from '../src/mmer/trainer';
 import { encodeAudio } from '../src/pipeline/analyse';
-import { loadNodeEncoders } from '../src/pipeline/node';
+import { loadNodeAudioGraph, loadNodeEncoders, type AudioGraph } from '../src/pipeline/node';
 import { resolvePair } from '../src/runtime/manifest';
 import { parseManifest } from '../src/runtime/manifest-parse';
 import { readClip } from './audio-file';
@@ -29,7 +30,7 @@ import { checkTrainable, encodeRecords, readDataset } from './dataset';
 
 const USAGE = `usage:
   npm run mmer -- train --data DIR --encoders lite|base|fixture --out DIR [--val-speakers S1,S2] [--labels a,b,...]
-                        [--epochs N] [--batch N] [--lr X] [--seed N] [--force]
+                        [--epochs N] [--batch N] [--lr X] [--seed N] [--encoder-layers K] [--force]
   npm run mmer -- eval --head DIR --data DIR [--json]
   npm run mmer -- predict --head DIR FILE.wav...`;
 
@@ -49,13 +50,26 @@ async function pairEntries(pair: string): Promise<{ audio: string; text: string;
   return { audio: audio.id, text: text.id, layer: audio.format === 'onnx' ? audio.surgery.layer : 'head-input' };
 }
 
+/** Shapes of the encoder's top layers, from its transformers config.json (wav2vec2-base's values when absent). */
+function encoderLayerFields(graph: AudioGraph | null, count: number): Partial<MmerConfig> {
+  if (graph === null || count === 0) return {};
+  const c = graph.config;
+  const int = (v: unknown, fallback: number): number => (typeof v === 'number' && Number.isInteger(v) ? v : fallback);
+  return {
+    encoderLayers: count,
+    encoderHeads: int(c.num_attention_heads, 12),
+    encoderFfn: int(c.intermediate_size, 4 * graph.entry.hiddenSize),
+    encoderLayerNormEps: typeof c.layer_norm_eps === 'number' ? c.layer_norm_eps : 1e-5,
+  };
+}
+
 async function train(argv: string[]): Promise<number> {
   const { values: v } = parseArgs({
     args: argv,
     options: {
       data: { type: 'string' }, encoders: { type: 'string', default: 'lite' }, out: { type: 'string' }, 'val-speakers': { type: 'string' },
       labels: { type: 'string' }, epochs: { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' }, seed: { type: 'string' },
-      force: { type: 'boolean', default: false },
+      'encoder-layers': { type: 'string' }, force: { type: 'boolean', default: false },
     },
   });
   if (v.data === undefined || v.out === undefined) throw new AppError('bad-dataset', `train needs --data and --out.\n${USAGE}`);
@@ -70,15 +84,23 @@ async function train(argv: string[]): Promise<number> {
   checkTrainable(v.data, records);
   const valSpeakers = list(v['val-speakers']);
   const split = speakerSplit(records, valSpeakers === null ? { seed } : { validationSpeakers: valSpeakers });
-  const encoders = await loadNodeEncoders({ pair: v.encoders });
+  const graph = await loadNodeAudioGraph({ pair: v.encoders });
+  const encoderLayers = graph === null ? 0 : num(v['encoder-layers'], 'encoder-layers', 1);
+  if (graph === null && v['encoder-layers'] !== undefined && encoderLayers !== 0) warn(`--encoder-layers is ignored: the ${v.encoders} audio encoder has no transformer layers`);
+  const audioLayer = graph === null ? undefined : exposedLayer({ ...DEFAULT_CONFIG, encoderLayers }, graph.entry.numLayers);
+  const encoders = await loadNodeEncoders({ pair: v.encoders, audioLayer });
   const trainSet = await encodeRecords(v.data, split.train, labels, encoders, { augment: true, seed, label: 'encoding train' }, warn);
   const valSet = await encodeRecords(v.data, split.validation, labels, encoders, { augment: false, seed, label: 'encoding validation' }, warn);
   const first = trainSet.examples[0];
   if (first === undefined) throw new AppError('bad-dataset', 'No training clip could be read.');
   const base: MmerConfig = v.encoders === 'lite' ? liteConfig(labels) : { ...DEFAULT_CONFIG, labels };
-  const config: MmerConfig = { ...base, audioDim: first.audio.dim, textDim: first.text.dim };
+  const config: MmerConfig = { ...base, audioDim: first.audio.dim, textDim: first.text.dim, ...encoderLayerFields(graph, encoderLayers) };
   validateConfig(config);
   const params = ParamStore.init(config, seed);
+  if (graph !== null) {
+    const init = initFromEncoder(params, graph.bytes, { numLayers: graph.entry.numLayers, layerScope: graph.entry.surgery.layerScope ?? '', headPrefix: graph.entry.surgery.headPrefix });
+    process.stderr.write(`initialised ${encoderLayers} encoder layer(s)${init.ctcFromLmHead ? ' and the CTC head (lm_head)' : ''} from ${graph.entry.id}\n`);
+  }
   const options = { epochs: num(v.epochs, 'epochs', 20), batchSize: num(v.batch, 'batch', 16), seed, patience: 5, optimizer: { lr: num(v.lr, 'lr', 1e-3), warmupSteps: 20 }, loss: DEFAULT_LOSS };
   const result = await fit(params, config, trainSet.examples, valSet.examples, {
     ...options,
@@ -87,7 +109,7 @@ async function train(argv: string[]): Promise<number> {
       process.stderr.write(`epoch ${epoch}: loss ${loss.total.toFixed(3)} (ce ${loss.ce.toFixed(3)} ctc ${loss.ctc.toFixed(3)} supcon ${loss.supcon.toFixed(3)} acl ${loss.acl.toFixed(3)})${val}\n`);
     },
   });
-  const ids = await pairEntries(v.encoders);
+  const ids = { ...(await pairEntries(v.encoders)), ...(audioLayer === undefined ? {} : { layer: audioLayer }) };
   const best = result.bestValidation;
   await saveHeadDir(
     v.out,
@@ -113,7 +135,7 @@ async function evalCmd(argv: string[]): Promise<number> {
   await initNodeEngine();
   const { manifest, params } = await loadHeadDir(v.head);
   const { records, labels } = await readDataset(v.data, manifest.config.labels, warn);
-  const encoders = await loadNodeEncoders({ pair: manifest.encoders.pair });
+  const encoders = await loadNodeEncoders({ pair: manifest.encoders.pair, audioLayer: manifest.encoders.hiddenStateLayer });
   const { examples } = await encodeRecords(v.data, records, labels, encoders, { augment: false, seed: 0, label: 'encoding' }, warn);
   const m = await evaluate(params, manifest.config, examples);
   const report = { clips: m.count, ua: m.ua, wa: m.wa, macroF1: m.macroF1, labels, recall: m.recall, confusion: m.confusion };
@@ -131,7 +153,7 @@ async function predictCmd(argv: string[]): Promise<number> {
   if (v.head === undefined || positionals.length === 0) throw new AppError('bad-dataset', `predict needs --head and at least one file.\n${USAGE}`);
   await initNodeEngine();
   const { manifest, params } = await loadHeadDir(v.head);
-  const encoders = await loadNodeEncoders({ pair: manifest.encoders.pair });
+  const encoders = await loadNodeEncoders({ pair: manifest.encoders.pair, audioLayer: manifest.encoders.hiddenStateLayer });
   let failures = 0;
   for (const file of positionals) {
     try {

@@ -1,6 +1,7 @@
 /**
  * A dataset folder's `metadata.csv`: `path` (audio path relative to the folder), `emotion`, optional `transcript`,
- * optional `speaker` (or `actor`); other columns are ignored. Shared by the CLI and the browser's folder import.
+ * optional `speaker` (or `actor`), optional `augmented_transcript`; other columns are ignored. Shared by the CLI
+ * and the browser's folder import.
  */
 import { AppError } from '../core/errors';
 import { parseCsv } from './csv';
@@ -13,6 +14,12 @@ export interface ClipRecord {
   readonly transcript: string | null;
   /** Null when no speaker/actor column exists. */
   readonly speaker: string | null;
+  /**
+   * A second wording of the transcript (IEMOCAP's back-translated `AugmentedText`, or metadata.csv's optional
+   * `augmented_transcript` column); null for an empty cell. Absent when the source has no such column, so records
+   * from plain metadata.csv files keep their original shape.
+   */
+  readonly augmentedTranscript?: string | null;
 }
 
 const bad = (message: string): AppError => new AppError('bad-dataset', `metadata.csv: ${message}`);
@@ -30,6 +37,7 @@ export function parseMetadata(text: string): ClipRecord[] {
   }
   const transcriptCol = col('transcript');
   const speakerCol = col('speaker') >= 0 ? col('speaker') : col('actor');
+  const augmentedCol = col('augmented_transcript');
   const out: ClipRecord[] = [];
   const seen = new Set<string>();
   rows.slice(1).forEach((row, k) => {
@@ -44,7 +52,9 @@ export function parseMetadata(text: string): ClipRecord[] {
     seen.add(path);
     const transcript = get(transcriptCol);
     const speaker = get(speakerCol);
-    out.push({ path, emotion, transcript: transcript === '' ? null : transcript, speaker: speakerCol < 0 || speaker === '' ? null : speaker });
+    const record: ClipRecord = { path, emotion, transcript: transcript === '' ? null : transcript, speaker: speakerCol < 0 || speaker === '' ? null : speaker };
+    const augmented = get(augmentedCol);
+    out.push(augmentedCol < 0 ? record : { ...record, augmentedTranscript: augmented === '' ? null : augmented });
   });
   if (out.length === 0) throw bad('lists no clips');
   return out;

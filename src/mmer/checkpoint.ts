@@ -58,6 +58,8 @@ const DEFAULT_NAMES: CheckpointFileNames = { config: HEAD_CONFIG_FILE, weights: 
 type Obj = Record<string, unknown>;
 
 const CONFIG_KEYS = ['labels', 'audioDim', 'textDim', 'hidden', 'heads', 'ffn', 'dropout', 'layerNormEps', 'vocabSize', 'audioLayers'] as const;
+/** Config fields a head only has when it runs encoder layers (heads without them stay valid). */
+const OPTIONAL_CONFIG_KEYS = ['encoderLayers', 'encoderHeads', 'encoderFfn', 'encoderLayerNormEps'] as const;
 const TOP_KEYS = ['format', 'version', 'config', 'encoders', 'vocab', 'loss', 'metrics', 'createdAt', 'training'];
 
 /** A value as JSON for a message; JSON.stringify(undefined) is undefined at run time despite its type. */
@@ -100,7 +102,7 @@ function parseManifest(raw: unknown, file: string): HeadManifest {
   if (top.format !== 'mmer-head') fail('format', `must be "mmer-head" (got ${show(top.format)}); this is not an MMER head`);
   if (top.version !== 1) fail('version', `must be 1 (got ${show(top.version)}); this app reads version 1 only`);
 
-  const c = obj(top.config, 'config', CONFIG_KEYS);
+  const c = obj(top.config, 'config', [...CONFIG_KEYS, ...OPTIONAL_CONFIG_KEYS]);
   const labels = Array.isArray(c.labels) ? (c.labels as unknown[]) : fail('config.labels', 'must be an array of strings');
   const config: MmerConfig = {
     labels: labels.map((l, i) => str(l, `config.labels[${i}]`)),
@@ -114,6 +116,7 @@ function parseManifest(raw: unknown, file: string): HeadManifest {
     vocabSize: num(c.vocabSize, 'config.vocabSize'),
     audioLayers: num(c.audioLayers, 'config.audioLayers'),
   };
+  for (const k of OPTIONAL_CONFIG_KEYS) if (c[k] !== undefined) Object.assign(config, { [k]: num(c[k], `config.${k}`) });
   try {
     validateConfig(config);
   } catch (err) {
@@ -177,7 +180,7 @@ export async function encodeCheckpoint(manifest: HeadManifest, params: ParamStor
   // The JSON round trip is what a reader will see: NaN turns into null, undefined disappears, and both get caught.
   const checked = parseManifest(JSON.parse(JSON.stringify(manifest)) as unknown, HEAD_CONFIG_FILE);
   const pc = params.config;
-  const mismatch = CONFIG_KEYS.find((k) => JSON.stringify(pc[k]) !== JSON.stringify(checked.config[k]));
+  const mismatch = [...CONFIG_KEYS, ...OPTIONAL_CONFIG_KEYS].find((k) => JSON.stringify(pc[k]) !== JSON.stringify(checked.config[k]));
   if (mismatch !== undefined) {
     throw new AppError(
       'internal',

@@ -26,6 +26,35 @@ export interface MmerConfig {
   readonly vocabSize: number;
   /** Fresh self-attention blocks over the projected audio; 0 means the audio features are used as they come. */
   readonly audioLayers: number;
+  /**
+   * Top transformer layers of the audio encoder (wav2vec2) that run, and train, inside the head on the hidden state
+   * exposed below them; initialised from the ONNX model's own weights. Absent or 0: the encoder is frozen.
+   */
+  readonly encoderLayers?: number;
+  /** Attention heads of those layers (12 in wav2vec2-base); must divide `audioDim`. */
+  readonly encoderHeads?: number;
+  /** Feed-forward width of those layers (3072 in wav2vec2-base). */
+  readonly encoderFfn?: number;
+  /** LayerNorm epsilon of those layers (wav2vec2's 1e-5, not BERT's 1e-12). */
+  readonly encoderLayerNormEps?: number;
+}
+
+/** The encoder layers a config runs, with every optional field resolved. */
+export interface EncoderLayersSpec {
+  readonly count: number;
+  readonly heads: number;
+  readonly ffn: number;
+  readonly layerNormEps: number;
+}
+
+/** Resolves the optional encoder-layer fields: wav2vec2-base's heads, 4x FFN and eps 1e-5 unless set. */
+export function encoderLayersOf(c: MmerConfig): EncoderLayersSpec {
+  return {
+    count: c.encoderLayers ?? 0,
+    heads: c.encoderHeads ?? 12,
+    ffn: c.encoderFfn ?? 4 * c.audioDim,
+    layerNormEps: c.encoderLayerNormEps ?? 1e-5,
+  };
 }
 
 /** IEMOCAP's four classes (happy and excited merged), the setting of the paper. */
@@ -88,6 +117,17 @@ export function validateConfig(c: MmerConfig): void {
     fail(`audioLayers must be a non-negative integer (got ${String(c.audioLayers)})`);
   }
   if (c.hidden % c.heads !== 0) fail(`hidden (${c.hidden}) must be divisible by heads (${c.heads})`);
+  const enc = encoderLayersOf(c);
+  if (!Number.isInteger(enc.count) || enc.count < 0) fail(`encoderLayers must be a non-negative integer (got ${String(enc.count)})`);
+  if (enc.count > 0) {
+    if (!isPositiveInt(enc.heads) || c.audioDim % enc.heads !== 0) {
+      fail(`encoderHeads (${String(enc.heads)}) must be a positive integer dividing audioDim (${c.audioDim})`);
+    }
+    if (!isPositiveInt(enc.ffn)) fail(`encoderFfn must be a positive integer (got ${String(enc.ffn)})`);
+    if (!(enc.layerNormEps > 0 && Number.isFinite(enc.layerNormEps))) {
+      fail(`encoderLayerNormEps must be a positive number (got ${String(enc.layerNormEps)})`);
+    }
+  }
   // tf.dropout rejects rate 1, and a NaN would silently disable every comparison below.
   if (!(c.dropout >= 0 && c.dropout < 1)) fail(`dropout must be in [0, 1) (got ${String(c.dropout)})`);
   if (!(c.layerNormEps > 0 && Number.isFinite(c.layerNormEps))) {

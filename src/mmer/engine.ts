@@ -3,6 +3,7 @@
  * Selection is shared; the browser and Node entry points only differ in which backends they register.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { useFastMatMulGradient } from './matmul-grad';
 
 export type EngineBackend = 'webgpu' | 'wasm' | 'cpu';
 
@@ -43,6 +44,7 @@ async function selfTest(): Promise<string | null> {
  * first (engine-web.ts and engine-node.ts do it): tfjs-core alone registers none.
  */
 export async function initEngine(order: readonly EngineBackend[]): Promise<EngineInfo> {
+  useFastMatMulGradient();
   const rejected: { backend: EngineBackend; reason: string }[] = [];
   for (const backend of order) {
     // Typed as always present, but returns null for a backend whose package was not imported.

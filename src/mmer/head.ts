@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { AppError } from '../core/errors';
-import type { MmerConfig } from './config';
+import { encoderLayersOf, type MmerConfig } from './config';
 import { bertBlock, dropout, gelu, linear, maskedMax, type LayerContext } from './layers';
 import type { ParamStore } from './params';
 
@@ -72,7 +72,7 @@ function checkBatch(config: MmerConfig, batch: MmerBatch): void {
 function checkStore(params: ParamStore, config: MmerConfig): void {
   const c = params.config;
   const keys = ['audioDim', 'textDim', 'hidden', 'heads', 'ffn', 'vocabSize', 'audioLayers'] as const;
-  const diff = keys.find((k) => c[k] !== config[k]);
+  const diff = keys.find((k) => c[k] !== config[k]) ?? (JSON.stringify(encoderLayersOf(c)) === JSON.stringify(encoderLayersOf(config)) ? undefined : 'encoderLayers');
   if (diff !== undefined || c.labels.length !== config.labels.length) {
     throw new AppError('bad-model', `MMER parameters were made for a different configuration (${diff ?? 'labels'}).`);
   }
@@ -81,7 +81,7 @@ function checkStore(params: ParamStore, config: MmerConfig): void {
 /**
  * Runs the head on one batch.
  *
- * Audio: [audio_in] → `audioLayers` self-attention blocks → A. Text: [text_in] → dropout → text_block → H.
+ * Audio: `encoderLayers` wav2vec2 layers → [audio_in] → `audioLayers` self-attention blocks → A. Text: [text_in] → dropout → text_block → H.
  * B: H attends to proj_b(A) → P. C: proj_c(A) attends to H → C. D: H attends to C → R.
  * g = sigmoid(gate([R; P])), M = [R; g·P]; pooled = [maskedMax(A); text_pool(maskedMax(M))] → classifier.
  * CTC: ctc(dropout(A)).
@@ -100,6 +100,9 @@ export function mmerForward(
     const audioMask = tf.cast(batch.audioMask, 'float32');
     const textMask = tf.cast(batch.textMask, 'float32');
     let a: tf.Tensor3D = batch.audio;
+    const enc = encoderLayersOf(config);
+    const encDims = { hidden: config.audioDim, heads: enc.heads, layerNormEps: enc.layerNormEps };
+    for (let i = 0; i < enc.count; i++) a = bertBlock(ctx, `encoder_layers.${i}`, a, a, audioMask, encDims);
     if (params.has('audio_in.weight')) a = linear(params, 'audio_in', a) as tf.Tensor3D;
     for (let i = 0; i < config.audioLayers; i++) a = bertBlock(ctx, `audio_layers.${i}`, a, a, audioMask);
     // With no projection and no layers A is the input itself; clone so the caller may dispose both independently.

@@ -61,6 +61,17 @@ export function additiveMask(mask: tf.Tensor2D): tf.Tensor4D {
   return tf.reshape(tf.mul(tf.sub(1, mask), MASK_NEG), [b, 1, 1, t]);
 }
 
+/** Width, heads and LayerNorm epsilon of one block; the head's own blocks take them from the config. */
+export interface BlockDims {
+  readonly hidden: number;
+  readonly heads: number;
+  readonly layerNormEps: number;
+}
+
+function dimsOf(ctx: LayerContext, dims: BlockDims | undefined): BlockDims {
+  return dims ?? { hidden: ctx.config.hidden, heads: ctx.config.heads, layerNormEps: ctx.config.layerNormEps };
+}
+
 /** [B, T, d] → [B, heads, T, d/heads]. */
 function splitHeads(x: tf.Tensor, heads: number): tf.Tensor4D {
   const [b, t, d] = x.shape as [number, number, number];
@@ -78,8 +89,9 @@ export function attention(
   query: tf.Tensor3D,
   keyValue: tf.Tensor3D,
   scoreMask: tf.Tensor4D,
+  dims?: BlockDims,
 ): tf.Tensor3D {
-  const { heads, hidden } = ctx.config;
+  const { heads, hidden } = dimsOf(ctx, dims);
   const [b, tq] = query.shape;
   const q = splitHeads(linear(ctx.params, `${name}.attn.q`, query), heads);
   const k = splitHeads(linear(ctx.params, `${name}.attn.k`, keyValue), heads);
@@ -93,7 +105,8 @@ export function attention(
 /**
  * One post-LN BERT layer: LN(q + drop(attn(q, kv))), then LN(h + drop(W2·gelu(W1·h))).
  * With `keyValue === query` it is self-attention; otherwise cross-attention whose residual is the query, which is
- * why block C's residual is the projected audio.
+ * why block C's residual is the projected audio. wav2vec2-base's encoder layer has the same shape (it scales the
+ * queries rather than the scores, which is the same product), so `dims` lets it run here at its own width and eps.
  */
 export function bertBlock(
   ctx: LayerContext,
@@ -101,10 +114,11 @@ export function bertBlock(
   query: tf.Tensor3D,
   keyValue: tf.Tensor3D,
   keyMask: tf.Tensor2D,
+  dims?: BlockDims,
 ): tf.Tensor3D {
-  const { params, config } = ctx;
-  const eps = config.layerNormEps;
-  const attended = dropout(ctx, `${name}.attn.out`, attention(ctx, name, query, keyValue, additiveMask(keyMask)));
+  const { params } = ctx;
+  const eps = dimsOf(ctx, dims).layerNormEps;
+  const attended = dropout(ctx, `${name}.attn.out`, attention(ctx, name, query, keyValue, additiveMask(keyMask), dims));
   const h = layerNorm(params, `${name}.attn_ln`, tf.add(query, attended), eps);
   const inner = gelu(linear(params, `${name}.ffn.in`, h));
   const out = dropout(ctx, `${name}.ffn.drop`, linear(params, `${name}.ffn.out`, inner));

@@ -6,11 +6,12 @@
  * - A Linear `X` has `X.weight` stored **[in, out]** (so y = x·W + b; the transpose of torch's nn.Linear) and `X.bias` [out].
  * - A LayerNorm `X` has `X.weight` (gain) and `X.bias`, both [d].
  * - An attention block `X` has `X.attn.{q,k,v,o}` Linears (d→d), `X.attn_ln`, `X.ffn.in` (d→ffn), `X.ffn.out` (ffn→d), `X.ffn_ln`.
+ * - `encoder_layers.{i}` are wav2vec2's top transformer layers in that same block layout, at the audio encoder's width.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { AppError } from '../core/errors';
 import { mulberry32, seedFor } from '../core/rng';
-import { validateConfig, type MmerConfig } from './config';
+import { encoderLayersOf, validateConfig, type MmerConfig } from './config';
 
 /** How a parameter starts out: BERT's N(0, 0.02) for matrices, zeros for biases, ones for LayerNorm gains. */
 export type ParamInit = 'normal' | 'zeros' | 'ones';
@@ -59,6 +60,8 @@ function blockSpecs(name: string, d: number, ffn: number): ParamSpec[] {
 export function paramSpecs(c: MmerConfig): ParamSpec[] {
   const d = c.hidden;
   const specs: ParamSpec[] = [];
+  const enc = encoderLayersOf(c);
+  for (let i = 0; i < enc.count; i++) specs.push(...blockSpecs(`encoder_layers.${i}`, c.audioDim, enc.ffn));
   if (c.audioDim !== d) specs.push(...linearSpecs('audio_in', c.audioDim, d));
   for (let i = 0; i < c.audioLayers; i++) specs.push(...blockSpecs(`audio_layers.${i}`, d, c.ffn));
   if (c.textDim !== d) specs.push(...linearSpecs('text_in', c.textDim, d));
@@ -173,6 +176,32 @@ export class ParamStore {
       const value = tf.tensor(data, [...spec.shape], 'float32');
       this.get(spec.name).assign(value);
       // assign() shares the data; the temporary tensor object itself must still be released.
+      value.dispose();
+    }
+  }
+
+  /**
+   * Overwrites the named parameters only (e.g. layers initialised from a pretrained encoder); all are checked first,
+   * so nothing changes when one name or shape is wrong.
+   * @throws AppError('bad-model') for a name the model lacks, a wrong shape or a non-finite value.
+   */
+  assignSome(record: SerialisedParams): void {
+    const specs = new Map(paramSpecs(this.config).map((s) => [s.name, s]));
+    const checked = Object.entries(record).map(([name, { shape, data }]) => {
+      const spec = specs.get(name);
+      const fail = (msg: string): never => {
+        throw new AppError('bad-model', `Cannot initialise MMER parameter "${name}": ${msg}.`);
+      };
+      if (spec === undefined) return fail('the model has no such parameter');
+      if (shape.length !== spec.shape.length || shape.some((n, i) => n !== spec.shape[i])) {
+        fail(`shape ${fmtShape(shape)} is not the model's ${fmtShape(spec.shape)}`);
+      }
+      for (const x of data) if (!Number.isFinite(x)) fail('it holds a non-finite value');
+      return [spec, data] as const;
+    });
+    for (const [spec, data] of checked) {
+      const value = tf.tensor(data, [...spec.shape], 'float32');
+      this.get(spec.name).assign(value);
       value.dispose();
     }
   }

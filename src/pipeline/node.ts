@@ -3,12 +3,15 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { AppError } from '../core/errors';
 import type { ByteStore } from '../runtime/cache';
+import { dtypeCandidates, resolvePair, type Manifest, type OnnxModelEntry } from '../runtime/manifest';
 import { parseManifest } from '../runtime/manifest-parse';
+import { loadEditedModel, loadJsonFile } from '../runtime/model-loader';
 import { DirectoryStore, fileAwareFetch } from '../runtime/node-io';
 import { nodeAdapter } from '../runtime/ort-node';
 import type { LoadProgress } from '../worker-api/protocol';
-import { loadEncoders, type EncoderPair } from './load-encoders';
+import { loadEncoders, type EncoderContext, type EncoderPair } from './load-encoders';
 
 export interface NodeLoadOptions {
   readonly pair: string;
@@ -18,6 +21,11 @@ export interface NodeLoadOptions {
   readonly threads?: number;
   readonly onProgress?: (p: LoadProgress) => void;
   readonly fetchImpl?: typeof fetch;
+  /**
+   * Which hidden state the audio encoder exposes, overriding the manifest (a head that trains the top k layers
+   * reads the state below them). Ignored for encoders without a graph (lite).
+   */
+  readonly audioLayer?: 'head-input' | number;
 }
 
 /** Default on-disk model cache of the CLI. */
@@ -25,21 +33,55 @@ export function defaultCacheDir(): string {
   return process.env.MMER_CACHE_DIR ?? join(homedir(), '.cache', 'mmer-web');
 }
 
+/** The manifest with the pair's audio graph cut at `layer` instead of where the manifest says. */
+function withAudioLayer(manifest: Manifest, pair: string, layer: 'head-input' | number | undefined): Manifest {
+  const { audio } = resolvePair(manifest, pair);
+  if (layer === undefined || audio.format !== 'onnx' || audio.surgery.layer === layer) return manifest;
+  if (typeof layer === 'number' && (layer < 0 || layer >= audio.numLayers)) {
+    throw new AppError('bad-model', `Layer ${layer} does not exist in ${audio.id} (layers 0-${audio.numLayers - 1}).`);
+  }
+  const patched: OnnxModelEntry = { ...audio, surgery: { ...audio.surgery, layer } };
+  return { ...manifest, models: manifest.models.map((m) => (m === audio ? patched : m)) };
+}
+
+async function nodeContext(options: NodeLoadOptions): Promise<EncoderContext> {
+  const manifestPath = resolve(options.manifestPath ?? 'public/models/manifest.json');
+  const manifest = withAudioLayer(parseManifest(JSON.parse(await readFile(manifestPath, 'utf8'))), options.pair, options.audioLayer);
+  return {
+    manifest,
+    manifestUrl: pathToFileURL(manifestPath).href,
+    store: options.store ?? new DirectoryStore(defaultCacheDir()),
+    fetchImpl: options.fetchImpl ?? fileAwareFetch,
+    onProgress: options.onProgress ?? (() => undefined),
+    ort: nodeAdapter(options.threads ?? 2),
+    backend: 'wasm',
+    hasShaderF16: false,
+  };
+}
+
 /** Loads an encoder pair for Node (CLI, tests, benchmarks). */
 export async function loadNodeEncoders(options: NodeLoadOptions): Promise<EncoderPair> {
-  const manifestPath = resolve(options.manifestPath ?? 'public/models/manifest.json');
-  const manifest = parseManifest(JSON.parse(await readFile(manifestPath, 'utf8')));
-  return loadEncoders(
-    {
-      manifest,
-      manifestUrl: pathToFileURL(manifestPath).href,
-      store: options.store ?? new DirectoryStore(defaultCacheDir()),
-      fetchImpl: options.fetchImpl ?? fileAwareFetch,
-      onProgress: options.onProgress ?? (() => undefined),
-      ort: nodeAdapter(options.threads ?? 2),
-      backend: 'wasm',
-      hasShaderF16: false,
-    },
-    options.pair,
-  );
+  const ctx = await nodeContext(options);
+  return loadEncoders(ctx, options.pair);
+}
+
+/** What the training engine needs of the audio encoder's graph to start layers and CTC head from its weights. */
+export interface AudioGraph {
+  readonly entry: OnnxModelEntry;
+  /** The (cached, verified, edited) ONNX bytes at the dtype Node runs. */
+  readonly bytes: Uint8Array;
+  /** The model's transformers config.json (num_attention_heads, intermediate_size, layer_norm_eps), or {}. */
+  readonly config: Readonly<Record<string, unknown>>;
+}
+
+/** The audio encoder's graph of `pair`, or null for encoders without one (lite). */
+export async function loadNodeAudioGraph(options: NodeLoadOptions): Promise<AudioGraph | null> {
+  const ctx = await nodeContext(options);
+  const { audio } = resolvePair(ctx.manifest, options.pair);
+  if (audio.format !== 'onnx') return null;
+  const dtype = dtypeCandidates(ctx.manifest, audio, ctx.backend, ctx.hasShaderF16)[0];
+  if (dtype === undefined) throw new AppError('bad-model', `${audio.id} lists no file this machine can run.`);
+  const bytes = await loadEditedModel(ctx, audio, dtype);
+  const config = audio.files.config === undefined ? {} : ((await loadJsonFile(ctx, audio, 'config')) as Record<string, unknown>);
+  return { entry: audio, bytes, config };
 }
