@@ -77,7 +77,7 @@ export async function encodeRecords(
     try {
       const pcm = await readClip(join(dir, r.path));
       const seed = options.augment ? options.seed * 100_003 + i + 1 : null;
-      examples.push(await buildExample(encoders, { pcm16k: pcm, transcript: r.transcript, label: labels.indexOf(r.emotion) }, seed));
+      examples.push(await buildExample(encoders, { pcm16k: pcm, transcript: r.transcript, augmentedTranscript: r.augmentedTranscript ?? null, label: labels.indexOf(r.emotion) }, seed));
       kept.push(r);
     } catch (err) {
       warn(`skipped ${r.path}: ${err instanceof Error ? err.message : String(err)}`);

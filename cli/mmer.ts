@@ -50,17 +50,20 @@ async function pairEntries(pair: string): Promise<{ audio: string; text: string;
   return { audio: audio.id, text: text.id, layer: audio.format === 'onnx' ? audio.surgery.layer : 'head-input' };
 }
 
-/** Shapes of the encoder's top layers, from its transformers config.json (wav2vec2-base's values when absent). */
-function encoderLayerFields(graph: AudioGraph | null, count: number): Partial<MmerConfig> {
-  if (graph === null || count === 0) return {};
+/**
+ * The head trained for a pair: the lite preset for encoders without a graph; otherwise BERT-style blocks at the audio
+ * encoder's own width, heads and FFN (for wav2vec2-base exactly the authors' 768/12/3072), which also lets the CTC
+ * head start from lm_head. The encoder's shapes come from its transformers config.json.
+ */
+function headConfig(labels: readonly string[], dims: { audio: number; text: number }, graph: AudioGraph | null, encoderLayers: number): MmerConfig {
+  if (graph === null) return { ...liteConfig(labels), audioDim: dims.audio, textDim: dims.text };
   const c = graph.config;
-  const int = (v: unknown, fallback: number): number => (typeof v === 'number' && Number.isInteger(v) ? v : fallback);
-  return {
-    encoderLayers: count,
-    encoderHeads: int(c.num_attention_heads, 12),
-    encoderFfn: int(c.intermediate_size, 4 * graph.entry.hiddenSize),
-    encoderLayerNormEps: typeof c.layer_norm_eps === 'number' ? c.layer_norm_eps : 1e-5,
-  };
+  const int = (v: unknown, fallback: number): number => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : fallback);
+  const heads = int(c.num_attention_heads, DEFAULT_CONFIG.heads);
+  const ffn = int(c.intermediate_size, 4 * dims.audio);
+  const eps = typeof c.layer_norm_eps === 'number' ? c.layer_norm_eps : 1e-5;
+  const encoder = encoderLayers > 0 ? { encoderLayers, encoderHeads: heads, encoderFfn: ffn, encoderLayerNormEps: eps } : {};
+  return { ...DEFAULT_CONFIG, labels: [...labels], audioDim: dims.audio, textDim: dims.text, hidden: dims.audio, heads, ffn, ...encoder };
 }
 
 async function train(argv: string[]): Promise<number> {
@@ -93,8 +96,7 @@ async function train(argv: string[]): Promise<number> {
   const valSet = await encodeRecords(v.data, split.validation, labels, encoders, { augment: false, seed, label: 'encoding validation' }, warn);
   const first = trainSet.examples[0];
   if (first === undefined) throw new AppError('bad-dataset', 'No training clip could be read.');
-  const base: MmerConfig = v.encoders === 'lite' ? liteConfig(labels) : { ...DEFAULT_CONFIG, labels };
-  const config: MmerConfig = { ...base, audioDim: first.audio.dim, textDim: first.text.dim, ...encoderLayerFields(graph, encoderLayers) };
+  const config = headConfig(labels, { audio: first.audio.dim, text: first.text.dim }, graph, encoderLayers);
   validateConfig(config);
   const params = ParamStore.init(config, seed);
   if (graph !== null) {
@@ -102,11 +104,19 @@ async function train(argv: string[]): Promise<number> {
     process.stderr.write(`initialised ${encoderLayers} encoder layer(s)${init.ctcFromLmHead ? ' and the CTC head (lm_head)' : ''} from ${graph.entry.id}\n`);
   }
   const options = { epochs: num(v.epochs, 'epochs', 20), batchSize: num(v.batch, 'batch', 16), seed, patience: 5, optimizer: { lr: num(v.lr, 'lr', 1e-3), warmupSteps: 20 }, loss: DEFAULT_LOSS };
+  let epochStart = performance.now();
   const result = await fit(params, config, trainSet.examples, valSet.examples, {
     ...options,
+    // A live step counter on a terminal; logs and pipes get one line per epoch.
+    onStep: ({ epoch, step, steps, loss }) => {
+      if (process.stderr.isTTY) process.stderr.write(`\repoch ${epoch}: step ${step}/${steps}, loss ${loss.total.toFixed(3)}  `);
+    },
     onEpoch: ({ epoch, loss, validation }) => {
+      if (process.stderr.isTTY) process.stderr.write('\r');
+      const seconds = ((performance.now() - epochStart) / 1000).toFixed(0);
+      epochStart = performance.now();
       const val = validation === null ? '' : ` | val UA ${(100 * validation.ua).toFixed(1)} WA ${(100 * validation.wa).toFixed(1)}`;
-      process.stderr.write(`epoch ${epoch}: loss ${loss.total.toFixed(3)} (ce ${loss.ce.toFixed(3)} ctc ${loss.ctc.toFixed(3)} supcon ${loss.supcon.toFixed(3)} acl ${loss.acl.toFixed(3)})${val}\n`);
+      process.stderr.write(`epoch ${epoch} (${seconds} s): loss ${loss.total.toFixed(3)} (ce ${loss.ce.toFixed(3)} ctc ${loss.ctc.toFixed(3)} supcon ${loss.supcon.toFixed(3)} acl ${loss.acl.toFixed(3)})${val}\n`);
     },
   });
   const ids = { ...(await pairEntries(v.encoders)), ...(audioLayer === undefined ? {} : { layer: audioLayer }) };

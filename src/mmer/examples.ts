@@ -28,15 +28,16 @@ async function features(encoders: EncoderPair, pcm16k: Float32Array, transcript:
  */
 export async function buildExample(
   encoders: EncoderPair,
-  clip: { readonly pcm16k: Float32Array; readonly transcript: string | null; readonly label: number },
+  clip: { readonly pcm16k: Float32Array; readonly transcript: string | null; readonly label: number; readonly augmentedTranscript?: string | null },
   augmentSeed: number | null,
 ): Promise<TrainExample> {
   const own = await features(encoders, clip.pcm16k, clip.transcript);
   let augmented: ClipFeatures | null = null;
   if (augmentSeed !== null) {
     const audio = await encodeAudio(encoders.audio, augmentAudio(clip.pcm16k, augmentSeed));
-    // The text view: the ASR transcript of the perturbed audio, or word dropout when there is no recogniser.
-    const textView = audio.transcript ?? wordDropout(clip.transcript ?? '', augmentSeed);
+    // The text view: a paraphrase the dataset ships (the authors' back-translations), else the ASR transcript of
+    // the perturbed audio, else word dropout when there is no recogniser.
+    const textView = clip.augmentedTranscript ?? audio.transcript ?? wordDropout(clip.transcript ?? '', augmentSeed);
     augmented = { audio: audio.hidden, text: (await encoders.text.encode(textView)).hidden };
   }
   const target = clip.transcript === null ? null : transcriptToTargets(clip.transcript, ctcVocab(encoders));

@@ -3,7 +3,7 @@
  * refuse to overwrite it, evaluate it as JSON, predict a file.
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -69,6 +69,20 @@ describe('mmer CLI', () => {
     expect(scores).toHaveLength(2);
     expect(scores.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 2);
     expect(scores[0]).toBeGreaterThanOrEqual(scores[1] ?? 0);
+  }, 300_000);
+
+  it('fine-tunes the top wav2vec2 layer of the fixture encoder, starting from its weights, and evaluates on the same cut', async () => {
+    const out = join(data, 'fixture-head');
+    const trained = await mmer(['train', '--data', data, '--encoders', 'fixture', '--out', out, '--val-speakers', '03', '--epochs', '1', '--batch', '4', '--encoder-layers', '1']);
+    expect(trained.code, trained.stderr).toBe(0);
+    expect(trained.stderr).toMatch(/initialised 1 encoder layer\(s\) and the CTC head \(lm_head\) from wav2vec2-tiny-fixture/);
+    const saved = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as { config: Record<string, unknown>; encoders: { hiddenStateLayer: unknown } };
+    // Two fixture layers: the head runs layer 1 on the output of layer 0, at the encoder's width.
+    expect(saved.encoders.hiddenStateLayer).toBe(0);
+    expect(saved.config).toMatchObject({ encoderLayers: 1, encoderHeads: 2, encoderFfn: 64, audioDim: 32, hidden: 32 });
+    const evaluated = await mmer(['eval', '--head', out, '--data', data, '--json']);
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+    expect((JSON.parse(evaluated.stdout) as { clips: number }).clips).toBe(6);
   }, 300_000);
 
   it('explains missing arguments', async () => {

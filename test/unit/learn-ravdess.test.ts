@@ -42,7 +42,7 @@ describe('learning on RAVDESS with the lite encoders', () => {
   });
 
   it('lowers the multitask loss and beats chance on the training clips', async () => {
-    const config: MmerConfig = { labels, audioDim: 80, textDim: 256, hidden: 64, heads: 4, ffn: 128, dropout: 0.1, layerNormEps: 1e-12, vocabSize: 32, audioLayers: 1 };
+    const config: MmerConfig = { labels, audioDim: train[0]?.audio.dim ?? 0, textDim: 256, hidden: 64, heads: 4, ffn: 128, dropout: 0.1, layerNormEps: 1e-12, vocabSize: 32, audioLayers: 1 };
     const params = ParamStore.init(config, 1);
     const before = tf.memory().numTensors;
     const result = await fit(params, config, train, [], { epochs: 5, batchSize: 16, patience: 0, optimizer: { lr: 2e-3, warmupSteps: 5 } });

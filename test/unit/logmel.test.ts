@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/core/errors';
 import { DEFAULT_LOGMEL, logMel, melBandCentres } from '../../src/audio/logmel';
 import { decodeWav } from '../../src/audio/wav';
+import { stackFrames } from '../../src/encoders/lite';
 
 const RAVDESS_CLIP = fileURLToPath(new URL('../../../shared/data/ravdess/Actor_01/03-01-01-01-01-01-01.wav', import.meta.url));
 const LOG_FLOOR = Math.log(1e-6);
@@ -162,5 +163,22 @@ describe('a real RAVDESS clip', () => {
     expect([out.frames, out.dim]).toEqual([119, 80]);
     expect(out.data.every(Number.isFinite)).toBe(true);
     expect(Math.max(...out.data)).toBeGreaterThan(0);
+  });
+});
+
+describe('stackFrames (lite audio encoder)', () => {
+  const m = { frames: 5, dim: 2, data: Float32Array.from({ length: 10 }, (_, i) => i) };
+  const cases: readonly { k: number; frames: number; dim: number; data: number[] }[] = [
+    { k: 1, frames: 5, dim: 2, data: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] },
+    { k: 2, frames: 2, dim: 4, data: [0, 1, 2, 3, 4, 5, 6, 7] },
+    { k: 3, frames: 1, dim: 6, data: [0, 1, 2, 3, 4, 5] },
+    { k: 6, frames: 0, dim: 12, data: [] },
+  ];
+  it.each(cases)('k = $k joins consecutive frames and drops the partial tail', ({ k, frames, dim, data }) => {
+    const out = stackFrames(m, k);
+    expect({ frames: out.frames, dim: out.dim, data: Array.from(out.data) }).toEqual({ frames, dim, data });
+  });
+  it.each([0, 1.5, -2])('refuses k = %s', (k) => {
+    expect(() => stackFrames(m, k)).toThrow(/positive integer/);
   });
 });
