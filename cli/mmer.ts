@@ -1,18 +1,19 @@
 /**
  * `npm run mmer -- train|eval|predict`: the MMER head on dataset folders, with the same code as the page.
  *   train   --data DIR --encoders lite|base|fixture --out DIR [--val-speakers 13,14] [--labels a,b] [--epochs N]
- *           [--batch N] [--lr X] [--seed N] [--force]
+ *           [--batch N] [--lr X] [--seed N] [--patience N] [--encoder-layers K] [--force]
  *   eval    --head DIR --data DIR [--json]
  *   predict --head DIR FILE.wav...
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { AppError, toErrorInfo } from '../src/core/errors';
 import { speakerSplit } from '../src/data/splits';
-import { HEAD_CONFIG_FILE } from '../src/mmer/checkpoint';
+import { HEAD_CONFIG_FILE, type HeadManifest } from '../src/mmer/checkpoint';
 import { loadHeadDir, saveHeadDir } from '../src/mmer/checkpoint-node';
 import { DEFAULT_CONFIG, liteConfig, validateConfig, type MmerConfig } from '../src/mmer/config';
 import { initNodeEngine } from '../src/mmer/engine-node';
@@ -30,7 +31,7 @@ import { checkTrainable, encodeRecords, readDataset } from './dataset';
 
 const USAGE = `usage:
   npm run mmer -- train --data DIR --encoders lite|base|fixture --out DIR [--val-speakers S1,S2] [--labels a,b,...]
-                        [--epochs N] [--batch N] [--lr X] [--seed N] [--encoder-layers K] [--force]
+                        [--epochs N] [--batch N] [--lr X] [--seed N] [--patience N] [--encoder-layers K] [--force]
   npm run mmer -- eval --head DIR --data DIR [--json]
   npm run mmer -- predict --head DIR FILE.wav...`;
 
@@ -66,13 +67,29 @@ function headConfig(labels: readonly string[], dims: { audio: number; text: numb
   return { ...DEFAULT_CONFIG, labels: [...labels], audioDim: dims.audio, textDim: dims.text, hidden: dims.audio, heads, ffn, ...encoder };
 }
 
+/**
+ * Saves the trained head; if `out` cannot be written after all (disk full, permissions changed during a long run),
+ * the head goes to a fresh folder under the system temp directory instead of being lost, and the user is told.
+ */
+async function saveOrRescue(out: string, manifest: HeadManifest, params: ParamStore, overwrite: boolean): Promise<string> {
+  try {
+    await saveHeadDir(out, manifest, params, { overwrite });
+    return out;
+  } catch (err) {
+    const rescue = join(tmpdir(), `mmer-head-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+    await saveHeadDir(rescue, manifest, params);
+    warn(`could not save to ${out} (${toErrorInfo(err).message}); the trained head was saved to ${rescue} instead`);
+    return rescue;
+  }
+}
+
 async function train(argv: string[]): Promise<number> {
   const { values: v } = parseArgs({
     args: argv,
     options: {
       data: { type: 'string' }, encoders: { type: 'string', default: 'lite' }, out: { type: 'string' }, 'val-speakers': { type: 'string' },
       labels: { type: 'string' }, epochs: { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' }, seed: { type: 'string' },
-      'encoder-layers': { type: 'string' }, force: { type: 'boolean', default: false },
+      'encoder-layers': { type: 'string' }, patience: { type: 'string' }, force: { type: 'boolean', default: false },
     },
   });
   if (v.data === undefined || v.out === undefined) throw new AppError('bad-dataset', `train needs --data and --out.\n${USAGE}`);
@@ -80,6 +97,10 @@ async function train(argv: string[]): Promise<number> {
   // Refuse before hours of training, not after: an existing head is only replaced with --force.
   if (!v.force && existsSync(join(v.out, HEAD_CONFIG_FILE))) {
     throw new AppError('bad-dataset', `${v.out} already holds a trained head; choose another --out or pass --force to replace it.`);
+  }
+  const parent = dirname(resolve(v.out));
+  if (!statSync(parent, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new AppError('bad-dataset', `Cannot save to ${v.out}: the folder ${parent} does not exist (create it first; only the last folder is made).`);
   }
   const engine = await initNodeEngine();
   process.stderr.write(`engine: tfjs ${engine.backend}\n`);
@@ -103,7 +124,7 @@ async function train(argv: string[]): Promise<number> {
     const init = initFromEncoder(params, graph.bytes, { numLayers: graph.entry.numLayers, layerScope: graph.entry.surgery.layerScope ?? '', headPrefix: graph.entry.surgery.headPrefix });
     process.stderr.write(`initialised ${encoderLayers} encoder layer(s)${init.ctcFromLmHead ? ' and the CTC head (lm_head)' : ''} from ${graph.entry.id}\n`);
   }
-  const options = { epochs: num(v.epochs, 'epochs', 20), batchSize: num(v.batch, 'batch', 16), seed, patience: 5, optimizer: { lr: num(v.lr, 'lr', 1e-3), warmupSteps: 20 }, loss: DEFAULT_LOSS };
+  const options = { epochs: num(v.epochs, 'epochs', 20), batchSize: num(v.batch, 'batch', 16), seed, patience: num(v.patience, 'patience', 10), optimizer: { lr: num(v.lr, 'lr', 1e-3), warmupSteps: 20 }, loss: DEFAULT_LOSS };
   let epochStart = performance.now();
   const result = await fit(params, config, trainSet.examples, valSet.examples, {
     ...options,
@@ -121,20 +142,16 @@ async function train(argv: string[]): Promise<number> {
   });
   const ids = { ...(await pairEntries(v.encoders)), ...(audioLayer === undefined ? {} : { layer: audioLayer }) };
   const best = result.bestValidation;
-  await saveHeadDir(
-    v.out,
-    {
+  const headManifest = {
       format: 'mmer-head', version: 1, config,
       encoders: { pair: v.encoders, audio: ids.audio, text: ids.text, hiddenStateLayer: ids.layer },
       vocab: ctcVocab(encoders), loss: DEFAULT_LOSS,
       metrics: best === null ? null : { ua: best.ua, wa: best.wa, macroF1: best.macroF1, epoch: result.bestEpoch },
       createdAt: new Date().toISOString(),
       training: { ...options, trainClips: trainSet.examples.length, validationClips: valSet.examples.length, validationSpeakers: [...new Set(split.validation.map((r) => r.speaker))], engine: engine.backend },
-    },
-    params,
-    { overwrite: v.force },
-  );
-  process.stdout.write(`saved ${v.out} (best epoch ${result.bestEpoch}${best === null ? '' : `, validation UA ${(100 * best.ua).toFixed(1)} %, WA ${(100 * best.wa).toFixed(1)} %`})\n`);
+    } as const;
+  const savedTo = await saveOrRescue(v.out, headManifest, params, v.force);
+  process.stdout.write(`saved ${savedTo} (best epoch ${result.bestEpoch}${best === null ? '' : `, validation UA ${(100 * best.ua).toFixed(1)} %, WA ${(100 * best.wa).toFixed(1)} %`})\n`);
   params.dispose();
   return 0;
 }

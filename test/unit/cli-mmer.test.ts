@@ -89,5 +89,10 @@ describe('mmer CLI', () => {
     const r = await mmer(['train', '--data', data]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/train needs --data and --out/);
+    // Checked before any encoding or training, so a typo costs seconds, not a training run.
+    const typo = await mmer(['train', '--data', data, '--out', join(data, 'no-such-folder', 'head')]);
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toMatch(/Cannot save to .*no-such-folder.*does not exist/);
+    expect(typo.stderr).not.toMatch(/encoding/);
   }, 60_000);
 });
