@@ -1,7 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { CLIP_RATE, decodeAudioFile } from './audio/decode-file';
 import type { AutoStopReason } from './audio/capture';
-import { formatClock } from './audio/recording-buffer';
 import { checkClip, MAX_CLIP_SECONDS } from './audio/validate';
 import { toErrorInfo, type ErrorInfo } from './core/errors';
 import { BackendBadge } from './components/BackendBadge';
@@ -9,16 +8,18 @@ import { EmotionPanel } from './components/EmotionPanel';
 import { ErrorBanner } from './components/ErrorBanner';
 import { FileDrop } from './components/FileDrop';
 import { ModelProgress } from './components/ModelProgress';
+import { AutoStopNotice } from './components/AutoStopNotice';
 import { Notice } from './components/Notice';
 import { PairSelector } from './components/PairSelector';
 import { Recorder } from './components/Recorder';
 import { SaveClipButton } from './components/SaveClipButton';
 import { TranscriptPanel } from './components/TranscriptPanel';
 import { PAIRS, rejectedBackendLines } from './hooks/url-options';
+import { useHead } from './hooks/useHead';
 import { useMl } from './hooks/useMl';
 import { useRecorder } from './hooks/useRecorder';
 import { useUrlOptions } from './hooks/useUrlOptions';
-import type { AnalysisSummary } from './worker-api/protocol';
+import type { AnalysisSummary, EmotionScores } from './worker-api/protocol';
 
 /** A clip ready for analysis: mono, 16 kHz. Kept after any failure so nothing the user recorded is lost. */
 interface Clip {
@@ -59,6 +60,11 @@ export function App() {
   /** Incremented for every new piece of work; results of superseded work are dropped. */
   const runRef = useRef(0);
   const { analyse, debugCrash } = ml;
+  // A head imported, replaced or removed re-scores the clip on screen (the worker keeps its features).
+  const onScores = useCallback((emotion: EmotionScores | null) => {
+    setOutcome((o) => (o === null ? o : { ...o, summary: { ...o.summary, emotion } }));
+  }, []);
+  const head = useHead(ml, options.pair, onScores);
 
   const runAnalysis = useCallback(
     async (clip: Clip, token: number) => {
@@ -218,27 +224,12 @@ export function App() {
           <p className="muted small center">Recording and file analysis start once the models are ready.</p>
         ) : null}
 
-        {stopNotice === 'limit' ? (
-          <Notice
-            tone="info"
-            testId="autostop-notice"
-            onDismiss={() => {
-              setStopNotice(null);
-            }}
-          >
-            Recording stopped automatically at the {formatClock(MAX_CLIP_SECONDS)} limit.
-          </Notice>
-        ) : stopNotice === 'ended' ? (
-          <Notice
-            tone="warning"
-            testId="autostop-notice"
-            onDismiss={() => {
-              setStopNotice(null);
-            }}
-          >
-            The microphone stopped delivering audio, so recording ended. What was recorded is kept.
-          </Notice>
-        ) : null}
+        <AutoStopNotice
+          reason={stopNotice}
+          onDismiss={() => {
+            setStopNotice(null);
+          }}
+        />
 
         <div className="status-line" aria-live="polite">
           {work !== 'idle' ? (
@@ -277,10 +268,10 @@ export function App() {
           />
         ) : null}
 
-        {outcome ? (
-          <div className="results">
-            <TranscriptPanel summary={outcome.summary} source={outcome.clip.source} />
-            <EmotionPanel emotion={outcome.summary.emotion} />
+        {outcome || modelsReady ? (
+          <div className={outcome ? 'results' : 'results solo'}>
+            {outcome ? <TranscriptPanel summary={outcome.summary} source={outcome.clip.source} /> : null}
+            <EmotionPanel emotion={outcome?.summary.emotion ?? null} analysed={outcome !== null} head={head} disabled={inputsDisabled} />
           </div>
         ) : null}
 

@@ -1,18 +1,36 @@
 /**
- * The ML worker: chooses a backend, loads the encoder pair, analyses clips. Exposed with comlink; the page
- * imports only the type `MlApi`. Results cross the boundary as `Result` values so error codes survive.
+ * The ML worker: chooses a backend, loads the encoder pair and the pair's built-in emotion head, analyses clips and
+ * scores them with the active head. Exposed with comlink; the page imports only the type `MlApi`. Results cross the
+ * boundary as `Result` values so error codes survive.
  */
 import * as Comlink from 'comlink';
-import { AppError, toResult, type Result } from '../src/core/errors';
+import { AppError, toErrorInfo, toResult, type Result } from '../src/core/errors';
 import type { FeatureMatrix } from '../src/encoders/types';
 import { analyseClip, type Analysis } from '../src/pipeline/analyse';
+import { fetchBuiltinHead } from '../src/pipeline/builtin-head';
+import type { HeadOrigin, HeadSlot } from '../src/pipeline/emotion-head';
+import { measureWidths, pairIdentity, type HeadTarget, type PairIdentity } from '../src/pipeline/head-target';
 import { loadEncoders, type EncoderPair } from '../src/pipeline/load-encoders';
 import { chooseBackend, wasmThreads } from '../src/runtime/backend';
 import { CacheApiStore, MemoryStore, type ByteStore } from '../src/runtime/cache';
+import { headsForPair, type Manifest } from '../src/runtime/manifest';
 import { parseManifest } from '../src/runtime/manifest-parse';
+import type { LoaderContext } from '../src/runtime/model-loader';
 import { configureOrtWeb, webAdapter } from '../src/runtime/ort-web';
 import { runSelfTest } from '../src/runtime/self-test';
-import type { AnalysisSummary, BackendInfo, InitOptions, LoadProgress } from '../src/worker-api/protocol';
+import type {
+  AnalysisSummary,
+  Backend,
+  BackendInfo,
+  EmotionScores,
+  HeadEngine,
+  HeadFiles,
+  HeadInfo,
+  HeadNotice,
+  HeadStatus,
+  InitOptions,
+  LoadProgress,
+} from '../src/worker-api/protocol';
 
 interface GpuProbe {
   readonly api: boolean;
@@ -37,8 +55,112 @@ function openStore(): ByteStore {
 }
 
 let encoders: EncoderPair | null = null;
+/** Which encoders the loaded pair has, for checking heads; null while no pair is loaded. */
+let identity: PairIdentity | null = null;
+/** The loaded encoders' feature widths, measured the first time a head needs them (reset by init). */
+let widths: Promise<{ audioDim: number; textDim: number }> | null = null;
 let crashDuringNextAnalysis = false;
 let lastAnalysis: Analysis | null = null;
+/** Notices of the last init about the emotion head (built-in head missing, head of another pair dropped). */
+let headNotices: HeadNotice[] = [];
+
+interface HeadRuntime {
+  readonly slot: HeadSlot;
+  readonly engine: HeadInfo['engine'];
+}
+
+/**
+ * TensorFlow.js and the head code are imported on first use only: a pair without a head never pays for them. The
+ * engine is started once (gradient self-test included) and kept; its backend order follows the encoders' choice,
+ * so `?backend=wasm` keeps the head off the GPU too.
+ */
+let headRuntime: Promise<HeadRuntime> | null = null;
+/** The encoders' backend choice of the last init; decides the head engine's order when it starts. */
+let requestedBackend: Backend | 'auto' = 'auto';
+
+function engineOrder(backend: Backend | 'auto'): HeadEngine[] {
+  return backend === 'wasm' || backend === 'wasm-mt' ? ['wasm', 'cpu'] : ['webgpu', 'wasm', 'cpu'];
+}
+
+function startHeadRuntime(backend: Backend | 'auto'): Promise<HeadRuntime> {
+  headRuntime ??= (async () => {
+    const [{ initWebEngine }, { HeadSlot: Slot }] = await Promise.all([import('../src/mmer/engine-web'), import('../src/pipeline/emotion-head')]);
+    const engine = await initWebEngine(engineOrder(backend)).catch((err: unknown) => {
+      throw new AppError('backend-unavailable', `The emotion head cannot run here: ${err instanceof Error ? err.message : String(err)}`);
+    });
+    return { slot: new Slot(), engine };
+  })();
+  // A failed start is not cached, so a later head load tries again.
+  headRuntime.catch(() => {
+    headRuntime = null;
+  });
+  return headRuntime;
+}
+
+/** The head runtime if it was ever started successfully (never starts it). */
+async function currentRuntime(): Promise<HeadRuntime | null> {
+  return headRuntime === null ? null : headRuntime.catch(() => null);
+}
+
+/** What the loaded pair gives a head: ids from the manifest, widths from the last clip or one probe pass. */
+async function currentTarget(): Promise<HeadTarget> {
+  const pair = encoders;
+  if (identity === null || pair === null) throw new AppError('internal', 'The models are not loaded yet; load a head once they are ready.');
+  if (lastAnalysis !== null) return { ...identity, audioDim: lastAnalysis.audioFeatures.dim, textDim: lastAnalysis.textFeatures.dim };
+  const measuring = (widths ??= measureWidths(pair));
+  measuring.catch(() => {
+    if (widths === measuring) widths = null;
+  });
+  return { ...identity, ...(await measuring) };
+}
+
+/** Loads `files` as the active head, checked against the loaded pair; the previous head stays on failure. */
+async function activateHead(files: HeadFiles, origin: HeadOrigin): Promise<HeadInfo> {
+  const target = await currentTarget();
+  const runtime = await startHeadRuntime(requestedBackend);
+  return runtime.slot.load(files, target, origin, runtime.engine);
+}
+
+/**
+ * After the encoders of `pair` are loaded: drops an active head made for other features (with a notice), and loads
+ * the pair's first built-in head when no head is active. A built-in head that fails is a notice, never a failed init.
+ */
+async function settleHead(manifest: Manifest, ctx: LoaderContext, pair: string): Promise<void> {
+  const runtime = await currentRuntime();
+  const active = runtime?.slot.info ?? null;
+  if (runtime !== null && active !== null) {
+    // A head that fits the new pair stays (re-initialising the same pair loses nothing); if the new encoders cannot
+    // even be measured, the head cannot be trusted on them either.
+    const fits = await currentTarget().then((t) => runtime.slot.mismatch(t) === null, () => false);
+    if (fits) return;
+    runtime.slot.unload();
+    headNotices.push({
+      kind: 'dropped',
+      name: active.name,
+      headPair: active.pair,
+      pair,
+      message: `The emotion head "${active.name}" was removed: it was trained for pair "${active.pair}", and the page now uses "${pair}".`,
+    });
+  }
+  const entry = headsForPair(manifest, pair)[0];
+  if (entry === undefined) return;
+  try {
+    const files = await fetchBuiltinHead(ctx, entry);
+    await activateHead(files, { kind: 'builtin', id: entry.id, description: entry.description });
+    ctx.onProgress({ status: 'ready', model: entry.id, dtype: 'none' });
+  } catch (err) {
+    headNotices.push({ kind: 'builtin-failed', headId: entry.id, error: toErrorInfo(err) });
+  }
+}
+
+/** The active head's scores for features, timed; null scores when no head is active. */
+async function scoreWithHead(features: { audio: FeatureMatrix; text: FeatureMatrix }): Promise<{ emotion: EmotionScores | null; headMs: number | null }> {
+  const runtime = await currentRuntime();
+  if (runtime === null || runtime.slot.info === null) return { emotion: null, headMs: null };
+  const t0 = performance.now();
+  const emotion = await runtime.slot.score(features);
+  return { emotion, headMs: performance.now() - t0 };
+}
 
 function crashNow(): void {
   setTimeout(() => {
@@ -51,6 +173,7 @@ const api = {
   async init(options: InitOptions, onProgress: (p: LoadProgress) => void): Promise<Result<BackendInfo>> {
     return toResult(async () => {
       const requested = options.backend ?? 'auto';
+      requestedBackend = requested;
       const gpu = await probeGpu();
       const isolated = self.crossOriginIsolated;
       configureOrtWeb(requested === 'wasm' || !isolated ? 1 : wasmThreads(navigator.hardwareConcurrency));
@@ -74,18 +197,15 @@ const api = {
         await Promise.all([encoders.audio.dispose(), encoders.text.dispose()]);
         encoders = null;
       }
-      encoders = await loadEncoders(
-        {
-          manifest,
-          manifestUrl,
-          store: openStore(),
-          onProgress,
-          ort: webAdapter(info.backend),
-          backend: info.backend,
-          hasShaderF16: gpu.shaderF16,
-        },
-        options.pair,
-      );
+      // The last clip's features belong to the old encoders; a head must never score them after a switch.
+      identity = null;
+      widths = null;
+      lastAnalysis = null;
+      headNotices = [];
+      const ctx = { manifest, manifestUrl, store: openStore(), onProgress };
+      encoders = await loadEncoders({ ...ctx, ort: webAdapter(info.backend), backend: info.backend, hasShaderF16: gpu.shaderF16 }, options.pair);
+      identity = pairIdentity(manifest, options.pair);
+      await settleHead(manifest, ctx, options.pair);
       return info;
     });
   },
@@ -98,9 +218,52 @@ const api = {
         crashNow();
         return new Promise<never>(() => undefined);
       }
-      lastAnalysis = await analyseClip(encoders, pcm16k);
+      const analysis = await analyseClip(encoders, pcm16k);
+      // The head was checked against these encoders when it was loaded, so scoring fails only on a real fault.
+      const { emotion, headMs } = await scoreWithHead({ audio: analysis.audioFeatures, text: analysis.textFeatures });
+      lastAnalysis = { ...analysis, summary: { ...analysis.summary, emotion, timings: { ...analysis.summary.timings, headMs } } };
       return lastAnalysis.summary;
     });
+  },
+
+  /**
+   * Makes the head in `files` the active one (replacing and disposing the previous head) and returns what the page
+   * shows about it. Refused with 'bad-model' when the files are damaged or the head was trained on other encoders
+   * or feature widths; the previous head then stays active.
+   */
+  async loadHead(files: HeadFiles): Promise<Result<HeadInfo>> {
+    return toResult(() => activateHead(files, { kind: 'imported' }));
+  },
+
+  /** Removes the active head; later analyses have no emotion scores until another head is loaded. */
+  async unloadHead(): Promise<Result<null>> {
+    return toResult(async () => {
+      const runtime = await currentRuntime();
+      runtime?.slot.unload();
+      if (lastAnalysis !== null) lastAnalysis = { ...lastAnalysis, summary: { ...lastAnalysis.summary, emotion: null } };
+      return null;
+    });
+  },
+
+  /**
+   * Scores the last analysed clip with the active head (after a head was loaded or replaced), so the page shows
+   * scores without analysing the clip again. Null when no clip was analysed since the pair was loaded, or no head
+   * is active.
+   */
+  async classifyLast(): Promise<Result<EmotionScores | null>> {
+    return toResult(async () => {
+      const last = lastAnalysis;
+      if (last === null) return null;
+      const { emotion, headMs } = await scoreWithHead({ audio: last.audioFeatures, text: last.textFeatures });
+      if (lastAnalysis === last) lastAnalysis = { ...last, summary: { ...last.summary, emotion, timings: { ...last.summary.timings, headMs } } };
+      return emotion;
+    });
+  },
+
+  /** The active head and the notices of the last init (a built-in head that failed, a head dropped for the pair). */
+  async headStatus(): Promise<HeadStatus> {
+    const runtime = await currentRuntime();
+    return { head: runtime?.slot.info ?? null, notices: headNotices };
   },
 
   /** Copies of the last clip's feature matrices (tests compare backends on them; the emotion head reads them here). */

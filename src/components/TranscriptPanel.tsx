@@ -54,6 +54,7 @@ export function TranscriptPanel({ summary, source }: Props) {
           <dt>Time</dt>
           <dd data-testid="timings">
             audio {ms(summary.timings.audioMs)}, text {ms(summary.timings.textMs)}
+            {summary.timings.headMs === null ? '' : `, emotion head ${ms(summary.timings.headMs)}`}
           </dd>
         </div>
       </dl>

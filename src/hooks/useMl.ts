@@ -1,13 +1,14 @@
 /**
  * Owns the ML client for the page: starts the worker, loads the chosen model pair with byte-level progress,
  * follows crash restarts (the client re-runs `init` itself; this hook shows its progress again) and analyses
- * clips. Changing the pair or backend, or calling `retry`, disposes the client and starts a fresh one.
+ * clips, and passes emotion-head calls through (useHead.ts keeps the head's state). Changing the pair or backend, or
+ * calling `retry`, disposes the client and starts a fresh one.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { toErrorInfo, type ErrorInfo, type Result } from '../core/errors';
 import { createMlClient } from '../worker-api/client';
 import type { CrashNotice, MlClient } from '../worker-api/client-types';
-import type { AnalysisSummary, BackendInfo, LoadProgress } from '../worker-api/protocol';
+import type { AnalysisSummary, BackendInfo, EmotionScores, HeadFiles, HeadInfo, HeadStatus, LoadProgress } from '../worker-api/protocol';
 import { EMPTY_SNAPSHOT, LoadTracker, type LoadSnapshot } from './load-progress';
 import type { BackendChoice } from './url-options';
 
@@ -30,6 +31,14 @@ export interface MlState {
 export interface UseMl extends MlState {
   /** Analyses a 16 kHz mono clip. Never rejects: failures come back as a `Result` with an error code. */
   readonly analyse: (pcm16k: Float32Array) => Promise<Result<AnalysisSummary>>;
+  /** Loads a trained emotion head into the worker (the previous one stays if it is refused). */
+  readonly loadHead: (files: HeadFiles) => Promise<Result<HeadInfo>>;
+  /** Removes the active emotion head. */
+  readonly unloadHead: () => Promise<Result<null>>;
+  /** Scores the last analysed clip with the active head (null: no clip in this worker, or no head). */
+  readonly classifyLast: () => Promise<Result<EmotionScores | null>>;
+  /** The worker's active head and the notices of its last init. */
+  readonly headStatus: () => Promise<Result<HeadStatus>>;
   /** Starts over with a fresh worker (after an init failure). */
   readonly retry: () => void;
   /** Crashes the worker on purpose, now or during the next analysis (diagnostics and tests). */
@@ -127,15 +136,22 @@ export function useMl(pair: string, backend: BackendChoice): UseMl {
     };
   }, [key, pair, backend]);
 
-  const analyse = useCallback(async (pcm16k: Float32Array): Promise<Result<AnalysisSummary>> => {
+  /** Runs a client call on the live session; settles with an error if the session is replaced meanwhile. */
+  const withSession = useCallback(async <T,>(fn: (client: MlClient) => Promise<Result<T>>): Promise<Result<T>> => {
     const session = sessionRef.current;
     if (session === null) return { ok: false, error: { code: 'internal', message: 'The ML engine is not running.' } };
     try {
-      return await Promise.race([session.client.analyse(pcm16k), session.disposed]);
+      return await Promise.race([fn(session.client), session.disposed]);
     } catch (err) {
       return { ok: false, error: toErrorInfo(err) };
     }
   }, []);
+
+  const analyse = useCallback((pcm16k: Float32Array) => withSession((c) => c.analyse(pcm16k)), [withSession]);
+  const loadHead = useCallback((files: HeadFiles) => withSession((c) => c.loadHead(files)), [withSession]);
+  const unloadHead = useCallback(() => withSession((c) => c.unloadHead()), [withSession]);
+  const classifyLast = useCallback(() => withSession((c) => c.classifyLast()), [withSession]);
+  const headStatus = useCallback(() => withSession((c) => c.headStatus()), [withSession]);
 
   const retry = useCallback(() => {
     setAttempt((n) => n + 1);
@@ -145,5 +161,5 @@ export function useMl(pair: string, backend: BackendChoice): UseMl {
     void sessionRef.current?.client.debugCrash(when).catch(() => undefined);
   }, []);
 
-  return { ...state, analyse, retry, debugCrash };
+  return { ...state, analyse, loadHead, unloadHead, classifyLast, headStatus, retry, debugCrash };
 }

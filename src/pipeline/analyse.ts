@@ -66,7 +66,8 @@ export async function analyseClip(encoders: EncoderPair, pcm16k: Float32Array): 
       windows,
       audioFeatures: { frames: audioFeatures.rows, dim: audioFeatures.dim },
       textFeatures: { tokens: text.hidden.rows, dim: text.hidden.dim },
-      timings: { audioMs: t1 - t0, textMs: t2 - t1 },
+      timings: { audioMs: t1 - t0, textMs: t2 - t1, headMs: null },
+      // Filled in by whoever holds an emotion head (the worker, see emotion-head.ts); the encoders give no scores.
       emotion: null,
     },
     audioFeatures,

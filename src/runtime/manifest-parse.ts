@@ -7,6 +7,7 @@ import type { Backend, Dtype } from '../worker-api/protocol';
 import type { SurgeryPlan } from './surgery';
 import type {
   FileRef,
+  HeadEntry,
   LiteModelEntry,
   Manifest,
   ModelEntry,
@@ -133,6 +134,38 @@ function model(v: unknown, path: string): ModelEntry {
   return entry;
 }
 
+/** Keys a head entry may have: a misspelt optional key would otherwise vanish without a word. */
+const HEAD_KEYS = ['id', 'pair', 'description', 'files'];
+
+function head(v: unknown, path: string, pairs: Readonly<Record<string, ModelPair>>): HeadEntry {
+  const o = obj(v, path);
+  const extra = Object.keys(o).find((k) => !HEAD_KEYS.includes(k));
+  if (extra !== undefined) fail(`${path}.${extra}`, `is not a head field (expected ${HEAD_KEYS.join(', ')})`);
+  const pair = str(o.pair, `${path}.pair`);
+  if (!(pair in pairs)) fail(`${path}.pair`, `names no pair ("${pair}"; known: ${Object.keys(pairs).join(', ')})`);
+  const files = obj(o.files, `${path}.files`);
+  const extraFile = Object.keys(files).find((k) => k !== 'config' && k !== 'weights');
+  if (extraFile !== undefined) fail(`${path}.files.${extraFile}`, 'is not a head file (expected config and weights)');
+  return {
+    id: str(o.id, `${path}.id`),
+    pair,
+    description: str(o.description, `${path}.description`),
+    files: { config: fileRef(files.config, `${path}.files.config`), weights: fileRef(files.weights, `${path}.files.weights`) },
+  };
+}
+
+function heads(v: unknown, pairs: Readonly<Record<string, ModelPair>>): HeadEntry[] {
+  // Optional: a manifest without trained heads is valid, the emotion panel then says so.
+  if (v === undefined) return [];
+  const list = arr(v, 'heads').map((h, i) => head(h, `heads[${i}]`, pairs));
+  const seen = new Set<string>();
+  for (const h of list) {
+    if (seen.has(h.id)) fail('heads', `has two entries with id "${h.id}"`);
+    seen.add(h.id);
+  }
+  return list;
+}
+
 /** Validates parsed JSON as a manifest; throws AppError('bad-manifest') naming the first bad field. */
 export function parseManifest(json: unknown): Manifest {
   const o = obj(json, 'manifest');
@@ -160,5 +193,13 @@ export function parseManifest(json: unknown): Manifest {
   for (const b of BACKENDS) {
     dtypePreference[b] = arr(prefObj[b], `dtypePreference.${b}`).map((d, i) => oneOf(d, DTYPES, `dtypePreference.${b}[${i}]`));
   }
-  return { version: 1, hubUrl: str(o.hubUrl, 'hubUrl').replace(/\/+$/, ''), defaultPair, dtypePreference, models, pairs };
+  return {
+    version: 1,
+    hubUrl: str(o.hubUrl, 'hubUrl').replace(/\/+$/, ''),
+    defaultPair,
+    dtypePreference,
+    models,
+    pairs,
+    heads: heads(o.heads, pairs),
+  };
 }

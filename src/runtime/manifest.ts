@@ -61,6 +61,18 @@ export interface ModelPair {
   readonly description: string;
 }
 
+/**
+ * A trained MMER emotion head shipped with the app: its two files, resolved relative to the manifest. The worker loads
+ * the first head listed for the active pair after the encoders.
+ */
+export interface HeadEntry {
+  readonly id: string;
+  /** The model pair whose features the head was trained on (a key of `pairs`). */
+  readonly pair: string;
+  readonly description: string;
+  readonly files: { readonly config: FileRef; readonly weights: FileRef };
+}
+
 export interface Manifest {
   readonly version: 1;
   /** Base URL of the model hub, e.g. `https://huggingface.co`. */
@@ -70,6 +82,8 @@ export interface Manifest {
   readonly dtypePreference: Readonly<Record<Backend, readonly Dtype[]>>;
   readonly models: readonly ModelEntry[];
   readonly pairs: Readonly<Record<string, ModelPair>>;
+  /** Built-in emotion heads, in order of preference per pair (empty when the manifest lists none). */
+  readonly heads: readonly HeadEntry[];
 }
 
 /** The two models of a pair, looked up by id. Throws AppError('bad-manifest') for an unknown pair. */
@@ -96,6 +110,16 @@ export function dtypeCandidates(manifest: Manifest, entry: OnnxModelEntry, backe
   const out = [...preferred, ...shipped.filter((d) => !preferred.includes(d))];
   if (out.length === 0) throw new AppError('bad-model', `Model "${entry.id}" ships only fp16 weights, which this device cannot run.`);
   return out;
+}
+
+/** The built-in heads listed for a pair, in manifest order (the first one is loaded at start-up). */
+export function headsForPair(manifest: Manifest, pairName: string): HeadEntry[] {
+  return manifest.heads.filter((h) => h.pair === pairName);
+}
+
+/** Absolute URL of a head file: heads live under the models root, so their paths resolve against the manifest. */
+export function headFileUrl(manifestUrl: string, file: FileRef): string {
+  return new URL(file.path, manifestUrl).href;
 }
 
 /** Absolute URL of one file of a model: hub `resolve` URL, or a path under the models root (the manifest's folder). */

@@ -3,7 +3,7 @@
  */
 import type { Result } from '../core/errors';
 import type { FeatureMatrix } from '../encoders/types';
-import type { AnalysisSummary, BackendInfo, InitOptions, LoadProgress } from './protocol';
+import type { AnalysisSummary, BackendInfo, EmotionScores, HeadFiles, HeadInfo, HeadStatus, InitOptions, LoadProgress } from './protocol';
 
 /** Reported when the worker died and a fresh one was started in its place. */
 export interface CrashNotice {
@@ -20,6 +20,17 @@ export interface MlClient {
   init(options: InitOptions, onProgress: (p: LoadProgress) => void): Promise<Result<BackendInfo>>;
   /** Transcribes and encodes one mono 16 kHz clip. The array is copied, so the caller keeps its audio. */
   analyse(pcm16k: Float32Array): Promise<Result<AnalysisSummary>>;
+  /**
+   * Makes a trained emotion head active (a copy of `files.weights` is sent, the caller keeps its bytes). Refused with
+   * 'bad-model' when damaged or made for other encoders; the previous head then stays active.
+   */
+  loadHead(files: HeadFiles): Promise<Result<HeadInfo>>;
+  /** Removes the active emotion head. */
+  unloadHead(): Promise<Result<null>>;
+  /** Scores the last analysed clip with the active head; null without a clip or a head. */
+  classifyLast(): Promise<Result<EmotionScores | null>>;
+  /** The active head and the notices of the last init (e.g. a built-in head that could not be loaded). */
+  headStatus(): Promise<Result<HeadStatus>>;
   /** Copies of the feature matrices of the last analysed clip, or null before the first analysis. */
   lastFeatures(): Promise<{ audio: FeatureMatrix; text: FeatureMatrix } | null>;
   /** Subscribes to crash notices; returns an unsubscribe function. */

@@ -6,7 +6,7 @@ import * as Comlink from 'comlink';
 import type { MlApi } from '../../workers/ml.worker';
 import type { Result } from '../core/errors';
 import type { CrashNotice, MlClient } from './client-types';
-import type { AnalysisSummary, BackendInfo, InitOptions, LoadProgress } from './protocol';
+import type { AnalysisSummary, BackendInfo, EmotionScores, HeadFiles, HeadInfo, HeadStatus, InitOptions, LoadProgress } from './protocol';
 
 /** Creates the module worker; replaceable in tests. */
 export type WorkerFactory = () => Worker;
@@ -76,6 +76,20 @@ export function createMlClient(factory: WorkerFactory = defaultFactory): MlClien
       // Transfer a copy: the caller keeps its own array (the clip must survive a failed analysis).
       const copy = pcm16k.slice();
       return call((r) => r.analyse(Comlink.transfer(copy, [copy.buffer])));
+    },
+    loadHead(files: HeadFiles): Promise<Result<HeadInfo>> {
+      // Transfer a copy: the page keeps the original to load the head again into a restarted worker.
+      const weights = files.weights.slice();
+      return call((r) => r.loadHead(Comlink.transfer({ ...files, weights }, [weights.buffer])));
+    },
+    unloadHead(): Promise<Result<null>> {
+      return call((r) => r.unloadHead());
+    },
+    classifyLast(): Promise<Result<EmotionScores | null>> {
+      return call((r) => r.classifyLast());
+    },
+    headStatus(): Promise<Result<HeadStatus>> {
+      return call(async (r) => ({ ok: true, value: await r.headStatus() }));
     },
     lastFeatures() {
       return live.remote.lastFeatures();

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, type Page } from '@playwright/test';
 import { decodeWav, encodeWav } from '../../src/audio/wav.ts';
-import { ravdessClip } from '../shared-data.ts';
+import { ravdessClip, REPO_ROOT } from '../shared-data.ts';
 
 /** Folder for generated files; fixed so the config can name the fake-microphone file before setup runs. */
 export const E2E_TMP = join(tmpdir(), 'mmer-e2e');
@@ -60,6 +60,23 @@ export function writeTempFile(name: string, content: Uint8Array | string): strin
   const path = join(E2E_TMP, name);
   writeAtomic(path, content);
   return path;
+}
+
+/** The fixture emotion head that `npm run fixtures` writes (the fixture pair loads it as its built-in head). */
+export const FIXTURE_HEAD_DIR = join(REPO_ROOT, 'public', 'models', 'fixtures', 'heads', 'fixture');
+
+/** The fixture head's two files: config.json text and model.safetensors bytes. */
+export function fixtureHeadFiles(): { config: string; weights: Uint8Array } {
+  return { config: readFileSync(join(FIXTURE_HEAD_DIR, 'config.json'), 'utf8'), weights: readFileSync(join(FIXTURE_HEAD_DIR, 'model.safetensors')) };
+}
+
+/**
+ * Writes a head's two files into their own folder under the temp folder (named as a trained head's files are) and
+ * returns their paths, config first.
+ */
+export function writeTempHead(folder: string, config: string, weights: Uint8Array, names = { config: 'config.json', weights: 'model.safetensors' }): [string, string] {
+  mkdirSync(join(E2E_TMP, folder), { recursive: true });
+  return [writeTempFile(join(folder, names.config), config), writeTempFile(join(folder, names.weights), weights)];
 }
 
 /** A sine tone, loud enough to pass the silence check. */

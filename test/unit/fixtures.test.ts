@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { describeModel } from '../../src/runtime/onnx-model';
-import { fixtureFiles, fixtureFolders, parseArgs, sha256Hex, writeIfChanged, type FixtureFile } from '../../tools/fixtures/cli';
+import { decodeCheckpoint } from '../../src/mmer/checkpoint';
+import { fixtureFiles, fixtureFolders, fixtureOutputs, parseArgs, sha256Hex, writeIfChanged, type FixtureFile } from '../../tools/fixtures/cli';
+import { FIXTURE_HEAD_DESCRIPTION, FIXTURE_HEAD_FOLDER } from '../../tools/fixtures/head';
 import { buildRobertaOnnx, robertaTinyDims } from '../../tools/fixtures/roberta';
 import { buildByteLevelTokenizer } from '../../tools/fixtures/tokenizer';
 import {
@@ -82,6 +84,32 @@ describe('fixture generation', () => {
     expect(vocab).toEqual(WAV2VEC2_VOCAB);
     expect(Object.values(vocab).sort((x, y) => x - y)).toEqual(Array.from({ length: 32 }, (_, i) => i));
     expect(Object.keys(vocab).slice(0, 6)).toEqual(['<pad>', '<s>', '</s>', '<unk>', '|', 'E']);
+  });
+});
+
+describe('fixture emotion head', () => {
+  const collect = async (): Promise<FixtureFile[]> => {
+    const out: FixtureFile[] = [];
+    for await (const f of fixtureOutputs('tiny')) out.push(f);
+    return out;
+  };
+
+  it('is written with the tiny fixtures, byte-identical across runs, and loads as a head', async () => {
+    const [a, b] = [await collect(), await collect()];
+    const heads = a.filter((f) => f.path.startsWith(`${FIXTURE_HEAD_FOLDER}/`));
+    expect(heads.map((f) => f.path).sort()).toEqual([`${FIXTURE_HEAD_FOLDER}/config.json`, `${FIXTURE_HEAD_FOLDER}/model.safetensors`]);
+    expect(a.map((f) => sha256Hex(f.bytes))).toEqual(b.map((f) => sha256Hex(f.bytes)));
+    expect(a.length).toBe(tiny().length + 2);
+    const config = heads.find((f) => f.path.endsWith('config.json'));
+    const weights = heads.find((f) => f.path.endsWith('model.safetensors'));
+    if (config === undefined || weights === undefined) throw new Error('head files missing');
+    const { manifest, params } = decodeCheckpoint(new TextDecoder().decode(config.bytes), weights.bytes);
+    params.dispose();
+    expect(manifest.metrics).toBeNull();
+    expect(manifest.training?.description).toBe(FIXTURE_HEAD_DESCRIPTION);
+    expect(manifest.config).toMatchObject({ hidden: 32, heads: 2, ffn: 64, audioLayers: 0 });
+    // Small: a few hundred kB at most, so it can live beside the fixture models.
+    expect(weights.bytes.byteLength).toBeLessThan(500_000);
   });
 });
 

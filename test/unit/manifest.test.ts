@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { dtypeCandidates, fileUrl, resolvePair, type OnnxModelEntry } from '../../src/runtime/manifest';
+import { dtypeCandidates, fileUrl, headFileUrl, headsForPair, resolvePair, type OnnxModelEntry } from '../../src/runtime/manifest';
 import { parseManifest } from '../../src/runtime/manifest-parse';
 
 const raw = JSON.parse(readFileSync(new URL('../../public/models/manifest.json', import.meta.url), 'utf8')) as Record<string, unknown>;
@@ -13,10 +13,21 @@ function onnxEntry(id: string): OnnxModelEntry {
 }
 
 /** A deep copy of the shipped manifest with one change applied. */
-function mutated(change: (m: Record<string, unknown> & { models: Record<string, unknown>[] }) => void): unknown {
-  const copy = structuredClone(raw) as Record<string, unknown> & { models: Record<string, unknown>[] };
+type Loose = Record<string, unknown> & { models: Record<string, unknown>[]; heads?: unknown };
+function mutated(change: (m: Loose) => void): unknown {
+  const copy = structuredClone(raw) as Loose;
   change(copy);
   return copy;
+}
+
+/** A copy of the shipped manifest with its `heads` list changed (the first entry is the fixture head). */
+function withHeads(change: (heads: Record<string, unknown>[], first: Record<string, unknown>) => void): unknown {
+  return mutated((m) => {
+    const heads = m.heads as Record<string, unknown>[];
+    const first = heads[0];
+    if (first === undefined) throw new Error('the shipped manifest lists no head');
+    change(heads, first);
+  });
 }
 
 describe('the shipped manifest', () => {
@@ -42,6 +53,45 @@ describe('the shipped manifest', () => {
     expect(fileUrl(manifest, 'https://app.test/base/models/manifest.json', fx.source, { path: 'onnx/model.onnx' })).toBe(
       'https://app.test/base/models/fixtures/wav2vec2-tiny/onnx/model.onnx',
     );
+  });
+});
+
+describe('built-in emotion heads', () => {
+  it('lists the random-weight fixture head for the fixture pair only', () => {
+    const fixture = headsForPair(manifest, 'fixture');
+    expect(fixture.map((h) => h.id)).toEqual(['fixture-random']);
+    expect(fixture[0]?.description).toMatch(/random-weight fixture head/);
+    // No trained head ships for the real pairs yet: their panel must say so rather than show a fixture's noise.
+    expect(headsForPair(manifest, 'base')).toEqual([]);
+    expect(headsForPair(manifest, 'lite')).toEqual([]);
+  });
+
+  it('resolves head files against the manifest URL', () => {
+    const head = headsForPair(manifest, 'fixture')[0];
+    if (head === undefined) throw new Error('no fixture head');
+    expect(headFileUrl('https://app.test/base/models/manifest.json', head.files.weights)).toBe(
+      'https://app.test/base/models/fixtures/heads/fixture/model.safetensors',
+    );
+    expect(headFileUrl('https://app.test/base/models/manifest.json', head.files.config)).toBe(
+      'https://app.test/base/models/fixtures/heads/fixture/config.json',
+    );
+  });
+
+  it('treats a missing heads list as no heads', () => {
+    const parsed = parseManifest(mutated((m) => delete m.heads));
+    expect(parsed.heads).toEqual([]);
+    expect(headsForPair(parsed, 'fixture')).toEqual([]);
+  });
+
+  it('keeps the order of the list and optional hashes', () => {
+    const sha = 'a'.repeat(64);
+    const parsed = parseManifest(
+      withHeads((heads, first) => {
+        heads.unshift({ ...structuredClone(first), id: 'lite-trained', pair: 'lite', files: { config: { path: 'heads/lite/config.json' }, weights: { path: 'heads/lite/model.safetensors', sha256: sha, bytes: 10 } } });
+      }),
+    );
+    expect(parsed.heads.map((h) => h.id)).toEqual(['lite-trained', 'fixture-random']);
+    expect(headsForPair(parsed, 'lite')[0]?.files.weights).toEqual({ path: 'heads/lite/model.safetensors', sha256: sha, bytes: 10 });
   });
 });
 
@@ -73,6 +123,18 @@ describe('parseManifest rejects bad manifests with the field named', () => {
     { name: 'default pair missing', json: mutated((m) => (m.defaultPair = 'huge')), message: /defaultPair names no pair/ },
     { name: 'duplicate ids', json: mutated((m) => m.models.push(structuredClone(m.models[0] ?? {}))), message: /two entries with id "wav2vec2-base-960h"/ },
     { name: 'layer beyond the model', json: mutated((m) => ((m.models[0] ?? {}).surgery = { headPrefix: '/lm_head/', keepHead: true, hiddenOutput: 'h', layer: 12, layerScope: '/l.{i}/' })), message: /below numLayers \(12\)/ },
+    { name: 'heads not a list', json: mutated((m) => (m.heads = { fixture: 'x' })), message: /heads must be an array/ },
+    { name: 'head not an object', json: mutated((m) => (m.heads = ['x'])), message: /heads\[0\] must be an object/ },
+    { name: 'head without id', json: withHeads((_, h) => delete h.id), message: /heads\[0\]\.id must be a non-empty string/ },
+    { name: 'head for an unknown pair', json: withHeads((_, h) => (h.pair = 'huge')), message: /heads\[0\]\.pair names no pair \("huge"; known: base, lite, fixture\)/ },
+    { name: 'head without description', json: withHeads((_, h) => (h.description = '')), message: /heads\[0\]\.description must be a non-empty string/ },
+    { name: 'head without files', json: withHeads((_, h) => delete h.files), message: /heads\[0\]\.files must be an object/ },
+    { name: 'head without weights', json: withHeads((_, h) => (h.files = { config: { path: 'c.json' } })), message: /heads\[0\]\.files\.weights must be an object/ },
+    { name: 'head file escaping the folder', json: withHeads((_, h) => (h.files = { config: { path: '../c.json' }, weights: { path: 'w' } })), message: /heads\[0\]\.files\.config\.path must be a relative path/ },
+    { name: 'head file with a bad hash', json: withHeads((_, h) => (h.files = { config: { path: 'c.json' }, weights: { path: 'w', sha256: 'XYZ' } })), message: /heads\[0\]\.files\.weights\.sha256/ },
+    { name: 'head with an extra file', json: withHeads((_, h) => (h.files = { config: { path: 'c.json' }, weights: { path: 'w' }, vocab: { path: 'v' } })), message: /heads\[0\]\.files\.vocab is not a head file/ },
+    { name: 'head with a misspelt field', json: withHeads((_, h) => (h.descripton = 'typo')), message: /heads\[0\]\.descripton is not a head field/ },
+    { name: 'duplicate head ids', json: withHeads((heads, h) => heads.push(structuredClone(h))), message: /heads has two entries with id "fixture-random"/ },
     { name: 'numbered layer without scope', json: mutated((m) => ((m.models[0] ?? {}).surgery = { headPrefix: '/lm_head/', keepHead: true, hiddenOutput: 'h', layer: 3 })), message: /layerScope must contain \{i\}/ },
   ];
   it.each(cases)('$name', ({ json, message }) => {

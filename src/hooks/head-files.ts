@@ -1,0 +1,42 @@
+/**
+ * Turns the files a user picked or dropped into the two files of a trained head. Pure (no React), so the rules are
+ * unit-tested: exactly one `.json` (config.json) and one `.safetensors` (model.safetensors), in any order.
+ */
+import { AppError } from '../core/errors';
+import type { HeadFiles } from '../worker-api/protocol';
+
+/** What the file input accepts (the picker filters by it; dropped files are checked by `readHeadFiles`). */
+export const HEAD_ACCEPT = '.json,.safetensors,application/json';
+
+/** The subset of `File` used here, so tests can pass plain objects. */
+export interface PickedFile {
+  readonly name: string;
+  readonly size: number;
+  text(): Promise<string>;
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
+/** Biggest config.json accepted: a real one is a few kB; a large "json" was almost surely picked by mistake. */
+const MAX_CONFIG_BYTES = 1_000_000;
+
+/**
+ * Reads a head's two files.
+ * @throws AppError('bad-model') unless there is exactly one `.json` and one `.safetensors` file, or when the JSON file
+ * is implausibly large.
+ */
+export async function readHeadFiles(files: readonly PickedFile[]): Promise<HeadFiles> {
+  const names = files.map((f) => f.name);
+  const configs = files.filter((f) => f.name.toLowerCase().endsWith('.json'));
+  const weights = files.filter((f) => f.name.toLowerCase().endsWith('.safetensors'));
+  const config = configs[0];
+  const weight = weights[0];
+  if (files.length !== 2 || configs.length !== 1 || weights.length !== 1 || config === undefined || weight === undefined) {
+    const got = names.length === 0 ? 'no file' : names.join(', ');
+    throw new AppError('bad-model', `A head is two files: config.json and model.safetensors. Choose both together (got ${got}).`);
+  }
+  if (config.size > MAX_CONFIG_BYTES) {
+    throw new AppError('bad-model', `${config.name} is ${config.size} bytes; a head's config.json is a few kilobytes. Is it the right file?`);
+  }
+  const [configJson, bytes] = await Promise.all([config.text(), weight.arrayBuffer()]);
+  return { configJson, weights: new Uint8Array(bytes), source: `${config.name} + ${weight.name}` };
+}

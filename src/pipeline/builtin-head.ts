@@ -1,0 +1,69 @@
+/**
+ * Fetches the two files of a built-in emotion head (listed under `heads` in manifest.json) with the same verified,
+ * retrying download and byte progress as the encoders. No TensorFlow.js here: decoding happens in emotion-head.ts.
+ */
+import { AppError } from '../core/errors';
+import { downloadVerified } from '../runtime/download';
+import { headFileUrl, type FileRef, type HeadEntry } from '../runtime/manifest';
+import type { LoaderContext } from '../runtime/model-loader';
+import type { HeadFiles } from '../worker-api/protocol';
+
+/** Whether bytes start like an HTML document (neither a head's JSON nor its safetensors can). */
+function looksLikeHtml(bytes: Uint8Array): boolean {
+  const start = new TextDecoder().decode(bytes.subarray(0, 64)).trimStart().toLowerCase();
+  return start.startsWith('<!doctype html') || start.startsWith('<html');
+}
+
+/**
+ * One head file, from the cache when its hash is pinned. Unpinned files are always downloaded: cached by URL alone,
+ * a regenerated or retrained head would silently keep its old bytes.
+ */
+async function headFile(ctx: LoaderContext, entry: HeadEntry, ref: FileRef): Promise<Uint8Array> {
+  const url = headFileUrl(ctx.manifestUrl, ref);
+  const key = ref.sha256 === undefined ? null : `${url}?mmer-sha256=${ref.sha256}`;
+  const cached = key === null ? null : await ctx.store.get(key);
+  if (cached !== null) {
+    ctx.onProgress({ status: 'done', model: entry.id, file: ref.path, fromCache: true, bytes: cached.byteLength });
+    return cached;
+  }
+  ctx.onProgress({ status: 'initiate', model: entry.id, file: ref.path });
+  const bytes = await downloadVerified(url, {
+    ...(ref.sha256 === undefined ? {} : { sha256: ref.sha256 }),
+    ...(ref.bytes === undefined ? {} : { bytes: ref.bytes }),
+    ...(ctx.fetchImpl === undefined ? {} : { fetchImpl: ctx.fetchImpl }),
+    ...(ctx.retryDelayMs === undefined ? {} : { retryDelayMs: ctx.retryDelayMs }),
+    onProgress: (loaded, total) => {
+      ctx.onProgress({ status: 'progress', model: entry.id, file: ref.path, loaded, total: total ?? ref.bytes ?? null });
+    },
+    onRetry: (attempt, reason) => {
+      ctx.onProgress({ status: 'retry', model: entry.id, file: ref.path, attempt, reason });
+    },
+  });
+  if (looksLikeHtml(bytes)) {
+    // Single-page-app servers (Vite's included) answer a missing file with index.html and status 200.
+    throw new AppError('download-failed', `The head file ${ref.path} is missing on the server (it answered with a web page instead).`);
+  }
+  if (key !== null) {
+    // A full cache must not stop the head from running: it is simply downloaded again next visit.
+    await ctx.store.put(key, bytes).catch((err: unknown) => {
+      console.warn(`Head cache write failed for ${url}.`, err);
+    });
+  }
+  ctx.onProgress({ status: 'done', model: entry.id, file: ref.path, fromCache: false, bytes: bytes.byteLength });
+  return bytes;
+}
+
+/**
+ * Downloads a built-in head's config.json and model.safetensors.
+ * @throws AppError('download-failed' | 'integrity') from the download, or 'bad-model' when config.json is not UTF-8.
+ */
+export async function fetchBuiltinHead(ctx: LoaderContext, entry: HeadEntry): Promise<HeadFiles> {
+  const [config, weights] = await Promise.all([headFile(ctx, entry, entry.files.config), headFile(ctx, entry, entry.files.weights)]);
+  let configJson: string;
+  try {
+    configJson = new TextDecoder('utf-8', { fatal: true }).decode(config);
+  } catch (err) {
+    throw new AppError('bad-model', `${entry.files.config.path} of head "${entry.id}" is not UTF-8 text.`, { cause: err });
+  }
+  return { configJson, weights, source: headFileUrl(ctx.manifestUrl, entry.files.config).replace(/[^/]*$/, '') };
+}

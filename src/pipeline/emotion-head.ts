@@ -1,0 +1,138 @@
+/**
+ * The active MMER emotion head of a pipeline: loads one from its two files, refuses one that does not fit the loaded
+ * encoders (before it replaces anything), and scores a clip's features. TensorFlow.js code: the worker imports this
+ * module lazily, the first time a head is loaded, after the engine has been started (engine-web.ts).
+ */
+import { AppError } from '../core/errors';
+import type { FeatureMatrix } from '../encoders/types';
+import { decodeCheckpoint, type HeadManifest } from '../mmer/checkpoint';
+import type { ParamStore } from '../mmer/params';
+import { predict } from '../mmer/trainer';
+import type { EmotionScores, HeadFiles, HeadInfo } from '../worker-api/protocol';
+import type { HeadTarget } from './head-target';
+
+/** Where a head comes from: a built-in head of the manifest (with its description) or an import. */
+export type HeadOrigin = { readonly kind: 'builtin'; readonly id: string; readonly description: string } | { readonly kind: 'imported' };
+
+interface ActiveHead {
+  readonly manifest: HeadManifest;
+  readonly params: ParamStore;
+  readonly info: HeadInfo;
+}
+
+function layerName(layer: 'head-input' | number): string {
+  return layer === 'head-input' ? 'the input of the CTC head' : `the output of transformer layer ${layer}`;
+}
+
+/**
+ * Why a head cannot run on the target's features, or null when it can. Messages name both sides, so the user sees
+ * which pair the head needs.
+ */
+export function headMismatch(manifest: HeadManifest, target: HeadTarget): string | null {
+  const e = manifest.encoders;
+  if (e.audio !== target.audio || e.text !== target.text) {
+    return (
+      `This head was trained on ${e.audio} + ${e.text} features (pair "${e.pair}"), but the loaded models are ` +
+      `${target.audio} + ${target.text} (pair "${target.pair}"). Load it with the pair it was trained on.`
+    );
+  }
+  if (e.hiddenStateLayer !== target.hiddenStateLayer) {
+    return (
+      `This head was trained on ${layerName(e.hiddenStateLayer)} of ${e.audio}, but the loaded model exposes ` +
+      `${layerName(target.hiddenStateLayer)}.`
+    );
+  }
+  const c = manifest.config;
+  if (c.audioDim !== target.audioDim || c.textDim !== target.textDim) {
+    return (
+      `This head expects ${c.audioDim}-value audio frames and ${c.textDim}-value text tokens, but ${target.audio} + ` +
+      `${target.text} give ${target.audioDim}-value audio frames and ${target.textDim}-value text tokens.`
+    );
+  }
+  return null;
+}
+
+/** The description an imported head may carry in `training.description` of its config.json. */
+function importedDescription(manifest: HeadManifest): string | null {
+  const d = manifest.training?.description;
+  return typeof d === 'string' && d.length > 0 ? d : null;
+}
+
+/** Holds at most one head; a replaced or removed head's parameters are disposed. */
+export class HeadSlot {
+  private active: ActiveHead | null = null;
+
+  /** The active head's description, or null. */
+  get info(): HeadInfo | null {
+    return this.active?.info ?? null;
+  }
+
+  /** Encoder pair of the active head (`encoders.pair` of its config.json), or null. */
+  get pair(): string | null {
+    return this.active?.manifest.encoders.pair ?? null;
+  }
+
+  /** Why the active head cannot run on `target`'s features, or null (also when no head is active). */
+  mismatch(target: HeadTarget): string | null {
+    return this.active === null ? null : headMismatch(this.active.manifest, target);
+  }
+
+  /**
+   * Reads, validates and activates a head. The engine must be running (its backend is reported in `engine`).
+   * On any failure the previously active head stays active and untouched.
+   * @throws AppError('bad-model') for unreadable files or a head that does not fit `target`'s features.
+   */
+  load(files: HeadFiles, target: HeadTarget, origin: HeadOrigin, engine: HeadInfo['engine']): HeadInfo {
+    const { manifest, params } = decodeCheckpoint(files.configJson, files.weights);
+    const mismatch = headMismatch(manifest, target);
+    if (mismatch !== null) {
+      params.dispose();
+      throw new AppError('bad-model', mismatch);
+    }
+    const info: HeadInfo = {
+      builtinId: origin.kind === 'builtin' ? origin.id : null,
+      name: origin.kind === 'builtin' ? origin.id : files.source,
+      source: files.source,
+      description: origin.kind === 'builtin' ? origin.description : importedDescription(manifest),
+      pair: manifest.encoders.pair,
+      encoders: { audio: manifest.encoders.audio, text: manifest.encoders.text },
+      labels: [...manifest.config.labels],
+      metrics: manifest.metrics,
+      createdAt: manifest.createdAt,
+      engine,
+    };
+    this.active?.params.dispose();
+    this.active = { manifest, params, info };
+    return info;
+  }
+
+  /** Removes the active head (if any) and frees its parameters. Returns whether one was active. */
+  unload(): boolean {
+    if (this.active === null) return false;
+    this.active.params.dispose();
+    this.active = null;
+    return true;
+  }
+
+  /**
+   * The active head's softmax scores for one clip, sorted best first, or null when no head is active.
+   * @throws AppError('bad-model') when the features do not have the widths the head was trained on.
+   */
+  async score(features: { readonly audio: FeatureMatrix; readonly text: FeatureMatrix }): Promise<EmotionScores | null> {
+    const head = this.active;
+    if (head === null) return null;
+    const { config } = head.manifest;
+    if (features.audio.dim !== config.audioDim || features.text.dim !== config.textDim) {
+      throw new AppError(
+        'bad-model',
+        `The emotion head expects ${config.audioDim}-value audio frames and ${config.textDim}-value text tokens, ` +
+          `but this clip has ${features.audio.dim} and ${features.text.dim}.`,
+      );
+    }
+    const [result] = await predict(head.params, config, [features]);
+    if (result === undefined) throw new AppError('internal', 'The emotion head returned no result.');
+    return config.labels
+      .map((label, i) => ({ label, score: result.scores[i] ?? Number.NaN }))
+      .sort((a, b) => b.score - a.score);
+  }
+}

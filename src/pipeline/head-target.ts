@@ -1,0 +1,49 @@
+/**
+ * What a trained emotion head must have been trained on to run on a loaded pair: the encoder ids and which hidden
+ * state of the audio encoder the graph edit exposes (from the manifest), and the feature widths (measured on the
+ * loaded encoders, so encoder options such as frame stacking can never make the check disagree with the features).
+ * No TensorFlow.js here.
+ */
+import { resolvePair, type Manifest } from '../runtime/manifest';
+import type { EncoderPair } from './load-encoders';
+
+/** Which encoders and which audio hidden state a pair gives a head (a head's `encoders` must equal it). */
+export interface PairIdentity {
+  readonly pair: string;
+  /** Audio encoder model id (e.g. `wav2vec2-base-960h`). */
+  readonly audio: string;
+  /** Text encoder model id (e.g. `roberta-base`). */
+  readonly text: string;
+  /** Which audio hidden state the graph edit exposes (`head-input`, or a transformer layer's output). */
+  readonly hiddenStateLayer: 'head-input' | number;
+}
+
+/** The features of a loaded pair, as a head sees them. */
+export interface HeadTarget extends PairIdentity {
+  /** Width of one audio frame. */
+  readonly audioDim: number;
+  /** Width of one text token. */
+  readonly textDim: number;
+}
+
+/** The encoders of `pairName` as the manifest names them. @throws AppError('bad-manifest') for an unknown pair. */
+export function pairIdentity(manifest: Manifest, pairName: string): PairIdentity {
+  const { audio, text } = resolvePair(manifest, pairName);
+  return { pair: pairName, audio: audio.id, text: text.id, hiddenStateLayer: audio.format === 'onnx' ? audio.surgery.layer : 'head-input' };
+}
+
+/** Half a second of a quiet tone: long enough for every audio encoder to give at least one frame. */
+function probeClip(): Float32Array {
+  return Float32Array.from({ length: 8000 }, (_, i) => 0.1 * Math.sin((2 * Math.PI * 220 * i) / 16_000));
+}
+
+/**
+ * Measures the feature widths by running both encoders once on a short probe (one small pass each). Done only when
+ * a head is about to be loaded and no clip has been analysed yet, so pairs without a head never pay for it.
+ */
+export async function measureWidths(encoders: EncoderPair): Promise<{ audioDim: number; textDim: number }> {
+  // One after the other: two sessions running at once on one backend gain nothing and risk contention.
+  const audio = await encoders.audio.encode(probeClip());
+  const text = await encoders.text.encode('probe');
+  return { audioDim: audio.hidden.dim, textDim: text.hidden.dim };
+}
