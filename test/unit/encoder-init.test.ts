@@ -76,6 +76,7 @@ describe('encoder layers initialised from the ONNX graph', () => {
     const out = mmerForward(params, config, batch, { training: false });
     const audioDiff = maxDiff(await out.audioStates.data(), top.hidden.data as Float32Array);
     const logitDiff = maxDiff(await out.ctcLogits.data(), top.logits.data as Float32Array);
+    console.info(`encoder layers k=${k}: max |diff| vs ONNX last hidden state ${audioDiff.toExponential(2)}, CTC logits ${logitDiff.toExponential(2)}`);
     expect(audioDiff).toBeLessThan(1e-4);
     expect(logitDiff).toBeLessThan(1e-4);
     // Not vacuous: the layers do change the hidden state.
