@@ -11,7 +11,7 @@ import { fetchBuiltinHead } from '../src/pipeline/builtin-head';
 import type { HeadOrigin, HeadSlot } from '../src/pipeline/emotion-head';
 import { measureWidths, pairIdentity, type HeadTarget, type PairIdentity } from '../src/pipeline/head-target';
 import { loadEncoders, type EncoderPair } from '../src/pipeline/load-encoders';
-import { chooseBackend, wasmThreads } from '../src/runtime/backend';
+import { chooseBackend, isSoftwareAdapter, wasmThreads } from '../src/runtime/backend';
 import { CacheApiStore, MemoryStore, type ByteStore } from '../src/runtime/cache';
 import { headsForPair, type Manifest } from '../src/runtime/manifest';
 import { parseManifest } from '../src/runtime/manifest-parse';
@@ -35,18 +35,21 @@ import type {
 interface GpuProbe {
   readonly api: boolean;
   readonly adapter: string | null;
+  readonly software: boolean;
   readonly shaderF16: boolean;
 }
 
 async function probeGpu(): Promise<GpuProbe> {
   // The DOM typings declare navigator.gpu unconditionally; browsers without WebGPU simply lack the property.
-  if (!('gpu' in navigator)) return { api: false, adapter: null, shaderF16: false };
+  if (!('gpu' in navigator)) return { api: false, adapter: null, software: false, shaderF16: false };
   const gpu = navigator.gpu;
   const adapter = await gpu.requestAdapter().catch(() => null);
-  if (adapter === null) return { api: true, adapter: null, shaderF16: false };
+  if (adapter === null) return { api: true, adapter: null, software: false, shaderF16: false };
   const { vendor, architecture, description } = adapter.info;
   const name = [vendor, architecture, description].filter((s) => s.length > 0).join(' ') || 'unnamed adapter';
-  return { api: true, adapter: name, shaderF16: adapter.features.has('shader-f16') };
+  // isFallbackAdapter is newer than the DOM typings in use; older browsers lack it and are judged by name.
+  const fallback = (adapter.info as { isFallbackAdapter?: boolean }).isFallbackAdapter;
+  return { api: true, adapter: name, software: isSoftwareAdapter(fallback, name), shaderF16: adapter.features.has('shader-f16') };
 }
 
 function openStore(): ByteStore {
@@ -75,14 +78,17 @@ interface HeadRuntime {
  * so `?backend=wasm` keeps the head off the GPU too.
  */
 let headRuntime: Promise<HeadRuntime> | null = null;
-/** The encoders' backend choice of the last init; decides the head engine's order when it starts. */
-let requestedBackend: Backend | 'auto' = 'auto';
+/**
+ * The backend the encoders run on after the last init (not merely the one asked for): where auto passed over a
+ * software WebGPU adapter for WASM, the head follows, as it too would run many times slower there.
+ */
+let encoderBackend: Backend = 'wasm';
 
-function engineOrder(backend: Backend | 'auto'): HeadEngine[] {
-  return backend === 'wasm' || backend === 'wasm-mt' ? ['wasm', 'cpu'] : ['webgpu', 'wasm', 'cpu'];
+function engineOrder(backend: Backend): HeadEngine[] {
+  return backend === 'webgpu' ? ['webgpu', 'wasm', 'cpu'] : ['wasm', 'cpu'];
 }
 
-function startHeadRuntime(backend: Backend | 'auto'): Promise<HeadRuntime> {
+function startHeadRuntime(backend: Backend): Promise<HeadRuntime> {
   headRuntime ??= (async () => {
     const [{ initWebEngine }, { HeadSlot: Slot }] = await Promise.all([import('../src/mmer/engine-web'), import('../src/pipeline/emotion-head')]);
     const engine = await initWebEngine(engineOrder(backend)).catch((err: unknown) => {
@@ -117,7 +123,7 @@ async function currentTarget(): Promise<HeadTarget> {
 /** Loads `files` as the active head, checked against the loaded pair; the previous head stays on failure. */
 async function activateHead(files: HeadFiles, origin: HeadOrigin): Promise<HeadInfo> {
   const target = await currentTarget();
-  const runtime = await startHeadRuntime(requestedBackend);
+  const runtime = await startHeadRuntime(encoderBackend);
   return runtime.slot.load(files, target, origin, runtime.engine);
 }
 
@@ -173,17 +179,18 @@ const api = {
   async init(options: InitOptions, onProgress: (p: LoadProgress) => void): Promise<Result<BackendInfo>> {
     return toResult(async () => {
       const requested = options.backend ?? 'auto';
-      requestedBackend = requested;
       const gpu = await probeGpu();
       const isolated = self.crossOriginIsolated;
       configureOrtWeb(requested === 'wasm' || !isolated ? 1 : wasmThreads(navigator.hardwareConcurrency));
       const info = await chooseBackend(requested, {
         webgpuApi: gpu.api,
         adapter: gpu.adapter,
+        softwareAdapter: gpu.software,
         webgpuSelfTest: () => runSelfTest(webAdapter('webgpu')),
         crossOriginIsolated: isolated,
         hardwareConcurrency: navigator.hardwareConcurrency,
       });
+      encoderBackend = info.backend;
       const manifestUrl = new URL(options.manifestUrl, self.location.href).href;
       const res = await fetch(manifestUrl).catch((err: unknown) => {
         throw new AppError('download-failed', `Could not fetch the model manifest (${String(err)}).`);

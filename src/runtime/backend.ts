@@ -1,6 +1,7 @@
 /**
- * Backend choice: WebGPU when an adapter exists and a small self-test passes, else multithreaded WASM when the
- * page is cross-origin isolated, else single-threaded WASM. Pure logic over a probe, so every branch is tested
+ * Backend choice: WebGPU when a hardware adapter exists and a small self-test passes, else multithreaded WASM when
+ * the page is cross-origin isolated, else single-threaded WASM. A software adapter (SwiftShader, llvmpipe) is only
+ * used when WebGPU is asked for by name: it computes correctly but runs the encoders about 100 times slower than WASM. Pure logic over a probe, so every branch is tested
  * in Node; the worker supplies the real probe.
  */
 import { AppError } from '../core/errors';
@@ -11,6 +12,8 @@ export interface BackendProbe {
   readonly webgpuApi: boolean;
   /** Description of the adapter `requestAdapter()` returned, or null when it returned none. */
   readonly adapter: string | null;
+  /** The adapter is a software renderer (`isFallbackAdapter`, or SwiftShader/llvmpipe by name). */
+  readonly softwareAdapter: boolean;
   /** Runs the WebGPU self-test; resolves to null on success or to the reason it failed. Only called when needed. */
   readonly webgpuSelfTest: () => Promise<string | null>;
   /** SharedArrayBuffer usable (COOP/COEP served). */
@@ -23,6 +26,11 @@ export function wasmThreads(cores: number): number {
   return Math.max(2, Math.min(4, cores - 1 > 1 ? cores - 1 : cores));
 }
 
+/** Whether an adapter is a CPU implementation of WebGPU, from its fallback flag or its name. */
+export function isSoftwareAdapter(fallbackFlag: boolean | undefined, name: string): boolean {
+  return fallbackFlag === true || /swiftshader|llvmpipe|lavapipe|software/i.test(name);
+}
+
 /** Decides the backend. `requested` forces one; a forced backend that cannot run is an error, not a silent switch. */
 export async function chooseBackend(requested: Backend | 'auto', probe: BackendProbe): Promise<BackendInfo> {
   const rejected: { backend: Backend; reason: string }[] = [];
@@ -30,6 +38,9 @@ export async function chooseBackend(requested: Backend | 'auto', probe: BackendP
   const webgpuProblem = async (): Promise<string | null> => {
     if (!probe.webgpuApi) return 'this browser has no WebGPU API (navigator.gpu)';
     if (probe.adapter === null) return 'no WebGPU adapter is available (GPU blocked or unsupported)';
+    if (probe.softwareAdapter && requested === 'auto') {
+      return `the WebGPU adapter (${probe.adapter}) is a software renderer, far slower than WASM (ask for ?backend=webgpu to use it anyway)`;
+    }
     const failure = await probe.webgpuSelfTest();
     return failure === null ? null : `the WebGPU self-test failed: ${failure}`;
   };

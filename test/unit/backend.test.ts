@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/core/errors';
-import { chooseBackend, wasmThreads, type BackendProbe } from '../../src/runtime/backend';
+import { chooseBackend, isSoftwareAdapter, wasmThreads, type BackendProbe } from '../../src/runtime/backend';
 import type { Backend } from '../../src/worker-api/protocol';
 
 const gpuOk: BackendProbe = {
   webgpuApi: true,
   adapter: 'test adapter',
+  softwareAdapter: false,
   webgpuSelfTest: () => Promise.resolve(null),
   crossOriginIsolated: true,
   hardwareConcurrency: 8,
@@ -23,6 +24,15 @@ interface Case {
 const cases: Case[] = [
   { name: 'auto picks WebGPU when adapter and self-test pass', requested: 'auto', probe: {}, backend: 'webgpu', rejected: [] },
   { name: 'auto skips WebGPU without the API', requested: 'auto', probe: { webgpuApi: false }, backend: 'wasm-mt', rejected: ['webgpu'], reason: /no WebGPU API/ },
+  {
+    name: 'auto skips a software WebGPU adapter',
+    requested: 'auto',
+    probe: { adapter: 'google swiftshader', softwareAdapter: true, webgpuSelfTest: () => Promise.reject(new Error('must not run')) },
+    backend: 'wasm-mt',
+    rejected: ['webgpu'],
+    reason: /google swiftshader\) is a software renderer/,
+  },
+  { name: 'a forced WebGPU runs on a software adapter', requested: 'webgpu', probe: { adapter: 'google swiftshader', softwareAdapter: true }, backend: 'webgpu', rejected: [] },
   { name: 'auto skips WebGPU without an adapter', requested: 'auto', probe: { adapter: null }, backend: 'wasm-mt', rejected: ['webgpu'], reason: /no WebGPU adapter/ },
   {
     name: 'auto skips WebGPU when the self-test fails',
@@ -67,6 +77,16 @@ describe('chooseBackend', () => {
     let calls = 0;
     await chooseBackend('wasm', { ...gpuOk, webgpuSelfTest: () => ((calls += 1), Promise.resolve(null)) });
     expect(calls).toBe(0);
+  });
+
+  it.each([
+    { flag: true, name: '', software: true },
+    { flag: undefined, name: 'google swiftshader', software: true },
+    { flag: false, name: 'mesa llvmpipe (LLVM 15.0.6, 256 bits)', software: true },
+    { flag: false, name: 'nvidia ampere NVIDIA GeForce RTX 3060', software: false },
+    { flag: undefined, name: 'apple metal-3', software: false },
+  ])('isSoftwareAdapter($flag, "$name") = $software', ({ flag, name, software }) => {
+    expect(isSoftwareAdapter(flag, name)).toBe(software);
   });
 
   it.each([
