@@ -1,4 +1,5 @@
-import { useId, useState, type DragEvent } from 'react';
+import { useId } from 'react';
+import { useFileDrop } from '../hooks/useFileDrop';
 import { FILE_ACCEPT } from '../audio/decode-file';
 
 interface Props {
@@ -9,33 +10,17 @@ interface Props {
 /** A drop zone and file picker for audio files. */
 export function FileDrop({ disabled, onFile }: Props) {
   const inputId = useId();
-  const [over, setOver] = useState(false);
-
-  const onDragOver = (e: DragEvent<HTMLDivElement>): void => {
-    if (!e.dataTransfer.types.includes('Files')) return;
-    e.preventDefault();
-    e.dataTransfer.dropEffect = disabled ? 'none' : 'copy';
-    setOver(true);
-  };
-  const onDrop = (e: DragEvent<HTMLDivElement>): void => {
-    e.preventDefault();
-    setOver(false);
-    if (disabled) return;
-    const file = e.dataTransfer.files.item(0);
+  const { over, handlers } = useFileDrop(disabled, (files) => {
+    const [file] = files;
     if (file) onFile(file);
-  };
+  });
 
   return (
     <section className="card file-drop" aria-labelledby="file-title">
       <h2 id="file-title">Audio file</h2>
       <div
         className={`drop-zone${over ? ' over' : ''}${disabled ? ' disabled' : ''}`}
-        onDragOver={onDragOver}
-        onDragEnter={onDragOver}
-        onDragLeave={() => {
-          setOver(false);
-        }}
-        onDrop={onDrop}
+        {...handlers}
         data-testid="drop-zone"
       >
         <p>Drop a recording here, or</p>

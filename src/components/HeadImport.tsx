@@ -1,4 +1,5 @@
-import { useId, useState, type DragEvent } from 'react';
+import { useId } from 'react';
+import { useFileDrop } from '../hooks/useFileDrop';
 import { HEAD_ACCEPT, type PickedFile } from '../hooks/head-files';
 
 interface Props {
@@ -14,29 +15,12 @@ interface Props {
  */
 export function HeadImport({ disabled, replacing, onFiles }: Props) {
   const inputId = useId();
-  const [over, setOver] = useState(false);
-
-  const onDragOver = (e: DragEvent<HTMLDivElement>): void => {
-    if (!e.dataTransfer.types.includes('Files')) return;
-    e.preventDefault();
-    e.dataTransfer.dropEffect = disabled ? 'none' : 'copy';
-    setOver(true);
-  };
-  const onDrop = (e: DragEvent<HTMLDivElement>): void => {
-    e.preventDefault();
-    setOver(false);
-    if (!disabled) onFiles(Array.from(e.dataTransfer.files));
-  };
+  const { over, handlers } = useFileDrop(disabled, onFiles);
 
   return (
     <div
       className={`head-import${over ? ' over' : ''}${disabled ? ' disabled' : ''}`}
-      onDragOver={onDragOver}
-      onDragEnter={onDragOver}
-      onDragLeave={() => {
-        setOver(false);
-      }}
-      onDrop={onDrop}
+      {...handlers}
       data-testid="head-drop"
     >
       <input

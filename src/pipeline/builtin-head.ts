@@ -3,9 +3,8 @@
  * retrying download and byte progress as the encoders. No TensorFlow.js here: decoding happens in emotion-head.ts.
  */
 import { AppError } from '../core/errors';
-import { downloadVerified } from '../runtime/download';
 import { headFileUrl, type FileRef, type HeadEntry } from '../runtime/manifest';
-import type { LoaderContext } from '../runtime/model-loader';
+import { fetchModelFile, type LoaderContext } from '../runtime/model-loader';
 import type { HeadFiles } from '../worker-api/protocol';
 
 /** Whether bytes start like an HTML document (neither a head's JSON nor its safetensors can). */
@@ -26,19 +25,7 @@ async function headFile(ctx: LoaderContext, entry: HeadEntry, ref: FileRef): Pro
     ctx.onProgress({ status: 'done', model: entry.id, file: ref.path, fromCache: true, bytes: cached.byteLength });
     return cached;
   }
-  ctx.onProgress({ status: 'initiate', model: entry.id, file: ref.path });
-  const bytes = await downloadVerified(url, {
-    ...(ref.sha256 === undefined ? {} : { sha256: ref.sha256 }),
-    ...(ref.bytes === undefined ? {} : { bytes: ref.bytes }),
-    ...(ctx.fetchImpl === undefined ? {} : { fetchImpl: ctx.fetchImpl }),
-    ...(ctx.retryDelayMs === undefined ? {} : { retryDelayMs: ctx.retryDelayMs }),
-    onProgress: (loaded, total) => {
-      ctx.onProgress({ status: 'progress', model: entry.id, file: ref.path, loaded, total: total ?? ref.bytes ?? null });
-    },
-    onRetry: (attempt, reason) => {
-      ctx.onProgress({ status: 'retry', model: entry.id, file: ref.path, attempt, reason });
-    },
-  });
+  const bytes = await fetchModelFile(ctx, entry.id, ref, url);
   if (looksLikeHtml(bytes)) {
     // Single-page-app servers (Vite's included) answer a missing file with index.html and status 200.
     throw new AppError('download-failed', `The head file ${ref.path} is missing on the server (it answered with a web page instead).`);

@@ -42,8 +42,11 @@ async function storeQuietly(ctx: LoaderContext, key: string, bytes: Uint8Array):
   }
 }
 
-async function fetchFile(ctx: LoaderContext, entry: OnnxModelEntry, ref: FileRef, url: string): Promise<Uint8Array> {
-  const model = entry.id;
+/**
+ * Downloads one file of `model` with retries, size and hash checks, reporting byte progress under the model's id.
+ * Shared by encoder graphs, their side files and built-in emotion heads.
+ */
+export async function fetchModelFile(ctx: LoaderContext, model: string, ref: FileRef, url: string): Promise<Uint8Array> {
   const file = ref.path;
   ctx.onProgress({ status: 'initiate', model, file });
   const bytes = await downloadVerified(url, {
@@ -71,7 +74,7 @@ export async function loadJsonFile(ctx: LoaderContext, entry: OnnxModelEntry, pu
   let bytes = await ctx.store.get(key);
   const fromCache = bytes !== null;
   if (bytes === null) {
-    bytes = await fetchFile(ctx, entry, ref, url);
+    bytes = await fetchModelFile(ctx, entry.id, ref, url);
     await storeQuietly(ctx, key, bytes);
   }
   ctx.onProgress({ status: 'done', model: entry.id, file: ref.path, fromCache, bytes: bytes.byteLength });
@@ -97,7 +100,7 @@ export async function loadEditedModel(ctx: LoaderContext, entry: OnnxModelEntry,
     ctx.onProgress({ status: 'done', model: entry.id, file: ref.path, fromCache: true, bytes: cached.byteLength });
     return cached;
   }
-  const original = await fetchFile(ctx, entry, ref, url);
+  const original = await fetchModelFile(ctx, entry.id, ref, url);
   ctx.onProgress({ status: 'edit', model: entry.id, file: ref.path });
   const edited = editModel(original, entry.surgery);
   await storeQuietly(ctx, key, edited);
