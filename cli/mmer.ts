@@ -22,8 +22,8 @@ import { ctcVocab } from '../src/mmer/examples';
 import { ParamStore } from '../src/mmer/params';
 import { DEFAULT_LOSS, evaluate, fit, predict } from '../src/mmer/trainer';
 import { encodeAudio } from '../src/pipeline/analyse';
+import { pairIdentity } from '../src/pipeline/head-target';
 import { loadNodeAudioGraph, loadNodeEncoders, type AudioGraph } from '../src/pipeline/node';
-import { resolvePair } from '../src/runtime/manifest';
 import { parseManifest } from '../src/runtime/manifest-parse';
 import { readClip } from './audio-file';
 import { runMain } from './run';
@@ -43,12 +43,6 @@ function num(value: string | undefined, name: string, fallback: number): number 
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0) throw new AppError('bad-dataset', `--${name} must be a non-negative number (got "${value}").`);
   return n;
-}
-
-async function pairEntries(pair: string): Promise<{ audio: string; text: string; layer: 'head-input' | number }> {
-  const manifest = parseManifest(JSON.parse(await readFile(resolve('public/models/manifest.json'), 'utf8')));
-  const { audio, text } = resolvePair(manifest, pair);
-  return { audio: audio.id, text: text.id, layer: audio.format === 'onnx' ? audio.surgery.layer : 'head-input' };
 }
 
 /**
@@ -111,7 +105,7 @@ async function train(argv: string[]): Promise<number> {
   const graph = await loadNodeAudioGraph({ pair: v.encoders });
   const encoderLayers = graph === null ? 0 : num(v['encoder-layers'], 'encoder-layers', 1);
   if (graph === null && v['encoder-layers'] !== undefined && encoderLayers !== 0) warn(`--encoder-layers is ignored: the ${v.encoders} audio encoder has no transformer layers`);
-  const audioLayer = graph === null ? undefined : exposedLayer({ ...DEFAULT_CONFIG, encoderLayers }, graph.entry.numLayers);
+  const audioLayer = graph === null ? undefined : exposedLayer(encoderLayers, graph.entry.numLayers);
   const encoders = await loadNodeEncoders({ pair: v.encoders, audioLayer });
   const trainSet = await encodeRecords(v.data, split.train, labels, encoders, { augment: true, seed, label: 'encoding train' }, warn);
   const valSet = await encodeRecords(v.data, split.validation, labels, encoders, { augment: false, seed, label: 'encoding validation' }, warn);
@@ -140,16 +134,17 @@ async function train(argv: string[]): Promise<number> {
       process.stderr.write(`epoch ${epoch} (${seconds} s): loss ${loss.total.toFixed(3)} (ce ${loss.ce.toFixed(3)} ctc ${loss.ctc.toFixed(3)} supcon ${loss.supcon.toFixed(3)} acl ${loss.acl.toFixed(3)})${val}\n`);
     },
   });
-  const ids = { ...(await pairEntries(v.encoders)), ...(audioLayer === undefined ? {} : { layer: audioLayer }) };
+  const identity = pairIdentity(parseManifest(JSON.parse(await readFile(resolve('public/models/manifest.json'), 'utf8'))), v.encoders);
   const best = result.bestValidation;
   const headManifest = {
-      format: 'mmer-head', version: 1, config,
-      encoders: { pair: v.encoders, audio: ids.audio, text: ids.text, hiddenStateLayer: ids.layer },
-      vocab: ctcVocab(encoders), loss: DEFAULT_LOSS,
-      metrics: best === null ? null : { ua: best.ua, wa: best.wa, macroF1: best.macroF1, epoch: result.bestEpoch },
-      createdAt: new Date().toISOString(),
-      training: { ...options, trainClips: trainSet.examples.length, validationClips: valSet.examples.length, validationSpeakers: [...new Set(split.validation.map((r) => r.speaker))], engine: engine.backend },
-    } as const;
+    format: 'mmer-head', version: 1, config,
+    // The cut the head was trained on, which the CLI may have moved from the manifest's default (--encoder-layers).
+    encoders: { ...identity, hiddenStateLayer: audioLayer ?? identity.hiddenStateLayer },
+    vocab: ctcVocab(encoders), loss: DEFAULT_LOSS,
+    metrics: best === null ? null : { ua: best.ua, wa: best.wa, macroF1: best.macroF1, epoch: result.bestEpoch },
+    createdAt: new Date().toISOString(),
+    training: { ...options, trainClips: trainSet.examples.length, validationClips: valSet.examples.length, validationSpeakers: [...new Set(split.validation.map((r) => r.speaker))], engine: engine.backend },
+  } as const;
   const savedTo = await saveOrRescue(v.out, headManifest, params, v.force);
   process.stdout.write(`saved ${savedTo} (best epoch ${result.bestEpoch}${best === null ? '' : `, validation UA ${(100 * best.ua).toFixed(1)} %, WA ${(100 * best.wa).toFixed(1)} %`})\n`);
   params.dispose();

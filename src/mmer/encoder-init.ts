@@ -19,12 +19,11 @@ export interface EncoderGraphInfo {
 }
 
 /**
- * The hidden state a head with `encoderLayers` = k reads: the output of layer numLayers-1-k (0-based), or the input
- * of the CTC head when k is 0.
+ * The hidden state a head that trains the encoder's top `k` layers reads: the output of layer numLayers-1-k
+ * (0-based), or the input of the CTC head when k is 0.
  * @throws AppError('bad-model') when k leaves no frozen layer (at least one must stay in the ONNX graph).
  */
-export function exposedLayer(config: MmerConfig, numLayers: number): 'head-input' | number {
-  const k = encoderLayersOf(config).count;
+export function exposedLayer(k: number, numLayers: number): 'head-input' | number {
   if (k === 0) return 'head-input';
   if (k >= numLayers) throw new AppError('bad-model', `encoderLayers is ${k}, but the audio encoder has only ${numLayers} layers; at most ${numLayers - 1} can be trained.`);
   return numLayers - 1 - k;
@@ -42,7 +41,7 @@ export function ctcHeadMatchesEncoder(config: MmerConfig): boolean {
 export function readEncoderInit(onnxBytes: Uint8Array, config: MmerConfig, graph: EncoderGraphInfo): { weights: WeightRecord; ctcFromLmHead: boolean } {
   const reader = new WeightReader(onnxBytes);
   const k = encoderLayersOf(config).count;
-  exposedLayer(config, graph.numLayers);
+  exposedLayer(k, graph.numLayers);
   const layers = Array.from({ length: k }, (_, j) => graph.numLayers - k + j);
   const weights = readWav2vec2Layers(reader, graph.layerScope, layers);
   const useHead = ctcHeadMatchesEncoder(config) && reader.hasScope(graph.headPrefix);

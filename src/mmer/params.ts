@@ -171,13 +171,7 @@ export class ParamStore {
 
   /** Overwrites every parameter from a record, with the same checks as `load`; nothing changes if a check fails. */
   assign(record: SerialisedParams): void {
-    const checked = checkRecord(this.config, record);
-    for (const [spec, data] of checked) {
-      const value = tf.tensor(data, [...spec.shape], 'float32');
-      this.get(spec.name).assign(value);
-      // assign() shares the data; the temporary tensor object itself must still be released.
-      value.dispose();
-    }
+    this.write(checkRecord(this.config, record));
   }
 
   /**
@@ -187,21 +181,22 @@ export class ParamStore {
    */
   assignSome(record: SerialisedParams): void {
     const specs = new Map(paramSpecs(this.config).map((s) => [s.name, s]));
-    const checked = Object.entries(record).map(([name, { shape, data }]) => {
-      const spec = specs.get(name);
-      const fail = (msg: string): never => {
-        throw new AppError('bad-model', `Cannot initialise MMER parameter "${name}": ${msg}.`);
-      };
-      if (spec === undefined) return fail('the model has no such parameter');
-      if (shape.length !== spec.shape.length || shape.some((n, i) => n !== spec.shape[i])) {
-        fail(`shape ${fmtShape(shape)} is not the model's ${fmtShape(spec.shape)}`);
-      }
-      for (const x of data) if (!Number.isFinite(x)) fail('it holds a non-finite value');
-      return [spec, data] as const;
-    });
+    this.write(
+      Object.entries(record).map(([name, entry]) => {
+        const fail = (msg: string): never => {
+          throw new AppError('bad-model', `Cannot initialise MMER parameter "${name}": ${msg}.`);
+        };
+        const spec = specs.get(name) ?? fail('the model has no such parameter');
+        return [spec, checkEntry(spec, entry, fail)] as const;
+      }),
+    );
+  }
+
+  private write(checked: readonly (readonly [ParamSpec, Float32Array])[]): void {
     for (const [spec, data] of checked) {
       const value = tf.tensor(data, [...spec.shape], 'float32');
       this.get(spec.name).assign(value);
+      // assign() shares the data; the temporary tensor object itself must still be released.
       value.dispose();
     }
   }
@@ -212,6 +207,18 @@ export class ParamStore {
     this.byName.clear();
     this.nameOfVar.clear();
   }
+}
+
+/** Checks one record entry against its spec (shape, size, finite values); `fail` words the error. */
+function checkEntry(spec: ParamSpec, entry: { shape: number[]; data: Float32Array }, fail: (msg: string) => never): Float32Array {
+  const { shape, data } = entry;
+  const sameShape = shape.length === spec.shape.length && shape.every((n, i) => n === spec.shape[i]);
+  if (!sameShape) fail(`parameter "${spec.name}" has shape ${fmtShape(shape)} but the model expects ${fmtShape(spec.shape)}`);
+  const size = spec.shape.reduce((a, b) => a * b, 1);
+  if (!(data instanceof Float32Array) || data.length !== size) fail(`parameter "${spec.name}" should hold ${size} float32 values`);
+  // One NaN would poison every output silently; catch it at load time instead.
+  for (const x of data) if (!Number.isFinite(x)) fail(`parameter "${spec.name}" holds a non-finite value`);
+  return data;
 }
 
 function checkRecord(config: MmerConfig, record: SerialisedParams): [ParamSpec, Float32Array][] {
@@ -226,18 +233,7 @@ function checkRecord(config: MmerConfig, record: SerialisedParams): [ParamSpec, 
   return specs.map((spec) => {
     const entry = Object.hasOwn(record, spec.name) ? record[spec.name] : undefined;
     if (entry === undefined) return bad(`missing parameter "${spec.name}" (expected shape ${fmtShape(spec.shape)})`);
-    const { shape, data } = entry;
-    const sameShape = shape.length === spec.shape.length && shape.every((n, i) => n === spec.shape[i]);
-    if (!sameShape) {
-      bad(`parameter "${spec.name}" has shape ${fmtShape(shape)} but the model expects ${fmtShape(spec.shape)}`);
-    }
-    const size = spec.shape.reduce((a, b) => a * b, 1);
-    if (!(data instanceof Float32Array) || data.length !== size) {
-      bad(`parameter "${spec.name}" should hold ${size} float32 values`);
-    }
-    // One NaN would poison every output silently; catch it at load time instead.
-    for (const x of data) if (!Number.isFinite(x)) bad(`parameter "${spec.name}" holds a non-finite value`);
-    return [spec, data];
+    return [spec, checkEntry(spec, entry, bad)];
   });
 }
 

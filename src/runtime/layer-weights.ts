@@ -9,8 +9,7 @@
  */
 import type { onnx as pb } from 'onnx-proto';
 import { AppError } from '../core/errors';
-import { halfToFloat } from '../core/half';
-import { decode, DTYPE_NAMES, graphOf, onnx, T } from './onnx-model';
+import { decode, graphOf, tensorValues } from './onnx-model';
 
 /** A float32 tensor in row-major order. */
 export interface FloatTensor {
@@ -23,33 +22,9 @@ export type WeightRecord = Record<string, FloatTensor>;
 
 const bad = (msg: string): AppError => new AppError('bad-model', `Cannot read encoder weights: ${msg}.`);
 
-/** Values of an initializer as float32, whatever its storage type; integer types give their integer values. */
 function values(t: pb.ITensorProto): FloatTensor {
-  const name = t.name ?? '';
-  if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) throw bad(`initializer "${name}" is stored in an external file`);
-  const shape = (t.dims ?? []).map(Number);
-  const size = shape.reduce((a, b) => a * b, 1);
-  // rawData is a view into the file at an arbitrary offset: copy before reinterpreting it.
-  const raw = t.rawData && t.rawData.byteLength > 0 ? new Uint8Array(t.rawData) : null;
-  let data: Float32Array;
-  switch (t.dataType) {
-    case T.FLOAT:
-      data = raw ? new Float32Array(raw.buffer, 0, raw.byteLength / 4) : Float32Array.from(t.floatData ?? []);
-      break;
-    case T.FLOAT16:
-      data = Float32Array.from(raw ? new Uint16Array(raw.buffer, 0, raw.byteLength / 2) : (t.int32Data ?? []), halfToFloat);
-      break;
-    case T.INT8:
-      data = Float32Array.from(raw ? new Int8Array(raw.buffer) : (t.int32Data ?? []));
-      break;
-    case T.UINT8:
-      data = Float32Array.from(raw ?? (t.int32Data ?? []));
-      break;
-    default:
-      throw bad(`initializer "${name}" is ${DTYPE_NAMES[t.dataType ?? 0] ?? 'of an unknown type'}`);
-  }
-  if (data.length !== size) throw bad(`initializer "${name}" holds ${data.length} values but its shape [${shape.join(', ')}] needs ${size}`);
-  return { shape, data };
+  const { dims, data } = tensorValues(t);
+  return { shape: dims, data };
 }
 
 /** The graph's nodes and initializers, indexed for scope lookups. */

@@ -70,11 +70,13 @@ export function describeModel(bytes: Uint8Array): {
   };
 }
 
-/** Reads an fp32 or fp16 initializer as float32 (for tests and for recomputing a cut-off head). */
-export function readInitializer(bytes: Uint8Array, name: string): { dims: number[]; data: Float32Array } {
-  const g = graphOf(decode(bytes));
-  const t = g.initializer?.find((x) => x.name === name);
-  if (!t) throw new AppError('bad-model', `The model has no initializer "${name}".`);
+/**
+ * The values of an initializer as float32, whatever its storage: float32, float16, or int8/uint8 (their integer
+ * values, e.g. quantized weights before dequantization).
+ * @throws AppError('bad-model') for external data, another element type, or a size that does not fit the shape.
+ */
+export function tensorValues(t: pb.ITensorProto): { dims: number[]; data: Float32Array } {
+  const name = t.name ?? '';
   if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) {
     throw new AppError('bad-model', `Initializer "${name}" is stored in an external file, which is not supported.`);
   }
@@ -83,16 +85,35 @@ export function readInitializer(bytes: Uint8Array, name: string): { dims: number
   // rawData is a view into the file at an arbitrary offset: copy to an aligned buffer before reinterpreting it.
   const raw = t.rawData && t.rawData.byteLength > 0 ? new Uint8Array(t.rawData) : null;
   let data: Float32Array;
-  if (t.dataType === T.FLOAT) {
-    data = raw ? new Float32Array(raw.buffer, 0, raw.byteLength / 4) : Float32Array.from(t.floatData ?? []);
-  } else if (t.dataType === T.FLOAT16) {
-    const half = raw ? new Uint16Array(raw.buffer, 0, raw.byteLength / 2) : Uint16Array.from(t.int32Data ?? []);
-    data = Float32Array.from(half, halfToFloat);
-  } else {
-    throw new AppError('bad-model', `Initializer "${name}" is ${DTYPE_NAMES[t.dataType ?? 0] ?? 'of an unknown type'}, not float32 or float16.`);
+  switch (t.dataType) {
+    case T.FLOAT:
+      data = raw ? new Float32Array(raw.buffer, 0, raw.byteLength / 4) : Float32Array.from(t.floatData ?? []);
+      break;
+    case T.FLOAT16:
+      data = Float32Array.from(raw ? new Uint16Array(raw.buffer, 0, raw.byteLength / 2) : (t.int32Data ?? []), halfToFloat);
+      break;
+    case T.INT8:
+      data = Float32Array.from(raw ? new Int8Array(raw.buffer) : (t.int32Data ?? []));
+      break;
+    case T.UINT8:
+      data = Float32Array.from(raw ?? (t.int32Data ?? []));
+      break;
+    default:
+      throw new AppError('bad-model', `Initializer "${name}" is ${DTYPE_NAMES[t.dataType ?? 0] ?? 'of an unknown type'}, which cannot be read as numbers here.`);
   }
   if (data.length !== size) {
     throw new AppError('bad-model', `Initializer "${name}" holds ${data.length} values but its shape [${dims.join(', ')}] needs ${size}.`);
   }
   return { dims, data };
+}
+
+/** Reads an fp32 or fp16 initializer as float32 (for tests and for recomputing a cut-off head). */
+export function readInitializer(bytes: Uint8Array, name: string): { dims: number[]; data: Float32Array } {
+  const g = graphOf(decode(bytes));
+  const t = g.initializer?.find((x) => x.name === name);
+  if (!t) throw new AppError('bad-model', `The model has no initializer "${name}".`);
+  if (t.dataType !== T.FLOAT && t.dataType !== T.FLOAT16) {
+    throw new AppError('bad-model', `Initializer "${name}" is ${DTYPE_NAMES[t.dataType ?? 0] ?? 'of an unknown type'}, not float32 or float16.`);
+  }
+  return tensorValues(t);
 }

@@ -60,7 +60,7 @@ describe('encoder layers initialised from the ONNX graph', () => {
   const deeperGraph = { ...GRAPH, numLayers: 3 };
   it.each([1, 2])('k = %i: the head reproduces the last hidden state and the CTC logits of the graph', async (k) => {
     const config = configFor(k);
-    const below = await run(deeper, exposedLayer(config, deeperGraph.numLayers));
+    const below = await run(deeper, exposedLayer(k, deeperGraph.numLayers));
     const top = await run(deeper, 'head-input');
     const params = ParamStore.init(config, 3);
     const { ctcFromLmHead, tensors } = initFromEncoder(params, deeper, deeperGraph);
@@ -88,7 +88,7 @@ describe('encoder layers initialised from the ONNX graph', () => {
 
   it('k = 0 reads the head input and trains no encoder layer', () => {
     const config = configFor(0);
-    expect(exposedLayer(config, GRAPH.numLayers)).toBe('head-input');
+    expect(exposedLayer(0, GRAPH.numLayers)).toBe('head-input');
     const { weights, ctcFromLmHead } = readEncoderInit(fp32, config, GRAPH);
     expect(Object.keys(weights).sort()).toEqual(['ctc.bias', 'ctc.weight']);
     expect(ctcFromLmHead).toBe(true);
@@ -136,7 +136,7 @@ describe('encoder layers initialised from the ONNX graph', () => {
   });
 
   const errors: readonly { name: string; act: () => unknown; message: RegExp }[] = [
-    { name: 'more trainable layers than the encoder has', act: () => exposedLayer(configFor(2), 2), message: /at most 1 can be trained/ },
+    { name: 'more trainable layers than the encoder has', act: () => exposedLayer(2, 2), message: /at most 1 can be trained/ },
     { name: 'a layer index past the end', act: () => readWav2vec2Layers(new WeightReader(fp32), GRAPH.layerScope, [5]), message: /no layer 5/ },
     { name: 'a scope without {i}', act: () => readWav2vec2Layers(new WeightReader(fp32), '/wav2vec2/encoder/layers/', [0]), message: /no \{i\} placeholder/ },
     { name: 'a Linear that is not there', act: () => new WeightReader(fp32).linear('/classifier/'), message: /no MatMul or MatMulInteger/ },
