@@ -19,6 +19,10 @@ export type ErrorCode =
   | 'bad-model'
   | 'bad-dataset'
   | 'worker-crashed'
+  /** The browser's storage quota is used up; nothing stored before is lost. */
+  | 'storage-full'
+  /** A training run is already going, or the library has nothing to train on. */
+  | 'training'
   | 'internal';
 
 /** A failure with a stable code and a message fit to show to the user. */
