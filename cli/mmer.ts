@@ -8,23 +8,26 @@
 import { existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { readFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { AppError, toErrorInfo } from '../src/core/errors';
 import { speakerSplit } from '../src/data/splits';
 import { HEAD_CONFIG_FILE, type HeadManifest } from '../src/mmer/checkpoint';
 import { loadHeadDir, saveHeadDir } from '../src/mmer/checkpoint-node';
-import { DEFAULT_CONFIG, liteConfig, validateConfig, type MmerConfig } from '../src/mmer/config';
+import { validateConfig } from '../src/mmer/config';
 import { initNodeEngine } from '../src/mmer/engine-node';
 import { exposedLayer, initFromEncoder } from '../src/mmer/encoder-init';
 import { ctcVocab } from '../src/mmer/examples';
 import { ParamStore } from '../src/mmer/params';
-import { DEFAULT_LOSS, evaluate, fit, predict } from '../src/mmer/trainer';
+import { evaluate, fit, predict } from '../src/mmer/trainer';
 import { encodeAudio } from '../src/pipeline/analyse';
+import { fitOptions, headConfig, headManifest } from '../src/pipeline/head-config';
 import { pairIdentity } from '../src/pipeline/head-target';
-import { loadNodeAudioGraph, loadNodeEncoders, type AudioGraph } from '../src/pipeline/node';
+import { loadNodeAudioGraph, loadNodeEncoders } from '../src/pipeline/node';
+import { DEFAULT_TRAIN_SETTINGS } from '../src/pipeline/train-settings';
 import { parseManifest } from '../src/runtime/manifest-parse';
+import type { TrainSettings } from '../src/worker-api/training-protocol';
 import { readClip } from './audio-file';
 import { runMain } from './run';
 import { checkTrainable, encodeRecords, readDataset } from './dataset';
@@ -43,22 +46,6 @@ function num(value: string | undefined, name: string, fallback: number): number 
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0) throw new AppError('bad-dataset', `--${name} must be a non-negative number (got "${value}").`);
   return n;
-}
-
-/**
- * The head trained for a pair: the lite preset for encoders without a graph; otherwise BERT-style blocks at the audio
- * encoder's own width, heads and FFN (for wav2vec2-base exactly the authors' 768/12/3072), which also lets the CTC
- * head start from lm_head. The encoder's shapes come from its transformers config.json.
- */
-function headConfig(labels: readonly string[], dims: { audio: number; text: number }, graph: AudioGraph | null, encoderLayers: number): MmerConfig {
-  if (graph === null) return { ...liteConfig(labels), audioDim: dims.audio, textDim: dims.text };
-  const c = graph.config;
-  const int = (v: unknown, fallback: number): number => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : fallback);
-  const heads = int(c.num_attention_heads, DEFAULT_CONFIG.heads);
-  const ffn = int(c.intermediate_size, 4 * dims.audio);
-  const eps = typeof c.layer_norm_eps === 'number' ? c.layer_norm_eps : 1e-5;
-  const encoder = encoderLayers > 0 ? { encoderLayers, encoderHeads: heads, encoderFfn: ffn, encoderLayerNormEps: eps } : {};
-  return { ...DEFAULT_CONFIG, labels: [...labels], audioDim: dims.audio, textDim: dims.text, hidden: dims.audio, heads, ffn, ...encoder };
 }
 
 /**
@@ -111,6 +98,18 @@ async function train(argv: string[]): Promise<number> {
   const valSet = await encodeRecords(v.data, split.validation, labels, encoders, { augment: false, seed, label: 'encoding validation' }, warn);
   const first = trainSet.examples[0];
   if (first === undefined) throw new AppError('bad-dataset', 'No training clip could be read.');
+  const settings: TrainSettings = {
+    ...DEFAULT_TRAIN_SETTINGS,
+    headName: basename(resolve(v.out)),
+    labels,
+    epochs: num(v.epochs, 'epochs', 20),
+    batchSize: num(v.batch, 'batch', 16),
+    learningRate: num(v.lr, 'lr', 1e-3),
+    seed,
+    patience: num(v.patience, 'patience', 10),
+    encoderLayers,
+    minClipsPerLabel: 1,
+  };
   const config = headConfig(labels, { audio: first.audio.dim, text: first.text.dim }, graph, encoderLayers);
   validateConfig(config);
   const params = ParamStore.init(config, seed);
@@ -118,7 +117,7 @@ async function train(argv: string[]): Promise<number> {
     const init = initFromEncoder(params, graph.bytes, { numLayers: graph.entry.numLayers, layerScope: graph.entry.surgery.layerScope ?? '', headPrefix: graph.entry.surgery.headPrefix });
     process.stderr.write(`initialised ${encoderLayers} encoder layer(s)${init.ctcFromLmHead ? ' and the CTC head (lm_head)' : ''} from ${graph.entry.id}\n`);
   }
-  const options = { epochs: num(v.epochs, 'epochs', 20), batchSize: num(v.batch, 'batch', 16), seed, patience: num(v.patience, 'patience', 10), optimizer: { lr: num(v.lr, 'lr', 1e-3), warmupSteps: 20 }, loss: DEFAULT_LOSS };
+  const options = fitOptions(settings);
   let epochStart = performance.now();
   const result = await fit(params, config, trainSet.examples, valSet.examples, {
     ...options,
@@ -136,16 +135,22 @@ async function train(argv: string[]): Promise<number> {
   });
   const identity = pairIdentity(parseManifest(JSON.parse(await readFile(resolve('public/models/manifest.json'), 'utf8'))), v.encoders);
   const best = result.bestValidation;
-  const headManifest = {
-    format: 'mmer-head', version: 1, config,
+  const headManifestJson = headManifest({
+    config,
     // The cut the head was trained on, which the CLI may have moved from the manifest's default (--encoder-layers).
     encoders: { ...identity, hiddenStateLayer: audioLayer ?? identity.hiddenStateLayer },
-    vocab: ctcVocab(encoders), loss: DEFAULT_LOSS,
-    metrics: best === null ? null : { ua: best.ua, wa: best.wa, macroF1: best.macroF1, epoch: result.bestEpoch },
-    createdAt: new Date().toISOString(),
-    training: { ...options, trainClips: trainSet.examples.length, validationClips: valSet.examples.length, validationSpeakers: [...new Set(split.validation.map((r) => r.speaker))], engine: engine.backend },
-  } as const;
-  const savedTo = await saveOrRescue(v.out, headManifest, params, v.force);
+    vocab: ctcVocab(encoders),
+    loss: options.loss,
+    best: best === null ? null : { epoch: result.bestEpoch, metrics: best },
+    settings,
+    run: {
+      trainClips: trainSet.examples.length,
+      validationClips: valSet.examples.length,
+      validationSpeakers: [...new Set(split.validation.map((r) => r.speaker))],
+      engine: engine.backend,
+    },
+  });
+  const savedTo = await saveOrRescue(v.out, headManifestJson, params, v.force);
   process.stdout.write(`saved ${savedTo} (best epoch ${result.bestEpoch}${best === null ? '' : `, validation UA ${(100 * best.ua).toFixed(1)} %, WA ${(100 * best.wa).toFixed(1)} %`})\n`);
   params.dispose();
   return 0;

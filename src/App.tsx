@@ -1,45 +1,21 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { CLIP_RATE, decodeAudioFile } from './audio/decode-file';
-import type { AutoStopReason } from './audio/capture';
-import { checkClip, MAX_CLIP_SECONDS } from './audio/validate';
-import { toErrorInfo, type ErrorInfo } from './core/errors';
 import { BackendBadge } from './components/BackendBadge';
-import { EmotionPanel } from './components/EmotionPanel';
-import { ErrorBanner } from './components/ErrorBanner';
-import { FileDrop } from './components/FileDrop';
+import { ClassifyScreen } from './components/ClassifyScreen';
+import { HeadsScreen } from './components/heads/HeadsScreen';
+import { LibraryScreen } from './components/library/LibraryScreen';
 import { ModelProgress } from './components/ModelProgress';
-import { AutoStopNotice } from './components/AutoStopNotice';
 import { Notice } from './components/Notice';
 import { PairSelector } from './components/PairSelector';
-import { Recorder } from './components/Recorder';
-import { SaveClipButton } from './components/SaveClipButton';
-import { TranscriptPanel } from './components/TranscriptPanel';
+import { TrainScreen } from './components/training/TrainScreen';
 import { PAIRS, rejectedBackendLines } from './hooks/url-options';
 import { useHead } from './hooks/useHead';
+import { useLibrary } from './hooks/useLibrary';
 import { useMl } from './hooks/useMl';
-import { useRecorder } from './hooks/useRecorder';
+import { SCREENS, useScreen } from './hooks/useScreen';
+import { useStoredHeads } from './hooks/useStoredHeads';
+import { useTraining } from './hooks/useTraining';
 import { useUrlOptions } from './hooks/useUrlOptions';
-import type { AnalysisSummary, EmotionScores } from './worker-api/protocol';
-
-/** A clip ready for analysis: mono, 16 kHz. Kept after any failure so nothing the user recorded is lost. */
-interface Clip {
-  readonly pcm: Float32Array;
-  /** "Microphone recording" or the file's name. */
-  readonly source: string;
-}
-
-interface Failure {
-  readonly error: ErrorInfo;
-  /** The clip the failure concerns, when there is one (decoding and microphone errors have none). */
-  readonly clip: Clip | null;
-}
-
-interface Outcome {
-  readonly summary: AnalysisSummary;
-  readonly clip: Clip;
-}
-
-type Work = 'idle' | 'decoding' | 'analysing';
+import type { EmotionScores } from './worker-api/protocol';
 
 declare global {
   interface Window {
@@ -48,106 +24,33 @@ declare global {
   }
 }
 
+type ScoresSetter = (emotion: EmotionScores | null) => void;
+
 export function App() {
   const [options, setPair] = useUrlOptions();
+  const [screen, setScreen] = useScreen();
   const ml = useMl(options.pair, options.backend);
-  const [work, setWork] = useState<Work>('idle');
-  const [failure, setFailure] = useState<Failure | null>(null);
-  const [outcome, setOutcome] = useState<Outcome | null>(null);
-  const [lastClip, setLastClip] = useState<Clip | null>(null);
-  const [stopNotice, setStopNotice] = useState<AutoStopReason | null>(null);
   const [dismissedCrashes, setDismissedCrashes] = useState(0);
-  /** Incremented for every new piece of work; results of superseded work are dropped. */
-  const runRef = useRef(0);
-  const { analyse, debugCrash } = ml;
-  // A head imported, replaced or removed re-scores the clip on screen (the worker keeps its features).
+  const { debugCrash } = ml;
+  // A head imported, replaced or removed re-scores the clip on the classify screen (the worker keeps its features).
+  const scoresRef = useRef<ScoresSetter | null>(null);
   const onScores = useCallback((emotion: EmotionScores | null) => {
-    setOutcome((o) => (o === null ? o : { ...o, summary: { ...o.summary, emotion } }));
+    scoresRef.current?.(emotion);
+  }, []);
+  const registerScores = useCallback((set: ScoresSetter | null) => {
+    scoresRef.current = set;
   }, []);
   const head = useHead(ml, options.pair, onScores);
+  const library = useLibrary();
+  const training = useTraining(ml, library, options.pair);
+  const storedHeads = useStoredHeads(head, library, options.pair, ml.key);
+  const activateStored = storedHeads.use;
+  const trainedHead = training.outcome?.kind === 'done' ? training.outcome.headId : null;
 
-  const runAnalysis = useCallback(
-    async (clip: Clip, token: number) => {
-      setFailure(null);
-      setOutcome(null);
-      setWork('analysing');
-      try {
-        checkClip(clip.pcm, CLIP_RATE);
-      } catch (err) {
-        if (token !== runRef.current) return;
-        setWork('idle');
-        setFailure({ error: toErrorInfo(err), clip });
-        return;
-      }
-      const result = await analyse(clip.pcm);
-      if (token !== runRef.current) return;
-      setWork('idle');
-      if (result.ok) setOutcome({ summary: result.value, clip });
-      else setFailure({ error: result.error, clip });
-    },
-    [analyse],
-  );
-
-  const acceptClip = useCallback(
-    (clip: Clip) => {
-      const token = ++runRef.current;
-      setLastClip(clip);
-      void runAnalysis(clip, token);
-    },
-    [runAnalysis],
-  );
-
-  const recorder = useRecorder({
-    onClip: (pcm, autoStop) => {
-      setStopNotice(autoStop);
-      acceptClip({ pcm, source: 'Microphone recording' });
-    },
-    onError: (error) => {
-      setFailure({ error, clip: null });
-    },
-  });
-
-  const onFile = useCallback(
-    (file: File) => {
-      const token = ++runRef.current;
-      setFailure(null);
-      setOutcome(null);
-      setStopNotice(null);
-      setWork('decoding');
-      decodeAudioFile(file).then(
-        (pcm) => {
-          if (token !== runRef.current) return;
-          const clip: Clip = { pcm, source: file.name === '' ? 'Audio file' : file.name };
-          setLastClip(clip);
-          void runAnalysis(clip, token);
-        },
-        (err: unknown) => {
-          if (token !== runRef.current) return;
-          setWork('idle');
-          setFailure({ error: toErrorInfo(err), clip: null });
-        },
-      );
-    },
-    [runAnalysis],
-  );
-
-  const retryAnalysis = useCallback(
-    (clip: Clip) => {
-      acceptClip(clip);
-    },
-    [acceptClip],
-  );
-
-  const changePair = useCallback(
-    (pair: string) => {
-      runRef.current++;
-      setWork('idle');
-      setFailure(null);
-      setOutcome(null);
-      setPair(pair);
-    },
-    [setPair],
-  );
+  // A head trained here classifies from then on (the previous one is a click away under Heads & evaluation).
+  useEffect(() => {
+    if (trainedHead !== null) void activateStored(trainedHead);
+  }, [trainedHead, activateStored]);
 
   // `?debug=1` exposes a way to crash the worker, to try (and test) the recovery path.
   useEffect(() => {
@@ -158,9 +61,6 @@ export function App() {
     };
   }, [debugCrash]);
 
-  const modelsReady = ml.phase === 'ready';
-  const recording = recorder.status !== 'idle';
-  const inputsDisabled = !modelsReady || work !== 'idle';
   const pairInfo = PAIRS.find((p) => p.id === options.pair);
   const pairLabel = pairInfo?.label ?? options.pair;
   const rejected = rejectedBackendLines(ml.backend);
@@ -174,10 +74,27 @@ export function App() {
           <p className="tagline">Speech emotion recognition that runs entirely in your browser</p>
         </div>
         <div className="header-controls">
-          <PairSelector pair={options.pair} disabled={recording || work !== 'idle'} onChange={changePair} />
+          <PairSelector pair={options.pair} disabled={training.running} onChange={setPair} />
           <BackendBadge info={ml.backend} requested={options.backend} />
         </div>
       </header>
+      <nav className="screen-tabs" aria-label="Screens">
+        {SCREENS.map((s) => (
+          <button
+            key={s.id}
+            type="button"
+            className={`screen-tab${screen === s.id ? ' active' : ''}`}
+            aria-current={screen === s.id ? 'page' : undefined}
+            data-testid={`tab-${s.id}`}
+            onClick={() => {
+              setScreen(s.id);
+            }}
+          >
+            {s.label}
+            {s.id === 'train' && training.running ? <span className="tab-dot" aria-label="training" /> : null}
+          </button>
+        ))}
+      </nav>
 
       <main className="app-main">
         {rejected.length > 0 ? (
@@ -209,90 +126,18 @@ export function App() {
           onRetry={ml.retry}
         />
 
-        <div className="inputs">
-          <Recorder
-            status={recorder.status}
-            level={recorder.level}
-            elapsedSeconds={recorder.elapsedSeconds}
-            maxSeconds={MAX_CLIP_SECONDS}
-            disabled={inputsDisabled}
-            onToggle={recorder.toggle}
-          />
-          <FileDrop disabled={inputsDisabled || recording} onFile={onFile} />
+        <div hidden={screen !== 'classify'}>
+          <ClassifyScreen key={options.pair} ml={ml} head={head} active={screen === 'classify'} registerScores={registerScores} />
         </div>
-        {!modelsReady && ml.phase !== 'failed' ? (
-          <p className="muted small center">Recording and file analysis start once the models are ready.</p>
-        ) : null}
-
-        <AutoStopNotice
-          reason={stopNotice}
-          onDismiss={() => {
-            setStopNotice(null);
-          }}
-        />
-
-        <div className="status-line" aria-live="polite">
-          {work !== 'idle' ? (
-            <p className="busy" data-testid="busy" role="status">
-              <span className="spinner" aria-hidden="true" />
-              {work === 'decoding' ? 'Reading the file…' : 'Analysing…'}
-            </p>
-          ) : null}
-        </div>
-
-        {failure && ml.phase !== 'failed' ? (
-          <ErrorBanner
-            title={failure.clip ? 'The clip could not be analysed' : 'That did not work'}
-            error={failure.error}
-            onDismiss={() => {
-              setFailure(null);
-            }}
-            actions={
-              failure.clip ? (
-                <>
-                  <button
-                    type="button"
-                    className="button"
-                    data-testid="retry"
-                    disabled={inputsDisabled}
-                    onClick={() => {
-                      if (failure.clip) retryAnalysis(failure.clip);
-                    }}
-                  >
-                    Retry analysis
-                  </button>
-                  <SaveClipButton pcm={failure.clip.pcm} sampleRate={CLIP_RATE} name={failure.clip.source} />
-                </>
-              ) : undefined
-            }
-          />
-        ) : null}
-
-        {outcome || modelsReady ? (
-          <div className={outcome ? 'results' : 'results solo'}>
-            {outcome ? <TranscriptPanel summary={outcome.summary} source={outcome.clip.source} /> : null}
-            <EmotionPanel emotion={outcome?.summary.emotion ?? null} analysed={outcome !== null} head={head} disabled={inputsDisabled} />
-          </div>
-        ) : null}
-
-        {lastClip && !failure?.clip ? (
-          <p className="last-clip muted small">
-            Last clip: {lastClip.source}, {(lastClip.pcm.length / CLIP_RATE).toFixed(2)} s{' '}
-            <SaveClipButton
-              pcm={lastClip.pcm}
-              sampleRate={CLIP_RATE}
-              name={lastClip.source}
-              testId="save-last"
-              label="Save as WAV"
-            />
-          </p>
-        ) : null}
+        {screen === 'library' ? <LibraryScreen ml={ml} library={library} pair={options.pair} /> : null}
+        {screen === 'train' ? <TrainScreen ml={ml} library={library} training={training} pair={options.pair} /> : null}
+        {screen === 'heads' ? <HeadsScreen ml={ml} library={library} head={head} heads={storedHeads} pair={options.pair} /> : null}
       </main>
 
       <footer className="app-footer">
         <p>
-          Private by design: the models run in this tab, and nothing you record or choose leaves the page. Models are
-          downloaded once and cached by the browser.
+          Private by design: the models run in this tab, and nothing you record or choose leaves the page. Clips, heads
+          and training runs are kept in this browser's storage for this site. Models are downloaded once and cached.
         </p>
       </footer>
     </div>

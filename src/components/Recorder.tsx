@@ -10,6 +10,8 @@ interface Props {
   /** True while recording cannot start (models loading, analysis running). Stopping is always possible. */
   readonly disabled: boolean;
   readonly onToggle: () => void;
+  /** Whether Space toggles recording (off while the recorder's screen is hidden). */
+  readonly keyboard?: boolean;
 }
 
 /** Elements where Space means something else (typing, pressing that control). */
@@ -20,11 +22,12 @@ function spaceBelongsTo(target: EventTarget | null): boolean {
 }
 
 /** Record / stop button with a level meter and the elapsed time. Space toggles recording. */
-export function Recorder({ status, level, elapsedSeconds, maxSeconds, disabled, onToggle }: Props) {
+export function Recorder({ status, level, elapsedSeconds, maxSeconds, disabled, onToggle, keyboard = true }: Props) {
   const active = status === 'recording' || status === 'stopping';
   const canToggle = status === 'recording' || (status === 'idle' && !disabled);
 
   useEffect(() => {
+    if (!keyboard) return;
     const onKey = (e: KeyboardEvent): void => {
       if (e.code !== 'Space' && e.key !== ' ') return;
       if (e.repeat || e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
@@ -37,7 +40,7 @@ export function Recorder({ status, level, elapsedSeconds, maxSeconds, disabled, 
     return () => {
       window.removeEventListener('keydown', onKey);
     };
-  }, [canToggle, onToggle]);
+  }, [canToggle, onToggle, keyboard]);
 
   const meter = levelToMeter(level);
   const label =

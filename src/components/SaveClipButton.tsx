@@ -1,4 +1,5 @@
 import { encodeWav } from '../audio/wav';
+import { downloadBlob, safeStem } from '../hooks/download';
 
 interface Props {
   readonly pcm: Float32Array;
@@ -10,7 +11,7 @@ interface Props {
 }
 
 function fileName(base: string): string {
-  const stem = base.replace(/\.[a-z0-9]{1,5}$/i, '').replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '') || 'clip';
+  const stem = safeStem(base, 'clip');
   const stamp = new Date().toISOString().replace(/[:]/g, '-').replace(/\..+$/, '');
   return `${stem}-${stamp}.wav`;
 }
@@ -20,19 +21,7 @@ export function SaveClipButton({ pcm, sampleRate, name, testId = 'save', label =
   const save = (): void => {
     // encodeWav allocates a fresh (non-shared) buffer.
     const bytes = encodeWav(pcm, sampleRate) as Uint8Array<ArrayBuffer>;
-    const blob = new Blob([bytes], { type: 'audio/wav' });
-    const url = URL.createObjectURL(blob);
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = fileName(name);
-    a.rel = 'noopener';
-    document.body.append(a);
-    a.click();
-    a.remove();
-    // Revoked later: some browsers start reading the URL only after click() returns.
-    setTimeout(() => {
-      URL.revokeObjectURL(url);
-    }, 60_000);
+    downloadBlob(new Blob([bytes], { type: 'audio/wav' }), fileName(name));
   };
   return (
     <button type="button" className="button subtle" onClick={save} data-testid={testId}>

@@ -5,7 +5,7 @@
  * again to a restarted worker, so a crash loses nothing; switching pairs drops an imported head with a notice.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { toErrorInfo, type ErrorInfo } from '../core/errors';
+import { toErrorInfo, type ErrorInfo, type Result } from '../core/errors';
 import type { EmotionScores, HeadFiles, HeadInfo, HeadNotice } from '../worker-api/protocol';
 import { readHeadFiles, type PickedFile } from './head-files';
 import type { UseMl } from './useMl';
@@ -23,6 +23,8 @@ type Intent = { readonly kind: 'imported'; readonly pair: string; readonly files
 /** The emotion head as the page shows it, and what the user can do with it. */
 export interface UseHead {
   readonly head: HeadInfo | null;
+  /** True once the worker's head state of the current session has been read (false while models load). */
+  readonly settled: boolean;
   /** True while a head is being read, loaded or removed. */
   readonly busy: boolean;
   /** Why the last import or removal failed; the previous head is still active. */
@@ -30,6 +32,8 @@ export interface UseHead {
   readonly notices: readonly HeadNoticeView[];
   /** Reads the picked/dropped files and loads them as the active head. */
   readonly importFiles: (files: readonly PickedFile[]) => void;
+  /** Loads a head's files (e.g. from the clip library) as the active head; resolves to the worker's answer. */
+  readonly activate: (files: HeadFiles) => Promise<Result<HeadInfo>>;
   readonly remove: () => void;
   readonly dismissError: () => void;
   readonly dismissNotice: (id: string) => void;
@@ -114,6 +118,26 @@ export function useHead(ml: MlHeadApi, pair: string, onScores: (emotion: Emotion
     setStored((s) => (epoch !== null && s.epoch === epoch ? { ...s, ...patch } : s));
   }, []);
 
+  /** Loads `files` into the worker as the active head and re-scores the last clip; the previous head stays on failure. */
+  const activate = useCallback(
+    async (files: HeadFiles): Promise<Result<HeadInfo>> => {
+      const epoch = epochRef.current;
+      update(epoch, { error: null });
+      const r = await loadHead(files);
+      if (!r.ok) {
+        update(epoch, { error: r.error });
+        return r;
+      }
+      intentRef.current = { kind: 'imported', pair, files, name: r.value.name };
+      update(epoch, { head: r.value });
+      const scores = await classifyLast();
+      // Without features in this worker (it was restarted) there is nothing to score: the clip must be analysed again.
+      if (epochRef.current === epoch) scoresRef.current(scores.ok ? scores.value : null);
+      return r;
+    },
+    [loadHead, classifyLast, pair, update],
+  );
+
   const importFiles = useCallback(
     (picked: readonly PickedFile[]) => {
       const epoch = epochRef.current;
@@ -121,17 +145,7 @@ export function useHead(ml: MlHeadApi, pair: string, onScores: (emotion: Emotion
       update(epoch, { error: null });
       void (async () => {
         try {
-          const files = await readHeadFiles(picked);
-          const r = await loadHead(files);
-          if (!r.ok) {
-            update(epoch, { error: r.error });
-            return;
-          }
-          intentRef.current = { kind: 'imported', pair, files, name: r.value.name };
-          update(epoch, { head: r.value });
-          const scores = await classifyLast();
-          // Without features in this worker (it was restarted) there is nothing to score: the clip must be analysed again.
-          if (epochRef.current === epoch) scoresRef.current(scores.ok ? scores.value : null);
+          await activate(await readHeadFiles(picked));
         } catch (err) {
           update(epoch, { error: toErrorInfo(err) });
         } finally {
@@ -139,7 +153,7 @@ export function useHead(ml: MlHeadApi, pair: string, onScores: (emotion: Emotion
         }
       })();
     },
-    [loadHead, classifyLast, pair, update],
+    [activate, update],
   );
 
   const remove = useCallback(() => {
@@ -168,10 +182,12 @@ export function useHead(ml: MlHeadApi, pair: string, onScores: (emotion: Emotion
 
   return {
     head: snap.head,
+    settled: readyEpoch !== null && stored.epoch === readyEpoch,
     busy,
     error: snap.error,
     notices: [...pageNotices, ...snap.workerNotices],
     importFiles,
+    activate,
     remove,
     dismissError,
     dismissNotice,

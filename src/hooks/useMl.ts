@@ -9,6 +9,8 @@ import { toErrorInfo, type ErrorInfo, type Result } from '../core/errors';
 import { createMlClient } from '../worker-api/client';
 import type { CrashNotice, MlClient } from '../worker-api/client-types';
 import type { AnalysisSummary, BackendInfo, EmotionScores, HeadFiles, HeadInfo, HeadStatus, LoadProgress } from '../worker-api/protocol';
+import type { SplitName } from '../data/library/types';
+import type { Evaluation, TrainEvent, TrainOutcome, TrainRequest } from '../worker-api/training-protocol';
 import { EMPTY_SNAPSHOT, LoadTracker, type LoadSnapshot } from './load-progress';
 import type { BackendChoice } from './url-options';
 
@@ -39,6 +41,13 @@ export interface UseMl extends MlState {
   readonly classifyLast: () => Promise<Result<EmotionScores | null>>;
   /** The worker's active head and the notices of its last init. */
   readonly headStatus: () => Promise<Result<HeadStatus>>;
+  /** Fine-tunes a head on the library's clips with the loaded pair; events report progress. */
+  readonly train: (request: TrainRequest, onEvent: (e: TrainEvent) => void) => Promise<Result<TrainOutcome>>;
+  readonly pauseTraining: () => Promise<Result<null>>;
+  readonly resumeTraining: () => Promise<Result<null>>;
+  readonly cancelTraining: () => Promise<Result<null>>;
+  /** Evaluates a stored head on one split of the library. */
+  readonly evaluateHead: (headId: string, split: SplitName) => Promise<Result<Evaluation>>;
   /** Starts over with a fresh worker (after an init failure). */
   readonly retry: () => void;
   /** Crashes the worker on purpose, now or during the next analysis (diagnostics and tests). */
@@ -153,6 +162,12 @@ export function useMl(pair: string, backend: BackendChoice): UseMl {
   const classifyLast = useCallback(() => withSession((c) => c.classifyLast()), [withSession]);
   const headStatus = useCallback(() => withSession((c) => c.headStatus()), [withSession]);
 
+  const train = useCallback((request: TrainRequest, onEvent: (e: TrainEvent) => void) => withSession((c) => c.train(request, onEvent)), [withSession]);
+  const pauseTraining = useCallback(() => withSession((c) => c.pauseTraining()), [withSession]);
+  const resumeTraining = useCallback(() => withSession((c) => c.resumeTraining()), [withSession]);
+  const cancelTraining = useCallback(() => withSession((c) => c.cancelTraining()), [withSession]);
+  const evaluateHead = useCallback((headId: string, split: SplitName) => withSession((c) => c.evaluateHead(headId, split)), [withSession]);
+
   const retry = useCallback(() => {
     setAttempt((n) => n + 1);
   }, []);
@@ -161,5 +176,5 @@ export function useMl(pair: string, backend: BackendChoice): UseMl {
     void sessionRef.current?.client.debugCrash(when).catch(() => undefined);
   }, []);
 
-  return { ...state, analyse, loadHead, unloadHead, classifyLast, headStatus, retry, debugCrash };
+  return { ...state, analyse, loadHead, unloadHead, classifyLast, headStatus, train, pauseTraining, resumeTraining, cancelTraining, evaluateHead, retry, debugCrash };
 }

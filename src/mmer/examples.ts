@@ -1,10 +1,12 @@
 /**
  * Turning labelled audio into training examples: encoder features of the clip, features of its augmented view
- * (perturbed audio, word-dropped transcript) and the CTC target. Shared by the CLI and the browser trainer.
+ * (perturbed audio, word-dropped transcript) and the CTC target. Shared by the CLI and the library trainer (which
+ * passes a `FeatureCache`, so a second run reads the features instead of encoding again).
  */
 import { transcriptToTargets, vocabFromJson } from '../asr/ctc';
 import { WAV2VEC2_VOCAB } from '../asr/vocab';
 import { encodeAudio } from '../pipeline/analyse';
+import type { FeatureMatrix } from '../encoders/types';
 import type { EncoderPair } from '../pipeline/load-encoders';
 import { augmentAudio, wordDropout } from './augment';
 import type { ClipFeatures } from './batch';
@@ -15,31 +17,67 @@ export function ctcVocab(encoders: EncoderPair): readonly string[] {
   return encoders.audio.hasAsr ? encoders.audio.vocab : vocabFromJson({ ...WAV2VEC2_VOCAB });
 }
 
-async function features(encoders: EncoderPair, pcm16k: Float32Array, transcript: string | null): Promise<ClipFeatures & { asr: string | null }> {
-  const audio = await encodeAudio(encoders.audio, pcm16k);
-  // Text features come from the gold transcript when there is one (as the authors do), else from the ASR output.
-  const text = await encoders.text.encode(transcript ?? audio.transcript ?? '');
-  return { audio: audio.hidden, text: text.hidden, asr: audio.transcript };
+/** Which view of a clip: the clip itself, or its augmented view drawn with a seed. */
+export type FeatureView = 'orig' | `aug-${number}`;
+
+/** Encoder features of one view of a clip, and the transcript the ASR produced for it (null without ASR). */
+export interface ViewFeatures {
+  readonly audio: FeatureMatrix;
+  readonly text: FeatureMatrix;
+  readonly asr: string | null;
+}
+
+/**
+ * Where `buildExample` looks for a view it has encoded before, and leaves the views it encodes (the clip library's
+ * feature cache). A view must be keyed by everything it depends on: the clip's audio and transcript, the encoders and
+ * the view (the seed of an augmented view).
+ */
+export interface FeatureCache {
+  get(view: FeatureView): Promise<ViewFeatures | null>;
+  put(view: FeatureView, features: ViewFeatures): Promise<void>;
+}
+
+/** A labelled clip to encode; `pcm16k` is only read when a view is not cached (it may come from storage). */
+export interface ExampleSource {
+  readonly pcm16k: Float32Array | (() => Promise<Float32Array>);
+  readonly transcript: string | null;
+  readonly label: number;
+  /** A paraphrase the dataset ships for the augmented text view (the authors' back-translations). */
+  readonly augmentedTranscript?: string | null;
+}
+
+async function encodeView(encoders: EncoderPair, pcm16k: Float32Array, transcript: string | null, augmentSeed: number | null, augmentedTranscript: string | null): Promise<ViewFeatures> {
+  if (augmentSeed === null) {
+    const audio = await encodeAudio(encoders.audio, pcm16k);
+    // Text features come from the gold transcript when there is one (as the authors do), else from the ASR output.
+    const text = await encoders.text.encode(transcript ?? audio.transcript ?? '');
+    return { audio: audio.hidden, text: text.hidden, asr: audio.transcript };
+  }
+  const audio = await encodeAudio(encoders.audio, augmentAudio(pcm16k, augmentSeed));
+  // The text view: a paraphrase the dataset ships, else the ASR transcript of the perturbed audio, else word dropout
+  // when there is no recogniser.
+  const textView = augmentedTranscript ?? audio.transcript ?? wordDropout(transcript ?? '', augmentSeed);
+  return { audio: audio.hidden, text: (await encoders.text.encode(textView)).hidden, asr: audio.transcript };
 }
 
 /**
  * Encodes one labelled clip. `augmentSeed` null skips the augmented view (validation and test clips need none).
- * A clip without a transcript gets no CTC target rather than a made-up one.
+ * A clip without a transcript gets no CTC target rather than a made-up one. With `cache`, views found there are not
+ * encoded again (and the audio is not even read when all are), and computed views are offered to it.
  */
-export async function buildExample(
-  encoders: EncoderPair,
-  clip: { readonly pcm16k: Float32Array; readonly transcript: string | null; readonly label: number; readonly augmentedTranscript?: string | null },
-  augmentSeed: number | null,
-): Promise<TrainExample> {
-  const own = await features(encoders, clip.pcm16k, clip.transcript);
-  let augmented: ClipFeatures | null = null;
-  if (augmentSeed !== null) {
-    const audio = await encodeAudio(encoders.audio, augmentAudio(clip.pcm16k, augmentSeed));
-    // The text view: a paraphrase the dataset ships (the authors' back-translations), else the ASR transcript of
-    // the perturbed audio, else word dropout when there is no recogniser.
-    const textView = clip.augmentedTranscript ?? audio.transcript ?? wordDropout(clip.transcript ?? '', augmentSeed);
-    augmented = { audio: audio.hidden, text: (await encoders.text.encode(textView)).hidden };
-  }
+export async function buildExample(encoders: EncoderPair, clip: ExampleSource, augmentSeed: number | null, cache?: FeatureCache): Promise<TrainExample> {
+  let pcm: Promise<Float32Array> | null = null;
+  const audio = (): Promise<Float32Array> => (pcm ??= typeof clip.pcm16k === 'function' ? clip.pcm16k() : Promise.resolve(clip.pcm16k));
+  const view = async (name: FeatureView, seed: number | null): Promise<ViewFeatures> => {
+    const hit = await cache?.get(name);
+    if (hit !== undefined && hit !== null) return hit;
+    const computed = await encodeView(encoders, await audio(), clip.transcript, seed, clip.augmentedTranscript ?? null);
+    await cache?.put(name, computed);
+    return computed;
+  };
+  const own = await view('orig', null);
+  const aug = augmentSeed === null ? null : await view(`aug-${augmentSeed}`, augmentSeed);
+  const augmented: ClipFeatures | null = aug === null ? null : { audio: aug.audio, text: aug.text };
   const target = clip.transcript === null ? null : transcriptToTargets(clip.transcript, ctcVocab(encoders));
   return { audio: own.audio, text: own.text, label: clip.label, ctcTarget: target !== null && target.length > 0 ? target : null, augmented };
 }

@@ -3,7 +3,17 @@
  * global norm, over a ParamStore. Written on tfjs ops because tfjs-core ships Adam but not AdamW.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { ParamStore } from './params';
+import { AppError } from '../core/errors';
+import type { ParamStore, SerialisedParams } from './params';
+
+/**
+ * The optimizer's state as plain data: the step count (which drives warm-up and bias correction) and Adam's moments,
+ * named `m.<param>` and `v.<param>`. Accumulated gradients are not part of it: it is taken between optimizer steps.
+ */
+export interface AdamWState {
+  readonly step: number;
+  readonly tensors: SerialisedParams;
+}
 
 export interface AdamWOptions {
   readonly lr: number;
@@ -110,6 +120,50 @@ export class AdamW {
     this.acc.clear();
     this.accumulated = 0;
     return norm;
+  }
+
+  /**
+   * Copies the step count and moments out (asynchronously: WebGPU has no synchronous readback), so a later run can
+   * continue the same schedule with `importState`.
+   */
+  async exportState(): Promise<AdamWState> {
+    const tensors: SerialisedParams = {};
+    for (const [prefix, map] of [['m', this.m], ['v', this.v]] as const) {
+      for (const [name, t] of map) tensors[`${prefix}.${name}`] = { shape: [...t.shape], data: new Float32Array(await t.data()) };
+    }
+    return { step: this.step, tensors };
+  }
+
+  /**
+   * Replaces the step count and moments with an exported state. Everything is checked before anything changes.
+   * @throws AppError('bad-model') for a moment of a parameter the model lacks, of the wrong shape, or not finite.
+   */
+  importState(state: AdamWState): void {
+    if (!Number.isInteger(state.step) || state.step < 0) throw new AppError('bad-model', `Cannot resume the optimizer: step ${String(state.step)} is not a step count.`);
+    const checked: [Map<string, tf.Variable>, string, readonly number[], Float32Array][] = [];
+    for (const [key, entry] of Object.entries(state.tensors)) {
+      const fail = (msg: string): never => {
+        throw new AppError('bad-model', `Cannot resume the optimizer: state "${key}" ${msg}.`);
+      };
+      const match = /^([mv])\.(.+)$/.exec(key);
+      const name = match?.[2] ?? fail('is not a moment of a parameter');
+      const map = match?.[1] === 'm' ? this.m : this.v;
+      if (!this.params.has(name)) fail('belongs to a parameter the model does not have');
+      const shape = this.params.get(name).shape;
+      if (entry.shape.length !== shape.length || entry.shape.some((n, i) => n !== shape[i])) fail(`has shape [${entry.shape.join(', ')}], expected [${shape.join(', ')}]`);
+      if (entry.data.length !== shape.reduce((a, b) => a * b, 1) || entry.data.some((x) => !Number.isFinite(x))) fail('holds the wrong number of values or a non-finite one');
+      checked.push([map, name, shape, entry.data]);
+    }
+    for (const map of [this.m, this.v]) {
+      for (const t of map.values()) t.dispose();
+      map.clear();
+    }
+    for (const [map, name, shape, data] of checked) {
+      const value = tf.tensor(data, [...shape], 'float32');
+      map.set(name, tf.variable(value, false));
+      value.dispose();
+    }
+    this.step = state.step;
   }
 
   /** Frees the optimizer state. */

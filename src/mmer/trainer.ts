@@ -9,7 +9,7 @@ import type { MmerConfig } from './config';
 import { disposeMmerOutputs, mmerForward } from './head';
 import { ctcLoss, infoNceLoss, supConLoss, type SupConVariant } from './losses';
 import { classMetrics, type ClassMetrics } from './metrics';
-import { AdamW, type AdamWOptions } from './optimizer';
+import { AdamW, type AdamWOptions, type AdamWState } from './optimizer';
 import { paramGrads, type ParamStore, type SerialisedParams } from './params';
 
 /** A labelled clip: cached features, its augmented view (for ACL) and its CTC target (null: no transcript). */
@@ -46,7 +46,46 @@ export interface TrainOptions {
   readonly onEpoch?: (p: { epoch: number; loss: LossParts; validation: ClassMetrics | null }) => void;
   /** Checked between steps; resolving true stops training after the current step. */
   readonly shouldStop?: () => boolean;
+  /** Awaited before every step: a caller pauses training by not settling it (rejecting it aborts `fit`). */
+  readonly beforeStep?: () => Promise<void>;
+  /**
+   * Called after every complete epoch (not after one cut short by `shouldStop`) with all a later `fit` needs to go on
+   * from there (`resume`), e.g. to store a checkpoint. Training waits for it.
+   */
+  readonly onEpochEnd?: (state: FitState) => Promise<void>;
+  /** Continue a run after `resume.epoch`: the store must hold the parameters of `FitState.params`. */
+  readonly resume?: FitResume;
 }
+
+/** One finished epoch: mean training loss and validation metrics (plain JSON-safe data). */
+export interface EpochRecord {
+  readonly epoch: number;
+  readonly loss: LossParts;
+  readonly validation: ClassMetrics | null;
+}
+
+/** The best validation epoch so far and its parameters. */
+export interface BestEpoch {
+  readonly epoch: number;
+  readonly ua: number;
+  readonly params: SerialisedParams;
+}
+
+/** The state of a run after a complete epoch; `fit` with `resume` continues from it as if it had never stopped. */
+export interface FitState {
+  /** Last finished epoch. */
+  readonly epoch: number;
+  /** Parameters after `epoch` (not the best ones): what the store must hold to resume. */
+  readonly params: SerialisedParams;
+  readonly optimizer: AdamWState;
+  readonly best: BestEpoch | null;
+  /** Epochs without a better validation UA since `best`. */
+  readonly sinceBest: number;
+  readonly history: readonly EpochRecord[];
+}
+
+/** What `fit` needs to resume (the parameters themselves are the store's). */
+export type FitResume = Omit<FitState, 'params'>;
 
 export const DEFAULT_TRAIN: TrainOptions = { epochs: 10, batchSize: 8, accumulation: 1, seed: 0, patience: 3, optimizer: {}, loss: DEFAULT_LOSS };
 
@@ -139,13 +178,20 @@ function mean(xs: readonly LossParts[]): LossParts {
 }
 
 export interface FitResult {
-  readonly epochs: { epoch: number; loss: LossParts; validation: ClassMetrics | null }[];
+  /** Every epoch of the run, those before a resume included. */
+  readonly epochs: readonly EpochRecord[];
   /** Epoch whose parameters were kept (best validation UA; the last epoch without validation). */
   readonly bestEpoch: number;
   readonly bestValidation: ClassMetrics | null;
+  /** Whether `patience` epochs without a better validation UA ended the run before its last epoch. */
+  readonly stoppedEarly: boolean;
 }
 
-/** Trains `params` in place; with validation examples, keeps the parameters of the best-UA epoch. */
+/**
+ * Trains `params` in place; with validation examples, keeps the parameters of the best-UA epoch. Epoch e shuffles
+ * and draws dropout from (seed, e) alone, so a run resumed after epoch k (`resume`) ends with the parameters an
+ * uninterrupted run would have.
+ */
 export async function fit(
   params: ParamStore,
   config: MmerConfig,
@@ -156,15 +202,22 @@ export async function fit(
   const o = { ...DEFAULT_TRAIN, ...options };
   const opt = new AdamW(params, o.optimizer);
   const parts = new Map<keyof LossParts, tf.Scalar>();
-  const epochs: FitResult['epochs'] = [];
-  let best: { epoch: number; ua: number; params: SerialisedParams; metrics: ClassMetrics } | null = null;
-  let sinceBest = 0;
+  const epochs: EpochRecord[] = [...(o.resume?.history ?? [])];
+  let best: BestEpoch | null = o.resume?.best ?? null;
+  let sinceBest = o.resume?.sinceBest ?? 0;
+  let stoppedEarly = false;
   const steps = Math.ceil(train.length / o.batchSize);
+  // A run stored right after its patience ran out has nothing left to do.
+  const spent = o.patience > 0 && sinceBest >= o.patience;
+  stoppedEarly = spent && (o.resume?.epoch ?? 0) < o.epochs;
   try {
-    for (let epoch = 1; epoch <= o.epochs; epoch++) {
+    if (o.resume !== undefined) opt.importState(o.resume.optimizer);
+    for (let epoch = (o.resume?.epoch ?? 0) + 1; epoch <= o.epochs && !spent; epoch++) {
       const order = seededShuffle(train, o.seed * 1000 + epoch);
       const losses: LossParts[] = [];
+      let stopped = false;
       for (let s = 0; s < steps; s++) {
+        await o.beforeStep?.();
         const chunk = order.slice(s * o.batchSize, (s + 1) * o.batchSize);
         const { value, grads } = paramGrads(params, () => multitaskLoss(params, config, chunk, o.loss, o.seed * 7919 + epoch * 131 + s, parts));
         parts.set('total', value);
@@ -173,17 +226,28 @@ export async function fit(
         const loss = await readParts(parts);
         losses.push(loss);
         o.onStep?.({ epoch, step: s + 1, steps, loss });
-        if (o.shouldStop?.() === true) break;
+        if (o.shouldStop?.() === true) {
+          stopped = s < steps - 1;
+          break;
+        }
       }
       const validationMetrics = validation.length > 0 ? await evaluate(params, config, validation) : null;
       const entry = { epoch, loss: mean(losses), validation: validationMetrics };
       epochs.push(entry);
       o.onEpoch?.(entry);
+      let patienceOut = false;
       if (validationMetrics !== null) {
         if (best === null || validationMetrics.ua > best.ua) {
-          best = { epoch, ua: validationMetrics.ua, params: await params.serialise(), metrics: validationMetrics };
+          best = { epoch, ua: validationMetrics.ua, params: await params.serialise() };
           sinceBest = 0;
-        } else if (o.patience > 0 && ++sinceBest >= o.patience) break;
+        } else if (o.patience > 0 && ++sinceBest >= o.patience) patienceOut = true;
+      }
+      if (!stopped && o.onEpochEnd !== undefined) {
+        await o.onEpochEnd({ epoch, params: await params.serialise(), optimizer: await opt.exportState(), best, sinceBest, history: [...epochs] });
+      }
+      if (patienceOut) {
+        stoppedEarly = epoch < o.epochs;
+        break;
       }
       if (o.shouldStop?.() === true) break;
     }
@@ -192,5 +256,7 @@ export async function fit(
     tf.dispose([...parts.values()]);
   }
   if (best !== null) params.assign(best.params);
-  return { epochs, bestEpoch: best?.epoch ?? epochs.length, bestValidation: best?.metrics ?? null };
+  const bestEpoch = best?.epoch ?? epochs.at(-1)?.epoch ?? 0;
+  const bestValidation = best === null ? null : (epochs.find((e) => e.epoch === bestEpoch)?.validation ?? null);
+  return { epochs, bestEpoch, bestValidation, stoppedEarly };
 }

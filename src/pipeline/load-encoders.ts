@@ -12,6 +12,7 @@ import { dtypeCandidates, resolvePair, type ModelEntry, type OnnxModelEntry } fr
 import { loadEditedModel, loadJsonFile, type LoaderContext } from '../runtime/model-loader';
 import type { OrtAdapter, OrtSession } from '../runtime/ort-types';
 import type { Backend, Dtype } from '../worker-api/protocol';
+import type { EncoderGraph } from './head-config';
 
 export interface EncoderContext extends LoaderContext {
   readonly ort: OrtAdapter;
@@ -101,4 +102,19 @@ export async function loadEncoders(ctx: EncoderContext, pairName: string): Promi
     await audioEncoder.dispose();
     throw err;
   }
+}
+
+/**
+ * The audio encoder's graph of `pairName` (edited, from the cache after the first load) and its transformers config,
+ * for starting a head's encoder layers from its weights; null for encoders without a graph (lite). `dtype`: the one
+ * the encoder runs at (default: the first this backend can run).
+ */
+export async function loadAudioGraph(ctx: EncoderContext, pairName: string, dtype?: Dtype): Promise<EncoderGraph | null> {
+  const { audio } = resolvePair(ctx.manifest, pairName);
+  if (audio.format !== 'onnx') return null;
+  const chosen = dtype ?? dtypeCandidates(ctx.manifest, audio, ctx.backend, ctx.hasShaderF16)[0];
+  if (chosen === undefined) throw new AppError('bad-model', `${audio.id} lists no file this machine can run.`);
+  const bytes = await loadEditedModel(ctx, audio, chosen);
+  const config = audio.files.config === undefined ? {} : ((await loadJsonFile(ctx, audio, 'config')) as Record<string, unknown>);
+  return { entry: audio, bytes, config };
 }

@@ -5,13 +5,13 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { AppError } from '../core/errors';
 import type { ByteStore } from '../runtime/cache';
-import { dtypeCandidates, resolvePair, type Manifest, type OnnxModelEntry } from '../runtime/manifest';
+import { resolvePair, type Manifest, type OnnxModelEntry } from '../runtime/manifest';
 import { parseManifest } from '../runtime/manifest-parse';
-import { loadEditedModel, loadJsonFile } from '../runtime/model-loader';
 import { DirectoryStore, fileAwareFetch } from '../runtime/node-io';
 import { nodeAdapter } from '../runtime/ort-node';
 import type { LoadProgress } from '../worker-api/protocol';
-import { loadEncoders, type EncoderContext, type EncoderPair } from './load-encoders';
+import type { EncoderGraph } from './head-config';
+import { loadAudioGraph, loadEncoders, type EncoderContext, type EncoderPair } from './load-encoders';
 
 export interface NodeLoadOptions {
   readonly pair: string;
@@ -65,23 +65,10 @@ export async function loadNodeEncoders(options: NodeLoadOptions): Promise<Encode
   return loadEncoders(ctx, options.pair);
 }
 
-/** What the training engine needs of the audio encoder's graph to start layers and CTC head from its weights. */
-export interface AudioGraph {
-  readonly entry: OnnxModelEntry;
-  /** The (cached, verified, edited) ONNX bytes at the dtype Node runs. */
-  readonly bytes: Uint8Array;
-  /** The model's transformers config.json (num_attention_heads, intermediate_size, layer_norm_eps), or {}. */
-  readonly config: Readonly<Record<string, unknown>>;
-}
+/** What the training engine needs of the audio encoder's graph (the shared `EncoderGraph`). */
+export type AudioGraph = EncoderGraph;
 
 /** The audio encoder's graph of `pair`, or null for encoders without one (lite). */
 export async function loadNodeAudioGraph(options: NodeLoadOptions): Promise<AudioGraph | null> {
-  const ctx = await nodeContext(options);
-  const { audio } = resolvePair(ctx.manifest, options.pair);
-  if (audio.format !== 'onnx') return null;
-  const dtype = dtypeCandidates(ctx.manifest, audio, ctx.backend, ctx.hasShaderF16)[0];
-  if (dtype === undefined) throw new AppError('bad-model', `${audio.id} lists no file this machine can run.`);
-  const bytes = await loadEditedModel(ctx, audio, dtype);
-  const config = audio.files.config === undefined ? {} : ((await loadJsonFile(ctx, audio, 'config')) as Record<string, unknown>);
-  return { entry: audio, bytes, config };
+  return loadAudioGraph(await nodeContext(options), options.pair);
 }

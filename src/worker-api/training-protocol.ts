@@ -95,6 +95,7 @@ export interface Evaluation {
   readonly split: SplitName;
   readonly labels: readonly string[];
   readonly metrics: MetricsSummary;
+  /** Recall per label, in label order; NaN for a label with no clip in the split. */
   readonly perClassRecall: readonly number[];
   /** confusion[truth][predicted] counts, in label order. */
   readonly confusion: readonly (readonly number[])[];

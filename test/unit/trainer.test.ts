@@ -6,7 +6,7 @@ import { mulberry32 } from '../../src/core/rng';
 import type { MmerConfig } from '../../src/mmer/config';
 import { AdamW } from '../../src/mmer/optimizer';
 import { ParamStore } from '../../src/mmer/params';
-import { evaluate, fit, type TrainExample } from '../../src/mmer/trainer';
+import { evaluate, fit, type FitState, type TrainExample } from '../../src/mmer/trainer';
 import { TINY_MMER_CONFIG } from '../tiny-mmer-config';
 
 const config: MmerConfig = TINY_MMER_CONFIG;
@@ -74,6 +74,62 @@ describe('fit', () => {
     expect(result.epochs).toHaveLength(3);
     expect(result.bestEpoch).toBe(1);
     params.dispose();
+  });
+});
+
+describe('fit resume', () => {
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('ends with the same parameters after k epochs + resume as in one go, and pauses in beforeStep', async () => {
+    const train = dataset(12, 11);
+    const validation = dataset(6, 12);
+    const options = { epochs: 4, batchSize: 5, patience: 0, seed: 3, optimizer: { lr: 3e-3, warmupSteps: 3 } };
+    const whole = ParamStore.init(config, 5);
+    const wholeResult = await fit(whole, config, train, validation, options);
+    const expected = await whole.serialise();
+    whole.dispose();
+
+    const first = ParamStore.init(config, 5);
+    const before = tf.memory().numTensors;
+    let state: FitState | null = null;
+    let stepsAwaited = 0;
+    await fit(first, config, train, validation, {
+      ...options,
+      epochs: 2,
+      beforeStep: async () => {
+        stepsAwaited += 1;
+        await new Promise((r) => setTimeout(r, 1));
+      },
+      onEpochEnd: async (s) => {
+        state = s;
+        await Promise.resolve();
+      },
+    });
+    first.dispose();
+    expect(stepsAwaited).toBe(2 * Math.ceil(12 / 5));
+    const saved = state as FitState | null;
+    if (saved === null) throw new Error('onEpochEnd was not called');
+    expect(saved.epoch).toBe(2);
+    expect(saved.optimizer.step).toBe(2 * Math.ceil(12 / 5));
+    // A JSON round trip of the history (as a checkpoint stores it) must do.
+    const resumed = ParamStore.load(config, saved.params);
+    const history = JSON.parse(JSON.stringify(saved.history)) as FitState['history'];
+    const result = await fit(resumed, config, train, validation, { ...options, resume: { epoch: saved.epoch, optimizer: saved.optimizer, best: saved.best, sinceBest: saved.sinceBest, history } });
+    const got = await resumed.serialise();
+    resumed.dispose();
+    expect(tf.memory().numTensors).toBe(before - Object.keys(expected).length);
+    for (const [name, e] of Object.entries(expected)) {
+      const g = got[name];
+      if (g === undefined) throw new Error(`missing ${name}`);
+      const worst = e.data.reduce((m, v, i) => Math.max(m, Math.abs(v - (g.data[i] ?? Number.NaN))), 0);
+      expect(worst, name).toBeLessThan(1e-6);
+    }
+    expect(result.epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4]);
+    expect(result.bestEpoch).toBe(wholeResult.bestEpoch);
+    expect(result.bestValidation).toEqual(wholeResult.bestValidation);
+    expect(result.epochs.at(-1)?.loss.total).toBeCloseTo(wholeResult.epochs.at(-1)?.loss.total ?? Number.NaN, 5);
   });
 });
 

@@ -1,0 +1,228 @@
+/**
+ * Fine-tuning an MMER head on the clip library, in the ML worker (or in Node for tests): the guard rails, features
+ * through the library's cache, `fit` with pause/cancel at every step, a checkpoint after every epoch (so a reload or
+ * a crash loses at most one epoch), and at the end the head in the library, in the same two files the CLI writes.
+ * Engine-agnostic: the caller has started TensorFlow.js; no DOM-only API is used.
+ */
+import { AppError } from '../core/errors';
+import { seedFor } from '../core/rng';
+import { trainingReadiness } from '../data/library/readiness';
+import { effectiveSplits } from '../data/library/splits';
+import type { LibraryClip, SplitName, StoredHeadInfo, TrainCheckpoint } from '../data/library/types';
+import { encodeCheckpoint } from '../mmer/checkpoint';
+import { validateConfig, type MmerConfig } from '../mmer/config';
+import { initFromEncoder } from '../mmer/encoder-init';
+import { ctcVocab } from '../mmer/examples';
+import { ParamStore } from '../mmer/params';
+import { fit, type FitState, type LossParts, type TrainExample } from '../mmer/trainer';
+import type { HeadEngine } from '../worker-api/protocol';
+import type { TrainOutcome, TrainRequest, TrainSettings } from '../worker-api/training-protocol';
+import { fitOptions, headConfig, headManifest, lossWeights, type EncoderGraph } from './head-config';
+import type { PairIdentity } from './head-target';
+import { encodeLibraryClips, type ClipEncoding, type ClipToEncode } from './library-features';
+import { checkpointOf, readCheckpoint, type ResumableRun, type StoredRunSettings } from './train-checkpoint';
+import { passGate, RunCancelled, type TrainControl } from './train-control';
+import { checkTrainSettings } from './train-settings';
+
+/** What a run needs besides the request: the library, the loaded encoders and where the engine runs. */
+export interface LibraryTrainDeps extends ClipEncoding {
+  /**
+   * The audio encoder's graph, to start the head's encoder layers and CTC head from its weights; resolves null for
+   * encoders without one (lite). Only read by new runs.
+   */
+  readonly audioGraph: () => Promise<EncoderGraph | null>;
+  /** The engine backend TensorFlow.js runs on (already started by the caller). */
+  readonly engine: HeadEngine;
+  /** Tests only: a smaller head than the pair's (the stored head records whatever is trained). */
+  readonly configOverride?: (config: MmerConfig) => MmerConfig;
+}
+
+/** The wav2vec2 layers a head trains on encoders cut at `layer` (the loaded graph fixes it; 0 for 'head-input'). */
+function trainableLayers(layer: PairIdentity['hiddenStateLayer'], numLayers: number): number {
+  return layer === 'head-input' ? 0 : numLayers - 1 - layer;
+}
+
+const sameIdentity = (a: PairIdentity, b: PairIdentity): boolean =>
+  a.pair === b.pair && a.audio === b.audio && a.text === b.text && a.hiddenStateLayer === b.hiddenStateLayer;
+
+/** The clips of a run by split, after the guard rails; notices say what was left out and why. */
+async function planRun(deps: ClipEncoding, s: TrainSettings): Promise<{ train: ClipToEncode[]; validation: ClipToEncode[]; counts: Record<SplitName, number>; notices: string[] }> {
+  const clips = await deps.library.listClips();
+  const { splits, notes } = effectiveSplits(clips);
+  const ready = trainingReadiness(clips, splits, s.labels, s.minClipsPerLabel);
+  if (ready.errors.length > 0) throw new AppError('training', ready.errors.join(' '));
+  const used = clips.filter((c): c is LibraryClip & { label: string } => c.label !== null && s.labels.includes(c.label));
+  const of = (split: SplitName, augment: boolean): ClipToEncode[] =>
+    used
+      .filter((c) => (splits.get(c.id) ?? 'train') === split)
+      // The augmentation seed is tied to the clip, not its position, so the feature cache survives added clips.
+      .map((clip) => ({ clip, label: s.labels.indexOf(clip.label), augmentSeed: augment ? seedFor(s.seed, clip.id) : null }));
+  const train = of('train', true);
+  const notices = [...notes, ...ready.notices];
+  if (train.every((t) => t.clip.transcript === null) && used.some((c) => c.transcript !== null)) notices.push('CTC is off: no training clip has a transcript.');
+  return { train, validation: of('validation', false), counts: { ...ready.counts }, notices };
+}
+
+async function resumable(deps: LibraryTrainDeps, runId: string): Promise<ResumableRun & { checkpoint: TrainCheckpoint }> {
+  const checkpoint = await deps.library.getCheckpoint(runId);
+  if (checkpoint === null) throw new AppError('training', `There is no checkpoint of run ${runId} to resume (it may have been deleted).`);
+  const run = readCheckpoint(checkpoint);
+  const e = run.settings.run.encoders;
+  if (!sameIdentity(e, deps.identity)) {
+    throw new AppError('training', `Run ${runId} trains on the "${e.pair}" models (${e.audio} + ${e.text}); load them to resume it (the page now has "${deps.identity.pair}").`);
+  }
+  return { ...run, checkpoint };
+}
+
+const toReport = (l: LossParts): LossParts => ({ total: l.total, ce: l.ce, ctc: l.ctc, supcon: l.supcon, acl: l.acl });
+
+/**
+ * Trains a head on the library's labelled clips (or resumes `request.resumeRunId` with its stored settings) and
+ * stores it in the library. Events go to `control.onEvent`; pause and cancel are read from `control` before every
+ * step and every clip encoded. A cancelled run stores no head and leaves its checkpoint marked 'cancelled'.
+ * @throws AppError('training') for a library that cannot train a head (naming the labels and counts at fault),
+ *   AppError('bad-dataset') for settings out of range, AppError('storage-full') when the head cannot be stored.
+ */
+export async function trainOnLibrary(deps: LibraryTrainDeps, request: TrainRequest, control: TrainControl): Promise<TrainOutcome> {
+  const stored = request.resumeRunId === undefined ? null : await resumable(deps, request.resumeRunId);
+  const settings: TrainSettings = stored?.settings ?? request.settings;
+  checkTrainSettings(settings);
+  const runId = stored?.checkpoint.runId ?? `run-${crypto.randomUUID()}`;
+  const emit = control.onEvent.bind(control);
+  let pausedMs = 0;
+  const gate = async (): Promise<void> => {
+    pausedMs += await passGate(control);
+  };
+  let last: TrainCheckpoint | null = stored?.checkpoint ?? null;
+  const mark = async (status: TrainCheckpoint['status']): Promise<void> => {
+    if (last === null) return;
+    // Best effort: the outcome stands even if the mark cannot be written.
+    await deps.library.putCheckpoint({ ...last, status, updatedAt: new Date().toISOString() }).catch(() => undefined);
+  };
+
+  let params: ParamStore | null = null;
+  try {
+    const plan = await planRun(deps, settings);
+    emit({ kind: 'started', runId, engine: deps.engine, resumedFromEpoch: stored?.checkpoint.epoch ?? null, clips: plan.counts });
+    for (const message of plan.notices) emit({ kind: 'notice', message });
+
+    const total = plan.train.length + plan.validation.length;
+    const onProgress = (done: number, _n: number, cached: number): void => {
+      emit({ kind: 'features', done, total, cached });
+    };
+    const train = await encodeLibraryClips(deps, plan.train, { beforeClip: gate, onProgress });
+    const validation = await encodeLibraryClips(deps, plan.validation, {
+      beforeClip: gate,
+      onProgress: (done, _n, cached) => {
+        onProgress(plan.train.length + done, total, train.cached + cached);
+      },
+    });
+    const skipped = [...train.skipped, ...validation.skipped];
+    if (skipped.length > 0) {
+      const some = skipped.slice(0, 3).map((s) => `${s.clip.name} (${s.reason})`).join(', ');
+      emit({ kind: 'notice', message: `${String(skipped.length)} clip(s) could not be encoded and are left out: ${some}${skipped.length > 3 ? ', ...' : ''}.` });
+      // The guard rails again, on the clips that are really there.
+      const kept = [...train.examples, ...validation.examples].map((e) => e.clip);
+      const splits = new Map<string, SplitName>([...train.examples.map((e) => [e.clip.id, 'train'] as const), ...validation.examples.map((e) => [e.clip.id, 'validation'] as const)]);
+      const again = trainingReadiness(kept, splits, settings.labels, settings.minClipsPerLabel);
+      if (again.errors.length > 0) throw new AppError('training', again.errors.join(' '));
+    }
+    const trainSet: TrainExample[] = train.examples.map((e) => e.example);
+    const validationSet: TrainExample[] = validation.examples.map((e) => e.example);
+    const first = trainSet[0];
+    if (first === undefined) throw new AppError('training', 'No training clip could be encoded.');
+
+    let run: StoredRunSettings['run'];
+    if (stored !== null) {
+      run = stored.settings.run;
+      if (run.config.audioDim !== first.audio.dim || run.config.textDim !== first.text.dim) {
+        throw new AppError('training', `Run ${runId} was trained on ${String(run.config.audioDim)}/${String(run.config.textDim)}-value features, but the loaded models give ${String(first.audio.dim)}/${String(first.text.dim)}.`);
+      }
+      params = ParamStore.load(run.config, stored.params);
+    } else {
+      const graph = await deps.audioGraph();
+      const k = graph === null ? 0 : trainableLayers(deps.identity.hiddenStateLayer, graph.entry.numLayers);
+      if (graph !== null && k !== settings.encoderLayers) {
+        emit({ kind: 'notice', message: `The loaded ${deps.identity.audio} is cut below its top ${String(k)} layer(s), so ${String(k)} audio layer(s) train (the settings ask for ${String(settings.encoderLayers)}).` });
+      }
+      const base = headConfig(settings.labels, { audio: first.audio.dim, text: first.text.dim }, graph, k);
+      const config = deps.configOverride?.(base) ?? base;
+      validateConfig(config);
+      params = ParamStore.init(config, settings.seed);
+      if (graph !== null) initFromEncoder(params, graph.bytes, { numLayers: graph.entry.numLayers, layerScope: graph.entry.surgery.layerScope ?? '', headPrefix: graph.entry.surgery.headPrefix });
+      const noCtc = trainSet.every((e) => e.ctcTarget === null);
+      run = { encoders: deps.identity, config, loss: { ...lossWeights(settings), ctc: noCtc ? 0 : settings.ctcWeight }, vocab: ctcVocab(deps.encoders) };
+    }
+    const runSettings: StoredRunSettings = { ...settings, labels: [...settings.labels], pair: deps.identity.pair, run };
+    const store = params;
+
+    const n = trainSet.length;
+    const startedAt = performance.now();
+    const pausedBefore = pausedMs;
+    let clipsDone = 0;
+    const result = await fit(store, run.config, trainSet, validationSet, {
+      ...fitOptions(settings),
+      loss: run.loss,
+      ...(stored === null ? {} : { resume: stored.resume }),
+      beforeStep: gate,
+      onStep: ({ epoch, step, steps, loss }) => {
+        const inEpoch = Math.min(n, step * settings.batchSize);
+        clipsDone += inEpoch - Math.min(n, (step - 1) * settings.batchSize);
+        const seconds = (performance.now() - startedAt - (pausedMs - pausedBefore)) / 1000;
+        const rate = seconds > 0 ? clipsDone / seconds : 0;
+        const left = (settings.epochs - epoch) * n + (n - inEpoch);
+        emit({ kind: 'step', epoch, epochs: settings.epochs, step, steps, loss: toReport(loss), clipsPerSecond: rate, etaSeconds: rate > 0 ? left / rate : null });
+      },
+      onEpochEnd: async (state: FitState) => {
+        const checkpoint = checkpointOf(runId, runSettings, state, 'running');
+        let saved = true;
+        try {
+          await deps.library.putCheckpoint(checkpoint);
+          last = checkpoint;
+        } catch (err) {
+          if (!(err instanceof AppError && err.code === 'storage-full')) throw err;
+          saved = false;
+          emit({ kind: 'notice', message: `The checkpoint of epoch ${String(state.epoch)} was not saved (storage is full); training goes on, but a reload now would lose the run.` });
+        }
+        const entry = state.history.at(-1);
+        const v = entry?.validation ?? null;
+        emit({ kind: 'epoch', epoch: state.epoch, loss: toReport(entry?.loss ?? { total: NaN, ce: NaN, ctc: NaN, supcon: NaN, acl: NaN }), validation: v === null ? null : { ua: v.ua, wa: v.wa, macroF1: v.macroF1 }, checkpointSaved: saved });
+      },
+    });
+
+    const best = result.bestValidation === null ? null : { epoch: result.bestEpoch, metrics: { ua: result.bestValidation.ua, wa: result.bestValidation.wa, macroF1: result.bestValidation.macroF1 } };
+    const manifest = headManifest({
+      config: run.config,
+      encoders: run.encoders,
+      vocab: run.vocab,
+      loss: run.loss,
+      best,
+      settings,
+      run: { trainClips: trainSet.length, validationClips: validationSet.length, testClips: plan.counts.test, engine: deps.engine, runId, epochsRun: result.epochs.length, stoppedEarly: result.stoppedEarly },
+    });
+    const { configJson, safetensors } = await encodeCheckpoint(manifest, store);
+    const info: StoredHeadInfo = {
+      id: `head-${crypto.randomUUID()}`,
+      name: settings.headName,
+      pair: run.encoders.pair,
+      labels: [...run.config.labels],
+      metrics: manifest.metrics,
+      training: manifest.training ?? null,
+      createdAt: manifest.createdAt,
+      origin: 'trained',
+    };
+    await deps.library.putHead(info, { configJson, weights: safetensors });
+    await mark('done');
+    return { kind: 'done', runId, headId: info.id, bestEpoch: result.bestEpoch, validation: best?.metrics ?? null, stoppedEarly: result.stoppedEarly };
+  } catch (err) {
+    if (err instanceof RunCancelled) {
+      await mark('cancelled');
+      return { kind: 'cancelled', runId };
+    }
+    // A run that trained in this call ended with a fault; one refused before training keeps its stored status.
+    if (last !== (stored?.checkpoint ?? null)) await mark('failed');
+    throw err;
+  } finally {
+    params?.dispose();
+  }
+}

@@ -1,0 +1,216 @@
+/**
+ * Fine-tuning on the clip library in Node: fake IndexedDB, the lite encoders, a dozen RAVDESS clips (actors 1-2
+ * train, 3 validation, 4 test). A run trains and stores a head that decodes; a second run finds every feature cached;
+ * pause and resume; cancel leaves a 'cancelled' checkpoint and no head; a stored checkpoint resumes to the end; the
+ * guard rails name the labels at fault; a stored head is evaluated on a split. No tensor outlives a run.
+ */
+import 'fake-indexeddb/auto';
+import { readFileSync } from 'node:fs';
+import { IDBFactory } from 'fake-indexeddb';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readClip } from '../../cli/audio-file';
+import { AppError } from '../../src/core/errors';
+import { IdbClipLibrary } from '../../src/data/library/idb-library';
+import type { NewClip, SplitName } from '../../src/data/library/types';
+import { decodeCheckpoint } from '../../src/mmer/checkpoint';
+import { initNodeEngine } from '../../src/mmer/engine-node';
+import { pairIdentity, measureWidths, type PairIdentity } from '../../src/pipeline/head-target';
+import { evaluateHeadOnLibrary } from '../../src/pipeline/library-eval';
+import { trainOnLibrary, type LibraryTrainDeps } from '../../src/pipeline/library-train';
+import type { EncoderPair } from '../../src/pipeline/load-encoders';
+import { loadNodeEncoders } from '../../src/pipeline/node';
+import { RunSwitch } from '../../src/pipeline/train-control';
+import { DEFAULT_TRAIN_SETTINGS } from '../../src/pipeline/train-settings';
+import { parseManifest } from '../../src/runtime/manifest-parse';
+import type { TrainEvent, TrainSettings } from '../../src/worker-api/training-protocol';
+import { REPO_ROOT, ravdessClip } from '../shared-data';
+
+const SETTINGS: TrainSettings = { ...DEFAULT_TRAIN_SETTINGS, headName: 'RAVDESS test head', labels: ['sad', 'angry'], epochs: 2, batchSize: 4, warmupSteps: 0, patience: 0 };
+const EMOTIONS = [['04', 'sad'], ['05', 'angry']] as const;
+const STATEMENTS = ['Kids are talking by the door', 'Dogs are sitting by the door'];
+
+let encoders: EncoderPair;
+let identity: PairIdentity;
+let engine: LibraryTrainDeps['engine'];
+const clips: NewClip[] = [];
+
+async function clip(actor: string, code: string, label: string | null, statement: 1 | 2, split: SplitName): Promise<NewClip> {
+  const name = `03-01-${code}-01-0${String(statement)}-01-${actor}.wav`;
+  const pcm = await readClip(ravdessClip(`Actor_${actor}/${name}`));
+  return { name, label, transcript: STATEMENTS[statement - 1] ?? null, transcriptSource: 'filename', speaker: actor, split, source: 'folder', pcm, original: null };
+}
+
+async function library(newClips: readonly NewClip[] = clips): Promise<IdbClipLibrary> {
+  const lib = await IdbClipLibrary.open({ factory: new IDBFactory() });
+  await lib.addClips(newClips);
+  return lib;
+}
+
+const deps = (lib: IdbClipLibrary): LibraryTrainDeps => ({ library: lib, encoders, identity, audioGraph: () => Promise.resolve(null), engine });
+
+beforeAll(async () => {
+  engine = (await initNodeEngine()).backend;
+  tf.enableProdMode();
+  encoders = await loadNodeEncoders({ pair: 'lite' });
+  identity = pairIdentity(parseManifest(JSON.parse(readFileSync(`${REPO_ROOT}/public/models/manifest.json`, 'utf8'))), 'lite');
+  for (const actor of ['01', '02']) for (const [code, label] of EMOTIONS) for (const s of [1, 2] as const) clips.push(await clip(actor, code, label, s, 'train'));
+  for (const [code, label] of EMOTIONS) clips.push(await clip('03', code, label, 1, 'validation'));
+  for (const [code, label] of EMOTIONS) clips.push(await clip('04', code, label, 1, 'test'));
+  // A label outside the set: counted out of training, skipped by evaluation.
+  clips.push(await clip('04', '03', 'happy', 1, 'test'));
+});
+
+describe('training on the library', () => {
+  let lib: IdbClipLibrary;
+  let headId = '';
+  beforeAll(async () => {
+    lib = await library();
+  });
+  afterAll(() => {
+    lib.close();
+  });
+
+  it('trains, pauses and resumes, reports in order, stores a head that decodes, and frees every tensor', async () => {
+    const events: TrainEvent[] = [];
+    const control = new RunSwitch((e) => {
+      events.push(e);
+      if (e.kind === 'step' && e.epoch === 1 && e.step === 1) control.pause();
+      if (e.kind === 'paused') {
+        setTimeout(() => {
+          control.resume();
+        }, 20);
+      }
+    });
+    const before = tf.memory().numTensors;
+    const t0 = performance.now();
+    const outcome = await trainOnLibrary(deps(lib), { settings: SETTINGS }, control);
+    console.info(`library run: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    expect(tf.memory().numTensors).toBe(before);
+    if (outcome.kind !== 'done') throw new Error('the run did not finish');
+    headId = outcome.headId;
+
+    const kinds = events.map((e) => e.kind);
+    expect(kinds[0]).toBe('started');
+    expect(events[0]).toMatchObject({ kind: 'started', engine, resumedFromEpoch: null, clips: { train: 8, validation: 2, test: 2 } });
+    expect(events).toContainEqual({ kind: 'notice', message: expect.stringMatching(/1 clip\(s\) with labels outside the active set/) as unknown });
+    const at = (pred: (e: TrainEvent) => boolean): number => events.findIndex(pred);
+    expect(at((e) => e.kind === 'features')).toBeLessThan(at((e) => e.kind === 'step'));
+    expect(events.filter((e) => e.kind === 'features').at(-1)).toEqual({ kind: 'features', done: 10, total: 10, cached: 0 });
+    expect(kinds.indexOf('paused')).toBeGreaterThan(kinds.indexOf('step'));
+    expect(kinds.indexOf('resumed')).toBeGreaterThan(kinds.indexOf('paused'));
+    const epochs = events.filter((e) => e.kind === 'epoch');
+    expect(epochs.map((e) => [e.epoch, e.checkpointSaved])).toEqual([[1, true], [2, true]]);
+    expect(at((e) => e.kind === 'epoch' && e.epoch === 1)).toBeLessThan(at((e) => e.kind === 'step' && e.epoch === 2));
+    for (const e of events) {
+      if (e.kind === 'step') {
+        expect(Number.isFinite(e.loss.total) && e.loss.ce > 0 && e.loss.ctc > 0).toBe(true);
+        expect(e).toMatchObject({ epochs: 2, steps: 2 });
+        expect(e.clipsPerSecond).toBeGreaterThan(0);
+      }
+      if (e.kind === 'epoch') expect(e.validation?.ua).toBeGreaterThanOrEqual(0);
+    }
+    expect(events.filter((e) => e.kind === 'step').at(-1)).toMatchObject({ etaSeconds: 0 });
+
+    const heads = await lib.listHeads();
+    expect(heads).toEqual([expect.objectContaining({ id: headId, name: SETTINGS.headName, pair: 'lite', labels: ['sad', 'angry'], origin: 'trained' })]);
+    const files = await lib.getHeadFiles(headId);
+    if (files === null) throw new Error('no head files');
+    const { manifest, params } = decodeCheckpoint(files.configJson, files.weights);
+    params.dispose();
+    expect(manifest.encoders).toEqual({ pair: 'lite', audio: 'lite-logmel', text: 'lite-ngram', hiddenStateLayer: 'head-input' });
+    expect(manifest.training).toMatchObject({ epochs: 2, batchSize: 4, trainClips: 8, validationClips: 2, testClips: 2, engine, runId: outcome.runId });
+    expect(manifest.metrics).toMatchObject({ epoch: outcome.bestEpoch, ua: outcome.validation?.ua });
+    expect((await lib.getCheckpoint(outcome.runId))?.status).toBe('done');
+  }, 120_000);
+
+  it('finds every feature in the cache on a second run', async () => {
+    const events: TrainEvent[] = [];
+    const outcome = await trainOnLibrary(deps(lib), { settings: { ...SETTINGS, epochs: 1 } }, new RunSwitch((e) => events.push(e)));
+    expect(outcome.kind).toBe('done');
+    expect(events.filter((e) => e.kind === 'features').at(-1)).toEqual({ kind: 'features', done: 10, total: 10, cached: 10 });
+  }, 60_000);
+
+  it('evaluates a stored head on a split, skipping clips of other labels', async () => {
+    const target = { ...identity, ...(await measureWidths(encoders)) };
+    const before = tf.memory().numTensors;
+    const ev = await evaluateHeadOnLibrary({ library: lib, encoders, target }, headId, 'test');
+    expect(tf.memory().numTensors).toBe(before);
+    expect(ev.labels).toEqual(['sad', 'angry']);
+    expect(ev.confusion.flat().reduce((a, b) => a + b, 0)).toBe(2);
+    expect(ev.predictions).toHaveLength(2);
+    expect(ev.skipped).toEqual([{ clipId: expect.any(String) as unknown, reason: 'its label "happy" is not one of the head\'s labels' }]);
+    for (const p of ev.predictions) expect(p.scores.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    expect(ev.metrics.ua).toBeGreaterThanOrEqual(0);
+    await expect(evaluateHeadOnLibrary({ library: lib, encoders, target: { ...target, audioDim: 7 } }, headId, 'test')).rejects.toMatchObject({ code: 'bad-model' });
+  });
+});
+
+describe('stopping and resuming', () => {
+  it('cancel after the first epoch leaves a cancelled checkpoint and no head; a stored checkpoint resumes to the end', async () => {
+    const lib = await library();
+    const events: TrainEvent[] = [];
+    let resolvePaused: () => void = () => undefined;
+    const paused = new Promise<void>((r) => (resolvePaused = r));
+    const control = new RunSwitch((e) => {
+      events.push(e);
+      if (e.kind === 'epoch') control.pause();
+      if (e.kind === 'paused') resolvePaused();
+    });
+    const before = tf.memory().numTensors;
+    const running = trainOnLibrary(deps(lib), { settings: SETTINGS }, control);
+    await paused;
+    const started = events[0];
+    if (started?.kind !== 'started') throw new Error('no started event');
+    // What a crash at this point would leave behind: the checkpoint of epoch 1, still 'running'.
+    const crashed = await lib.getCheckpoint(started.runId);
+    expect(crashed).toMatchObject({ epoch: 1, status: 'running', sinceBest: 0 });
+    control.cancel();
+    expect(await running).toEqual({ kind: 'cancelled', runId: started.runId });
+    expect(tf.memory().numTensors).toBe(before);
+    expect((await lib.getCheckpoint(started.runId))?.status).toBe('cancelled');
+    expect(await lib.listHeads()).toEqual([]);
+    await expect(trainOnLibrary(deps(lib), { settings: SETTINGS, resumeRunId: started.runId }, new RunSwitch(() => undefined))).rejects.toMatchObject({ code: 'training' });
+
+    if (crashed === null) throw new Error('no checkpoint');
+    await lib.putCheckpoint(crashed);
+    const resumed: TrainEvent[] = [];
+    // The request's settings are ignored: a resumed run keeps its own.
+    const outcome = await trainOnLibrary(deps(lib), { settings: { ...SETTINGS, epochs: 9 }, resumeRunId: started.runId }, new RunSwitch((e) => resumed.push(e)));
+    expect(outcome).toMatchObject({ kind: 'done', runId: started.runId });
+    expect(resumed[0]).toMatchObject({ kind: 'started', runId: started.runId, resumedFromEpoch: 1 });
+    expect(resumed.filter((e) => e.kind === 'step').every((e) => e.epoch === 2)).toBe(true);
+    expect(resumed.filter((e) => e.kind === 'epoch').map((e) => e.epoch)).toEqual([2]);
+    expect(await lib.getCheckpoint(started.runId)).toMatchObject({ status: 'done', epoch: 2, history: [expect.objectContaining({ epoch: 1 }), expect.objectContaining({ epoch: 2 })] });
+    expect(await lib.listHeads()).toHaveLength(1);
+    expect(tf.memory().numTensors).toBe(before);
+    lib.close();
+  }, 120_000);
+});
+
+describe('guard rails', () => {
+  const refusal = async (newClips: readonly NewClip[], settings: TrainSettings): Promise<AppError> => {
+    const lib = await library(newClips);
+    try {
+      await trainOnLibrary(deps(lib), { settings }, new RunSwitch(() => undefined));
+    } catch (err) {
+      if (err instanceof AppError) return err;
+      throw err;
+    } finally {
+      lib.close();
+    }
+    throw new Error('the run was not refused');
+  };
+
+  it('refuses a library with clips of one label only, naming it', async () => {
+    const err = await refusal(clips.filter((c) => c.label === 'sad'), SETTINGS);
+    expect(err.code).toBe('training');
+    expect(err.message).toMatch(/Only "sad" has training clips/);
+  });
+
+  it('refuses labels with too few training clips, naming them with their counts', async () => {
+    const err = await refusal(clips, { ...SETTINGS, minClipsPerLabel: 5 });
+    expect(err.code).toBe('training');
+    expect(err.message).toMatch(/sad has 4, angry has 4/);
+  });
+});
