@@ -9,8 +9,12 @@ import type { FeatureMatrix } from '../src/encoders/types';
 import { analyseClip, type Analysis } from '../src/pipeline/analyse';
 import { fetchBuiltinHead } from '../src/pipeline/builtin-head';
 import type { HeadOrigin, HeadSlot } from '../src/pipeline/emotion-head';
+import type { EncoderGraph } from '../src/pipeline/head-config';
 import { measureWidths, pairIdentity, type HeadTarget, type PairIdentity } from '../src/pipeline/head-target';
-import { loadEncoders, type EncoderPair } from '../src/pipeline/load-encoders';
+import { loadEncodersWithGraph, type EncoderPair } from '../src/pipeline/load-encoders';
+import { TrainingJobs, type JobContext } from '../src/pipeline/training-jobs';
+import { IdbClipLibrary } from '../src/data/library/idb-library';
+import type { SplitName } from '../src/data/library/types';
 import { chooseBackend, isSoftwareAdapter, wasmThreads } from '../src/runtime/backend';
 import { CacheApiStore, MemoryStore, type ByteStore } from '../src/runtime/cache';
 import { headsForPair, type Manifest } from '../src/runtime/manifest';
@@ -31,6 +35,7 @@ import type {
   InitOptions,
   LoadProgress,
 } from '../src/worker-api/protocol';
+import type { Evaluation, TrainEvent, TrainOutcome, TrainRequest } from '../src/worker-api/training-protocol';
 
 interface GpuProbe {
   readonly api: boolean;
@@ -62,6 +67,10 @@ let encoders: EncoderPair | null = null;
 let identity: PairIdentity | null = null;
 /** The loaded encoders' feature widths, measured the first time a head needs them (reset by init). */
 let widths: Promise<{ audioDim: number; textDim: number }> | null = null;
+/** The loaded audio encoder's graph for a training run's encoder layers (read from the model cache when asked). */
+let audioGraph: () => Promise<EncoderGraph | null> = () => Promise.resolve(null);
+/** Training runs and evaluations on the clip library (the same IndexedDB database the page opens). */
+const jobs = new TrainingJobs(() => IdbClipLibrary.open());
 let crashDuringNextAnalysis = false;
 let lastAnalysis: Analysis | null = null;
 /** Notices of the last init about the emotion head (built-in head missing, head of another pair dropped). */
@@ -168,6 +177,12 @@ async function scoreWithHead(features: { audio: FeatureMatrix; text: FeatureMatr
   return { emotion, headMs: performance.now() - t0 };
 }
 
+/** What a training or evaluation job needs of the loaded pipeline. */
+function jobContext(): JobContext {
+  if (encoders === null || identity === null) throw new AppError('training', 'The models are not loaded yet; train once they are ready.');
+  return { encoders, identity, target: currentTarget, audioGraph, startEngine: async () => (await startHeadRuntime(encoderBackend)).engine.backend };
+}
+
 function crashNow(): void {
   setTimeout(() => {
     throw new Error('deliberate worker crash (debugCrash)');
@@ -200,6 +215,8 @@ const api = {
         throw new AppError('bad-manifest', `The model manifest at ${manifestUrl} is not JSON.`);
       });
       const manifest = parseManifest(manifestJson);
+      // A run reads the encoders being replaced: it ends (cancelled) first.
+      await jobs.stop();
       if (encoders !== null) {
         await Promise.all([encoders.audio.dispose(), encoders.text.dispose()]);
         encoders = null;
@@ -210,7 +227,9 @@ const api = {
       lastAnalysis = null;
       headNotices = [];
       const ctx = { manifest, manifestUrl, store: openStore(), onProgress };
-      encoders = await loadEncoders({ ...ctx, ort: webAdapter(info.backend), backend: info.backend, hasShaderF16: gpu.shaderF16 }, options.pair);
+      const loaded = await loadEncodersWithGraph({ ...ctx, ort: webAdapter(info.backend), backend: info.backend, hasShaderF16: gpu.shaderF16 }, options.pair);
+      encoders = loaded.encoders;
+      audioGraph = loaded.audioGraph;
       identity = pairIdentity(manifest, options.pair);
       await settleHead(manifest, ctx, options.pair);
       return info;
@@ -278,6 +297,36 @@ const api = {
     if (lastAnalysis === null) return null;
     const { audioFeatures: a, textFeatures: t } = lastAnalysis;
     return { audio: { ...a, data: a.data.slice() }, text: { ...t, data: t.data.slice() } };
+  },
+
+  /**
+   * Fine-tunes a head on the library's clips with the loaded pair and stores it in the library (`trainOnLibrary`),
+   * reporting through `onEvent`. Refused with 'training' while another run is going.
+   */
+  async train(request: TrainRequest, onEvent: (e: TrainEvent) => unknown): Promise<Result<TrainOutcome>> {
+    return toResult(() => jobs.train(jobContext(), request, onEvent));
+  },
+
+  /** Pauses the run before its next step (no-op without a run). */
+  pauseTraining(): Result<null> {
+    jobs.pause();
+    return { ok: true, value: null };
+  },
+
+  resumeTraining(): Result<null> {
+    jobs.resume();
+    return { ok: true, value: null };
+  },
+
+  /** Cancels the run at its next step; its `train` call then resolves to a 'cancelled' outcome. */
+  cancelTraining(): Result<null> {
+    jobs.cancel();
+    return { ok: true, value: null };
+  },
+
+  /** Evaluates a head of the library on one split with the loaded pair; the active head is untouched. */
+  async evaluateHead(headId: string, split: SplitName): Promise<Result<Evaluation>> {
+    return toResult(() => jobs.evaluate(jobContext(), headId, split));
   },
 
   /**

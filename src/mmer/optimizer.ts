@@ -88,7 +88,9 @@ export class AdamW {
     const { beta1, beta2, eps, weightDecay, clipNorm } = this.options;
     const lr = this.currentLr();
     this.step += 1;
-    const squared = tf.tidy(() => tf.addN([...this.acc.values()].map((g) => tf.sum(tf.square(g)))));
+    // Added one by one, not with tf.addN: tfjs-webgpu's AddN returns garbage, silently, past 7 inputs (one storage
+    // buffer per input, 8 per shader stage by default), and a head has over a hundred gradients.
+    const squared = tf.tidy(() => [...this.acc.values()].map((g) => tf.sum(tf.square(g))).reduce((a, b) => tf.add(a, b), tf.scalar(0)));
     // Read asynchronously: WebGPU has no synchronous readback (dataSync yields zeros there).
     const norm = Math.sqrt((await squared.data())[0] ?? 0);
     squared.dispose();

@@ -14,9 +14,10 @@ import { validateConfig, type MmerConfig } from '../mmer/config';
 import { initFromEncoder } from '../mmer/encoder-init';
 import { ctcVocab } from '../mmer/examples';
 import { ParamStore } from '../mmer/params';
-import { fit, type FitState, type LossParts, type TrainExample } from '../mmer/trainer';
+import type { ClassMetrics } from '../mmer/metrics';
+import { fit, type FitState, type TrainExample } from '../mmer/trainer';
 import type { HeadEngine } from '../worker-api/protocol';
-import type { TrainOutcome, TrainRequest, TrainSettings } from '../worker-api/training-protocol';
+import type { MetricsSummary, TrainOutcome, TrainRequest, TrainSettings } from '../worker-api/training-protocol';
 import { fitOptions, headConfig, headManifest, lossWeights, type EncoderGraph } from './head-config';
 import type { PairIdentity } from './head-target';
 import { encodeLibraryClips, type ClipEncoding, type ClipToEncode } from './library-features';
@@ -45,8 +46,16 @@ function trainableLayers(layer: PairIdentity['hiddenStateLayer'], numLayers: num
 const sameIdentity = (a: PairIdentity, b: PairIdentity): boolean =>
   a.pair === b.pair && a.audio === b.audio && a.text === b.text && a.hiddenStateLayer === b.hiddenStateLayer;
 
-/** The clips of a run by split, after the guard rails; notices say what was left out and why. */
-async function planRun(deps: ClipEncoding, s: TrainSettings): Promise<{ train: ClipToEncode[]; validation: ClipToEncode[]; counts: Record<SplitName, number>; notices: string[] }> {
+/** The clips a run encodes, clip counts per split, and notices saying what was left out and why. */
+interface RunPlan {
+  readonly train: ClipToEncode[];
+  readonly validation: ClipToEncode[];
+  readonly counts: Record<SplitName, number>;
+  readonly notices: string[];
+}
+
+/** Picks a run's clips by split (the splits the library shows) after the guard rails (`trainingReadiness`). */
+async function planRun(deps: ClipEncoding, s: TrainSettings): Promise<RunPlan> {
   const clips = await deps.library.listClips();
   const { splits, notes } = effectiveSplits(clips);
   const ready = trainingReadiness(clips, splits, s.labels, s.minClipsPerLabel);
@@ -74,12 +83,77 @@ async function resumable(deps: LibraryTrainDeps, runId: string): Promise<Resumab
   return { ...run, checkpoint };
 }
 
-const toReport = (l: LossParts): LossParts => ({ total: l.total, ce: l.ce, ctc: l.ctc, supcon: l.supcon, acl: l.acl });
+/** Encodes a run's clips (features events), leaving out those that cannot be encoded and checking what is left. */
+async function encodePlan(
+  deps: ClipEncoding,
+  plan: Pick<RunPlan, 'train' | 'validation'>,
+  s: TrainSettings,
+  gate: () => Promise<void>,
+  emit: TrainControl['onEvent'],
+): Promise<{ trainSet: TrainExample[]; validationSet: TrainExample[] }> {
+  const total = plan.train.length + plan.validation.length;
+  const progress = (offset: number, cachedBefore: number) => (done: number, _n: number, cached: number): void => {
+    emit({ kind: 'features', done: offset + done, total, cached: cachedBefore + cached });
+  };
+  const train = await encodeLibraryClips(deps, plan.train, { beforeClip: gate, onProgress: progress(0, 0) });
+  const validation = await encodeLibraryClips(deps, plan.validation, { beforeClip: gate, onProgress: progress(plan.train.length, train.cached) });
+  const skipped = [...train.skipped, ...validation.skipped];
+  if (skipped.length > 0) {
+    const some = skipped.slice(0, 3).map((x) => `${x.clip.name} (${x.reason})`).join(', ');
+    emit({ kind: 'notice', message: `${String(skipped.length)} clip(s) could not be encoded and are left out: ${some}${skipped.length > 3 ? ', ...' : ''}.` });
+    // The guard rails again, on the clips that are really there.
+    const splits = new Map<string, SplitName>([...train.examples.map((e) => [e.clip.id, 'train'] as const), ...validation.examples.map((e) => [e.clip.id, 'validation'] as const)]);
+    const again = trainingReadiness([...train.examples, ...validation.examples].map((e) => e.clip), splits, s.labels, s.minClipsPerLabel);
+    if (again.errors.length > 0) throw new AppError('training', again.errors.join(' '));
+  }
+  return { trainSet: train.examples.map((e) => e.example), validationSet: validation.examples.map((e) => e.example) };
+}
+
+/**
+ * The parameters a run starts from and what its head is built from: a resumed run's stored ones, or a fresh head
+ * for the loaded pair, its encoder layers and CTC head read from the audio graph where there is one.
+ */
+async function startingPoint(
+  deps: LibraryTrainDeps,
+  s: TrainSettings,
+  first: TrainExample,
+  trainSet: readonly TrainExample[],
+  stored: ResumableRun | null,
+  emit: TrainControl['onEvent'],
+): Promise<{ params: ParamStore; run: StoredRunSettings['run'] }> {
+  if (stored !== null) {
+    const run = stored.settings.run;
+    if (run.config.audioDim !== first.audio.dim || run.config.textDim !== first.text.dim) {
+      throw new AppError('training', `This run was trained on ${String(run.config.audioDim)}/${String(run.config.textDim)}-value features, but the loaded models give ${String(first.audio.dim)}/${String(first.text.dim)}.`);
+    }
+    return { params: ParamStore.load(run.config, stored.params), run };
+  }
+  const graph = await deps.audioGraph();
+  const k = graph === null ? 0 : trainableLayers(deps.identity.hiddenStateLayer, graph.entry.numLayers);
+  if (graph !== null && k !== s.encoderLayers) {
+    emit({ kind: 'notice', message: `The loaded ${deps.identity.audio} is cut below its top ${String(k)} layer(s), so ${String(k)} audio layer(s) train (the settings ask for ${String(s.encoderLayers)}).` });
+  }
+  const base = headConfig(s.labels, { audio: first.audio.dim, text: first.text.dim }, graph, k);
+  const config = deps.configOverride?.(base) ?? base;
+  validateConfig(config);
+  const params = ParamStore.init(config, s.seed);
+  try {
+    if (graph !== null) initFromEncoder(params, graph.bytes, { numLayers: graph.entry.numLayers, layerScope: graph.entry.surgery.layerScope ?? '', headPrefix: graph.entry.surgery.headPrefix });
+  } catch (err) {
+    params.dispose();
+    throw err;
+  }
+  const noCtc = trainSet.every((e) => e.ctcTarget === null);
+  return { params, run: { encoders: deps.identity, config, loss: { ...lossWeights(s), ctc: noCtc ? 0 : s.ctcWeight }, vocab: ctcVocab(deps.encoders) } };
+}
+
+const summary = (m: ClassMetrics): MetricsSummary => ({ ua: m.ua, wa: m.wa, macroF1: m.macroF1 });
 
 /**
  * Trains a head on the library's labelled clips (or resumes `request.resumeRunId` with its stored settings) and
  * stores it in the library. Events go to `control.onEvent`; pause and cancel are read from `control` before every
- * step and every clip encoded. A cancelled run stores no head and leaves its checkpoint marked 'cancelled'.
+ * step and every clip encoded. A cancelled run stores no head and marks its checkpoint (if an epoch was saved)
+ * 'cancelled'.
  * @throws AppError('training') for a library that cannot train a head (naming the labels and counts at fault),
  *   AppError('bad-dataset') for settings out of range, AppError('storage-full') when the head cannot be stored.
  */
@@ -106,55 +180,13 @@ export async function trainOnLibrary(deps: LibraryTrainDeps, request: TrainReque
     emit({ kind: 'started', runId, engine: deps.engine, resumedFromEpoch: stored?.checkpoint.epoch ?? null, clips: plan.counts });
     for (const message of plan.notices) emit({ kind: 'notice', message });
 
-    const total = plan.train.length + plan.validation.length;
-    const onProgress = (done: number, _n: number, cached: number): void => {
-      emit({ kind: 'features', done, total, cached });
-    };
-    const train = await encodeLibraryClips(deps, plan.train, { beforeClip: gate, onProgress });
-    const validation = await encodeLibraryClips(deps, plan.validation, {
-      beforeClip: gate,
-      onProgress: (done, _n, cached) => {
-        onProgress(plan.train.length + done, total, train.cached + cached);
-      },
-    });
-    const skipped = [...train.skipped, ...validation.skipped];
-    if (skipped.length > 0) {
-      const some = skipped.slice(0, 3).map((s) => `${s.clip.name} (${s.reason})`).join(', ');
-      emit({ kind: 'notice', message: `${String(skipped.length)} clip(s) could not be encoded and are left out: ${some}${skipped.length > 3 ? ', ...' : ''}.` });
-      // The guard rails again, on the clips that are really there.
-      const kept = [...train.examples, ...validation.examples].map((e) => e.clip);
-      const splits = new Map<string, SplitName>([...train.examples.map((e) => [e.clip.id, 'train'] as const), ...validation.examples.map((e) => [e.clip.id, 'validation'] as const)]);
-      const again = trainingReadiness(kept, splits, settings.labels, settings.minClipsPerLabel);
-      if (again.errors.length > 0) throw new AppError('training', again.errors.join(' '));
-    }
-    const trainSet: TrainExample[] = train.examples.map((e) => e.example);
-    const validationSet: TrainExample[] = validation.examples.map((e) => e.example);
+    const { trainSet, validationSet } = await encodePlan(deps, plan, settings, gate, emit);
     const first = trainSet[0];
     if (first === undefined) throw new AppError('training', 'No training clip could be encoded.');
 
-    let run: StoredRunSettings['run'];
-    if (stored !== null) {
-      run = stored.settings.run;
-      if (run.config.audioDim !== first.audio.dim || run.config.textDim !== first.text.dim) {
-        throw new AppError('training', `Run ${runId} was trained on ${String(run.config.audioDim)}/${String(run.config.textDim)}-value features, but the loaded models give ${String(first.audio.dim)}/${String(first.text.dim)}.`);
-      }
-      params = ParamStore.load(run.config, stored.params);
-    } else {
-      const graph = await deps.audioGraph();
-      const k = graph === null ? 0 : trainableLayers(deps.identity.hiddenStateLayer, graph.entry.numLayers);
-      if (graph !== null && k !== settings.encoderLayers) {
-        emit({ kind: 'notice', message: `The loaded ${deps.identity.audio} is cut below its top ${String(k)} layer(s), so ${String(k)} audio layer(s) train (the settings ask for ${String(settings.encoderLayers)}).` });
-      }
-      const base = headConfig(settings.labels, { audio: first.audio.dim, text: first.text.dim }, graph, k);
-      const config = deps.configOverride?.(base) ?? base;
-      validateConfig(config);
-      params = ParamStore.init(config, settings.seed);
-      if (graph !== null) initFromEncoder(params, graph.bytes, { numLayers: graph.entry.numLayers, layerScope: graph.entry.surgery.layerScope ?? '', headPrefix: graph.entry.surgery.headPrefix });
-      const noCtc = trainSet.every((e) => e.ctcTarget === null);
-      run = { encoders: deps.identity, config, loss: { ...lossWeights(settings), ctc: noCtc ? 0 : settings.ctcWeight }, vocab: ctcVocab(deps.encoders) };
-    }
+    const { params: store, run } = await startingPoint(deps, settings, first, trainSet, stored, emit);
+    params = store;
     const runSettings: StoredRunSettings = { ...settings, labels: [...settings.labels], pair: deps.identity.pair, run };
-    const store = params;
 
     const n = trainSet.length;
     const startedAt = performance.now();
@@ -171,7 +203,7 @@ export async function trainOnLibrary(deps: LibraryTrainDeps, request: TrainReque
         const seconds = (performance.now() - startedAt - (pausedMs - pausedBefore)) / 1000;
         const rate = seconds > 0 ? clipsDone / seconds : 0;
         const left = (settings.epochs - epoch) * n + (n - inEpoch);
-        emit({ kind: 'step', epoch, epochs: settings.epochs, step, steps, loss: toReport(loss), clipsPerSecond: rate, etaSeconds: rate > 0 ? left / rate : null });
+        emit({ kind: 'step', epoch, epochs: settings.epochs, step, steps, loss, clipsPerSecond: rate, etaSeconds: rate > 0 ? left / rate : null });
       },
       onEpochEnd: async (state: FitState) => {
         const checkpoint = checkpointOf(runId, runSettings, state, 'running');
@@ -182,15 +214,15 @@ export async function trainOnLibrary(deps: LibraryTrainDeps, request: TrainReque
         } catch (err) {
           if (!(err instanceof AppError && err.code === 'storage-full')) throw err;
           saved = false;
-          emit({ kind: 'notice', message: `The checkpoint of epoch ${String(state.epoch)} was not saved (storage is full); training goes on, but a reload now would lose the run.` });
+          emit({ kind: 'notice', message: `The checkpoint of epoch ${String(state.epoch)} was not saved (storage is full); training goes on, but after a reload the run could only resume from an earlier saved epoch, if any.` });
         }
         const entry = state.history.at(-1);
-        const v = entry?.validation ?? null;
-        emit({ kind: 'epoch', epoch: state.epoch, loss: toReport(entry?.loss ?? { total: NaN, ce: NaN, ctc: NaN, supcon: NaN, acl: NaN }), validation: v === null ? null : { ua: v.ua, wa: v.wa, macroF1: v.macroF1 }, checkpointSaved: saved });
+        if (entry === undefined) throw new AppError('internal', 'The trainer reported an epoch without its record.');
+        emit({ kind: 'epoch', epoch: state.epoch, loss: entry.loss, validation: entry.validation === null ? null : summary(entry.validation), checkpointSaved: saved });
       },
     });
 
-    const best = result.bestValidation === null ? null : { epoch: result.bestEpoch, metrics: { ua: result.bestValidation.ua, wa: result.bestValidation.wa, macroF1: result.bestValidation.macroF1 } };
+    const best = result.bestValidation === null ? null : { epoch: result.bestEpoch, metrics: summary(result.bestValidation) };
     const manifest = headManifest({
       config: run.config,
       encoders: run.encoders,

@@ -118,3 +118,24 @@ export async function loadAudioGraph(ctx: EncoderContext, pairName: string, dtyp
   const config = audio.files.config === undefined ? {} : ((await loadJsonFile(ctx, audio, 'config')) as Record<string, unknown>);
   return { entry: audio, bytes, config };
 }
+
+/**
+ * `loadEncoders`, plus a reader of the audio encoder's graph at the dtype that actually opened, so a training run
+ * starts the head's encoder layers from the very file the encoder runs (the graph is only read when asked).
+ */
+export async function loadEncodersWithGraph(ctx: EncoderContext, pairName: string): Promise<{ encoders: EncoderPair; audioGraph: () => Promise<EncoderGraph | null> }> {
+  const audioId = resolvePair(ctx.manifest, pairName).audio.id;
+  let dtype: Dtype | undefined;
+  const encoders = await loadEncoders(
+    {
+      ...ctx,
+      onProgress: (p) => {
+        if (p.status === 'ready' && p.model === audioId && p.dtype !== 'none') dtype = p.dtype;
+        ctx.onProgress(p);
+      },
+    },
+    pairName,
+  );
+  // Later reads report no progress: the load they belong to has finished.
+  return { encoders, audioGraph: () => loadAudioGraph({ ...ctx, onProgress: () => undefined }, pairName, dtype) };
+}

@@ -3,7 +3,9 @@
  */
 import type { Result } from '../core/errors';
 import type { FeatureMatrix } from '../encoders/types';
+import type { SplitName } from '../data/library/types';
 import type { AnalysisSummary, BackendInfo, EmotionScores, HeadFiles, HeadInfo, HeadStatus, InitOptions, LoadProgress } from './protocol';
+import type { Evaluation, TrainEvent, TrainOutcome, TrainRequest } from './training-protocol';
 
 /** Reported when the worker died and a fresh one was started in its place. */
 export interface CrashNotice {
@@ -33,6 +35,21 @@ export interface MlClient {
   headStatus(): Promise<Result<HeadStatus>>;
   /** Copies of the feature matrices of the last analysed clip, or null before the first analysis. */
   lastFeatures(): Promise<{ audio: FeatureMatrix; text: FeatureMatrix } | null>;
+  /**
+   * Fine-tunes a head on the clip library with the loaded pair (or resumes `request.resumeRunId`) and stores it in
+   * the library; `onEvent` follows the run. Refused with 'training' while another run is going, or when the library
+   * cannot train a head (the message names the labels at fault); 'worker-crashed' if the worker dies meanwhile (the
+   * last epoch's checkpoint is in the library).
+   */
+  train(request: TrainRequest, onEvent: (e: TrainEvent) => void): Promise<Result<TrainOutcome>>;
+  /** Pauses the run before its next step (no-op without a run). */
+  pauseTraining(): Promise<Result<null>>;
+  /** Lets a paused run go on. */
+  resumeTraining(): Promise<Result<null>>;
+  /** Cancels the run: its `train` call resolves to a 'cancelled' outcome, and no head is stored. */
+  cancelTraining(): Promise<Result<null>>;
+  /** Evaluates a head of the library on one of its splits with the loaded pair (the active head is untouched). */
+  evaluateHead(headId: string, split: SplitName): Promise<Result<Evaluation>>;
   /** Subscribes to crash notices; returns an unsubscribe function. */
   onCrash(listener: (notice: CrashNotice) => void): () => void;
   /** Makes the worker crash on purpose, now or during the next analysis, to exercise the restart path (tests). */

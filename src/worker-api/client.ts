@@ -6,7 +6,9 @@ import * as Comlink from 'comlink';
 import type { MlApi } from '../../workers/ml.worker';
 import type { Result } from '../core/errors';
 import type { CrashNotice, MlClient } from './client-types';
+import type { SplitName } from '../data/library/types';
 import type { AnalysisSummary, BackendInfo, EmotionScores, HeadFiles, HeadInfo, HeadStatus, InitOptions, LoadProgress } from './protocol';
+import type { Evaluation, TrainEvent, TrainOutcome, TrainRequest } from './training-protocol';
 
 /** Creates the module worker; replaceable in tests. */
 export type WorkerFactory = () => Worker;
@@ -90,6 +92,21 @@ export function createMlClient(factory: WorkerFactory = defaultFactory): MlClien
     },
     headStatus(): Promise<Result<HeadStatus>> {
       return call(async (r) => ({ ok: true, value: await r.headStatus() }));
+    },
+    train(request: TrainRequest, onEvent: (e: TrainEvent) => void): Promise<Result<TrainOutcome>> {
+      return call((r) => r.train(request, Comlink.proxy(onEvent)));
+    },
+    pauseTraining(): Promise<Result<null>> {
+      return call((r) => r.pauseTraining());
+    },
+    resumeTraining(): Promise<Result<null>> {
+      return call((r) => r.resumeTraining());
+    },
+    cancelTraining(): Promise<Result<null>> {
+      return call((r) => r.cancelTraining());
+    },
+    evaluateHead(headId: string, split: SplitName): Promise<Result<Evaluation>> {
+      return call((r) => r.evaluateHead(headId, split));
     },
     lastFeatures() {
       return live.remote.lastFeatures();

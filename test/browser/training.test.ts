@@ -10,10 +10,11 @@ import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../src/core/rng';
 import type { EngineBackend } from '../../src/mmer/engine';
 import { initWebEngine } from '../../src/mmer/engine-web';
-import type { MmerConfig } from '../../src/mmer/config';
+import { liteConfig, type MmerConfig } from '../../src/mmer/config';
 import { disposeBatch, makeBatch } from '../../src/mmer/batch';
 import { disposeMmerOutputs, mmerForward } from '../../src/mmer/head';
 import { ctcLoss, infoNceLoss, supConLoss } from '../../src/mmer/losses';
+import { AdamW } from '../../src/mmer/optimizer';
 import { paramGrads, ParamStore } from '../../src/mmer/params';
 import { DEFAULT_LOSS, multitaskLoss, type LossParts, type TrainExample } from '../../src/mmer/trainer';
 import { TINY_MMER_CONFIG } from '../tiny-mmer-config';
@@ -187,6 +188,56 @@ describe('training maths on every backend', () => {
     }
     const lines = Object.entries(rows).map(([name, by]) => `  ${name.padEnd(34)} webgpu ${by['webgpu'] ?? '-'}   wasm ${by['wasm'] ?? '-'}`);
     console.info(`max |backend - cpu| / max(1, |cpu|):\n${lines.join('\n')}`);
+    expect(failures).toEqual([]);
+  });
+});
+
+/**
+ * The same comparison at the lite head's real sizes: 60-frame clips with 28-label transcripts (a CTC recursion of 60
+ * steps, 15 rescaling offsets) and ~100 parameter gradients summed into AdamW's global norm. Both sums once went
+ * through tf.addN, which tfjs-webgpu computes wrongly, without any error, past 7 inputs: the tiny case above
+ * could not see it.
+ */
+describe('training maths at the lite head sizes', () => {
+  const LITE: MmerConfig = { ...liteConfig(['a', 'b']), dropout: 0 };
+  const sizedExamples = (): TrainExample[] => {
+    const rand = mulberry32(22);
+    const mat = (rows: number, dim: number): Matrix => ({ rows, dim, data: Float32Array.from({ length: rows * dim }, () => 2 * rand() - 1) });
+    return [0, 1, 0, 1].map((label, i) => ({
+      audio: mat(60 - i, LITE.audioDim),
+      text: mat(8, LITE.textDim),
+      label,
+      ctcTarget: Array.from({ length: 28 }, (_, k) => 1 + ((k * 7 + i) % 30)),
+      augmented: { audio: mat(58, LITE.audioDim), text: mat(7, LITE.textDim) },
+    }));
+  };
+  const run = async (backend: EngineBackend): Promise<Quantities> => {
+    await initWebEngine([backend]);
+    const params = ParamStore.init(LITE, PARAM_SEED);
+    const opt = new AdamW(params, { lr: 1e-3 });
+    const out: Quantities = new Map();
+    try {
+      const parts = new Map<keyof LossParts, tf.Scalar>();
+      const { value, grads } = paramGrads(params, () => multitaskLoss(params, LITE, sizedExamples(), DEFAULT_LOSS, 5, parts));
+      out.set('multitask.total', Float32Array.from(await value.data()));
+      for (const [k, t] of parts) out.set(`multitask.${k}`, Float32Array.from(await t.data()));
+      for (const [name, g] of grads) out.set(`grad.${name}`, Float32Array.from(await g.data()));
+      tf.dispose([value, ...parts.values()]);
+      opt.accumulate(grads);
+      out.set('adamw.globalNorm', Float32Array.of(await opt.apply()));
+      for (const name of params.names()) out.set(`updated.${name}`, Float32Array.from(await params.get(name).data()));
+    } finally {
+      opt.dispose();
+      params.dispose();
+    }
+    return out;
+  };
+
+  it(`WebGPU agrees with CPU within ${TOLERANCE}: loss parts, every gradient, AdamW's norm and update`, async () => {
+    const cpu = await run('cpu');
+    const gpu = await run('webgpu');
+    expect(cpu.get('multitask.ctc')?.[0]).toBeGreaterThan(1);
+    const failures = [...cpu].map(([name, ref]) => ({ name, d: worstRelative(gpu.get(name) ?? new Float32Array(), ref) })).filter((x) => !(x.d <= TOLERANCE));
     expect(failures).toEqual([]);
   });
 });

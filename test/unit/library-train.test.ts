@@ -19,7 +19,7 @@ import { pairIdentity, measureWidths, type PairIdentity } from '../../src/pipeli
 import { evaluateHeadOnLibrary } from '../../src/pipeline/library-eval';
 import { trainOnLibrary, type LibraryTrainDeps } from '../../src/pipeline/library-train';
 import type { EncoderPair } from '../../src/pipeline/load-encoders';
-import { loadNodeEncoders } from '../../src/pipeline/node';
+import { loadNodeAudioGraph, loadNodeEncoders } from '../../src/pipeline/node';
 import { RunSwitch } from '../../src/pipeline/train-control';
 import { DEFAULT_TRAIN_SETTINGS } from '../../src/pipeline/train-settings';
 import { parseManifest } from '../../src/runtime/manifest-parse';
@@ -126,8 +126,12 @@ describe('training on the library', () => {
 
   it('finds every feature in the cache on a second run', async () => {
     const events: TrainEvent[] = [];
-    const outcome = await trainOnLibrary(deps(lib), { settings: { ...SETTINGS, epochs: 1 } }, new RunSwitch((e) => events.push(e)));
-    expect(outcome.kind).toBe('done');
+    // A smaller head than the pair's: only the features matter here.
+    const small: LibraryTrainDeps = { ...deps(lib), configOverride: (c) => ({ ...c, hidden: 32, heads: 2, ffn: 64, audioLayers: 1 }) };
+    const outcome = await trainOnLibrary(small, { settings: { ...SETTINGS, epochs: 1 } }, new RunSwitch((e) => events.push(e)));
+    if (outcome.kind !== 'done') throw new Error('the run did not finish');
+    const files = await lib.getHeadFiles(outcome.headId);
+    expect((JSON.parse(files?.configJson ?? '{}') as { config?: unknown }).config).toMatchObject({ hidden: 32, audioLayers: 1 });
     expect(events.filter((e) => e.kind === 'features').at(-1)).toEqual({ kind: 'features', done: 10, total: 10, cached: 10 });
   }, 60_000);
 
@@ -184,8 +188,39 @@ describe('stopping and resuming', () => {
     expect(await lib.getCheckpoint(started.runId)).toMatchObject({ status: 'done', epoch: 2, history: [expect.objectContaining({ epoch: 1 }), expect.objectContaining({ epoch: 2 })] });
     expect(await lib.listHeads()).toHaveLength(1);
     expect(tf.memory().numTensors).toBe(before);
+
+    // A damaged checkpoint, or one of another pair, is refused with the reason.
+    const resume = async (settings: Record<string, unknown>): Promise<unknown> => {
+      await lib.putCheckpoint({ ...crashed, runId: 'other', settings });
+      return trainOnLibrary(deps(lib), { settings: SETTINGS, resumeRunId: 'other' }, new RunSwitch(() => undefined)).catch((err: unknown) => err);
+    };
+    expect(await resume({ ...crashed.settings, run: null })).toMatchObject({ code: 'training', message: expect.stringMatching(/cannot be resumed: its settings lack/) as unknown });
+    const run = crashed.settings.run as Record<string, unknown>;
+    expect(await resume({ ...crashed.settings, run: { ...run, encoders: { ...identity, pair: 'base' } } })).toMatchObject({ code: 'training', message: expect.stringMatching(/trains on the "base" models/) as unknown });
     lib.close();
   }, 120_000);
+});
+
+describe('an ONNX pair', () => {
+  it('trains the encoder layers the loaded cut leaves above it, starting from the graph, and says so', async () => {
+    const fixture = await loadNodeEncoders({ pair: 'fixture' });
+    const manifest = parseManifest(JSON.parse(readFileSync(`${REPO_ROOT}/public/models/manifest.json`, 'utf8')));
+    const lib = await library(clips.filter((c) => c.split !== 'test'));
+    const events: TrainEvent[] = [];
+    const run: LibraryTrainDeps = { library: lib, encoders: fixture, identity: pairIdentity(manifest, 'fixture'), audioGraph: () => loadNodeAudioGraph({ pair: 'fixture' }), engine };
+    const outcome = await trainOnLibrary(run, { settings: { ...SETTINGS, epochs: 1, encoderLayers: 3 } }, new RunSwitch((e) => events.push(e)));
+    if (outcome.kind !== 'done') throw new Error('the run did not finish');
+    expect(events).toContainEqual({ kind: 'notice', message: 'The loaded wav2vec2-tiny-fixture is cut below its top 1 layer(s), so 1 audio layer(s) train (the settings ask for 3).' });
+    const files = await lib.getHeadFiles(outcome.headId);
+    if (files === null) throw new Error('no head files');
+    const { manifest: head, params } = decodeCheckpoint(files.configJson, files.weights);
+    params.dispose();
+    // The fixture graph has two layers and exposes layer 0: the head runs layer 1 at the encoder's width.
+    expect(head.encoders.hiddenStateLayer).toBe(0);
+    expect(head.config).toMatchObject({ encoderLayers: 1, encoderHeads: 2, encoderFfn: 64, audioDim: 32, hidden: 32 });
+    await Promise.all([fixture.audio.dispose(), fixture.text.dispose()]);
+    lib.close();
+  }, 60_000);
 });
 
 describe('guard rails', () => {

@@ -4,7 +4,7 @@
  */
 import type { IDBPTransaction, StoreNames } from 'idb';
 import { AppError } from '../../core/errors';
-import { errorName, openLibraryDb, type LibraryDb, type LibrarySchema, type OpenLibraryOptions } from './db';
+import { inParallel, openLibraryDb, tight, writeError, type LibraryDb, type LibrarySchema, type OpenLibraryOptions } from './db';
 import { BUILTIN_LABEL_SET, labelSetProblems } from './label-sets';
 import type {
   CachedFeatures, ClipAudio, ClipLibrary, ClipPatch, DeletedClips, LabelSet, LibraryClip, NewClip, SettingKey,
@@ -13,45 +13,10 @@ import type {
 
 const SAMPLE_RATE = 16_000;
 
-type Store = StoreNames<LibrarySchema>;
-type WriteTx<N extends readonly Store[]> = IDBPTransaction<LibrarySchema, N, 'readwrite'>;
-
-const STORAGE_FULL =
-  "The browser's storage for this page is full: the change was not saved. Nothing already stored was lost. " +
-  'Free space by deleting clips or heads, or allow this site more storage in the browser settings.';
-
 const bad = (message: string): AppError => new AppError('bad-dataset', message);
 
-/** Maps what a failed write threw (or the transaction's own error) to an error fit for people. */
-function writeError(err: unknown, txError: unknown): Error {
-  if (err instanceof AppError) return err;
-  if (errorName(err) === 'QuotaExceededError' || errorName(txError) === 'QuotaExceededError') {
-    return new AppError('storage-full', STORAGE_FULL, { cause: err });
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  return new AppError('internal', `The clip library could not save the change (${message}). Nothing was changed.`, { cause: err });
-}
-
-/** Issues all requests at once (IndexedDB runs them in order) and waits for them; none is left unhandled. */
-async function inParallel(requests: readonly (() => Promise<unknown>)[]): Promise<void> {
-  const pending: Promise<unknown>[] = [];
-  try {
-    for (const request of requests) pending.push(request());
-  } catch (err) {
-    // A request that threw synchronously: the ones already issued will be aborted; keep their rejections handled.
-    void Promise.allSettled(pending);
-    throw err;
-  }
-  await Promise.all(pending);
-}
-
-/**
- * A view's structured clone copies its whole underlying buffer, so a `subarray` of a long recording would store
- * the recording; store views of exactly their own bytes.
- */
-function tight<T extends Float32Array | Uint8Array>(a: T): T {
-  return (a.byteOffset === 0 && a.byteLength === a.buffer.byteLength ? a : a.slice()) as T;
-}
+type Store = StoreNames<LibrarySchema>;
+type WriteTx<N extends readonly Store[]> = IDBPTransaction<LibrarySchema, N, 'readwrite'>;
 
 function patched(clip: LibraryClip, patch: ClipPatch): LibraryClip {
   const name = patch.name === undefined ? clip.name : patch.name.trim();

@@ -146,7 +146,9 @@ function negLogLikelihood(logProbs: tf.Tensor3D, p: Plan, inputLengths: readonly
   // float32 resolves the differences that decide the gradient (at |alpha| ~ 2000 its spacing is already 1e-4). The
   // loss does not depend on the offsets' values, so their gradient paths cancel; rescaling on every step would be
   // ~6x more accurate still but doubles the cost on the cpu backend.
-  const offsets: tf.Tensor2D[] = [];
+  // Summed as they come: tfjs-webgpu's AddN binds every input as a storage buffer and returns garbage, silently,
+  // beyond the device's limit (8 per shader stage by default), which a 700-frame clip passes many times over.
+  let offsetSum: tf.Tensor2D | null = null;
   const frames = emissions(logProbs, p);
   for (let t = 0; t < p.steps; t++) {
     const prev = alpha;
@@ -168,7 +170,7 @@ function negLogLikelihood(logProbs: tf.Tensor3D, p: Plan, inputLengths: readonly
     });
     if (next === undefined) throw new Error('unreachable: empty step');
     alpha = next;
-    if (offset) offsets.push(offset);
+    if (offset) offsetSum = offsetSum === null ? offset : tf.add<tf.Tensor2D>(offsetSum, offset);
   }
   // A path ends on the last label (2L - 1) or on the trailing blank (2L).
   const ends = stateMask(p, (_, s, b) => {
@@ -176,7 +178,7 @@ function negLogLikelihood(logProbs: tf.Tensor3D, p: Plan, inputLengths: readonly
     return s === 2 * length || s === 2 * length - 1;
   });
   const logEnd = tf.logSumExp(tf.where(ends, alpha, LOG_ZERO), 0, true);
-  return tf.neg(tf.reshape<tf.Rank.R1>(tf.addN([logEnd, ...offsets]), [p.batch]));
+  return tf.neg(tf.reshape<tf.Rank.R1>(offsetSum === null ? logEnd : tf.add(logEnd, offsetSum), [p.batch]));
 }
 
 /**

@@ -1,0 +1,102 @@
+/**
+ * The ML worker's training and evaluation jobs: at most one run at a time, pause/resume/cancel addressed to it, and
+ * the clip library opened on first use. The trainer and evaluator (TensorFlow.js code) are imported on first use,
+ * like the emotion head, so a page that never trains never loads them.
+ */
+import { AppError } from '../core/errors';
+import type { ClipLibrary, SplitName } from '../data/library/types';
+import type { HeadEngine } from '../worker-api/protocol';
+import type { Evaluation, TrainEvent, TrainOutcome, TrainRequest } from '../worker-api/training-protocol';
+import type { EncoderGraph } from './head-config';
+import type { HeadTarget, PairIdentity } from './head-target';
+import type { EncoderPair } from './load-encoders';
+import { RunSwitch } from './train-control';
+
+/** What the loaded pipeline gives a job; the worker builds it from its current state. */
+export interface JobContext {
+  readonly encoders: EncoderPair;
+  readonly identity: PairIdentity;
+  /** The loaded features as a head sees them (widths measured once). */
+  readonly target: () => Promise<HeadTarget>;
+  /** The audio encoder's graph (null for lite), read from the model cache only when a new run needs it. */
+  readonly audioGraph: () => Promise<EncoderGraph | null>;
+  /** Starts the TensorFlow.js engine (once) and names its backend. */
+  readonly startEngine: () => Promise<HeadEngine>;
+}
+
+/** Runs training and evaluation jobs against one clip library. */
+export class TrainingJobs {
+  private library: Promise<ClipLibrary> | null = null;
+  private run: { readonly control: RunSwitch; readonly done: Promise<unknown> } | null = null;
+
+  constructor(private readonly open: () => Promise<ClipLibrary>) {}
+
+  /** Whether a run is going (paused included). */
+  get running(): boolean {
+    return this.run !== null;
+  }
+
+  private openLibrary(): Promise<ClipLibrary> {
+    const opening = (this.library ??= this.open());
+    // A failed open (private mode, blocked upgrade) is not kept: the next job tries again.
+    opening.catch(() => {
+      if (this.library === opening) this.library = null;
+    });
+    return opening;
+  }
+
+  /**
+   * Trains on the library (see `trainOnLibrary`), reporting through `onEvent`.
+   * @throws AppError('training') while another run is going.
+   */
+  async train(ctx: JobContext, request: TrainRequest, onEvent: (e: TrainEvent) => unknown): Promise<TrainOutcome> {
+    if (this.run !== null) throw new AppError('training', 'A training run is already going; wait for it to end, or cancel it, before starting another.');
+    // A callback proxied from the page answers each call with a promise. The outcome travels on another channel, so
+    // it waits for the last event's answer: the page never sees an event after the outcome.
+    let delivered: Promise<unknown> = Promise.resolve();
+    const control = new RunSwitch((e) => {
+      const answer = onEvent(e);
+      if (answer instanceof Promise) delivered = answer.catch(() => undefined);
+    });
+    const job = (async () => {
+      const [library, engine, { trainOnLibrary }] = await Promise.all([this.openLibrary(), ctx.startEngine(), import('./library-train')]);
+      return trainOnLibrary({ library, encoders: ctx.encoders, identity: ctx.identity, audioGraph: ctx.audioGraph, engine }, request, control);
+    })();
+    const run = { control, done: job.catch(() => undefined) };
+    this.run = run;
+    try {
+      return await job;
+    } finally {
+      if (this.run === run) this.run = null;
+      await delivered;
+    }
+  }
+
+  /** Pauses the run before its next step; nothing happens without a run. */
+  pause(): void {
+    this.run?.control.pause();
+  }
+
+  resume(): void {
+    this.run?.control.resume();
+  }
+
+  /** Cancels the run at its next step (a paused run ends at once). */
+  cancel(): void {
+    this.run?.control.cancel();
+  }
+
+  /** Cancels the run, if any, and waits until it has ended (before the encoders it uses are replaced). */
+  async stop(): Promise<void> {
+    const run = this.run;
+    if (run === null) return;
+    run.control.cancel();
+    await run.done;
+  }
+
+  /** Evaluates a stored head on a split of the library (see `evaluateHeadOnLibrary`). */
+  async evaluate(ctx: JobContext, headId: string, split: SplitName): Promise<Evaluation> {
+    const [library, target, , { evaluateHeadOnLibrary }] = await Promise.all([this.openLibrary(), ctx.target(), ctx.startEngine(), import('./library-eval')]);
+    return evaluateHeadOnLibrary({ library, encoders: ctx.encoders, target }, headId, split);
+  }
+}
