@@ -3,7 +3,7 @@
  *   train   --data DIR --encoders lite|base|fixture --out DIR [--val-speakers 13,14] [--labels a,b] [--epochs N]
  *           [--batch N] [--lr X] [--seed N] [--patience N] [--encoder-layers K] [--force]
  *   eval    --head DIR --data DIR [--json]
- *   predict --head DIR FILE.wav...
+ *   predict --head DIR [--json] FILE.wav...
  */
 import { existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,7 +36,7 @@ const USAGE = `usage:
   npm run mmer -- train --data DIR --encoders lite|base|fixture --out DIR [--val-speakers S1,S2] [--labels a,b,...]
                         [--epochs N] [--batch N] [--lr X] [--seed N] [--patience N] [--encoder-layers K] [--force]
   npm run mmer -- eval --head DIR --data DIR [--json]
-  npm run mmer -- predict --head DIR FILE.wav...`;
+  npm run mmer -- predict --head DIR [--json] FILE.wav...`;
 
 const warn = (line: string): void => void process.stderr.write(`warning: ${line}\n`);
 const list = (s: string | undefined): string[] | null => (s === undefined ? null : s.split(',').map((x) => x.trim()).filter((x) => x.length > 0));
@@ -176,25 +176,29 @@ async function evalCmd(argv: string[]): Promise<number> {
 }
 
 async function predictCmd(argv: string[]): Promise<number> {
-  const { values: v, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { head: { type: 'string' } } });
+  const { values: v, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { head: { type: 'string' }, json: { type: 'boolean', default: false } } });
   if (v.head === undefined || positionals.length === 0) throw new AppError('bad-dataset', `predict needs --head and at least one file.\n${USAGE}`);
   await initNodeEngine();
   const { manifest, params } = await loadHeadDir(v.head);
   const encoders = await loadNodeEncoders({ pair: manifest.encoders.pair, audioLayer: manifest.encoders.hiddenStateLayer });
   let failures = 0;
+  const results: { file: string; scores?: { label: string; score: number }[]; error?: { code: string; message: string } }[] = [];
   for (const file of positionals) {
     try {
       const audio = await encodeAudio(encoders.audio, await readClip(file));
       const text = await encoders.text.encode(audio.transcript ?? '');
       const [p] = await predict(params, manifest.config, [{ audio: audio.hidden, text: text.hidden }]);
       const ranked = manifest.config.labels.map((label, i) => ({ label, score: p?.scores[i] ?? 0 })).sort((a, b) => b.score - a.score);
-      process.stdout.write(`${file}\t${ranked.map((r) => `${r.label} ${r.score.toFixed(3)}`).join('  ')}\n`);
+      results.push({ file, scores: ranked });
+      if (!v.json) process.stdout.write(`${file}\t${ranked.map((r) => `${r.label} ${r.score.toFixed(3)}`).join('  ')}\n`);
     } catch (err) {
       failures += 1;
       const info = toErrorInfo(err);
-      process.stdout.write(`${file}\tERROR ${info.code}: ${info.message}\n`);
+      results.push({ file, error: info });
+      if (!v.json) process.stdout.write(`${file}\tERROR ${info.code}: ${info.message}\n`);
     }
   }
+  if (v.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
   params.dispose();
   return failures === 0 ? 0 : 1;
 }

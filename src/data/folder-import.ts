@@ -3,12 +3,13 @@
  * transcript and speaker, and what does not add up. A folder's metadata.csv is the authority when present;
  * otherwise RAVDESS-style names label themselves and other audio comes in unlabelled.
  */
+import { AUDIO_EXTENSIONS } from '../audio/decode-file';
 import type { TranscriptSource } from './library/types';
 import { parseMetadata } from './metadata';
 import { parseRavdessName } from './ravdess';
 
-/** Extensions taken as audio (lower case, without the dot). */
-export const AUDIO_EXTENSIONS: readonly string[] = ['wav', 'mp3', 'ogg', 'oga', 'webm', 'flac', 'm4a', 'aac', 'opus'];
+/** Extensions taken as audio (lower case, without the dot): the ones the file decoder accepts. */
+const EXTENSIONS: readonly string[] = AUDIO_EXTENSIONS;
 
 /** A file as the browser lists it: `webkitRelativePath` for a folder pick, the bare name otherwise. */
 export interface ImportFileInfo {
@@ -48,7 +49,7 @@ const isMetadataFile = (path: string): boolean => baseName(path).toLowerCase() =
 export function isAudioPath(path: string): boolean {
   const name = baseName(slashes(path));
   const dot = name.lastIndexOf('.');
-  return dot > 0 && AUDIO_EXTENSIONS.includes(name.slice(dot + 1).toLowerCase());
+  return dot > 0 && EXTENSIONS.includes(name.slice(dot + 1).toLowerCase());
 }
 
 /** `"a", "b" and "c"` from up to three examples. */

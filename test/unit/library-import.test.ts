@@ -1,0 +1,46 @@
+/**
+ * The page's import of chosen or dropped files, in Node (File exists there and WAV decoding is plain code): RAVDESS
+ * names label themselves, a folder's metadata.csv wins over names, broken audio is reported by name and the rest
+ * still comes in, and nothing that is not audio becomes a clip.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ORIGINAL_MAX_BYTES, prepareImport, type ImportFile } from '../../src/hooks/library-import';
+import { ravdessClip } from '../shared-data';
+
+const A = 'Actor_01/03-01-05-01-01-01-01.wav';
+const B = 'Actor_02/03-01-04-02-02-01-02.wav';
+
+function file(path: string, bytes: Uint8Array | string): ImportFile {
+  const name = path.split('/').pop() ?? path;
+  return { file: new File([typeof bytes === 'string' ? bytes : new Uint8Array(bytes)], name), path };
+}
+const wav = (rel: string): Uint8Array => readFileSync(ravdessClip(rel));
+
+describe('prepareImport', () => {
+  it('labels RAVDESS names, keeps small originals, reports broken audio and ignores other files', async () => {
+    const progress: number[] = [];
+    const report = await prepareImport(
+      [file('03-01-05-01-01-01-01.wav', wav(A)), file('03-01-04-02-02-01-02.wav', wav(B)), file('broken.wav', 'RIFF nonsense'), file('notes.txt', 'hello')],
+      (done) => progress.push(done),
+    );
+    expect(report.clips.map((c) => [c.name, c.label, c.speaker, c.transcript, c.source])).toEqual([
+      ['03-01-05-01-01-01-01.wav', 'angry', '01', 'Kids are talking by the door', 'file'],
+      ['03-01-04-02-02-01-02.wav', 'sad', '02', 'Dogs are sitting by the door', 'file'],
+    ]);
+    expect(report.clips[0]?.pcm.length).toBe(38_229);
+    expect(report.clips[0]?.original?.size).toBeLessThanOrEqual(ORIGINAL_MAX_BYTES);
+    expect(report.failed.map((f) => f.path)).toEqual(['broken.wav']);
+    expect(report.failed[0]?.reason.length).toBeGreaterThan(10);
+    expect(report.ignored).toBe(1);
+    expect(progress.at(-1)).toBe(3);
+  });
+
+  it("takes labels, transcripts and speakers from a folder's metadata.csv", async () => {
+    const csv = 'path,emotion,transcript,speaker\nclips/a.wav,calm,hello there,alice\nclips/missing.wav,sad,,bob\n';
+    const report = await prepareImport([file('set/metadata.csv', csv), file('set/clips/a.wav', wav(A)), file('set/clips/extra.wav', wav(B))]);
+    expect(report.clips.map((c) => [c.name, c.label, c.transcript, c.transcriptSource, c.speaker, c.source])).toEqual([['a.wav', 'calm', 'hello there', 'metadata', 'alice', 'folder']]);
+    expect(report.problems.join(' ')).toMatch(/missing\.wav/);
+    expect(report.problems.join(' ')).toMatch(/extra\.wav/);
+  });
+});
