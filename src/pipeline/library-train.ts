@@ -179,6 +179,10 @@ export async function trainOnLibrary(deps: LibraryTrainDeps, request: TrainReque
     const plan = await planRun(deps, settings);
     emit({ kind: 'started', runId, engine: deps.engine, resumedFromEpoch: stored?.checkpoint.epoch ?? null, clips: plan.counts });
     for (const message of plan.notices) emit({ kind: 'notice', message });
+    // A resumed run's earlier epochs, so the charts show the whole run and not only what follows the resume.
+    for (const h of stored?.resume.history ?? []) {
+      emit({ kind: 'epoch', epoch: h.epoch, loss: h.loss, validation: h.validation === null ? null : summary(h.validation), checkpointSaved: true });
+    }
 
     const { trainSet, validationSet } = await encodePlan(deps, plan, settings, gate, emit);
     const first = trainSet[0];

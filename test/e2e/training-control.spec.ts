@@ -1,0 +1,82 @@
+/**
+ * Controlling a run in the page (lite pair, WASM): pause holds the run still and resume continues it; a reload in the
+ * middle of a run (as a crash or a closed tab would) leaves its last epoch checkpoint, which the Train screen offers
+ * to resume, and the resumed run finishes with the earlier epochs still on the chart; cancel stops a run and stores no
+ * head.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { parseMetadata } from '../../src/data/metadata.ts';
+import { RAVDESS_DIR } from '../shared-data.ts';
+import { LOAD_TIMEOUT } from './helpers.ts';
+
+const RUN_TIMEOUT = 300_000;
+
+function clips(): string[] {
+  const records = parseMetadata(readFileSync(join(RAVDESS_DIR, 'metadata.csv'), 'utf8'));
+  return ['01', '02', '03'].flatMap((actor) =>
+    ['neutral', 'happy', 'sad', 'angry'].flatMap((emotion) =>
+      records
+        .filter((r) => r.speaker === actor && r.emotion === emotion)
+        .slice(0, 2)
+        .map((r) => join(RAVDESS_DIR, r.path)),
+    ),
+  );
+}
+
+async function startRun(page: Page, name: string, epochs: number): Promise<void> {
+  await page.getByTestId('tab-train').click();
+  await page.getByTestId('train-head-name').fill(name);
+  await page.getByTestId('setting-epochs').fill(String(epochs));
+  await page.getByTestId('setting-warmupSteps').fill('0');
+  await page.getByTestId('start-training').click();
+  await expect(page.getByTestId('train-status')).toContainText('Epoch 1 of', { timeout: RUN_TIMEOUT });
+}
+
+const points = async (page: Page): Promise<number> => Number(await page.getByTestId('loss-chart').getAttribute('data-points'));
+
+test('pause and resume, resume after a reload, cancel', async ({ page }) => {
+  test.setTimeout(1_200_000);
+  await page.goto('/?pair=lite&backend=wasm#library');
+  await expect(page.getByTestId('models-ready')).toBeVisible({ timeout: LOAD_TIMEOUT });
+  const files = clips();
+  await page.getByTestId('library-files').setInputFiles(files);
+  await expect(page.getByTestId('clip-count')).toHaveText(String(files.length), { timeout: 120_000 });
+
+  // Pause: no step happens while paused; resume: steps go on.
+  await startRun(page, 'resumed head', 4);
+  const progress = page.getByTestId('train-progress');
+  await page.getByTestId('pause-training').click();
+  await expect(progress).toHaveAttribute('data-phase', 'paused');
+  const held = await points(page);
+  await page.waitForTimeout(3_000);
+  expect(await points(page)).toBe(held);
+  await page.getByTestId('resume-training').click();
+  await expect(progress).toHaveAttribute('data-phase', 'training');
+
+  // A reload after the first checkpoint: the run is offered for resuming, and finishes.
+  await expect(page.getByTestId('epoch-table').locator('tbody tr')).toHaveCount(1, { timeout: RUN_TIMEOUT });
+  await page.reload();
+  await expect(page.getByTestId('models-ready')).toBeVisible({ timeout: LOAD_TIMEOUT });
+  await page.getByTestId('tab-train').click();
+  const offer = page.getByTestId('resume-offer');
+  await expect(offer).toContainText('resumed head');
+  await page.getByTestId('resume-run').click();
+  await expect(progress).toHaveAttribute('data-phase', 'finished', { timeout: RUN_TIMEOUT });
+  await expect(page.getByTestId('train-engine')).toContainText('resumed after epoch');
+  // All four epochs on the chart: those before the reload come from the checkpoint.
+  await expect(page.getByTestId('epoch-table').locator('tbody tr')).toHaveCount(4);
+  await expect(offer).toHaveCount(0);
+  await page.getByTestId('tab-heads').click();
+  await expect(page.getByTestId('head-item')).toHaveCount(1);
+
+  // Cancel: the run stops and no head is stored.
+  await startRun(page, 'cancelled head', 3);
+  await page.getByTestId('cancel-training').click();
+  await expect(progress).toHaveAttribute('data-phase', 'cancelled', { timeout: RUN_TIMEOUT });
+  await expect(page.getByTestId('train-status')).toContainText('no head was saved');
+  await page.getByTestId('tab-heads').click();
+  await expect(page.getByTestId('head-item')).toHaveCount(1);
+  await expect(page.getByTestId('head-item')).toHaveAttribute('data-name', 'resumed head');
+});
