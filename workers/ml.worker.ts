@@ -9,9 +9,8 @@ import type { FeatureMatrix } from '../src/encoders/types';
 import { analyseClip, type Analysis } from '../src/pipeline/analyse';
 import { fetchBuiltinHead } from '../src/pipeline/builtin-head';
 import type { HeadOrigin, HeadSlot } from '../src/pipeline/emotion-head';
-import type { EncoderGraph } from '../src/pipeline/head-config';
-import { measureWidths, pairIdentity, type HeadTarget, type PairIdentity } from '../src/pipeline/head-target';
-import { loadEncodersWithGraph, type EncoderPair } from '../src/pipeline/load-encoders';
+import { headLayerFor, measureWidths, type HeadTarget } from '../src/pipeline/head-target';
+import { LoadedPair } from '../src/pipeline/loaded-pair';
 import { TrainingJobs, type JobContext } from '../src/pipeline/training-jobs';
 import { IdbClipLibrary } from '../src/data/library/idb-library';
 import type { SplitName } from '../src/data/library/types';
@@ -62,13 +61,10 @@ function openStore(): ByteStore {
   return typeof caches === 'undefined' ? new MemoryStore() : new CacheApiStore();
 }
 
-let encoders: EncoderPair | null = null;
-/** Which encoders the loaded pair has, for checking heads; null while no pair is loaded. */
-let identity: PairIdentity | null = null;
-/** The loaded encoders' feature widths, measured the first time a head needs them (reset by init). */
+/** The loaded model pair (encoders, what they give a head, the audio graph); null while none is loaded. */
+let loaded: LoadedPair | null = null;
+/** The loaded encoders' feature widths, measured the first time a head needs them (reset by init and by a new cut). */
 let widths: Promise<{ audioDim: number; textDim: number }> | null = null;
-/** The loaded audio encoder's graph for a training run's encoder layers (read from the model cache when asked). */
-let audioGraph: () => Promise<EncoderGraph | null> = () => Promise.resolve(null);
 /** Training runs and evaluations on the clip library (the same IndexedDB database the page opens). */
 const jobs = new TrainingJobs(() => IdbClipLibrary.open());
 let crashDuringNextAnalysis = false;
@@ -119,21 +115,41 @@ async function currentRuntime(): Promise<HeadRuntime | null> {
 
 /** What the loaded pair gives a head: ids from the manifest, widths from the last clip or one probe pass. */
 async function currentTarget(): Promise<HeadTarget> {
-  const pair = encoders;
-  if (identity === null || pair === null) throw new AppError('internal', 'The models are not loaded yet; load a head once they are ready.');
+  const pair = loaded;
+  if (pair === null) throw new AppError('internal', 'The models are not loaded yet; load a head once they are ready.');
+  const identity = pair.identity;
   if (lastAnalysis !== null) return { ...identity, audioDim: lastAnalysis.audioFeatures.dim, textDim: lastAnalysis.textFeatures.dim };
-  const measuring = (widths ??= measureWidths(pair));
+  const measuring = (widths ??= measureWidths(pair.encoders));
   measuring.catch(() => {
     if (widths === measuring) widths = null;
   });
   return { ...identity, ...(await measuring) };
 }
 
+/** Moves the audio graph's cut to `layer` (see LoadedPair.cutAt); never under a running training job. */
+async function cutAudioAt(layer: 'head-input' | number | null): Promise<void> {
+  if (layer === null || loaded === null || loaded.identity.hiddenStateLayer === layer) return;
+  if (jobs.running) throw new AppError('training', 'A training run is using the models; wait for it to end, or cancel it, first.');
+  if (await loaded.cutAt(layer)) {
+    // The last clip's features were cut elsewhere: no head may score them now.
+    widths = null;
+    lastAnalysis = null;
+  }
+}
+
 /** Loads `files` as the active head, checked against the loaded pair; the previous head stays on failure. */
 async function activateHead(files: HeadFiles, origin: HeadOrigin): Promise<HeadInfo> {
-  const target = await currentTarget();
-  const runtime = await startHeadRuntime(encoderBackend);
-  return runtime.slot.load(files, target, origin, runtime.engine);
+  const before = loaded?.identity.hiddenStateLayer ?? null;
+  await cutAudioAt(loaded === null ? null : headLayerFor(files.configJson, loaded.identity));
+  try {
+    const target = await currentTarget();
+    const runtime = await startHeadRuntime(encoderBackend);
+    return runtime.slot.load(files, target, origin, runtime.engine);
+  } catch (err) {
+    // The previous head stays active, so the graph goes back to where it reads.
+    await cutAudioAt(before).catch(() => undefined);
+    throw err;
+  }
 }
 
 /**
@@ -179,8 +195,9 @@ async function scoreWithHead(features: { audio: FeatureMatrix; text: FeatureMatr
 
 /** What a training or evaluation job needs of the loaded pipeline. */
 function jobContext(): JobContext {
-  if (encoders === null || identity === null) throw new AppError('training', 'The models are not loaded yet; train once they are ready.');
-  return { encoders, identity, target: currentTarget, audioGraph, startEngine: async () => (await startHeadRuntime(encoderBackend)).engine.backend };
+  const pair = loaded;
+  if (pair === null) throw new AppError('training', 'The models are not loaded yet; train once they are ready.');
+  return { encoders: pair.encoders, identity: pair.identity, target: currentTarget, audioGraph: () => pair.audioGraph(), startEngine: async () => (await startHeadRuntime(encoderBackend)).engine.backend };
 }
 
 function crashNow(): void {
@@ -217,20 +234,16 @@ const api = {
       const manifest = parseManifest(manifestJson);
       // A run reads the encoders being replaced: it ends (cancelled) first.
       await jobs.stop();
-      if (encoders !== null) {
-        await Promise.all([encoders.audio.dispose(), encoders.text.dispose()]);
-        encoders = null;
+      if (loaded !== null) {
+        await loaded.dispose();
+        loaded = null;
       }
       // The last clip's features belong to the old encoders; a head must never score them after a switch.
-      identity = null;
       widths = null;
       lastAnalysis = null;
       headNotices = [];
       const ctx = { manifest, manifestUrl, store: openStore(), onProgress };
-      const loaded = await loadEncodersWithGraph({ ...ctx, ort: webAdapter(info.backend), backend: info.backend, hasShaderF16: gpu.shaderF16 }, options.pair);
-      encoders = loaded.encoders;
-      audioGraph = loaded.audioGraph;
-      identity = pairIdentity(manifest, options.pair);
+      loaded = await LoadedPair.load({ ...ctx, ort: webAdapter(info.backend), backend: info.backend, hasShaderF16: gpu.shaderF16 }, options.pair);
       await settleHead(manifest, ctx, options.pair);
       return info;
     });
@@ -239,12 +252,12 @@ const api = {
   /** Analyses one 16 kHz mono clip with the loaded pair. */
   async analyse(pcm16k: Float32Array): Promise<Result<AnalysisSummary>> {
     return toResult(async () => {
-      if (encoders === null) throw new AppError('internal', 'The models are not loaded yet.');
+      if (loaded === null) throw new AppError('internal', 'The models are not loaded yet.');
       if (crashDuringNextAnalysis) {
         crashNow();
         return new Promise<never>(() => undefined);
       }
-      const analysis = await analyseClip(encoders, pcm16k);
+      const analysis = await analyseClip(loaded.encoders, pcm16k);
       // The head was checked against these encoders when it was loaded, so scoring fails only on a real fault.
       const { emotion, headMs } = await scoreWithHead({ audio: analysis.audioFeatures, text: analysis.textFeatures });
       lastAnalysis = { ...analysis, summary: { ...analysis.summary, emotion, timings: { ...analysis.summary.timings, headMs } } };
@@ -304,7 +317,12 @@ const api = {
    * reporting through `onEvent`. Refused with 'training' while another run is going.
    */
   async train(request: TrainRequest, onEvent: (e: TrainEvent) => unknown): Promise<Result<TrainOutcome>> {
-    return toResult(() => jobs.train(jobContext(), request, onEvent));
+    return toResult(async () => {
+      const pair = loaded;
+      const layer = pair === null ? null : request.resumeRunId === undefined ? pair.trainingLayer(request.settings.encoderLayers) : await jobs.layerOf('run', request.resumeRunId, pair.identity);
+      await cutAudioAt(layer);
+      return jobs.train(jobContext(), request, onEvent);
+    });
   },
 
   /** Pauses the run before its next step (no-op without a run). */
@@ -326,7 +344,16 @@ const api = {
 
   /** Evaluates a head of the library on one split with the loaded pair; the active head is untouched. */
   async evaluateHead(headId: string, split: SplitName): Promise<Result<Evaluation>> {
-    return toResult(() => jobs.evaluate(jobContext(), headId, split));
+    return toResult(async () => {
+      // Evaluated where the head reads; the active head's cut comes back afterwards.
+      const before = loaded?.identity.hiddenStateLayer ?? null;
+      await cutAudioAt(loaded === null ? null : await jobs.layerOf('head', headId, loaded.identity));
+      try {
+        return await jobs.evaluate(jobContext(), headId, split);
+      } finally {
+        await cutAudioAt(before);
+      }
+    });
   },
 
   /**

@@ -3,8 +3,8 @@
  * head reads wav2vec2's space directly, the CTC head from the model's lm_head. Also says which hidden state the
  * encoder must expose for such a head, so training (CLI) and inference (page) cut the graph in the same place.
  */
-import { AppError } from '../core/errors';
 import { readWav2vec2Layers, WeightReader, type WeightRecord } from '../runtime/layer-weights';
+import { exposedLayer } from '../runtime/manifest';
 import { encoderLayersOf, type MmerConfig } from './config';
 import type { ParamStore } from './params';
 
@@ -18,16 +18,8 @@ export interface EncoderGraphInfo {
   readonly headPrefix: string;
 }
 
-/**
- * The hidden state a head that trains the encoder's top `k` layers reads: the output of layer numLayers-1-k
- * (0-based), or the input of the CTC head when k is 0.
- * @throws AppError('bad-model') when k leaves no frozen layer (at least one must stay in the ONNX graph).
- */
-export function exposedLayer(k: number, numLayers: number): 'head-input' | number {
-  if (k === 0) return 'head-input';
-  if (k >= numLayers) throw new AppError('bad-model', `encoderLayers is ${k}, but the audio encoder has only ${numLayers} layers; at most ${numLayers - 1} can be trained.`);
-  return numLayers - 1 - k;
-}
+/** Where the graph is cut for k trainable layers; defined with the manifest, re-exported for the training code. */
+export { exposedLayer };
 
 /** Whether the CTC head sees wav2vec2's own frames (no input projection, no fresh layers), so lm_head fits it. */
 export function ctcHeadMatchesEncoder(config: MmerConfig): boolean {

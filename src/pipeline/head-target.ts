@@ -47,3 +47,27 @@ export async function measureWidths(encoders: EncoderPair): Promise<{ audioDim: 
   const text = await encoders.text.encode('probe');
   return { audioDim: audio.hidden.dim, textDim: text.hidden.dim };
 }
+
+/** A hidden-state layer as stored in JSON, or null when the value is not one. */
+export function layerValue(v: unknown): 'head-input' | number | null {
+  return v === 'head-input' || (typeof v === 'number' && Number.isInteger(v) && v >= 0) ? v : null;
+}
+
+/**
+ * The audio hidden state a head's config.json was trained on, when the head belongs to the loaded encoders (same
+ * pair and model ids) and only the cut may differ; null otherwise (unreadable files, other encoders), so the regular
+ * compatibility check reports those.
+ */
+export function headLayerFor(configJson: string, loaded: PairIdentity): 'head-input' | number | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(configJson);
+  } catch {
+    return null;
+  }
+  const e = typeof parsed === 'object' && parsed !== null ? (parsed as { encoders?: unknown }).encoders : undefined;
+  if (typeof e !== 'object' || e === null) return null;
+  const enc = e as Record<string, unknown>;
+  if (enc.pair !== loaded.pair || enc.audio !== loaded.audio || enc.text !== loaded.text) return null;
+  return layerValue(enc.hiddenStateLayer);
+}

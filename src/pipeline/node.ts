@@ -3,9 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { AppError } from '../core/errors';
 import type { ByteStore } from '../runtime/cache';
-import { resolvePair, type Manifest, type OnnxModelEntry } from '../runtime/manifest';
+import { withAudioLayer } from '../runtime/manifest';
 import { parseManifest } from '../runtime/manifest-parse';
 import { DirectoryStore, fileAwareFetch } from '../runtime/node-io';
 import { nodeAdapter } from '../runtime/ort-node';
@@ -31,17 +30,6 @@ export interface NodeLoadOptions {
 /** Default on-disk model cache of the CLI. */
 export function defaultCacheDir(): string {
   return process.env.MMER_CACHE_DIR ?? join(homedir(), '.cache', 'mmer-web');
-}
-
-/** The manifest with the pair's audio graph cut at `layer` instead of where the manifest says. */
-function withAudioLayer(manifest: Manifest, pair: string, layer: 'head-input' | number | undefined): Manifest {
-  const { audio } = resolvePair(manifest, pair);
-  if (layer === undefined || audio.format !== 'onnx' || audio.surgery.layer === layer) return manifest;
-  if (typeof layer === 'number' && (layer < 0 || layer >= audio.numLayers)) {
-    throw new AppError('bad-model', `Layer ${layer} does not exist in ${audio.id} (layers 0-${audio.numLayers - 1}).`);
-  }
-  const patched: OnnxModelEntry = { ...audio, surgery: { ...audio.surgery, layer } };
-  return { ...manifest, models: manifest.models.map((m) => (m === audio ? patched : m)) };
 }
 
 async function nodeContext(options: NodeLoadOptions): Promise<EncoderContext> {

@@ -8,7 +8,7 @@ import type { ClipLibrary, SplitName } from '../data/library/types';
 import type { HeadEngine } from '../worker-api/protocol';
 import type { Evaluation, TrainEvent, TrainOutcome, TrainRequest } from '../worker-api/training-protocol';
 import type { EncoderGraph } from './head-config';
-import type { HeadTarget, PairIdentity } from './head-target';
+import { headLayerFor, layerValue, type HeadTarget, type PairIdentity } from './head-target';
 import type { EncoderPair } from './load-encoders';
 import { RunSwitch } from './train-control';
 
@@ -92,6 +92,21 @@ export class TrainingJobs {
     if (run === null) return;
     run.control.cancel();
     await run.done;
+  }
+
+  /**
+   * The audio hidden state a stored head or run was trained on, so the worker can cut the graph there first; null
+   * when it is not stored, or belongs to other encoders (the job itself then says what is wrong).
+   */
+  async layerOf(kind: 'head' | 'run', id: string, loaded: PairIdentity): Promise<'head-input' | number | null> {
+    const library = await this.openLibrary();
+    if (kind === 'head') {
+      const files = await library.getHeadFiles(id);
+      return files === null ? null : headLayerFor(files.configJson, loaded);
+    }
+    const run = (await library.getCheckpoint(id))?.settings.run;
+    const encoders = typeof run === 'object' && run !== null ? (run as { encoders?: { hiddenStateLayer?: unknown } }).encoders : undefined;
+    return layerValue(encoders?.hiddenStateLayer);
   }
 
   /** Evaluates a stored head on a split of the library (see `evaluateHeadOnLibrary`). */

@@ -129,3 +129,25 @@ export function fileUrl(manifest: Manifest, manifestUrl: string, source: ModelSo
   }
   return new URL(`${source.path.replace(/\/+$/, '')}/${file.path}`, manifestUrl).href;
 }
+
+/**
+ * The hidden state a head that trains the encoder's top `k` layers reads: the output of layer numLayers-1-k
+ * (0-based), or the input of the CTC head when k is 0.
+ * @throws AppError('bad-model') when k leaves no frozen layer (at least one must stay in the ONNX graph).
+ */
+export function exposedLayer(k: number, numLayers: number): 'head-input' | number {
+  if (k === 0) return 'head-input';
+  if (k >= numLayers) throw new AppError('bad-model', `encoderLayers is ${String(k)}, but the audio encoder has only ${String(numLayers)} layers; at most ${String(numLayers - 1)} can be trained.`);
+  return numLayers - 1 - k;
+}
+
+/** The manifest with the pair's audio graph cut at `layer` instead of where the manifest says. */
+export function withAudioLayer(manifest: Manifest, pair: string, layer: 'head-input' | number | undefined): Manifest {
+  const { audio } = resolvePair(manifest, pair);
+  if (layer === undefined || audio.format !== 'onnx' || audio.surgery.layer === layer) return manifest;
+  if (typeof layer === 'number' && (layer < 0 || layer >= audio.numLayers)) {
+    throw new AppError('bad-model', `Layer ${String(layer)} does not exist in ${audio.id} (layers 0-${String(audio.numLayers - 1)}).`);
+  }
+  const patched: OnnxModelEntry = { ...audio, surgery: { ...audio.surgery, layer } };
+  return { ...manifest, models: manifest.models.map((m) => (m === audio ? patched : m)) };
+}

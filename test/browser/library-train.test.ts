@@ -117,6 +117,38 @@ describe('training in the worker on the library', () => {
     expect(config).toMatchObject({ encoderLayers: 1, audioDim: 32, hidden: 32 });
   });
 
+  it('moves the audio cut for a run with other trainable layers, and for a head trained there', async () => {
+    // The fixture pair loads cut below its top layer (k = 1); k = 0 reads the CTC head's input instead.
+    const events: TrainEvent[] = [];
+    const settings = { ...DEFAULT_TRAIN_SETTINGS, headName: `${TAG} k0 head`, labels: LABELS, epochs: 1, batchSize: 4, encoderLayers: 0 };
+    const outcome = unwrap(await client.train({ settings }, (e) => events.push(e)));
+    if (outcome.kind !== 'done') throw new Error('the run did not finish');
+    const files = await library.getHeadFiles(outcome.headId);
+    await library.deleteHead(outcome.headId);
+    await library.deleteCheckpoint(outcome.runId);
+    if (files === null) throw new Error('no head stored');
+    const manifest = JSON.parse(files.configJson) as { config: Record<string, unknown>; encoders: { hiddenStateLayer: unknown } };
+    expect(manifest.encoders.hiddenStateLayer).toBe('head-input');
+    expect(manifest.config.encoderLayers ?? 0).toBe(0);
+    // The run got the layers it asked for, so there is no notice about a different number.
+    expect(events.filter((e) => e.kind === 'notice' && /layer\(s\) train/.test(e.message))).toEqual([]);
+
+    // The k = 0 head loads (the worker is cut at the head's input now) and scores a clip there.
+    const k0 = unwrap(await client.loadHead({ configJson: files.configJson, weights: files.weights, source: 'k0 head' }));
+    expect(k0.labels).toEqual(LABELS);
+    unwrap(await client.analyse(await ravdess('01', '05', 1)));
+    const scored = unwrap(await client.classifyLast());
+    expect(scored?.map((s) => s.label).sort()).toEqual([...LABELS].sort());
+
+    // The built-in fixture head reads layer 0: loading it moves the cut back, and it scores a clip too.
+    const builtin = await fetch('/models/fixtures/heads/fixture/config.json').then((r) => r.text());
+    const raw: ArrayBuffer = await (await fetch('/models/fixtures/heads/fixture/model.safetensors')).arrayBuffer();
+    const weights = new Uint8Array(raw);
+    unwrap(await client.loadHead({ configJson: builtin, weights, source: 'fixture head' }));
+    unwrap(await client.analyse(await ravdess('01', '04', 1)));
+    expect(unwrap(await client.classifyLast())).not.toBeNull();
+  });
+
   it('settles a run with worker-crashed when the worker dies', async () => {
     const settings = { ...DEFAULT_TRAIN_SETTINGS, headName: `${TAG} crash head`, labels: LABELS, epochs: 1, batchSize: 4 };
     const running = client.train({ settings }, () => undefined);

@@ -1,0 +1,125 @@
+/**
+ * Case 2: one training step of the MMER head on cached random features (batch 8, 5 s clips = 250 audio frames,
+ * default dimensions), ours (tfjs-wasm in Node, as `npm run mmer -- train` runs) against the same head in PyTorch on
+ * CPU (bench/torch_head.py). A step is the trainer's own: forward of both views, the full multitask loss, gradients,
+ * AdamW with clipping, and the loss read back.
+ */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import * as tf from '@tensorflow/tfjs-core';
+import { DEFAULT_CONFIG, type MmerConfig } from '../../src/mmer/config';
+import { initNodeEngine } from '../../src/mmer/engine-node';
+import { AdamW } from '../../src/mmer/optimizer';
+import { ParamStore, paramGrads } from '../../src/mmer/params';
+import { DEFAULT_LOSS, multitaskLoss, type LossParts, type TrainExample } from '../../src/mmer/trainer';
+import { REPO } from '../lib/models';
+import { measure, summarise, type RepeatPlan, type Timing } from '../lib/stats';
+
+/** Shapes of one training batch. */
+export interface TrainShape {
+  readonly batch: number;
+  readonly frames: number;
+  readonly tokens: number;
+  /** CTC target length per clip (characters of a 5 s transcript). */
+  readonly target: number;
+  readonly config: MmerConfig;
+}
+
+/** The issue's case: batch 8, 5 s clips (250 wav2vec2 frames at 20 ms), ~24 RoBERTa tokens, default dims. */
+export const FULL_SHAPE: TrainShape = { batch: 8, frames: 250, tokens: 24, target: 60, config: DEFAULT_CONFIG };
+/** `--quick`: the same step at toy sizes, only to check the harness. */
+export const QUICK_SHAPE: TrainShape = {
+  batch: 4, frames: 20, tokens: 6, target: 5, config: { ...DEFAULT_CONFIG, audioDim: 32, textDim: 32, hidden: 32, heads: 2, ffn: 64 },
+};
+
+/** Result of the training case. */
+export interface TrainResult {
+  readonly shape: Omit<TrainShape, 'config'> & { readonly hidden: number; readonly heads: number; readonly ffn: number; readonly feat: number };
+  readonly ours: { readonly backend: string; readonly step: Timing };
+  readonly torch: { readonly step: Timing; readonly setup: Record<string, unknown> } | { readonly error: string };
+}
+
+/** Deterministic normal-ish noise (sum of uniforms), so runs see identical features without a seeded tf op. */
+function noise(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    let acc = 0;
+    for (let k = 0; k < 3; k++) {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      acc += s / 4294967296 - 0.5;
+    }
+    out[i] = acc * 2;
+  }
+  return out;
+}
+
+function examples(shape: TrainShape): TrainExample[] {
+  const { batch, frames, tokens, target, config } = shape;
+  const view = (b: number, v: number) => ({
+    audio: { rows: frames, dim: config.audioDim, data: noise(frames * config.audioDim, 1000 * b + v) },
+    text: { rows: tokens, dim: config.textDim, data: noise(tokens * config.textDim, 5000 + 1000 * b + v) },
+  });
+  return Array.from({ length: batch }, (_, b) => ({
+    ...view(b, 0),
+    label: b % config.labels.length,
+    ctcTarget: Array.from({ length: target }, (_, i) => 1 + ((b * 7 + i * 13) % 31)),
+    augmented: view(b, 1),
+  }));
+}
+
+/** Ours: the trainer's step, timed over `plan`. */
+async function oursStep(shape: TrainShape, plan: RepeatPlan): Promise<{ backend: string; step: Timing }> {
+  const engine = await initNodeEngine(['wasm', 'cpu']);
+  const params = ParamStore.init(shape.config, 0);
+  const opt = new AdamW(params, {});
+  const batch = examples(shape);
+  const parts = new Map<keyof LossParts, tf.Scalar>();
+  let seed = 0;
+  try {
+    const step = await measure(async () => {
+      const { value, grads } = paramGrads(params, () => multitaskLoss(params, shape.config, batch, DEFAULT_LOSS, seed++, parts));
+      opt.accumulate(grads, 1);
+      await opt.apply();
+      // The trainer reads every loss component back each step; so does the PyTorch peer (loss.item()).
+      await value.data();
+      for (const t of parts.values()) await t.data();
+      // Without auxiliary terms the total is the CE tensor itself: dispose each tensor once.
+      tf.dispose([...new Set([value, ...parts.values()])]);
+      parts.clear();
+      return undefined;
+    }, plan);
+    return { backend: `tfjs-${engine.backend}`, step };
+  } finally {
+    opt.dispose();
+    params.dispose();
+  }
+}
+
+async function torchStep(shape: TrainShape, plan: RepeatPlan): Promise<TrainResult['torch']> {
+  const c = shape.config;
+  const args = [join(REPO, 'bench', 'torch_head.py'), '--batch', shape.batch, '--frames', shape.frames, '--tokens', shape.tokens,
+    '--target', shape.target, '--hidden', c.hidden, '--heads', c.heads, '--ffn', c.ffn, '--feat', c.audioDim,
+    '--labels', c.labels.length, '--warmup', plan.warmup, '--repeats', plan.repeats].map(String);
+  try {
+    // One OpenBLAS thread: torch's own two threads on top of OpenBLAS threads would oversubscribe the two cores.
+    const { stdout } = await promisify(execFile)('/usr/bin/python3', args, { env: { ...process.env, OPENBLAS_NUM_THREADS: '1' }, maxBuffer: 1 << 20 });
+    const out = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as { samples: number[] } & Record<string, unknown>;
+    const { samples, ...setup } = out;
+    return { step: summarise(samples), setup };
+  } catch (err) {
+    return { error: err instanceof Error ? err.message.split('\n').slice(0, 3).join(' ') : String(err) };
+  }
+}
+
+/** Runs case 2: ours first, then PyTorch (never both at once: they would share the two cores). */
+export async function runTrain(quick: boolean, plan: RepeatPlan, log: (line: string) => void): Promise<TrainResult> {
+  const shape = quick ? QUICK_SHAPE : FULL_SHAPE;
+  const ours = await oursStep(shape, plan);
+  log(`train ours (${ours.backend}): ${ours.step.median.toFixed(0)} ms/step`);
+  const torch = await torchStep(shape, plan);
+  log('error' in torch ? `train torch failed: ${torch.error}` : `train torch: ${torch.step.median.toFixed(0)} ms/step`);
+  const { config, ...dims } = shape;
+  return { shape: { ...dims, hidden: config.hidden, heads: config.heads, ffn: config.ffn, feat: config.audioDim }, ours, torch };
+}

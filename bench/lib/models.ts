@@ -1,0 +1,114 @@
+/**
+ * The graphs every case runs: the full-size random-weight fixtures of `npm run fixtures -- --size base` (fp32 and
+ * int8), or the tiny test fixtures with `--quick`. A bench manifest reuses the production entries of
+ * public/models/manifest.json (same inputs, outputs and graph surgery) with the weights swapped for the local files,
+ * so the pipeline under test is exactly the shipped one.
+ */
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Dtype } from '../../src/worker-api/protocol';
+
+/** Repository root. */
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** Scratch space (git-ignored). */
+export const TMP = join(REPO, 'bench', 'results', 'tmp');
+
+/** One model set under test. */
+export interface ModelSet {
+  /** Pair name in the bench manifest. */
+  readonly pair: string;
+  readonly dtype: Dtype;
+  /** Folder of the wav2vec2 fixture (config, vocab, onnx/). */
+  readonly wav2vec2Dir: string;
+  /** File name of the graph inside `onnx/`. */
+  readonly wav2vec2File: string;
+  readonly robertaDir: string;
+  readonly robertaFile: string;
+}
+
+const FILE: Record<'fp32' | 'q8', string> = { fp32: 'model.onnx', q8: 'model_quantized.onnx' };
+
+/** The model sets a run uses: base fp32 and int8 (whichever exist), or the tiny fp32 fixtures for `--quick`. */
+export function modelSets(quick: boolean): ModelSet[] {
+  const root = quick ? join(REPO, 'public', 'models', 'fixtures') : join(REPO, '.cache', 'fixtures');
+  const [w, r] = quick ? ['wav2vec2-tiny', 'roberta-tiny'] : ['wav2vec2-base-random', 'roberta-base-random'];
+  const sets: ModelSet[] = [];
+  for (const dtype of quick ? (['fp32'] as const) : (['fp32', 'q8'] as const)) {
+    const set = { pair: `bench-${quick ? 'tiny' : 'base'}-${dtype}`, dtype, wav2vec2Dir: join(root, w), wav2vec2File: FILE[dtype], robertaDir: join(root, r), robertaFile: FILE[dtype] };
+    if (existsSync(join(set.wav2vec2Dir, 'onnx', set.wav2vec2File)) && existsSync(join(set.robertaDir, 'onnx', set.robertaFile))) sets.push(set);
+  }
+  if (sets.length === 0) {
+    throw new Error(quick ? 'tiny fixtures missing: run `npm run fixtures`' : 'base fixtures missing: run `npm run fixtures -- --size base`');
+  }
+  return sets;
+}
+
+type Json = Record<string, unknown>;
+
+/**
+ * Writes bench/results/tmp/manifest.json: one pair per model set, its entries copied from the production ones
+ * (`wav2vec2-base-960h`, `roberta-base`, or the tiny fixtures' for `--quick`) with local weights. Returns its path.
+ * Local paths are relative to the manifest, so the same file works from disk (Node) and over HTTP (the browser case,
+ * served from the repository root).
+ */
+export function writeBenchManifest(sets: readonly ModelSet[], quick: boolean): string {
+  const prod = JSON.parse(readFileSync(join(REPO, 'public', 'models', 'manifest.json'), 'utf8')) as Json & { models: Json[] };
+  const [audioId, textId] = quick ? ['wav2vec2-tiny-fixture', 'roberta-tiny-fixture'] : ['wav2vec2-base-960h', 'roberta-base'];
+  const base = (id: string): Json => {
+    const m = prod.models.find((e) => e.id === id);
+    if (m === undefined) throw new Error(`${id} is not in public/models/manifest.json`);
+    return m;
+  };
+  const models: Json[] = [];
+  const pairs: Record<string, Json> = {};
+  for (const s of sets) {
+    const entry = (id: string, dir: string, file: string): Json => ({
+      ...base(id),
+      id: `${s.pair}-${id}`,
+      source: { type: 'local', path: relative(TMP, dir) },
+      // One dtype per entry: the pipeline then runs the precision named, whatever the backend would prefer.
+      weights: { [s.dtype]: { path: `onnx/${file}` } },
+    });
+    models.push(entry(audioId, s.wav2vec2Dir, s.wav2vec2File), entry(textId, s.robertaDir, s.robertaFile));
+    pairs[s.pair] = { audio: `${s.pair}-${audioId}`, text: `${s.pair}-${textId}`, description: `benchmark ${s.dtype}` };
+  }
+  const manifest = { ...prod, defaultPair: sets[0]?.pair, models, pairs, heads: [] };
+  mkdirSync(TMP, { recursive: true });
+  const path = join(TMP, 'manifest.json');
+  writeFileSync(path, `${JSON.stringify(manifest, null, 2)}\n`);
+  return path;
+}
+
+/**
+ * A folder transformers.js can load the wav2vec2 graph from (bench/results/tmp/tjs/<name>/): links to the fixture's
+ * files plus a `tokenizer.json`, which transformers.js requires and the fixtures (like our pipeline) do without.
+ * Returns the model name under `tmp/tjs/`.
+ */
+export function prepareTransformersJsModel(set: ModelSet): string {
+  const name = `${set.pair}-wav2vec2`;
+  const dir = join(TMP, 'tjs', name);
+  mkdirSync(join(dir, 'onnx'), { recursive: true });
+  const link = (from: string, to: string): void => {
+    if (!existsSync(to)) symlinkSync(from, to);
+  };
+  for (const f of ['config.json', 'preprocessor_config.json', 'tokenizer_config.json', 'vocab.json']) link(join(set.wav2vec2Dir, f), join(dir, f));
+  // transformers.js names graphs by dtype; serve the same file under both names so either request finds it.
+  for (const f of ['model.onnx', 'model_quantized.onnx']) link(join(set.wav2vec2Dir, 'onnx', set.wav2vec2File), join(dir, 'onnx', f));
+  const vocab = JSON.parse(readFileSync(join(set.wav2vec2Dir, 'vocab.json'), 'utf8')) as Record<string, number>;
+  const specials = ['<pad>', '<s>', '</s>', '<unk>'];
+  const tokenizer = {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: specials.map((content) => ({ id: vocab[content], content, single_word: false, lstrip: true, rstrip: true, normalized: false, special: true })),
+    normalizer: null,
+    pre_tokenizer: null,
+    post_processor: null,
+    // CTC decoding: collapse repeats, drop <pad>, '|' becomes a space (as the hub's wav2vec2 tokenizer.json does).
+    decoder: { type: 'CTC', pad_token: '<pad>', word_delimiter_token: '|', cleanup: true },
+    model: { type: 'WordPiece', vocab, unk_token: '<unk>', continuing_subword_prefix: '##', max_input_chars_per_word: 100 },
+  };
+  writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(tokenizer));
+  return name;
+}

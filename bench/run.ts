@@ -1,0 +1,151 @@
+/**
+ * `npm run bench [-- --cases native,browser,train] [--quick] [--repeats N] [--warmup N] [--lengths 1,5,10,30]`
+ *
+ * Runs the benchmark cases of issue 6 one after another (never in parallel: they share the machine's cores), writes
+ * bench/results/<YYYY-MM-DD>-<host>.json (`--quick`: bench/results/tmp/, as those numbers mean nothing) and prints
+ * markdown tables. Every figure of a case is measured next to its peer in the same run; compare ratios, not runs.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, hostname, loadavg, totalmem } from 'node:os';
+import { join, relative } from 'node:path';
+import { runBrowser } from './cases/browser';
+import { runNative, type InferenceRow } from './cases/native';
+import { runTrain, type TrainResult } from './cases/train';
+import { modelSets, REPO, TMP, writeBenchManifest } from './lib/models';
+import { markdown, type BenchResults } from './lib/report';
+import type { RepeatPlan } from './lib/stats';
+
+const CASES = ['native', 'browser', 'train'] as const;
+type CaseName = (typeof CASES)[number];
+
+interface Options {
+  readonly cases: readonly CaseName[];
+  readonly quick: boolean;
+  readonly plan: RepeatPlan;
+  readonly lengths: readonly number[];
+  readonly threads: number;
+}
+
+const USAGE = 'usage: npm run bench -- [--cases native,browser,train] [--quick] [--repeats N] [--warmup N] [--lengths 1,5,10,30] [--threads N]';
+
+/** Parses the command line (`--x v` and `--x=v`). */
+export function parseOptions(argv: readonly string[]): Options {
+  let cases: CaseName[] = [...CASES];
+  let quick = false;
+  let repeats: number | null = null;
+  let warmup: number | null = null;
+  let lengths: number[] | null = null;
+  let threads = 2;
+  for (let i = 0; i < argv.length; i++) {
+    const [flag = '', inline] = (argv[i] ?? '').split(/=(.*)/s, 2);
+    const value = (): string => {
+      const v = inline ?? argv[++i];
+      if (v === undefined || v === '') throw new Error(`${flag} needs a value\n${USAGE}`);
+      return v;
+    };
+    const int = (v: string): number => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} takes a non-negative integer, not "${v}"`);
+      return n;
+    };
+    if (flag === '--quick') quick = true;
+    else if (flag === '--cases') {
+      cases = value().split(',').map((c) => {
+        if (!(CASES as readonly string[]).includes(c)) throw new Error(`unknown case "${c}" (cases: ${CASES.join(', ')})`);
+        return c as CaseName;
+      });
+    } else if (flag === '--repeats') repeats = Math.max(1, int(value()));
+    else if (flag === '--warmup') warmup = int(value());
+    else if (flag === '--threads') threads = Math.max(1, int(value()));
+    else if (flag === '--lengths') lengths = value().split(',').map(Number).filter((n) => n > 0);
+    else throw new Error(`unknown argument "${argv[i] ?? ''}"\n${USAGE}`);
+  }
+  return {
+    cases,
+    quick,
+    // Quick checks the harness, not the machine: one warm-up, two repeats, two short clips, tiny models.
+    plan: { warmup: warmup ?? 1, repeats: repeats ?? (quick ? 2 : 5) },
+    lengths: lengths ?? (quick ? [1, 5] : [1, 5, 10, 30]),
+    threads,
+  };
+}
+
+function machine(): Record<string, unknown> {
+  const sh = (cmd: string, args: string[]): string | null => {
+    try {
+      return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    } catch {
+      return null;
+    }
+  };
+  return {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    chromium: sh('/usr/bin/chromium', ['--version']),
+    commit: sh('git', ['-C', REPO, 'rev-parse', '--short', 'HEAD']),
+    loadavgAtStart: loadavg().map((l) => Number(l.toFixed(2))),
+  };
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(USAGE);
+    return;
+  }
+  const o = parseOptions(argv);
+  const log = (line: string): void => {
+    console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
+  };
+  const started = performance.now();
+  const info = machine();
+  const inference: InferenceRow[] = [];
+  const notes: string[] = [];
+  const errors: string[] = [];
+  let train: TrainResult | null = null;
+  const needModels = o.cases.includes('native') || o.cases.includes('browser');
+  const sets = needModels ? modelSets(o.quick) : [];
+  const manifestPath = needModels ? writeBenchManifest(sets, o.quick) : '';
+  for (const name of o.cases) {
+    try {
+      if (name === 'native') inference.push(...(await runNative(manifestPath, sets, o.lengths, o.plan, o.threads, log)));
+      if (name === 'browser') {
+        const b = await runBrowser(manifestPath, sets, o.lengths, o.plan, log);
+        inference.push(...b.rows);
+        notes.push(...b.notes);
+      }
+      if (name === 'train') train = await runTrain(o.quick, o.plan, log);
+    } catch (err) {
+      const msg = `${name}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
+      errors.push(msg.split('\n').slice(0, 4).join(' | '));
+      log(`case failed: ${msg}`);
+    }
+  }
+  const date = new Date().toISOString().slice(0, 10);
+  const host = hostname();
+  const results: BenchResults = {
+    date,
+    host,
+    machine: { ...info, loadavgAtEnd: loadavg().map((l) => Number(l.toFixed(2))), wallSeconds: Math.round((performance.now() - started) / 1000) },
+    options: { ...o, models: o.quick ? 'tiny fixtures' : 'base-size random-weight fixtures (.cache/fixtures)' },
+    inference,
+    train,
+    notes,
+    errors,
+  };
+  const dir = o.quick ? TMP : join(REPO, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${date}-${host}${o.quick ? '-quick' : ''}.json`);
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(markdown(results));
+  console.log(`\nwrote ${relative(process.cwd(), file)}`);
+  if (errors.length > 0) process.exitCode = 1;
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,66 @@
+/**
+ * The model pair the ML worker has loaded: its encoders, what they give a head (ids and the audio hidden state), the
+ * audio graph for a run's encoder layers, and cutting that graph at another layer. A head reads the hidden state it
+ * was trained on and a run with k trainable layers reads the one below them, so the worker moves the cut for them
+ * instead of asking the person to reload the models.
+ */
+import type { EncoderGraph } from './head-config';
+import { pairIdentity, type PairIdentity } from './head-target';
+import { loadEncodersWithGraph, type EncoderContext, type EncoderPair } from './load-encoders';
+import { exposedLayer, resolvePair, withAudioLayer } from '../runtime/manifest';
+
+type Layer = 'head-input' | number;
+
+export class LoadedPair {
+  private constructor(
+    private readonly ctx: EncoderContext,
+    readonly name: string,
+    private loaded: { encoders: EncoderPair; audioGraph: () => Promise<EncoderGraph | null> },
+    private id: PairIdentity,
+  ) {}
+
+  /** Loads both encoders of `name` as the manifest in `ctx` cuts them. */
+  static async load(ctx: EncoderContext, name: string): Promise<LoadedPair> {
+    const loaded = await loadEncodersWithGraph(ctx, name);
+    return new LoadedPair(ctx, name, loaded, pairIdentity(ctx.manifest, name));
+  }
+
+  get encoders(): EncoderPair {
+    return this.loaded.encoders;
+  }
+
+  /** Which encoders and which audio hidden state the loaded graphs give a head. */
+  get identity(): PairIdentity {
+    return this.id;
+  }
+
+  /** The audio graph as loaded (null for lite), read from the model cache when a new run needs it. */
+  audioGraph(): Promise<EncoderGraph | null> {
+    return this.loaded.audioGraph();
+  }
+
+  /** Where a new run with `k` trainable audio layers reads the audio encoder; null for encoders without a graph. */
+  trainingLayer(k: number): Layer | null {
+    const { audio } = resolvePair(this.ctx.manifest, this.name);
+    return audio.format === 'onnx' ? exposedLayer(k, audio.numLayers) : null;
+  }
+
+  /**
+   * Reloads the encoders with the audio graph cut at `layer` (edited graphs are cached per cut, so only the first
+   * cut at a layer edits the graph). Resolves true when it reloaded, false when nothing had to change.
+   */
+  async cutAt(layer: Layer): Promise<boolean> {
+    if (this.id.hiddenStateLayer === layer || resolvePair(this.ctx.manifest, this.name).audio.format !== 'onnx') return false;
+    const manifest = withAudioLayer(this.ctx.manifest, this.name, layer);
+    // Quiet: the page's progress view belongs to the init that loaded the pair.
+    const next = await loadEncodersWithGraph({ ...this.ctx, manifest, onProgress: () => undefined }, this.name);
+    await this.dispose();
+    this.loaded = next;
+    this.id = pairIdentity(manifest, this.name);
+    return true;
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all([this.loaded.encoders.audio.dispose(), this.loaded.encoders.text.dispose()]);
+  }
+}
