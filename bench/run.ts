@@ -25,9 +25,11 @@ interface Options {
   readonly plan: RepeatPlan;
   readonly lengths: readonly number[];
   readonly threads: number;
+  /** Training-case batch size override (default 8; quick 4). */
+  readonly trainBatch: number | undefined;
 }
 
-const USAGE = 'usage: npm run bench -- [--cases native,browser,train] [--quick] [--repeats N] [--warmup N] [--lengths 1,5,10,30] [--threads N]';
+const USAGE = 'usage: npm run bench -- [--cases native,browser,train] [--quick] [--repeats N] [--warmup N] [--lengths 1,5,10,30] [--threads N] [--train-batch N]';
 
 /** Parses the command line (`--x v` and `--x=v`). */
 export function parseOptions(argv: readonly string[]): Options {
@@ -37,6 +39,7 @@ export function parseOptions(argv: readonly string[]): Options {
   let warmup: number | null = null;
   let lengths: number[] | null = null;
   let threads = 2;
+  let trainBatch: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const [flag = '', inline] = (argv[i] ?? '').split(/=(.*)/s, 2);
     const value = (): string => {
@@ -58,6 +61,7 @@ export function parseOptions(argv: readonly string[]): Options {
     } else if (flag === '--repeats') repeats = Math.max(1, int(value()));
     else if (flag === '--warmup') warmup = int(value());
     else if (flag === '--threads') threads = Math.max(1, int(value()));
+    else if (flag === '--train-batch') trainBatch = Math.max(1, int(value()));
     else if (flag === '--lengths') lengths = value().split(',').map(Number).filter((n) => n > 0);
     else throw new Error(`unknown argument "${argv[i] ?? ''}"\n${USAGE}`);
   }
@@ -68,6 +72,7 @@ export function parseOptions(argv: readonly string[]): Options {
     plan: { warmup: warmup ?? 1, repeats: repeats ?? (quick ? 2 : 5) },
     lengths: lengths ?? (quick ? [1, 5] : [1, 5, 10, 30]),
     threads,
+    trainBatch,
   };
 }
 
@@ -117,7 +122,7 @@ async function main(): Promise<void> {
         inference.push(...b.rows);
         notes.push(...b.notes);
       }
-      if (name === 'train') train = await runTrain(o.quick, o.plan, log);
+      if (name === 'train') train = await runTrain(o.quick, o.plan, log, o.trainBatch);
     } catch (err) {
       const msg = `${name}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
       errors.push(msg.split('\n').slice(0, 4).join(' | '));
@@ -138,7 +143,9 @@ async function main(): Promise<void> {
   };
   const dir = o.quick ? TMP : join(REPO, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${date}-${host}${o.quick ? '-quick' : ''}.json`);
+  // A run of some cases only must not overwrite the day's full run: its file names the cases.
+  const subset = o.cases.length === CASES.length ? '' : `-${o.cases.join('+')}`;
+  const file = join(dir, `${date}-${host}${subset}${o.quick ? '-quick' : ''}.json`);
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   console.log(markdown(results));
   console.log(`\nwrote ${relative(process.cwd(), file)}`);

@@ -23,7 +23,11 @@ export interface BenchPage {
   /** Loads a pair of the bench manifest in the app's worker; returns the backend description. */
   initOurs(pair: string, manifestUrl: string, backend: Backend): Promise<string>;
   analyseOurs(audioUrl: string): Promise<OursRun>;
-  /** Loads the transformers.js ASR pipeline from local files; returns its load time (ms). */
+  /**
+   * Loads the transformers.js ASR pipeline from local files; returns its load time (ms). `localModelPath` must be a
+   * path (`/x/`), not a URL: transformers.js 4.3 checks a local file's existence only for non-URL paths, and with a
+   * URL it silently loads no feature extractor and the ASR call fails.
+   */
   initTjs(localModelPath: string, model: string, dtype: string, threads: number): Promise<number>;
   /** One pipeline call; returns its time (ms, measured in the worker) and the transcript length. */
   runTjs(audioUrl: string): Promise<{ ms: number; chars: number }>;
@@ -64,7 +68,7 @@ const bench: BenchPage = {
   },
   async initTjs(localModelPath, model, dtype, threads) {
     tjs = Comlink.wrap<TjsApi>(new Worker(new URL('./tjs.worker.ts', import.meta.url), { type: 'module', name: 'tjs' }));
-    return tjs.init(new URL(localModelPath, location.href).href, model, dtype, threads);
+    return tjs.init(localModelPath, model, dtype, threads);
   },
   async runTjs(audioUrl) {
     if (tjs === null) throw new Error('initTjs first');

@@ -20,14 +20,15 @@ import type { InferenceRow } from './native';
 /** Port of the bench server (the e2e suite owns 4173). */
 export const BENCH_PORT = 4190;
 const ORIGIN = `http://127.0.0.1:${BENCH_PORT}`;
-const WEB = join(TMP, 'web');
+// Under node_modules/.cache (as Vite keeps its own): git and `eslint .` skip it, and a build must not be linted.
+const WEB = join(REPO, 'node_modules', '.cache', 'mmer-bench', 'web');
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm',
   '.json': 'application/json', '.css': 'text/css',
 };
 
-/** Builds bench/browser/index.html with the app's Vite config into bench/results/tmp/web. */
+/** Builds bench/browser/index.html with the app's Vite config into node_modules/.cache/mmer-bench/web. */
 async function buildPage(): Promise<void> {
   await build({
     configFile: join(REPO, 'vite.config.ts'),
@@ -132,7 +133,7 @@ export async function runBrowser(
       await page.close();
       page = await openPage(browser, log);
       const model = prepareTransformersJsModel(set);
-      const loadMs = await bench(page).call('initTjs', url(join(TMP, 'tjs')) + '/', model, set.dtype, 2);
+      const loadMs = await bench(page).call('initTjs', `${new URL(url(join(TMP, 'tjs'))).pathname}/`, model, set.dtype, 2);
       notes.push(`transformers.js ${set.dtype}: pipeline loaded in ${(loadMs / 1000).toFixed(1)} s (wasm, 2 threads)`);
       for (const seconds of lengths) {
         const src = audio.get(seconds) ?? '';

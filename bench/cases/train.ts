@@ -71,6 +71,8 @@ function examples(shape: TrainShape): TrainExample[] {
 
 /** Ours: the trainer's step, timed over `plan`. */
 async function oursStep(shape: TrainShape, plan: RepeatPlan): Promise<{ backend: string; step: Timing }> {
+  // Quiets tfjs' "install tfjs-node" banner: the CLI trains on tfjs-wasm too, which is what is measured.
+  tf.env().set('PROD', true);
   const engine = await initNodeEngine(['wasm', 'cpu']);
   const params = ParamStore.init(shape.config, 0);
   const opt = new AdamW(params, {});
@@ -114,8 +116,9 @@ async function torchStep(shape: TrainShape, plan: RepeatPlan): Promise<TrainResu
 }
 
 /** Runs case 2: ours first, then PyTorch (never both at once: they would share the two cores). */
-export async function runTrain(quick: boolean, plan: RepeatPlan, log: (line: string) => void): Promise<TrainResult> {
-  const shape = quick ? QUICK_SHAPE : FULL_SHAPE;
+export async function runTrain(quick: boolean, plan: RepeatPlan, log: (line: string) => void, batch?: number): Promise<TrainResult> {
+  const base = quick ? QUICK_SHAPE : FULL_SHAPE;
+  const shape = batch === undefined ? base : { ...base, batch };
   const ours = await oursStep(shape, plan);
   log(`train ours (${ours.backend}): ${ours.step.median.toFixed(0)} ms/step`);
   const torch = await torchStep(shape, plan);
