@@ -12,7 +12,6 @@ Prints one JSON object: per-step times (ms, loss read back each step) and the to
 """
 import argparse
 import json
-import math
 import os
 import sys
 import time
@@ -29,7 +28,7 @@ torch.set_default_dtype(torch.float32)
 
 
 class TrainHead(ref.Head):
-    """ref.Head plus dropout where src/mmer/head.ts and layers.ts apply it while training."""
+    """ref.Head with its dropout sites (those of src/mmer/head.ts and layers.ts) active, as while training."""
 
     def __init__(self, c, w, p):
         super().__init__(c, w)
@@ -38,43 +37,9 @@ class TrainHead(ref.Head):
     def drop(self, x):
         return F.dropout(x, self.p, training=True)
 
-    def attention(self, name, q_in, kv_in, key_mask):
-        b, tq, d = q_in.shape
-        h = self.c['heads']
-        dh = d // h
-
-        def split(x):
-            return x.view(b, x.shape[1], h, dh).permute(0, 2, 1, 3)
-        q = split(self.linear(f'{name}.attn.q', q_in))
-        k = split(self.linear(f'{name}.attn.k', kv_in))
-        v = split(self.linear(f'{name}.attn.v', kv_in))
-        scores = q @ k.transpose(-1, -2) / math.sqrt(dh) + ((1.0 - key_mask) * ref.MASK_NEG)[:, None, None, :]
-        ctx = (self.drop(torch.softmax(scores, dim=-1)) @ v).permute(0, 2, 1, 3).reshape(b, tq, d)
-        return self.linear(f'{name}.attn.o', ctx)
-
-    def block(self, name, q_in, kv_in, key_mask):
-        h = self.ln(f'{name}.attn_ln', q_in + self.drop(self.attention(name, q_in, kv_in, key_mask)))
-        ff = self.drop(self.linear(f'{name}.ffn.out', F.gelu(self.linear(f'{name}.ffn.in', h))))
-        return self.ln(f'{name}.ffn_ln', h + ff)
-
     def forward(self, audio, audio_mask, text, text_mask):
-        c = self.c
-        a = self.linear('audio_in', audio) if c['audioDim'] != c['hidden'] else audio
-        for i in range(c['audioLayers']):
-            a = self.block(f'audio_layers.{i}', a, a, audio_mask)
-        t = self.linear('text_in', text) if c['textDim'] != c['hidden'] else text
-        t = self.drop(t)
-        hh = self.block('text_block', t, t, text_mask)
-        p = self.block('block_b', hh, self.linear('audio_proj_b', a), audio_mask)
-        cc = self.block('block_c', self.linear('audio_proj_c', a), hh, text_mask)
-        r = self.block('block_d', hh, cc, audio_mask)
-        gate = torch.sigmoid(self.linear('gate', torch.cat([r, p], dim=2)))
-        fused = torch.cat([r, gate * p], dim=2)
-        pooled = torch.cat([self.masked_max(a, audio_mask), self.linear('text_pool', self.masked_max(fused, text_mask))], dim=1)
-        return self.linear('classifier', pooled), pooled, self.linear('ctc', self.drop(a))
-
-    def project(self, pooled, view):
-        return self.linear(f'proj_{view}.fc2', F.gelu(self.linear(f'proj_{view}.fc1', pooled)))
+        a, _, pooled = self.encode(audio, audio_mask, text, text_mask)
+        return self.linear('classifier', pooled), pooled, self.ctc(a)
 
 
 def main():

@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
+import { mulberry32 } from '../../src/core/rng';
 import { DEFAULT_CONFIG, type MmerConfig } from '../../src/mmer/config';
 import { initNodeEngine } from '../../src/mmer/engine-node';
 import { AdamW } from '../../src/mmer/optimizer';
@@ -40,19 +41,10 @@ export interface TrainResult {
   readonly torch: { readonly step: Timing; readonly setup: Record<string, unknown> } | { readonly error: string };
 }
 
-/** Deterministic normal-ish noise (sum of uniforms), so runs see identical features without a seeded tf op. */
+/** Deterministic normal-ish noise (sum of three uniforms), so runs see identical features without a seeded tf op. */
 function noise(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    let acc = 0;
-    for (let k = 0; k < 3; k++) {
-      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-      acc += s / 4294967296 - 0.5;
-    }
-    out[i] = acc * 2;
-  }
-  return out;
+  const rand = mulberry32(seed);
+  return Float32Array.from({ length: n }, () => 2 * (rand() + rand() + rand() - 1.5));
 }
 
 function examples(shape: TrainShape): TrainExample[] {

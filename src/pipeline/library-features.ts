@@ -65,7 +65,8 @@ export async function encodeLibraryClips(
   hooks: { readonly beforeClip?: () => Promise<void>; readonly onProgress?: (done: number, total: number, cached: number) => void } = {},
 ): Promise<EncodedClips> {
   const encoders = encoderKey(deps.identity);
-  const out: EncodedClips = { examples: [], skipped: [], cached: 0 };
+  const examples: EncodedClips['examples'] = [];
+  const skipped: EncodedClips['skipped'] = [];
   let cached = 0;
   for (const [i, { clip, label, augmentSeed }] of items.entries()) {
     await hooks.beforeClip?.();
@@ -77,12 +78,12 @@ export async function encodeLibraryClips(
     };
     try {
       const example = await buildExample(deps.encoders, { pcm16k: pcm, transcript: clip.transcript, label }, augmentSeed, clipCache(deps.library, clip, encoders, counter));
-      out.examples.push({ clip, example });
+      examples.push({ clip, example });
       if (counter.hits === (augmentSeed === null ? 1 : 2)) cached += 1;
     } catch (err) {
-      out.skipped.push({ clip, reason: err instanceof Error ? err.message : String(err) });
+      skipped.push({ clip, reason: err instanceof Error ? err.message : String(err) });
     }
     hooks.onProgress?.(i + 1, items.length, cached);
   }
-  return { ...out, cached };
+  return { examples, skipped, cached };
 }

@@ -13,6 +13,7 @@ import { encodeCheckpoint } from '../mmer/checkpoint';
 import { validateConfig, type MmerConfig } from '../mmer/config';
 import { initFromEncoder } from '../mmer/encoder-init';
 import { ctcVocab } from '../mmer/examples';
+import { layersAbove } from '../runtime/manifest';
 import { ParamStore } from '../mmer/params';
 import type { ClassMetrics } from '../mmer/metrics';
 import { fit, type FitState, type TrainExample } from '../mmer/trainer';
@@ -36,11 +37,6 @@ export interface LibraryTrainDeps extends ClipEncoding {
   readonly engine: HeadEngine;
   /** Tests only: a smaller head than the pair's (the stored head records whatever is trained). */
   readonly configOverride?: (config: MmerConfig) => MmerConfig;
-}
-
-/** The wav2vec2 layers a head trains on encoders cut at `layer` (the loaded graph fixes it; 0 for 'head-input'). */
-function trainableLayers(layer: PairIdentity['hiddenStateLayer'], numLayers: number): number {
-  return layer === 'head-input' ? 0 : numLayers - 1 - layer;
 }
 
 const sameIdentity = (a: PairIdentity, b: PairIdentity): boolean =>
@@ -129,7 +125,7 @@ async function startingPoint(
     return { params: ParamStore.load(run.config, stored.params), run };
   }
   const graph = await deps.audioGraph();
-  const k = graph === null ? 0 : trainableLayers(deps.identity.hiddenStateLayer, graph.entry.numLayers);
+  const k = graph === null ? 0 : layersAbove(deps.identity.hiddenStateLayer, graph.entry.numLayers);
   if (graph !== null && k !== s.encoderLayers) {
     emit({ kind: 'notice', message: `The loaded ${deps.identity.audio} is cut below its top ${String(k)} layer(s), so ${String(k)} audio layer(s) train (the settings ask for ${String(s.encoderLayers)}).` });
   }

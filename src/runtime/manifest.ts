@@ -141,6 +141,11 @@ export function exposedLayer(k: number, numLayers: number): 'head-input' | numbe
   return numLayers - 1 - k;
 }
 
+/** The inverse of `exposedLayer`: how many wav2vec2 layers sit above the hidden state `layer` (0 for 'head-input'). */
+export function layersAbove(layer: 'head-input' | number, numLayers: number): number {
+  return layer === 'head-input' ? 0 : numLayers - 1 - layer;
+}
+
 /** The manifest with the pair's audio graph cut at `layer` instead of where the manifest says. */
 export function withAudioLayer(manifest: Manifest, pair: string, layer: 'head-input' | number | undefined): Manifest {
   const { audio } = resolvePair(manifest, pair);

@@ -107,12 +107,17 @@ class Head:
         v = split(self.linear(f'{name}.attn.v', kv_in))
         scores = q @ k.transpose(-1, -2) / math.sqrt(dh)
         scores = scores + ((1.0 - key_mask) * MASK_NEG)[:, None, None, :]
-        ctx = (torch.softmax(scores, dim=-1) @ v).permute(0, 2, 1, 3).reshape(b, tq, d)
+        ctx = (self.drop(torch.softmax(scores, dim=-1)) @ v).permute(0, 2, 1, 3).reshape(b, tq, d)
         return self.linear(f'{name}.attn.o', ctx)
 
+    def drop(self, x):
+        """A dropout site of src/mmer/head.ts and layers.ts: the identity here (eval mode); bench/torch_head.py's
+        training step overrides it."""
+        return x
+
     def block(self, name, q_in, kv_in, key_mask):
-        h = self.ln(f'{name}.attn_ln', q_in + self.attention(name, q_in, kv_in, key_mask))
-        ff = self.linear(f'{name}.ffn.out', torch.nn.functional.gelu(self.linear(f'{name}.ffn.in', h)))
+        h = self.ln(f'{name}.attn_ln', q_in + self.drop(self.attention(name, q_in, kv_in, key_mask)))
+        ff = self.drop(self.linear(f'{name}.ffn.out', torch.nn.functional.gelu(self.linear(f'{name}.ffn.in', h))))
         return self.ln(f'{name}.ffn_ln', h + ff)
 
     @staticmethod
@@ -121,13 +126,14 @@ class Head:
         x[mask < 0.5] = POOL_NEG
         return x.max(dim=1).values
 
-    def forward(self, audio, audioMask, text, textMask):  # noqa: N803 (keys of the JSON)
-        audio_mask, text_mask = audioMask, textMask
+    def encode(self, audio, audio_mask, text, text_mask):
+        """Audio states, acoustic gate and pooled vector of one view."""
         c = self.c
         a = self.linear('audio_in', audio) if c['audioDim'] != c['hidden'] else audio
         for i in range(c['audioLayers']):
             a = self.block(f'audio_layers.{i}', a, a, audio_mask)
         t = self.linear('text_in', text) if c['textDim'] != c['hidden'] else text
+        t = self.drop(t)
         hh = self.block('text_block', t, t, text_mask)
         p = self.block('block_b', hh, self.linear('audio_proj_b', a), audio_mask)
         cc = self.block('block_c', self.linear('audio_proj_c', a), hh, text_mask)
@@ -136,12 +142,20 @@ class Head:
         fused = torch.cat([r, gate * p], dim=2)
         pooled = torch.cat([self.masked_max(a, audio_mask),
                             self.linear('text_pool', self.masked_max(fused, text_mask))], dim=1)
-        proj = {v: self.linear(f'proj_{v}.fc2', torch.nn.functional.gelu(self.linear(f'proj_{v}.fc1', pooled)))
-                for v in ('orig', 'aug')}
+        return a, gate, pooled
+
+    def ctc(self, a):
+        return self.linear('ctc', self.drop(a))
+
+    def project(self, pooled, view):
+        return self.linear(f'proj_{view}.fc2', torch.nn.functional.gelu(self.linear(f'proj_{view}.fc1', pooled)))
+
+    def forward(self, audio, audioMask, text, textMask):  # noqa: N803 (keys of the JSON)
+        a, gate, pooled = self.encode(audio, audioMask, text, textMask)
         return {
             'logits': self.linear('classifier', pooled), 'pooled': pooled, 'audioStates': a,
-            'ctcLogits': self.linear('ctc', a), 'gate': gate,
-            'projOrig': proj['orig'], 'projAug': proj['aug'],
+            'ctcLogits': self.ctc(a), 'gate': gate,
+            'projOrig': self.project(pooled, 'orig'), 'projAug': self.project(pooled, 'aug'),
         }
 
 

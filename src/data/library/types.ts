@@ -43,14 +43,7 @@ export interface ClipAudio {
 }
 
 /** What the page hands the library to add a clip (id, dates, revision and duration are the library's job). */
-export interface NewClip {
-  readonly name: string;
-  readonly label: string | null;
-  readonly transcript: string | null;
-  readonly transcriptSource: TranscriptSource | null;
-  readonly speaker: string | null;
-  readonly split: SplitName | null;
-  readonly source: ClipSource;
+export interface NewClip extends Pick<LibraryClip, 'name' | 'label' | 'transcript' | 'transcriptSource' | 'speaker' | 'split' | 'source'> {
   readonly pcm: Float32Array;
   readonly original: Blob | null;
 }
