@@ -8,7 +8,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ErrorInfo } from '../core/errors';
 import type { TrainCheckpoint } from '../data/library/types';
 import type { HeadEngine } from '../worker-api/protocol';
-import type { LossReport, MetricsSummary, TrainEvent, TrainOutcome, TrainSettings } from '../worker-api/training-protocol';
+import type { LossReport, MetricsSummary, OffGpuEstimate, TrainEvent, TrainOutcome, TrainSettings } from '../worker-api/training-protocol';
 import type { UseLibrary } from './useLibrary';
 import type { UseMl } from './useMl';
 
@@ -29,6 +29,7 @@ export interface TrainingView {
   readonly phase: 'idle' | 'preparing' | 'training' | 'paused' | 'finished' | 'cancelled' | 'failed';
   readonly runId: string | null;
   readonly engine: HeadEngine | null;
+  readonly offGpu: OffGpuEstimate | null;
   readonly clips: Readonly<Record<'train' | 'validation' | 'test', number>> | null;
   readonly resumedFromEpoch: number | null;
   readonly features: { readonly done: number; readonly total: number; readonly cached: number } | null;
@@ -58,6 +59,7 @@ const IDLE: TrainingView = {
   phase: 'idle',
   runId: null,
   engine: null,
+  offGpu: null,
   clips: null,
   resumedFromEpoch: null,
   features: null,
@@ -73,7 +75,7 @@ const IDLE: TrainingView = {
 export function reduceTrainEvent(view: TrainingView, e: TrainEvent): TrainingView {
   switch (e.kind) {
     case 'started':
-      return { ...view, phase: 'preparing', runId: e.runId, engine: e.engine, clips: e.clips, resumedFromEpoch: e.resumedFromEpoch };
+      return { ...view, phase: 'preparing', runId: e.runId, engine: e.engine, offGpu: e.offGpu, clips: e.clips, resumedFromEpoch: e.resumedFromEpoch };
     case 'notice':
       return { ...view, notices: [...view.notices, e.message] };
     case 'features':

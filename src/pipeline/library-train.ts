@@ -16,9 +16,10 @@ import { ctcVocab } from '../mmer/examples';
 import { layersAbove } from '../runtime/manifest';
 import { ParamStore } from '../mmer/params';
 import type { ClassMetrics } from '../mmer/metrics';
+import { estimateSlowdown, measureMatmulRate, WEBGPU_REFERENCE_GFLOPS } from '../mmer/throughput';
 import { fit, type FitState, type TrainExample } from '../mmer/trainer';
 import type { HeadEngine } from '../worker-api/protocol';
-import type { MetricsSummary, TrainOutcome, TrainRequest, TrainSettings } from '../worker-api/training-protocol';
+import type { MetricsSummary, OffGpuEstimate, TrainOutcome, TrainRequest, TrainSettings } from '../worker-api/training-protocol';
 import { fitOptions, headConfig, headManifest, lossWeights, type EncoderGraph } from './head-config';
 import type { PairIdentity } from './head-target';
 import { encodeLibraryClips, type ClipEncoding, type ClipToEncode } from './library-features';
@@ -48,6 +49,12 @@ interface RunPlan {
   readonly validation: ClipToEncode[];
   readonly counts: Record<SplitName, number>;
   readonly notices: string[];
+}
+
+/** Times the fallback engine's matmul (a fraction of a second) to say how much slower than a GPU the run will be. */
+async function offGpuEstimate(): Promise<OffGpuEstimate | null> {
+  const e = estimateSlowdown(await measureMatmulRate());
+  return e === null ? null : { gflops: e.rate.gflops, low: e.low, high: e.high, reference: { ...WEBGPU_REFERENCE_GFLOPS } };
 }
 
 /** Picks a run's clips by split (the splits the library shows) after the guard rails (`trainingReadiness`). */
@@ -173,7 +180,8 @@ export async function trainOnLibrary(deps: LibraryTrainDeps, request: TrainReque
   let params: ParamStore | null = null;
   try {
     const plan = await planRun(deps, settings);
-    emit({ kind: 'started', runId, engine: deps.engine, resumedFromEpoch: stored?.checkpoint.epoch ?? null, clips: plan.counts });
+    const offGpu = deps.engine === 'webgpu' ? null : await offGpuEstimate();
+    emit({ kind: 'started', runId, engine: deps.engine, offGpu, resumedFromEpoch: stored?.checkpoint.epoch ?? null, clips: plan.counts });
     for (const message of plan.notices) emit({ kind: 'notice', message });
     // A resumed run's earlier epochs, so the charts show the whole run and not only what follows the resume.
     for (const h of stored?.resume.history ?? []) {

@@ -54,9 +54,31 @@ export interface TrainRequest {
   readonly resumeRunId?: string;
 }
 
+/**
+ * How much slower training is off the GPU, estimated (a fallback engine cannot time a GPU it does not have): the
+ * engine's measured dense matmul rate against the rates laptop GPUs reach through WebGPU (`src/mmer/throughput.ts`).
+ */
+export interface OffGpuEstimate {
+  /** Measured here, GFLOP/s. */
+  readonly gflops: number;
+  /** Times slower than a laptop GPU, low and high end of the range (>= 1). */
+  readonly low: number;
+  readonly high: number;
+  /** The GPU rates compared against, GFLOP/s. */
+  readonly reference: { readonly low: number; readonly high: number };
+}
+
 /** What the worker reports while training (a discriminated union). */
 export type TrainEvent =
-  | { readonly kind: 'started'; readonly runId: string; readonly engine: HeadEngine; readonly resumedFromEpoch: number | null; readonly clips: Readonly<Record<SplitName, number>> }
+  | {
+      readonly kind: 'started';
+      readonly runId: string;
+      readonly engine: HeadEngine;
+      /** Off WebGPU only: the engine's measured matmul rate and the estimated slowdown against a laptop GPU. */
+      readonly offGpu: OffGpuEstimate | null;
+      readonly resumedFromEpoch: number | null;
+      readonly clips: Readonly<Record<SplitName, number>>;
+    }
   /** Something the person should know that does not stop the run (CTC off, no validation clips, a checkpoint not saved). */
   | { readonly kind: 'notice'; readonly message: string }
   | { readonly kind: 'features'; readonly done: number; readonly total: number; readonly cached: number }

@@ -77,6 +77,7 @@ test('import RAVDESS clips, train on WebGPU and WASM, reload, classify, evaluate
   expect(losses.every(Number.isFinite)).toBe(true);
   expect(losses[1]).toBeLessThan(losses[0] ?? Number.NaN);
   await expect(page.getByTestId('train-engine')).toHaveAttribute('data-engine', 'webgpu');
+  await expect(page.getByTestId('engine-warning')).toHaveCount(0);
   await expect(page.getByTestId('loss-chart')).not.toHaveAttribute('data-points', '0');
   await shot(page, 'training');
 
@@ -127,4 +128,11 @@ test('import RAVDESS clips, train on WebGPU and WASM, reload, classify, evaluate
   expect(wasmLosses.every(Number.isFinite)).toBe(true);
   await expect(page.getByTestId('train-engine')).toHaveAttribute('data-engine', 'wasm');
   await expect(page.getByTestId('engine-warning')).toBeVisible();
+  // The warning says how much slower, from a matmul timed on this engine at the start of the run.
+  const estimate = page.getByTestId('slowdown-estimate');
+  await expect(estimate).toContainText(/about [\d.]+(-\d+)? times slower than on a laptop GPU/);
+  await expect(estimate).toContainText(/at \d+(\.\d)? GFLOP\/s/);
+  const [low, high] = [Number(await estimate.getAttribute('data-low')), Number(await estimate.getAttribute('data-high'))];
+  expect(low).toBeGreaterThanOrEqual(1);
+  expect(high).toBeGreaterThan(low);
 });

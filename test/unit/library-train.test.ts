@@ -93,6 +93,12 @@ describe('training on the library', () => {
     const kinds = events.map((e) => e.kind);
     expect(kinds[0]).toBe('started');
     expect(events[0]).toMatchObject({ kind: 'started', engine, resumedFromEpoch: null, clips: { train: 8, validation: 2, test: 2 } });
+    // Off WebGPU the run measures the engine and estimates its slowdown against a GPU.
+    const started = events[0];
+    if (started?.kind !== 'started' || started.offGpu === null) throw new Error('no off-GPU estimate');
+    expect(started.offGpu.gflops).toBeGreaterThan(0);
+    expect(started.offGpu.low).toBeGreaterThanOrEqual(1);
+    expect(started.offGpu.high).toBeGreaterThan(started.offGpu.low);
     expect(events).toContainEqual({ kind: 'notice', message: expect.stringMatching(/1 clip\(s\) with labels outside the active set/) as unknown });
     const at = (pred: (e: TrainEvent) => boolean): number => events.findIndex(pred);
     expect(at((e) => e.kind === 'features')).toBeLessThan(at((e) => e.kind === 'step'));

@@ -56,13 +56,14 @@ describe('trainingReadiness', () => {
 });
 
 const EMPTY: TrainingView = {
-  phase: 'preparing', runId: null, engine: null, clips: null, resumedFromEpoch: null, features: null, current: null, steps: [], epochs: [], notices: [], outcome: null, error: null,
+  phase: 'preparing', runId: null, engine: null, offGpu: null, clips: null, resumedFromEpoch: null, features: null, current: null, steps: [], epochs: [], notices: [], outcome: null, error: null,
 };
+const OFF_GPU = { gflops: 20, low: 5, high: 45, reference: { low: 100, high: 900 } };
 const LOSS = { total: 2, ce: 1.5, ctc: 3, supcon: 1, acl: 1 };
 
 describe('reduceTrainEvent', () => {
   it('folds a run into what the training screen draws', () => {
-    let v = reduceTrainEvent(EMPTY, { kind: 'started', runId: 'r1', engine: 'wasm', resumedFromEpoch: null, clips: { train: 4, validation: 2, test: 1 } });
+    let v = reduceTrainEvent(EMPTY, { kind: 'started', runId: 'r1', engine: 'wasm', offGpu: OFF_GPU, resumedFromEpoch: null, clips: { train: 4, validation: 2, test: 1 } });
     v = reduceTrainEvent(v, { kind: 'features', done: 3, total: 7, cached: 1 });
     expect(v.features).toEqual({ done: 3, total: 7, cached: 1 });
     v = reduceTrainEvent(v, { kind: 'step', epoch: 1, epochs: 2, step: 1, steps: 2, loss: LOSS, clipsPerSecond: 2, etaSeconds: 6 });
@@ -83,6 +84,7 @@ describe('reduceTrainEvent', () => {
     v = reduceTrainEvent(v, { kind: 'notice', message: 'CTC is off' });
     expect(v.notices).toEqual(['CTC is off']);
     expect(v.engine).toBe('wasm');
+    expect(v.offGpu).toEqual(OFF_GPU);
   });
 });
 

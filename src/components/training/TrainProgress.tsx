@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { UseTraining } from '../../hooks/useTraining';
 import { Notice } from '../Notice';
 import { LineChart } from './LineChart';
+import { formatSlowdown } from './slowdown';
 
 interface Props {
   readonly training: UseTraining;
@@ -66,8 +67,15 @@ export function TrainProgress({ training }: Props) {
       </div>
       {t.engine !== null && t.engine !== 'webgpu' ? (
         <Notice tone="warning" testId="engine-warning">
-          WebGPU is not available for training here, so it runs on {t.engine === 'wasm' ? 'WebAssembly' : 'the plain JavaScript CPU backend'}. The
-          remaining time below is measured on this machine.
+          WebGPU is not available for training here, so it runs on {t.engine === 'wasm' ? 'WebAssembly' : 'the plain JavaScript CPU backend'}
+          {t.offGpu ? (
+            <span data-testid="slowdown-estimate" data-low={t.offGpu.low} data-high={t.offGpu.high}>
+              , {formatSlowdown(t.offGpu)} slower than on a laptop GPU (estimated: this device multiplies matrices at{' '}
+              {t.offGpu.gflops.toFixed(1)} GFLOP/s here, laptop GPUs reach roughly {t.offGpu.reference.low}-{t.offGpu.reference.high} GFLOP/s
+              through WebGPU)
+            </span>
+          ) : null}
+          . The remaining time below is measured on this machine.
         </Notice>
       ) : null}
       {t.running ? (
