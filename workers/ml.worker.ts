@@ -8,14 +8,15 @@ import { AppError, toErrorInfo, toResult, type Result } from '../src/core/errors
 import type { FeatureMatrix } from '../src/encoders/types';
 import { analyseClip, type Analysis } from '../src/pipeline/analyse';
 import { fetchBuiltinHead } from '../src/pipeline/builtin-head';
-import type { HeadOrigin, HeadSlot } from '../src/pipeline/emotion-head';
+import type { HeadOrigin } from '../src/pipeline/emotion-head';
+import { HeadRuntimeHost } from '../src/pipeline/head-runtime';
 import { headLayerFor, measureWidths, type HeadTarget } from '../src/pipeline/head-target';
 import { LoadedPair } from '../src/pipeline/loaded-pair';
 import { TrainingJobs, type JobContext } from '../src/pipeline/training-jobs';
 import { IdbClipLibrary } from '../src/data/library/idb-library';
 import type { SplitName } from '../src/data/library/types';
-import { chooseBackend, isSoftwareAdapter, wasmThreads } from '../src/runtime/backend';
-import { CacheApiStore, MemoryStore, type ByteStore } from '../src/runtime/cache';
+import { chooseBackend, wasmThreads } from '../src/runtime/backend';
+import { openStore, probeGpu } from '../src/runtime/gpu-probe';
 import { headsForPair, type Manifest } from '../src/runtime/manifest';
 import { parseManifest } from '../src/runtime/manifest-parse';
 import type { LoaderContext } from '../src/runtime/model-loader';
@@ -26,7 +27,6 @@ import type {
   Backend,
   BackendInfo,
   EmotionScores,
-  HeadEngine,
   HeadFiles,
   HeadInfo,
   HeadNotice,
@@ -35,31 +35,6 @@ import type {
   LoadProgress,
 } from '../src/worker-api/protocol';
 import type { Evaluation, TrainEvent, TrainOutcome, TrainRequest } from '../src/worker-api/training-protocol';
-
-interface GpuProbe {
-  readonly api: boolean;
-  readonly adapter: string | null;
-  readonly software: boolean;
-  readonly shaderF16: boolean;
-}
-
-async function probeGpu(): Promise<GpuProbe> {
-  // The DOM typings declare navigator.gpu unconditionally; browsers without WebGPU simply lack the property.
-  if (!('gpu' in navigator)) return { api: false, adapter: null, software: false, shaderF16: false };
-  const gpu = navigator.gpu;
-  const adapter = await gpu.requestAdapter().catch(() => null);
-  if (adapter === null) return { api: true, adapter: null, software: false, shaderF16: false };
-  const { vendor, architecture, description } = adapter.info;
-  const name = [vendor, architecture, description].filter((s) => s.length > 0).join(' ') || 'unnamed adapter';
-  // isFallbackAdapter is newer than the DOM typings in use; older browsers lack it and are judged by name.
-  const fallback = (adapter.info as { isFallbackAdapter?: boolean }).isFallbackAdapter;
-  return { api: true, adapter: name, software: isSoftwareAdapter(fallback, name), shaderF16: adapter.features.has('shader-f16') };
-}
-
-function openStore(): ByteStore {
-  // Private windows and some embedded browsers have no Cache API: models then live for this session only.
-  return typeof caches === 'undefined' ? new MemoryStore() : new CacheApiStore();
-}
 
 /** The loaded model pair (encoders, what they give a head, the audio graph); null while none is loaded. */
 let loaded: LoadedPair | null = null;
@@ -72,46 +47,16 @@ let lastAnalysis: Analysis | null = null;
 /** Notices of the last init about the emotion head (built-in head missing, head of another pair dropped). */
 let headNotices: HeadNotice[] = [];
 
-interface HeadRuntime {
-  readonly slot: HeadSlot;
-  readonly engine: HeadInfo['engine'];
-}
-
 /**
- * TensorFlow.js and the head code are imported on first use only: a pair without a head never pays for them. The
- * engine is started once (gradient self-test included) and kept; its backend order follows the encoders' choice,
- * so `?backend=wasm` keeps the head off the GPU too.
+ * TensorFlow.js and the head code, started on first use only (a pair without a head never pays for them); its
+ * backend order follows the encoders' choice (see `encoderBackend`).
  */
-let headRuntime: Promise<HeadRuntime> | null = null;
+const heads = new HeadRuntimeHost(() => encoderBackend);
 /**
  * The backend the encoders run on after the last init (not merely the one asked for): where auto passed over a
  * software WebGPU adapter for WASM, the head follows, as it too would run many times slower there.
  */
 let encoderBackend: Backend = 'wasm';
-
-function engineOrder(backend: Backend): HeadEngine[] {
-  return backend === 'webgpu' ? ['webgpu', 'wasm', 'cpu'] : ['wasm', 'cpu'];
-}
-
-function startHeadRuntime(backend: Backend): Promise<HeadRuntime> {
-  headRuntime ??= (async () => {
-    const [{ initWebEngine }, { HeadSlot: Slot }] = await Promise.all([import('../src/mmer/engine-web'), import('../src/pipeline/emotion-head')]);
-    const engine = await initWebEngine(engineOrder(backend)).catch((err: unknown) => {
-      throw new AppError('backend-unavailable', `The emotion head cannot run here: ${err instanceof Error ? err.message : String(err)}`);
-    });
-    return { slot: new Slot(), engine };
-  })();
-  // A failed start is not cached, so a later head load tries again.
-  headRuntime.catch(() => {
-    headRuntime = null;
-  });
-  return headRuntime;
-}
-
-/** The head runtime if it was ever started successfully (never starts it). */
-async function currentRuntime(): Promise<HeadRuntime | null> {
-  return headRuntime === null ? null : headRuntime.catch(() => null);
-}
 
 /** What the loaded pair gives a head: ids from the manifest, widths from the last clip or one probe pass. */
 async function currentTarget(): Promise<HeadTarget> {
@@ -143,7 +88,7 @@ async function activateHead(files: HeadFiles, origin: HeadOrigin): Promise<HeadI
   await cutAudioAt(loaded === null ? null : headLayerFor(files.configJson, loaded.identity));
   try {
     const target = await currentTarget();
-    const runtime = await startHeadRuntime(encoderBackend);
+    const runtime = await heads.start();
     return runtime.slot.load(files, target, origin, runtime.engine);
   } catch (err) {
     // The previous head stays active, so the graph goes back to where it reads.
@@ -157,7 +102,7 @@ async function activateHead(files: HeadFiles, origin: HeadOrigin): Promise<HeadI
  * the pair's first built-in head when no head is active. A built-in head that fails is a notice, never a failed init.
  */
 async function settleHead(manifest: Manifest, ctx: LoaderContext, pair: string): Promise<void> {
-  const runtime = await currentRuntime();
+  const runtime = await heads.current();
   const active = runtime?.slot.info ?? null;
   if (runtime !== null && active !== null) {
     // A head that fits the new pair stays (re-initialising the same pair loses nothing); if the new encoders cannot
@@ -186,7 +131,7 @@ async function settleHead(manifest: Manifest, ctx: LoaderContext, pair: string):
 
 /** The active head's scores for features, timed; null scores when no head is active. */
 async function scoreWithHead(features: { audio: FeatureMatrix; text: FeatureMatrix }): Promise<{ emotion: EmotionScores | null; headMs: number | null }> {
-  const runtime = await currentRuntime();
+  const runtime = await heads.current();
   if (runtime === null || runtime.slot.info === null) return { emotion: null, headMs: null };
   const t0 = performance.now();
   const emotion = await runtime.slot.score(features);
@@ -197,7 +142,7 @@ async function scoreWithHead(features: { audio: FeatureMatrix; text: FeatureMatr
 function jobContext(): JobContext {
   const pair = loaded;
   if (pair === null) throw new AppError('training', 'The models are not loaded yet; train once they are ready.');
-  return { encoders: pair.encoders, identity: pair.identity, target: currentTarget, audioGraph: () => pair.audioGraph(), startEngine: async () => (await startHeadRuntime(encoderBackend)).engine.backend };
+  return { encoders: pair.encoders, identity: pair.identity, target: currentTarget, audioGraph: () => pair.audioGraph(), startEngine: async () => (await heads.start()).engine.backend };
 }
 
 function crashNow(): void {
@@ -277,7 +222,7 @@ const api = {
   /** Removes the active head; later analyses have no emotion scores until another head is loaded. */
   async unloadHead(): Promise<Result<null>> {
     return toResult(async () => {
-      const runtime = await currentRuntime();
+      const runtime = await heads.current();
       runtime?.slot.unload();
       if (lastAnalysis !== null) lastAnalysis = { ...lastAnalysis, summary: { ...lastAnalysis.summary, emotion: null } };
       return null;
@@ -301,7 +246,7 @@ const api = {
 
   /** The active head and the notices of the last init (a built-in head that failed, a head dropped for the pair). */
   async headStatus(): Promise<HeadStatus> {
-    const runtime = await currentRuntime();
+    const runtime = await heads.current();
     return { head: runtime?.slot.info ?? null, notices: headNotices };
   },
 

@@ -1,0 +1,50 @@
+/**
+ * The worker's emotion-head runtime, started lazily: TensorFlow.js and the head code are imported the first time a
+ * head is needed, so a pair without a head never pays for them. The engine is started once (gradient self-test
+ * included) and kept; its backend order follows the encoders' backend, so `?backend=wasm` keeps the head off the GPU
+ * too. A failed start is not kept, so a later head load tries again.
+ */
+import { AppError } from '../core/errors';
+import type { Backend, HeadEngine, HeadInfo } from '../worker-api/protocol';
+import type { HeadSlot } from './emotion-head';
+
+/** The started runtime: the head slot and the engine it runs on. */
+export interface HeadRuntime {
+  readonly slot: HeadSlot;
+  readonly engine: HeadInfo['engine'];
+}
+
+/** Engine backends to try for encoders on `backend`: the GPU only when the encoders use it. */
+export function engineOrder(backend: Backend): HeadEngine[] {
+  return backend === 'webgpu' ? ['webgpu', 'wasm', 'cpu'] : ['wasm', 'cpu'];
+}
+
+/** Holds the one head runtime of a worker. */
+export class HeadRuntimeHost {
+  private runtime: Promise<HeadRuntime> | null = null;
+
+  /** `backend` is read when the runtime starts: the encoders' backend at that moment. */
+  constructor(private readonly backend: () => Backend) {}
+
+  /** The runtime, started now if it never was (or its last start failed). */
+  start(): Promise<HeadRuntime> {
+    if (this.runtime !== null) return this.runtime;
+    const starting = (async () => {
+      const [{ initWebEngine }, { HeadSlot: Slot }] = await Promise.all([import('../mmer/engine-web'), import('./emotion-head')]);
+      const engine = await initWebEngine(engineOrder(this.backend())).catch((err: unknown) => {
+        throw new AppError('backend-unavailable', `The emotion head cannot run here: ${err instanceof Error ? err.message : String(err)}`);
+      });
+      return { slot: new Slot(), engine };
+    })();
+    this.runtime = starting;
+    starting.catch(() => {
+      if (this.runtime === starting) this.runtime = null;
+    });
+    return starting;
+  }
+
+  /** The runtime if it was ever started successfully (never starts it). */
+  async current(): Promise<HeadRuntime | null> {
+    return this.runtime === null ? null : this.runtime.catch(() => null);
+  }
+}
