@@ -15,14 +15,15 @@ import { AppError, toErrorInfo } from '../src/core/errors';
 import { speakerSplit } from '../src/data/splits';
 import { HEAD_CONFIG_FILE, type HeadManifest } from '../src/mmer/checkpoint';
 import { loadHeadDir, saveHeadDir } from '../src/mmer/checkpoint-node';
-import { validateConfig } from '../src/mmer/config';
+import { validateConfig, type MmerConfig } from '../src/mmer/config';
 import { initNodeEngine } from '../src/mmer/engine-node';
 import { exposedLayer, initFromEncoder } from '../src/mmer/encoder-init';
+import { defaultMemoryBudget, largestFittingBatch, stepShape } from '../src/mmer/memory-plan';
 import { ctcVocab } from '../src/mmer/examples';
 import { ParamStore } from '../src/mmer/params';
-import { evaluate, fit, predict } from '../src/mmer/trainer';
+import { evaluate, fit, predict, type TrainExample } from '../src/mmer/trainer';
 import { encodeAudio } from '../src/pipeline/analyse';
-import { fitOptions, headConfig, headManifest } from '../src/pipeline/head-config';
+import { fitOptions, headConfig, headManifest, lossWeights } from '../src/pipeline/head-config';
 import { pairIdentity } from '../src/pipeline/head-target';
 import { loadNodeAudioGraph, loadNodeEncoders } from '../src/pipeline/node';
 import { DEFAULT_TRAIN_SETTINGS } from '../src/pipeline/train-settings';
@@ -64,6 +65,18 @@ async function saveOrRescue(out: string, manifest: HeadManifest, params: ParamSt
   }
 }
 
+/**
+ * The default batch (16), lowered to what fits the engine's memory (tfjs-wasm's 4 GiB heap: a base-size head with
+ * long clips fits fewer) and said so; an explicit --batch is left to `fit`, which refuses one that cannot fit.
+ */
+function defaultBatch(config: MmerConfig, examples: readonly TrainExample[], warn: (m: string) => void): number {
+  const budget = defaultMemoryBudget();
+  if (budget === null) return 16;
+  const fits = largestFittingBatch(config, stepShape(examples, 16, lossWeights(DEFAULT_TRAIN_SETTINGS), 1), budget);
+  if (fits < 16) warn(`batch ${String(Math.max(1, fits))} instead of 16: a larger one does not fit the engine's memory with these clips`);
+  return Math.max(1, fits);
+}
+
 async function train(argv: string[]): Promise<number> {
   const { values: v } = parseArgs({
     args: argv,
@@ -98,20 +111,20 @@ async function train(argv: string[]): Promise<number> {
   const valSet = await encodeRecords(v.data, split.validation, labels, encoders, { augment: false, seed, label: 'encoding validation' }, warn);
   const first = trainSet.examples[0];
   if (first === undefined) throw new AppError('bad-dataset', 'No training clip could be read.');
+  const config = headConfig(labels, { audio: first.audio.dim, text: first.text.dim }, graph, encoderLayers);
+  validateConfig(config);
   const settings: TrainSettings = {
     ...DEFAULT_TRAIN_SETTINGS,
     headName: basename(resolve(v.out)),
     labels,
     epochs: num(v.epochs, 'epochs', 20),
-    batchSize: num(v.batch, 'batch', 16),
+    batchSize: v.batch === undefined ? defaultBatch(config, trainSet.examples, warn) : num(v.batch, 'batch', 16),
     learningRate: num(v.lr, 'lr', 1e-3),
     seed,
     patience: num(v.patience, 'patience', 10),
     encoderLayers,
     minClipsPerLabel: 1,
   };
-  const config = headConfig(labels, { audio: first.audio.dim, text: first.text.dim }, graph, encoderLayers);
-  validateConfig(config);
   const params = ParamStore.init(config, seed);
   if (graph !== null) {
     const init = initFromEncoder(params, graph.bytes, { numLayers: graph.entry.numLayers, layerScope: graph.entry.surgery.layerScope ?? '', headPrefix: graph.entry.surgery.headPrefix });

@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { useFastMatMulGradient } from './matmul-grad';
+import { guardWasmHeap, useSharedWasmIdentity } from './wasm-memory';
 
 export type EngineBackend = 'webgpu' | 'wasm' | 'cpu';
 
@@ -45,6 +46,7 @@ async function selfTest(): Promise<string | null> {
  */
 export async function initEngine(order: readonly EngineBackend[]): Promise<EngineInfo> {
   useFastMatMulGradient();
+  useSharedWasmIdentity();
   const rejected: { backend: EngineBackend; reason: string }[] = [];
   for (const backend of order) {
     // Typed as always present, but returns null for a backend whose package was not imported.
@@ -65,7 +67,10 @@ export async function initEngine(order: readonly EngineBackend[]): Promise<Engin
       continue;
     }
     const problem = backend === 'cpu' ? null : await selfTest();
-    if (problem === null) return { backend, rejected };
+    if (problem === null) {
+      guardWasmHeap();
+      return { backend, rejected };
+    }
     rejected.push({ backend, reason: problem });
   }
   throw new Error(`No training backend could start: ${rejected.map((r) => `${r.backend}: ${r.reason}`).join('; ')}`);

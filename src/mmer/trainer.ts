@@ -7,30 +7,14 @@ import { seededShuffle } from '../data/splits';
 import { disposeBatch, makeBatch, type ClipFeatures } from './batch';
 import type { MmerConfig } from './config';
 import { disposeMmerOutputs, mmerForward } from './head';
-import { ctcLoss, infoNceLoss, supConLoss, type SupConVariant } from './losses';
+import { defaultMemoryBudget, planStep, requireStepPlan, stepShape } from './memory-plan';
 import { classMetrics, type ClassMetrics } from './metrics';
+import { DEFAULT_LOSS, type LossParts, type LossWeights, type TrainExample } from './multitask';
 import { AdamW, type AdamWOptions, type AdamWState } from './optimizer';
-import { paramGrads, type ParamStore, type SerialisedParams } from './params';
+import type { ParamStore, SerialisedParams } from './params';
+import { stepGrads } from './step';
 
-/** A labelled clip: cached features, its augmented view (for ACL) and its CTC target (null: no transcript). */
-export interface TrainExample extends ClipFeatures {
-  readonly label: number;
-  readonly ctcTarget: readonly number[] | null;
-  readonly augmented: ClipFeatures | null;
-}
-
-export interface LossWeights {
-  readonly ctc: number;
-  readonly supcon: number;
-  readonly acl: number;
-  readonly temperature: number;
-  readonly supconVariant: SupConVariant;
-}
-
-/** The authors' weights (0.1 each) and temperature (0.07). */
-export const DEFAULT_LOSS: LossWeights = { ctc: 0.1, supcon: 0.1, acl: 0.1, temperature: 0.07, supconVariant: 'khosla' };
-
-export type LossParts = Readonly<Record<'total' | 'ce' | 'ctc' | 'supcon' | 'acl', number>>;
+export { DEFAULT_LOSS, augmentedProjection, multitaskLoss, usesAugmentedView, type LossParts, type LossWeights, type TrainExample } from './multitask';
 
 export interface TrainOptions {
   readonly epochs: number;
@@ -55,6 +39,12 @@ export interface TrainOptions {
   readonly onEpochEnd?: (state: FitState) => Promise<void>;
   /** Continue a run after `resume.epoch`: the store must hold the parameters of `FitState.params`. */
   readonly resume?: FitResume;
+  /**
+   * Bytes a training step may take (memory-plan.ts; default: the wasm heap's budget on the wasm backend, none
+   * elsewhere; null: none). A run whose worst batch cannot fit is refused before its first step; a batch that fits
+   * only with its two views one after the other runs so (step.ts: the same loss and gradients, one more forward pass).
+   */
+  readonly memoryBudget?: number | null;
 }
 
 /** One finished epoch: mean training loss and validation metrics (plain JSON-safe data). */
@@ -88,52 +78,6 @@ export interface FitState {
 export type FitResume = Omit<FitState, 'params'>;
 
 export const DEFAULT_TRAIN: TrainOptions = { epochs: 10, batchSize: 8, accumulation: 1, seed: 0, patience: 3, optimizer: {}, loss: DEFAULT_LOSS };
-
-/**
- * The multitask loss of one batch, as a scalar for autograd. `parts` receives the weighted-in components (kept
- * tensors the caller disposes; the total is the returned value), since autograd disposes everything else inside.
- */
-export function multitaskLoss(
-  params: ParamStore,
-  config: MmerConfig,
-  examples: readonly TrainExample[],
-  weights: LossWeights,
-  seed: number,
-  parts: Map<keyof LossParts, tf.Scalar>,
-): tf.Scalar {
-  const { batch, audioLengths } = makeBatch(examples);
-  const out = mmerForward(params, config, batch, { training: true, seed });
-  const labels = examples.map((e) => e.label);
-  const onehot = tf.oneHot(tf.tensor1d(labels, 'int32'), config.labels.length);
-  const ce = tf.losses.softmaxCrossEntropy<tf.Tensor2D, tf.Scalar>(onehot as tf.Tensor2D, out.logits);
-  let total = ce;
-  const keep = (k: keyof LossParts, v: tf.Scalar): void => void parts.set(k, tf.keep(v));
-  keep('ce', ce);
-  if (weights.ctc > 0) {
-    const ctc = ctcLoss(tf.logSoftmax(out.ctcLogits), examples.map((e) => e.ctcTarget), audioLengths, { zeroInfinity: true }) as tf.Scalar;
-    keep('ctc', ctc);
-    total = tf.add(total, tf.mul(ctc, weights.ctc));
-  }
-  const needProj = weights.supcon > 0 || weights.acl > 0;
-  const zOrig = needProj ? out.projection(out.pooled, 'orig') : null;
-  if (zOrig !== null && weights.supcon > 0) {
-    const sc = supConLoss(zOrig, labels, { temperature: weights.temperature, variant: weights.supconVariant });
-    keep('supcon', sc);
-    total = tf.add(total, tf.mul(sc, weights.supcon));
-  }
-  const augmented = examples.map((e) => e.augmented);
-  if (zOrig !== null && weights.acl > 0 && augmented.every((a): a is ClipFeatures => a !== null)) {
-    const aug = makeBatch(augmented);
-    const augOut = mmerForward(params, config, aug.batch, { training: true, seed: seed + 1 });
-    const acl = infoNceLoss(zOrig, augOut.projection(augOut.pooled, 'aug'), { temperature: weights.temperature });
-    keep('acl', acl);
-    total = tf.add(total, tf.mul(acl, weights.acl));
-    disposeMmerOutputs(augOut);
-    disposeBatch(aug.batch);
-  }
-  disposeBatch(batch);
-  return total;
-}
 
 async function readParts(parts: Map<keyof LossParts, tf.Scalar>): Promise<LossParts> {
   const out: Record<keyof LossParts, number> = { total: 0, ce: 0, ctc: 0, supcon: 0, acl: 0 };
@@ -210,6 +154,11 @@ export async function fit(
   // A run stored right after its patience ran out has nothing left to do.
   const spent = o.patience > 0 && sinceBest >= o.patience;
   stoppedEarly = spent && (o.resume?.epoch ?? 0) < o.epochs;
+  const budget = o.memoryBudget === undefined ? defaultMemoryBudget() : o.memoryBudget;
+  // Refused here, not by the allocator halfway through an epoch.
+  if (budget !== null && !spent) requireStepPlan(config, stepShape(train, Math.min(o.batchSize, train.length), o.loss, o.accumulation), budget);
+  const scheduleOf = (chunk: readonly TrainExample[]) =>
+    budget === null ? 'joint' : (planStep(config, stepShape(chunk, chunk.length, o.loss, o.accumulation), budget)?.schedule ?? 'sequential');
   try {
     if (o.resume !== undefined) opt.importState(o.resume.optimizer);
     for (let epoch = (o.resume?.epoch ?? 0) + 1; epoch <= o.epochs && !spent; epoch++) {
@@ -219,7 +168,7 @@ export async function fit(
       for (let s = 0; s < steps; s++) {
         await o.beforeStep?.();
         const chunk = order.slice(s * o.batchSize, (s + 1) * o.batchSize);
-        const { value, grads } = paramGrads(params, () => multitaskLoss(params, config, chunk, o.loss, o.seed * 7919 + epoch * 131 + s, parts));
+        const { value, grads } = stepGrads(params, config, chunk, o.loss, o.seed * 7919 + epoch * 131 + s, parts, scheduleOf(chunk));
         parts.set('total', value);
         opt.accumulate(grads, 1 / o.accumulation);
         if ((s + 1) % o.accumulation === 0 || s === steps - 1) await opt.apply();
