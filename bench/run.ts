@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --cases native,browser,train] [--quick] [--repeats N] [--warmup N] [--lengths 1,5,10,30]`
+ * `npm run bench [-- --cases native,browser,train,load] [--quick] [--repeats N] [--warmup N] [--lengths 1,5,10,30] [--bandwidth MBIT]`
  *
  * Runs the benchmark cases of issue 6 one after another (never in parallel: they share the machine's cores), writes
  * bench/results/<YYYY-MM-DD>-<host>.json (`--quick`: bench/results/tmp/, as those numbers mean nothing) and prints
@@ -10,13 +10,17 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, loadavg, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { runBrowser } from './cases/browser';
+import { runFlops, type FlopsResult } from './cases/flops';
+import { runLoad, type LoadResult } from './cases/load';
+import { runProfile, type ProfileResult } from './cases/profile';
 import { runNative, type InferenceRow } from './cases/native';
 import { runTrain, type TrainResult } from './cases/train';
-import { modelSets, REPO, TMP, writeBenchManifest } from './lib/models';
+import { addBenchHeads, modelSets, REPO, TMP, writeBenchManifest } from './lib/models';
+import type { MemoryRow } from './lib/memory';
 import { markdown, type BenchResults } from './lib/report';
 import type { RepeatPlan } from './lib/stats';
 
-const CASES = ['native', 'browser', 'train'] as const;
+const CASES = ['native', 'browser', 'train', 'load', 'flops', 'profile'] as const;
 type CaseName = (typeof CASES)[number];
 
 interface Options {
@@ -27,9 +31,11 @@ interface Options {
   readonly threads: number;
   /** Training-case batch size override (default 8; quick 4). */
   readonly trainBatch: number | undefined;
+  /** Load case: throttle of model downloads, Mbit/s (default 100). */
+  readonly bandwidth: number;
 }
 
-const USAGE = 'usage: npm run bench -- [--cases native,browser,train] [--quick] [--repeats N] [--warmup N] [--lengths 1,5,10,30] [--threads N] [--train-batch N]';
+const USAGE = 'usage: npm run bench -- [--cases native,browser,train] [--quick] [--repeats N] [--warmup N] [--lengths 1,5,10,30] [--threads N] [--train-batch N] [--bandwidth MBIT]';
 
 /** Parses the command line (`--x v` and `--x=v`). */
 export function parseOptions(argv: readonly string[]): Options {
@@ -40,6 +46,7 @@ export function parseOptions(argv: readonly string[]): Options {
   let lengths: number[] | null = null;
   let threads = 2;
   let trainBatch: number | undefined;
+  let bandwidth = 100;
   for (let i = 0; i < argv.length; i++) {
     const [flag = '', inline] = (argv[i] ?? '').split(/=(.*)/s, 2);
     const value = (): string => {
@@ -62,6 +69,7 @@ export function parseOptions(argv: readonly string[]): Options {
     else if (flag === '--warmup') warmup = int(value());
     else if (flag === '--threads') threads = Math.max(1, int(value()));
     else if (flag === '--train-batch') trainBatch = Math.max(1, int(value()));
+    else if (flag === '--bandwidth') bandwidth = Math.max(1, int(value()));
     else if (flag === '--lengths') lengths = value().split(',').map(Number).filter((n) => n > 0);
     else throw new Error(`unknown argument "${argv[i] ?? ''}"\n${USAGE}`);
   }
@@ -73,6 +81,7 @@ export function parseOptions(argv: readonly string[]): Options {
     lengths: lengths ?? (quick ? [1, 5] : [1, 5, 10, 30]),
     threads,
     trainBatch,
+    bandwidth,
   };
 }
 
@@ -109,20 +118,37 @@ async function main(): Promise<void> {
   const info = machine();
   const inference: InferenceRow[] = [];
   const notes: string[] = [];
+  const memory: MemoryRow[] = [];
   const errors: string[] = [];
   let train: TrainResult | null = null;
-  const needModels = o.cases.includes('native') || o.cases.includes('browser');
+  let load: LoadResult | null = null;
+  let profile: ProfileResult | null = null;
+  let flops: FlopsResult | null = null;
+  const needModels = o.cases.some((c) => c !== 'train');
   const sets = needModels ? modelSets(o.quick) : [];
   const manifestPath = needModels ? writeBenchManifest(sets, o.quick) : '';
+  if (needModels) await addBenchHeads(manifestPath, o.quick);
   for (const name of o.cases) {
     try {
       if (name === 'native') inference.push(...(await runNative(manifestPath, sets, o.lengths, o.plan, o.threads, log)));
       if (name === 'browser') {
-        const b = await runBrowser(manifestPath, sets, o.lengths, o.plan, log);
+        const b = await runBrowser(manifestPath, sets, o.lengths, o.plan, log, o.quick ? [] : [1]);
         inference.push(...b.rows);
+        memory.push(...b.memory);
         notes.push(...b.notes);
       }
       if (name === 'train') train = await runTrain(o.quick, o.plan, log, o.trainBatch);
+      if (name === 'profile') profile = await runProfile(sets, o.plan, log);
+      if (name === 'load') {
+        const l = await runLoad(manifestPath, sets, o.plan, log, o.bandwidth);
+        load = l.result;
+        notes.push(...l.notes);
+      }
+      if (name === 'flops') {
+        const f = await runFlops(manifestPath, sets, o.lengths, o.plan, o.threads, log);
+        flops = f.result;
+        notes.push(...f.notes);
+      }
     } catch (err) {
       const msg = `${name}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
       errors.push(msg.split('\n').slice(0, 4).join(' | '));
@@ -138,6 +164,10 @@ async function main(): Promise<void> {
     options: { ...o, models: o.quick ? 'tiny fixtures' : 'base-size random-weight fixtures (.cache/fixtures)' },
     inference,
     train,
+    memory: [...memory, ...(train?.memory ?? [])],
+    load,
+    profile,
+    flops,
     notes,
     errors,
   };

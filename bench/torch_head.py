@@ -92,6 +92,8 @@ def main():
         opt.step()
         return loss.item()
 
+    # Memory (case 3): resident size once the model and batch exist, and the process's peak over the steps.
+    before_mb = rss_mb('VmRSS')
     for _ in range(args.warmup):
         step()
     samples = []
@@ -106,7 +108,21 @@ def main():
         'openblasThreads': os.environ.get('OPENBLAS_NUM_THREADS'),
         'blas': [l.split()[-1] for l in open('/proc/self/maps') if 'blas' in l.lower()][:1],
         'params': sum(t.numel() for t in w.values()),
+        'rssBeforeMB': before_mb,
+        'peakRssMB': rss_mb('VmHWM'),
     }))
+
+
+def rss_mb(field):
+    """A resident-size line of /proc/self/status in MB (2^20 bytes), or None off Linux."""
+    try:
+        with open('/proc/self/status') as f:
+            for line in f:
+                if line.startswith(field + ':'):
+                    return round(int(line.split()[1]) / 1024)
+    except OSError:
+        pass
+    return None
 
 
 if __name__ == '__main__':

@@ -1,14 +1,20 @@
 /**
  * Case 1, native: the shared pipeline (src/pipeline) on onnxruntime-node's CPU execution provider, loaded through
- * `loadNodeEncoders` exactly as the CLI loads it. Times the audio stage (wav2vec2 + CTC decoding: the transcript)
- * and the whole analysis (plus RoBERTa on that transcript) separately, since only the first has a transformers.js peer.
+ * `loadNodeEncoders` exactly as the CLI loads it, and the emotion head on tfjs-wasm as `npm run mmer -- predict` runs
+ * it. Times the audio stage (wav2vec2 + CTC decoding: the transcript) and the whole analysis (plus RoBERTa on that
+ * transcript and the head) separately, since only the first has a transformers.js peer.
  */
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { loadHeadDir } from '../../src/mmer/checkpoint-node';
+import { initNodeEngine } from '../../src/mmer/engine-node';
+import { predict } from '../../src/mmer/trainer';
 import { analyseClip, encodeAudio } from '../../src/pipeline/analyse';
 import { loadNodeEncoders } from '../../src/pipeline/node';
 import type { ByteStore } from '../../src/runtime/cache';
 import { speechClip } from '../lib/audio';
-import type { ModelSet } from '../lib/models';
-import { measure, type RepeatPlan, type Timing } from '../lib/stats';
+import { benchHeadFolder, TMP, type ModelSet } from '../lib/models';
+import { measure, summarise, type RepeatPlan, type Timing } from '../lib/stats';
 
 /** One measured row of an inference case. */
 export interface InferenceRow {
@@ -17,8 +23,10 @@ export interface InferenceRow {
   readonly seconds: number;
   /** wav2vec2 pass(es) + CTC decoding (our pipeline), or the ASR pipeline call (transformers.js). */
   readonly asr: Timing;
-  /** ASR + RoBERTa on the transcript (our pipeline only; emotion head not included, see the README). */
+  /** ASR + RoBERTa on the transcript + the emotion head (our pipeline only). */
   readonly full: Timing | null;
+  /** The emotion head alone (inside `full`); null for runtimes without one. */
+  readonly head: Timing | null;
   /** Characters of the transcript (random weights: noise, but it sets RoBERTa's input length). */
   readonly transcriptChars: number;
 }
@@ -40,7 +48,10 @@ export async function runNative(
   log: (line: string) => void,
 ): Promise<InferenceRow[]> {
   const rows: InferenceRow[] = [];
+  tf.env().set('PROD', true);
+  const engine = await initNodeEngine(['wasm', 'cpu']);
   for (const set of sets) {
+    const head = await loadHeadDir(join(TMP, benchHeadFolder(set.pair)));
     const t0 = performance.now();
     const encoders = await loadNodeEncoders({ pair: set.pair, manifestPath, store: noStore, threads });
     log(`native ${set.dtype}: loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -52,16 +63,25 @@ export async function runNative(
           return undefined;
         }, plan);
         let chars = 0;
+        const headMs: number[] = [];
         const full = await measure(async () => {
-          chars = (await analyseClip(encoders, pcm)).summary.transcript?.length ?? 0;
+          const a = await analyseClip(encoders, pcm);
+          chars = a.summary.transcript?.length ?? 0;
+          const t0 = performance.now();
+          await predict(head.params, head.manifest.config, [{ audio: a.audioFeatures, text: a.textFeatures }]);
+          headMs.push(performance.now() - t0);
           return undefined;
         }, plan);
-        rows.push({ runtime: `onnxruntime-node (${threads} threads)`, dtype: set.dtype, seconds, asr, full, transcriptChars: chars });
+        rows.push({
+          runtime: `onnxruntime-node (${threads} threads; head: tfjs-${engine.backend})`, dtype: set.dtype, seconds, asr, full,
+          head: summarise(headMs.slice(plan.warmup)), transcriptChars: chars,
+        });
         log(`native ${set.dtype} ${seconds} s: asr ${asr.median.toFixed(0)} ms, full ${full.median.toFixed(0)} ms`);
       }
     } finally {
       await encoders.audio.dispose();
       await encoders.text.dispose();
+      head.params.dispose();
     }
   }
   return rows;

@@ -12,8 +12,11 @@ import { mulberry32 } from '../../src/core/rng';
 import { DEFAULT_CONFIG, type MmerConfig } from '../../src/mmer/config';
 import { initNodeEngine } from '../../src/mmer/engine-node';
 import { AdamW } from '../../src/mmer/optimizer';
-import { ParamStore, paramGrads } from '../../src/mmer/params';
-import { DEFAULT_LOSS, multitaskLoss, type LossParts, type TrainExample } from '../../src/mmer/trainer';
+import { defaultMemoryBudget, planStep, stepShape } from '../../src/mmer/memory-plan';
+import { ParamStore } from '../../src/mmer/params';
+import { stepGrads } from '../../src/mmer/step';
+import { DEFAULT_LOSS, type LossParts, type TrainExample } from '../../src/mmer/trainer';
+import { ownMemory, resetOwnPeak, type MemoryRow } from '../lib/memory';
 import { REPO } from '../lib/models';
 import { measure, summarise, type RepeatPlan, type Timing } from '../lib/stats';
 
@@ -39,6 +42,8 @@ export interface TrainResult {
   readonly shape: Omit<TrainShape, 'config'> & { readonly hidden: number; readonly heads: number; readonly ffn: number; readonly feat: number };
   readonly ours: { readonly backend: string; readonly step: Timing };
   readonly torch: { readonly step: Timing; readonly setup: Record<string, unknown> } | { readonly error: string };
+  /** Case 3: each engine's process memory around the steps. */
+  readonly memory: readonly MemoryRow[];
 }
 
 /** Deterministic normal-ish noise (sum of three uniforms), so runs see identical features without a seeded tf op. */
@@ -62,18 +67,24 @@ function examples(shape: TrainShape): TrainExample[] {
 }
 
 /** Ours: the trainer's step, timed over `plan`. */
-async function oursStep(shape: TrainShape, plan: RepeatPlan): Promise<{ backend: string; step: Timing }> {
+async function oursStep(shape: TrainShape, plan: RepeatPlan): Promise<{ backend: string; step: Timing; memory: MemoryRow }> {
   // Quiets tfjs' "install tfjs-node" banner: the CLI trains on tfjs-wasm too, which is what is measured.
   tf.env().set('PROD', true);
   const engine = await initNodeEngine(['wasm', 'cpu']);
   const params = ParamStore.init(shape.config, 0);
   const opt = new AdamW(params, {});
   const batch = examples(shape);
+  // The peak is this process's, which also holds whatever ran before: it is reset here, and the table shows the
+  // resident size at this point next to it.
+  const before = resetOwnPeak() ? ownMemory().current : null;
   const parts = new Map<keyof LossParts, tf.Scalar>();
+  // The schedule fit() would pick: both views at once where the batch fits the wasm heap that way.
+  const budget = defaultMemoryBudget();
+  const schedule = budget === null ? 'joint' : (planStep(shape.config, stepShape(batch, batch.length, DEFAULT_LOSS, 1), budget)?.schedule ?? 'sequential');
   let seed = 0;
   try {
     const step = await measure(async () => {
-      const { value, grads } = paramGrads(params, () => multitaskLoss(params, shape.config, batch, DEFAULT_LOSS, seed++, parts));
+      const { value, grads } = stepGrads(params, shape.config, batch, DEFAULT_LOSS, seed++, parts, schedule);
       opt.accumulate(grads, 1);
       await opt.apply();
       // The trainer reads every loss component back each step; so does the PyTorch peer (loss.item()).
@@ -84,7 +95,12 @@ async function oursStep(shape: TrainShape, plan: RepeatPlan): Promise<{ backend:
       parts.clear();
       return undefined;
     }, plan);
-    return { backend: `tfjs-${engine.backend}`, step };
+    const mb = (b: number | null): number | null => (b === null ? null : Math.round(b / 2 ** 20));
+    const memory: MemoryRow = {
+      runtime: `ours (tfjs-${engine.backend}, Node)`, dtype: 'fp32', what: `training step, batch ${String(shape.batch)} (process RSS)`,
+      baselineMB: mb(before), afterLoadMB: null, peakMB: before === null ? null : mb(ownMemory().peak),
+    };
+    return { backend: `tfjs-${engine.backend}`, step, memory };
   } finally {
     opt.dispose();
     params.dispose();
@@ -116,5 +132,10 @@ export async function runTrain(quick: boolean, plan: RepeatPlan, log: (line: str
   const torch = await torchStep(shape, plan);
   log('error' in torch ? `train torch failed: ${torch.error}` : `train torch: ${torch.step.median.toFixed(0)} ms/step`);
   const { config, ...dims } = shape;
-  return { shape: { ...dims, hidden: config.hidden, heads: config.heads, ffn: config.ffn, feat: config.audioDim }, ours, torch };
+  const memory = [ours.memory];
+  if (!('error' in torch)) {
+    const n = (v: unknown): number | null => (typeof v === 'number' ? v : null);
+    memory.push({ runtime: 'PyTorch CPU', dtype: 'fp32', what: `training step, batch ${String(shape.batch)} (process RSS)`, baselineMB: n(torch.setup.rssBeforeMB), afterLoadMB: null, peakMB: n(torch.setup.peakRssMB) });
+  }
+  return { shape: { ...dims, hidden: config.hidden, heads: config.heads, ffn: config.ffn, feat: config.audioDim }, ours: { backend: ours.backend, step: ours.step }, torch, memory };
 }

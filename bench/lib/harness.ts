@@ -86,6 +86,9 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
       page.on('console', (m) => {
         if (m.type() === 'error') log(`  [page] ${m.text()}`);
       });
+      page.on('response', (r) => {
+        if (r.status() >= 400) log(`  [page] ${String(r.status())} ${r.url()}`);
+      });
       page.on('close', () => void context.close());
       await page.goto(url(join(web, 'bench', 'browser', 'index.html')));
       await page.waitForFunction(() => 'bench' in window);

@@ -4,10 +4,18 @@
  * public/models/manifest.json (same inputs, outputs and graph surgery) with the weights swapped for the local files,
  * so the pipeline under test is exactly the shipped one.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import { HEAD_CONFIG_FILE, HEAD_WEIGHTS_FILE, type HeadManifest } from '../../src/mmer/checkpoint';
+import { DEFAULT_CONFIG } from '../../src/mmer/config';
+import { DEFAULT_LOSS } from '../../src/mmer/trainer';
+import { pairIdentity } from '../../src/pipeline/head-target';
+import { parseManifest } from '../../src/runtime/manifest-parse';
 import type { Dtype } from '../../src/worker-api/protocol';
+import { fixtureHeadConfig, fixtureHeadManifest, randomHeadFiles } from '../../tools/fixtures/head';
 
 /** Repository root. */
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -111,4 +119,40 @@ export function prepareTransformersJsModel(set: ModelSet): string {
   };
   writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(tokenizer));
   return name;
+}
+
+/** Folder of a pair's bench head, relative to the bench manifest. */
+export const benchHeadFolder = (pair: string): string => `heads/${pair}`;
+
+/**
+ * Gives every pair of the bench manifest a random-weight emotion head (default MMER dimensions on the base graphs,
+ * the fixture head's on the tiny ones), so case 1 times transcript + emotion, as the app runs it. The worker loads a
+ * pair's first manifest head at start-up; the native case reads the same files. Random weights cost what trained
+ * ones do.
+ */
+export async function addBenchHeads(manifestPath: string, quick: boolean): Promise<void> {
+  // Whichever backend registered first (the bench's engine registers wasm too) must finish starting before use.
+  await tf.ready();
+  const json = JSON.parse(readFileSync(manifestPath, 'utf8')) as Json & { pairs: Record<string, Json> };
+  const manifest = parseManifest(json);
+  const heads: Json[] = [];
+  for (const pair of Object.keys(json.pairs)) {
+    const head: HeadManifest = {
+      ...fixtureHeadManifest(),
+      config: quick ? fixtureHeadConfig() : DEFAULT_CONFIG,
+      encoders: pairIdentity(manifest, pair),
+      loss: DEFAULT_LOSS,
+      training: { description: 'random-weight benchmark head', seed: 7, epochs: 0 },
+    };
+    const pinned = new Map<string, Json>();
+    for (const f of await randomHeadFiles(head, 7, benchHeadFolder(pair))) {
+      mkdirSync(dirname(join(TMP, f.path)), { recursive: true });
+      writeFileSync(join(TMP, f.path), f.bytes);
+      // Pinned, as a shipped head would be: the worker caches pinned head files only, so a warm load reads them back.
+      pinned.set(f.path, { path: f.path, sha256: createHash('sha256').update(f.bytes).digest('hex'), bytes: f.bytes.byteLength });
+    }
+    const ref = (file: string): Json => pinned.get(`${benchHeadFolder(pair)}/${file}`) ?? { path: `${benchHeadFolder(pair)}/${file}` };
+    heads.push({ id: `${pair}-head`, pair, description: 'random-weight benchmark head (default MMER dimensions)', files: { config: ref(HEAD_CONFIG_FILE), weights: ref(HEAD_WEIGHTS_FILE) } });
+  }
+  writeFileSync(manifestPath, `${JSON.stringify({ ...json, heads }, null, 2)}\n`);
 }

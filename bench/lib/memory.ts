@@ -1,0 +1,123 @@
+/**
+ * Memory of processes, read from Linux /proc: the proportional set size (PSS: shared pages split between the
+ * processes that map them, so a sum over a process tree counts each page once) of a set of processes sampled on a
+ * timer, and a process's own peak resident size (VmHWM, which writing 5 to clear_refs resets). Linux only; elsewhere
+ * every reading is null and the tables say so.
+ */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+
+const kib = (text: string, field: string): number | null => {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text);
+  return m?.[1] === undefined ? null : Number(m[1]) * 1024;
+};
+const read = (path: string): string | null => {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+};
+
+/** Pids whose parent chain reaches `root` (not `root` itself), with their command names. */
+export function descendants(root: number): { pid: number; comm: string }[] {
+  const parent = new Map<number, number>();
+  const comm = new Map<number, string>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = read(`/proc/${entry}/stat`);
+    // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so split at the last ')'.
+    const close = stat?.lastIndexOf(')') ?? -1;
+    if (stat === null || close < 0) continue;
+    parent.set(Number(entry), Number(stat.slice(close + 2).split(' ')[1]));
+    comm.set(Number(entry), stat.slice(stat.indexOf('(') + 1, close));
+  }
+  const out: { pid: number; comm: string }[] = [];
+  for (const pid of parent.keys()) {
+    for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p)) {
+      if (p === root) {
+        out.push({ pid, comm: comm.get(pid) ?? '' });
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** PSS of one process in bytes, or null when it is gone or unreadable. */
+export function pss(pid: number): number | null {
+  const text = read(`/proc/${String(pid)}/smaps_rollup`);
+  return text === null ? null : kib(text, 'Pss');
+}
+
+/** Samples the summed PSS of the browser processes under this Node process every `everyMs`. */
+export class TreeSampler {
+  private peakBytes = 0;
+  private lastBytes = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly match: (comm: string) => boolean, everyMs = 100) {
+    this.timer = setInterval(() => {
+      this.sample();
+    }, everyMs);
+  }
+
+  /** Takes one reading now; returns it (bytes). */
+  sample(): number {
+    const total = descendants(process.pid)
+      .filter((p) => this.match(p.comm))
+      .reduce((sum, p) => sum + (pss(p.pid) ?? 0), 0);
+    this.lastBytes = total;
+    this.peakBytes = Math.max(this.peakBytes, total);
+    return total;
+  }
+
+  /** Starts a new peak from the current reading; returns that reading. */
+  reset(): number {
+    this.peakBytes = 0;
+    return this.sample();
+  }
+
+  /** Highest reading since the last reset (one more reading is taken first). */
+  peak(): number {
+    this.sample();
+    return this.peakBytes;
+  }
+
+  get last(): number {
+    return this.lastBytes;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+/** Resets this process's peak resident size to its current size; false where the kernel does not allow it. */
+export function resetOwnPeak(): boolean {
+  try {
+    writeFileSync('/proc/self/clear_refs', '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** This process's peak resident size since start or the last `resetOwnPeak` (bytes), and its current one. */
+export function ownMemory(): { peak: number | null; current: number | null } {
+  const text = read('/proc/self/status');
+  return { peak: text === null ? null : kib(text, 'VmHWM'), current: text === null ? null : kib(text, 'VmRSS') };
+}
+
+/** One memory figure of a case (MB = 2^20 bytes). */
+export interface MemoryRow {
+  readonly runtime: string;
+  readonly dtype: string;
+  /** What was measured and how. */
+  readonly what: string;
+  /** Before the runtime loaded anything (the browser idle, or the process before the step). */
+  readonly baselineMB: number | null;
+  /** Once loaded (null where there is no separate load). */
+  readonly afterLoadMB: number | null;
+  /** Peak while it ran. */
+  readonly peakMB: number | null;
+}
