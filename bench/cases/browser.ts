@@ -46,7 +46,7 @@ export async function runBrowser(
     writeFileSync(file, new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength));
     return [s, url(file)] as const;
   }));
-  // Chromium's processes (browser, renderers, GPU, utility) are children of this Node process.
+  // Chromium's processes (browser, renderers, GPU, utility) are children of this Node process; read between runs only.
   const sampler = new TreeSampler((comm) => /chrom/i.test(comm));
   const result: BrowserResult = { rows: [], memory: [], notes: [] };
 
@@ -82,7 +82,7 @@ export async function runBrowser(
       result.rows.push({ runtime, dtype: set.dtype, seconds, asr, full, head, transcriptChars: chars });
       log(`browser ours ${set.dtype} ${backend} ${String(seconds)} s: asr ${asr.median.toFixed(0)} ms, head ${head.median.toFixed(0)} ms, full ${full.median.toFixed(0)} ms`);
     }
-    result.memory.push(memoryRow(runtime, set.dtype, baseline, afterLoad, sampler.peak()));
+    result.memory.push(memoryRow(runtime, set.dtype, baseline, afterLoad, sampler.sample(), sampler.pagePeak()));
     await closed(page);
   };
 
@@ -105,7 +105,7 @@ export async function runBrowser(
       result.rows.push({ runtime, dtype: set.dtype, seconds, asr, full: null, head: null, transcriptChars: chars });
       log(`browser transformers.js ${set.dtype} ${String(seconds)} s: ${asr.median.toFixed(0)} ms`);
     }
-    result.memory.push(memoryRow(runtime, set.dtype, baseline, afterLoad, sampler.peak()));
+    result.memory.push(memoryRow(runtime, set.dtype, baseline, afterLoad, sampler.sample(), sampler.pagePeak()));
     await closed(page);
   };
 
@@ -121,8 +121,7 @@ export async function runBrowser(
       await runOurs(fp32, 'webgpu', webgpuLengths, { warmup: 1, repeats: Math.min(plan.repeats, 2) });
     }
   } finally {
-    sampler.stop();
-    await h.close();
+      await h.close();
   }
   return result;
 }
@@ -133,7 +132,10 @@ async function closed(page: Page): Promise<void> {
   await new Promise((ok) => setTimeout(ok, 2000));
 }
 
-function memoryRow(runtime: string, dtype: string, baseline: number, afterLoad: number, peak: number): MemoryRow {
+function memoryRow(runtime: string, dtype: string, baseline: number, afterLoad: number, afterRuns: number, peak: number): MemoryRow {
   const mb = (b: number): number => Math.round(b / MB);
-  return { runtime, dtype, what: 'inference (browser processes, PSS)', baselineMB: mb(baseline), afterLoadMB: mb(afterLoad), peakMB: mb(peak) };
+  return {
+    runtime, dtype, what: 'inference: all browser processes (PSS); peak = the page renderer\'s own peak RSS',
+    baselineMB: mb(baseline), afterLoadMB: mb(afterLoad), afterRunsMB: mb(afterRuns), peakMB: mb(peak),
+  };
 }

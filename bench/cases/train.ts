@@ -52,7 +52,8 @@ function noise(n: number, seed: number): Float32Array {
   return Float32Array.from({ length: n }, () => 2 * (rand() + rand() + rand() - 1.5));
 }
 
-function examples(shape: TrainShape): TrainExample[] {
+/** A deterministic batch of cached random features with CTC targets and augmented views. */
+export function examples(shape: TrainShape): TrainExample[] {
   const { batch, frames, tokens, target, config } = shape;
   const view = (b: number, v: number) => ({
     audio: { rows: frames, dim: config.audioDim, data: noise(frames * config.audioDim, 1000 * b + v) },
@@ -98,7 +99,7 @@ async function oursStep(shape: TrainShape, plan: RepeatPlan): Promise<{ backend:
     const mb = (b: number | null): number | null => (b === null ? null : Math.round(b / 2 ** 20));
     const memory: MemoryRow = {
       runtime: `ours (tfjs-${engine.backend}, Node)`, dtype: 'fp32', what: `training step, batch ${String(shape.batch)} (process RSS)`,
-      baselineMB: mb(before), afterLoadMB: null, peakMB: before === null ? null : mb(ownMemory().peak),
+      baselineMB: mb(before), afterLoadMB: null, afterRunsMB: null, peakMB: before === null ? null : mb(ownMemory().peak),
     };
     return { backend: `tfjs-${engine.backend}`, step, memory };
   } finally {
@@ -135,7 +136,7 @@ export async function runTrain(quick: boolean, plan: RepeatPlan, log: (line: str
   const memory = [ours.memory];
   if (!('error' in torch)) {
     const n = (v: unknown): number | null => (typeof v === 'number' ? v : null);
-    memory.push({ runtime: 'PyTorch CPU', dtype: 'fp32', what: `training step, batch ${String(shape.batch)} (process RSS)`, baselineMB: n(torch.setup.rssBeforeMB), afterLoadMB: null, peakMB: n(torch.setup.peakRssMB) });
+    memory.push({ runtime: 'PyTorch CPU', dtype: 'fp32', what: `training step, batch ${String(shape.batch)} (process RSS)`, baselineMB: n(torch.setup.rssBeforeMB), afterLoadMB: null, afterRunsMB: null, peakMB: n(torch.setup.peakRssMB) });
   }
   return { shape: { ...dims, hidden: config.hidden, heads: config.heads, ffn: config.ffn, feat: config.audioDim }, ours: { backend: ours.backend, step: ours.step }, torch, memory };
 }

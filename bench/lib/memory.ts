@@ -49,46 +49,45 @@ export function pss(pid: number): number | null {
   return text === null ? null : kib(text, 'Pss');
 }
 
-/** Samples the summed PSS of the browser processes under this Node process every `everyMs`. */
+/** A process's own peak resident size (VmHWM) in bytes, or null when it is gone or unreadable. */
+export function peakRss(pid: number): number | null {
+  const text = read(`/proc/${String(pid)}/status`);
+  return text === null ? null : kib(text, 'VmHWM');
+}
+
+/**
+ * Memory of the browser processes under this Node process, read only when asked (never on a timer: reading
+ * smaps_rollup walks a process's page tables, which costs a browser with gigabytes mapped real CPU time and would
+ * slow the runs being measured). `reset` marks the processes alive now; `pagePeak` sums the own peak resident size of
+ * the processes started since, i.e. the page's renderer, where its workers and their WASM heaps live.
+ */
 export class TreeSampler {
-  private peakBytes = 0;
-  private lastBytes = 0;
-  private readonly timer: NodeJS.Timeout;
+  private known = new Set<number>();
 
-  constructor(private readonly match: (comm: string) => boolean, everyMs = 100) {
-    this.timer = setInterval(() => {
-      this.sample();
-    }, everyMs);
-  }
+  constructor(private readonly match: (comm: string) => boolean) {}
 
-  /** Takes one reading now; returns it (bytes). */
-  sample(): number {
-    const total = descendants(process.pid)
+  private processes(): number[] {
+    return descendants(process.pid)
       .filter((p) => this.match(p.comm))
-      .reduce((sum, p) => sum + (pss(p.pid) ?? 0), 0);
-    this.lastBytes = total;
-    this.peakBytes = Math.max(this.peakBytes, total);
-    return total;
+      .map((p) => p.pid);
   }
 
-  /** Starts a new peak from the current reading; returns that reading. */
+  /** Summed PSS of the browser's processes now (bytes). */
+  sample(): number {
+    return this.processes().reduce((sum, pid) => sum + (pss(pid) ?? 0), 0);
+  }
+
+  /** Marks the processes alive now as not the page's; returns the summed PSS now. */
   reset(): number {
-    this.peakBytes = 0;
+    this.known = new Set(this.processes());
     return this.sample();
   }
 
-  /** Highest reading since the last reset (one more reading is taken first). */
-  peak(): number {
-    this.sample();
-    return this.peakBytes;
-  }
-
-  get last(): number {
-    return this.lastBytes;
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
+  /** Sum of the own peak resident sizes (VmHWM) of the processes started since `reset` (bytes). */
+  pagePeak(): number {
+    return this.processes()
+      .filter((pid) => !this.known.has(pid))
+      .reduce((sum, pid) => sum + (peakRss(pid) ?? 0), 0);
   }
 }
 
@@ -118,6 +117,8 @@ export interface MemoryRow {
   readonly baselineMB: number | null;
   /** Once loaded (null where there is no separate load). */
   readonly afterLoadMB: number | null;
-  /** Peak while it ran. */
+  /** After its last run (null where not read). */
+  readonly afterRunsMB: number | null;
+  /** Peak while it ran: the page's processes' own peak resident size (browser), the process peak (training). */
   readonly peakMB: number | null;
 }

@@ -64,9 +64,9 @@ export function markdown(r: BenchResults): string {
     lines.push('error' in t.torch ? `| PyTorch CPU | failed: ${t.torch.error} | |` : `| PyTorch ${String(t.torch.setup.torch)} CPU (${String(t.torch.setup.threads)} threads, OpenBLAS 1 thread) | ${formatTiming(t.torch.step)} | |`);
   }
   if (r.memory.length > 0) {
-    lines.push('', 'Memory (MB = 2^20 bytes; goal: peak < 1.5 GB = 1536 MB):', '', '| runtime | dtype | what | before | loaded | peak |', '|---|---|---|---|---|---|');
+    lines.push('', 'Memory (MB = 2^20 bytes; goal: peak < 1.5 GB = 1536 MB):', '', '| runtime | dtype | what | before | loaded | after runs | peak |', '|---|---|---|---|---|---|---|');
     const n = (x: number | null): string => (x === null ? 'n/a' : String(x));
-    for (const m of r.memory) lines.push(`| ${m.runtime} | ${m.dtype} | ${m.what} | ${n(m.baselineMB)} | ${n(m.afterLoadMB)} | ${n(m.peakMB)} |`);
+    for (const m of r.memory) lines.push(`| ${m.runtime} | ${m.dtype} | ${m.what} | ${n(m.baselineMB)} | ${n(m.afterLoadMB)} | ${n(m.afterRunsMB)} | ${n(m.peakMB)} |`);
   }
   if (r.load !== null) lines.push('', ...loadTable(r.load));
   if (r.profile !== null) lines.push('', ...profileTable(r.profile));
