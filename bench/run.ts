@@ -128,6 +128,31 @@ async function main(): Promise<void> {
   const sets = needModels ? modelSets(o.quick) : [];
   const manifestPath = needModels ? writeBenchManifest(sets, o.quick) : '';
   if (needModels) await addBenchHeads(manifestPath, o.quick);
+  const date = new Date().toISOString().slice(0, 10);
+  const host = hostname();
+  const results = (): BenchResults => ({
+    date,
+    host,
+    machine: { ...info, loadavgAtEnd: loadavg().map((l) => Number(l.toFixed(2))), wallSeconds: Math.round((performance.now() - started) / 1000) },
+    options: { ...o, models: o.quick ? 'tiny fixtures' : 'base-size random-weight fixtures (.cache/fixtures)' },
+    inference,
+    train,
+    memory: [...memory, ...(train?.memory ?? [])],
+    load,
+    profile,
+    flops,
+    notes,
+    errors,
+  });
+  const dir = o.quick ? TMP : join(REPO, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  // A run of some cases only must not overwrite the day's full run: its file names the cases.
+  const subset = o.cases.length === CASES.length ? '' : `-${o.cases.join('+')}`;
+  const file = join(dir, `${date}-${host}${subset}${o.quick ? '-quick' : ''}.json`);
+  // Written after every case, so a run that dies part-way keeps what it measured.
+  const save = (): void => {
+    writeFileSync(file, `${JSON.stringify(results(), null, 2)}\n`);
+  };
   for (const name of o.cases) {
     try {
       if (name === 'native') inference.push(...(await runNative(manifestPath, sets, o.lengths, o.plan, o.threads, log)));
@@ -154,30 +179,9 @@ async function main(): Promise<void> {
       errors.push(msg.split('\n').slice(0, 4).join(' | '));
       log(`case failed: ${msg}`);
     }
+    save();
   }
-  const date = new Date().toISOString().slice(0, 10);
-  const host = hostname();
-  const results: BenchResults = {
-    date,
-    host,
-    machine: { ...info, loadavgAtEnd: loadavg().map((l) => Number(l.toFixed(2))), wallSeconds: Math.round((performance.now() - started) / 1000) },
-    options: { ...o, models: o.quick ? 'tiny fixtures' : 'base-size random-weight fixtures (.cache/fixtures)' },
-    inference,
-    train,
-    memory: [...memory, ...(train?.memory ?? [])],
-    load,
-    profile,
-    flops,
-    notes,
-    errors,
-  };
-  const dir = o.quick ? TMP : join(REPO, 'bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  // A run of some cases only must not overwrite the day's full run: its file names the cases.
-  const subset = o.cases.length === CASES.length ? '' : `-${o.cases.join('+')}`;
-  const file = join(dir, `${date}-${host}${subset}${o.quick ? '-quick' : ''}.json`);
-  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-  console.log(markdown(results));
+  console.log(markdown(results()));
   console.log(`\nwrote ${relative(process.cwd(), file)}`);
   if (errors.length > 0) process.exitCode = 1;
 }

@@ -109,7 +109,8 @@ const bench: BenchPage = {
     // A pair's built-in head loads at start-up; one that fails leaves a notice, and the case must not go on without it.
     const status = await ours.headStatus();
     if (status.ok && status.value.head === null) throw new Error(`no emotion head: ${JSON.stringify(status.value.notices)}`);
-    return `${r.value.backend}, ${r.value.threads} threads (${r.value.reason})`;
+    const on = r.value.adapter === null ? '' : ` on ${r.value.adapter}`;
+    return `${r.value.backend}${on}, ${String(r.value.threads)} threads (${r.value.reason})`;
   },
   async analyseOurs(audioUrl) {
     if (ours === null) throw new Error('initOurs first');

@@ -59,7 +59,7 @@ export async function runBrowser(
     const afterLoad = sampler.sample();
     result.notes.push(`ours ${set.dtype} ${backend}: ${description}; crossOriginIsolated=${String(isolated)}`);
     log(`browser ours ${set.dtype}: ${description}`);
-    const software = /software/i.test(description) ? 'software WebGPU (SwiftShader)' : '';
+    const software = /swiftshader|llvmpipe|software/i.test(description) ? 'software WebGPU (SwiftShader)' : '';
     const runtime = `ours: app worker, onnxruntime-web ${software || (description.split(' (')[0] ?? '')}`;
     for (const seconds of secs) {
       const src = audio.get(seconds) ?? '';

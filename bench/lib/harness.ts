@@ -89,7 +89,8 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
       page.on('response', (r) => {
         if (r.status() >= 400) log(`  [page] ${String(r.status())} ${r.url()}`);
       });
-      page.on('close', () => void context.close());
+      // Closing the browser closes its pages too; the context is gone then, which is no error here.
+      page.on('close', () => void context.close().catch(() => undefined));
       await page.goto(url(join(web, 'bench', 'browser', 'index.html')));
       await page.waitForFunction(() => 'bench' in window);
       return page;
