@@ -6,13 +6,7 @@
 import * as Comlink from 'comlink';
 import { configureOrtWeb, webAdapter } from '../../src/runtime/ort-web';
 import type { RepeatPlan } from '../lib/stats';
-import { timeGraph, type GraphTiming } from '../lib/time-graph';
-
-const bytes = async (url: string): Promise<ArrayBuffer> => {
-  const r = await fetch(url);
-  if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
-  return r.arrayBuffer();
-};
+import { fetchBytes as bytes, timeGraph, type GraphTiming } from '../lib/time-graph';
 
 const api = {
   /** Times `plan` passes of the graph at `modelUrl` on the raw float32 input at `inputUrl`. */

@@ -9,6 +9,7 @@ import asyncifyMjs from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url
 import plainWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
 import plainMjs from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';
 import type { RepeatPlan } from '../lib/stats';
+import { fetchBytes as bytes } from '../lib/time-graph';
 
 /** Which build: the app's (WebGPU-capable, Asyncify-instrumented) or the WASM-only one. */
 export type OrtBuild = 'asyncify' | 'plain';
@@ -31,12 +32,6 @@ export interface VariantTiming {
 
 const captured: string[] = [];
 let capturing = false;
-
-const bytes = async (url: string): Promise<ArrayBuffer> => {
-  const r = await fetch(url);
-  if (!r.ok) throw new Error(`${url}: HTTP ${String(r.status)}`);
-  return r.arrayBuffer();
-};
 
 const api = {
   /** Times `plan` passes of the graph at `modelUrl` on the float32 input at `inputUrl` under `config`. */

@@ -44,3 +44,10 @@ export async function timeGraph(ort: OrtAdapter, model: Uint8Array, input: Graph
     await session.release();
   }
 }
+
+/** A file's bytes over HTTP, for the bench workers; a failed response is an error naming the URL and status. */
+export async function fetchBytes(url: string): Promise<ArrayBuffer> {
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`${url}: HTTP ${String(r.status)}`);
+  return r.arrayBuffer();
+}
