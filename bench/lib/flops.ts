@@ -236,6 +236,9 @@ export function countFlops(model: pb.ModelProto, dims: Readonly<Record<string, n
         const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v < 0 ? v + dim : v));
         const [s, e] = step > 0 ? [clamp(starts[j] ?? 0, 0, dim), clamp(ends[j] ?? dim, 0, dim)] : [clamp(starts[j] ?? 0, 0, dim - 1), clamp(ends[j] ?? -1, -1, dim - 1)];
         next[a] = Math.max(0, Math.ceil((e - s) / step));
+        // Shape arithmetic (a dimension sliced out of Shape's value) keeps its value, for the Slice bounds after it.
+        const data = valueIn(0);
+        if (data && x.length === 1) value = Array.from({ length: next[a] ?? 0 }, (_, i) => data[s + i * step] ?? 0);
       });
       out = next;
     } else if (op === 'Gather') {
