@@ -86,9 +86,6 @@ export async function loadJsonFile(ctx: LoaderContext, entry: OnnxModelEntry, pu
   }
 }
 
-/** Bumped whenever editModel's output changes for the same plan, so graphs cached by an older version are redone. */
-const EDIT_VERSION = 2;
-
 /** Loads the ONNX graph of `entry` at `dtype`, edited by the manifest's surgery plan. */
 export async function loadEditedModel(ctx: LoaderContext, entry: OnnxModelEntry, dtype: Dtype): Promise<Uint8Array> {
   const ref = entry.weights[dtype];
@@ -96,7 +93,7 @@ export async function loadEditedModel(ctx: LoaderContext, entry: OnnxModelEntry,
   const url = fileUrl(ctx.manifest, ctx.manifestUrl, entry.source, ref);
   // The plan and the expected hash are part of the key: exposing another layer, or a manifest that pins new
   // weights, must not reuse a graph cached for the old ones.
-  const planKey = (await sha256Hex(new TextEncoder().encode(JSON.stringify([entry.surgery, ref.sha256 ?? null, ref.bytes ?? null, EDIT_VERSION])))).slice(0, 16);
+  const planKey = (await sha256Hex(new TextEncoder().encode(JSON.stringify([entry.surgery, ref.sha256 ?? null, ref.bytes ?? null])))).slice(0, 16);
   const key = cacheKey(url, `edited-${planKey}`);
   const cached = await ctx.store.get(key);
   if (cached !== null) {

@@ -8,7 +8,6 @@
  */
 import type { onnx as pb } from 'onnx-proto';
 import { AppError } from '../core/errors';
-import { rewriteConvs } from './conv-matmul';
 import { decode, dimOf, graphOf, onnx, T } from './onnx-model';
 type Graph = pb.IGraphProto;
 type NodeP = pb.INodeProto;
@@ -253,27 +252,16 @@ function pruneDead(g: Graph): void {
 
 const dimProto = (d: number | string): pb.TensorShapeProto.IDimension =>
   typeof d === 'number' ? { dimValue: d } : { dimParam: d };
-/** Edits made besides the plan's. */
-export interface EditOptions {
-  /**
-   * Spell 1-D convolutions as slices + MatMul (`conv-matmul.ts`; default true): onnxruntime-web's MatMul is about 2-3x
-   * faster than its Conv per FLOP, and onnxruntime-node runs both spellings equally fast.
-   */
-  readonly convAsMatMul?: boolean;
-}
-
 /**
  * Applies `plan` to an ONNX model and returns the new file. Adds the float32 output `plan.hiddenOutput`
  * [batch, frames or tokens, hidden]; with `keepHead: false` also removes the head, the outputs depending on it, and
- * every node and initializer left unused; and, unless `options` say otherwise, rewrites 1-D convolutions as MatMul.
- * Returns `bytes` itself when there is nothing left to do (already edited).
+ * every node and initializer left unused. Returns `bytes` itself when the output already exists (already edited).
  * Throws AppError('bad-model') when the head or layer cannot be found.
  */
-export function editModel(bytes: Uint8Array, plan: SurgeryPlan, options: EditOptions = {}): Uint8Array {
+export function editModel(bytes: Uint8Array, plan: SurgeryPlan): Uint8Array {
   const model = decode(bytes);
   const g = graphOf(model);
-  const convs = options.convAsMatMul === false ? 0 : rewriteConvs(g);
-  if ((g.output ?? []).some((o) => o.name === plan.hiddenOutput)) return convs === 0 ? bytes : encode(model);
+  if ((g.output ?? []).some((o) => o.name === plan.hiddenOutput)) return bytes;
   const ix = indexGraph(g);
   const taken = ix.producer.has(plan.hiddenOutput) || ix.initializers.has(plan.hiddenOutput);
   if (taken || (g.input ?? []).some((v) => v.name === plan.hiddenOutput)) {
@@ -312,10 +300,6 @@ export function editModel(bytes: Uint8Array, plan: SurgeryPlan, options: EditOpt
   const output = onnx.ValueInfoProto.fromObject({ name: plan.hiddenOutput, type: { tensorType: { elemType: T.FLOAT, shape } } });
   g.output = [...(g.output ?? []), output];
   if (!plan.keepHead) pruneDead(g);
-  return encode(model);
-}
-
-function encode(model: pb.ModelProto): Uint8Array {
   const out = onnx.ModelProto.encode(model).finish();
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }

@@ -63,7 +63,7 @@ describe('countFlops on the wav2vec2 fixture', () => {
     expect(decomposed.denseFloat).toBe(plain.denseFloat);
     expect(decomposed.elementwise).toBeGreaterThan(plain.elementwise);
     const plan = { headPrefix: '/lm_head/', keepHead: true, hiddenOutput: 'hidden_state', layer: 0, layerScope: '/wav2vec2/encoder/layers.{i}/' };
-    expect(countFlops(decode(editModel(buildWav2vec2Onnx(WAV2VEC2_TINY), plan, { convAsMatMul: false })), dims)).toEqual(plain);
+    expect(countFlops(decode(editModel(buildWav2vec2Onnx(WAV2VEC2_TINY), plan)), dims)).toEqual(plain);
   });
 
   it('needs every named input dimension bound', () => {

@@ -9,14 +9,10 @@ import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/core/errors';
 import { describeModel, readInitializer } from '../../src/runtime/onnx-model';
-import { editModel as editWithConvs, type SurgeryPlan } from '../../src/runtime/surgery';
+import { editModel, type SurgeryPlan } from '../../src/runtime/surgery';
 import type { GraphVariant } from '../../tools/fixtures/onnx-builder';
 import { buildRobertaOnnx, robertaTinyDims } from '../../tools/fixtures/roberta';
 import { buildWav2vec2Onnx, WAV2VEC2_TINY, wav2vec2Frames } from '../../tools/fixtures/wav2vec2';
-
-// These tests are about the plan (outputs, heads, pruning); the convolution rewrite has its own (conv-matmul.test.ts)
-// and would move the logits by float rounding, which the exact keepTol rows here must not see.
-const editModel = (bytes: Uint8Array, plan: SurgeryPlan): Uint8Array => editWithConvs(bytes, plan, { convAsMatMul: false });
 
 const { onnx } = onnxProto;
 

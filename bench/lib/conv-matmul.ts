@@ -1,15 +1,14 @@
 /**
- * Rewrites 1-D convolutions as strided slices + one MatMul (im2col spelled in ONNX ops). onnxruntime-web's WASM Conv
- * kernel reaches about 14 GFLOP/s on this project's bench machine where its MatMul reaches about 31-45 (bench
- * `flops` case): wav2vec2's feature encoder is 49 GFLOP of plain convolutions per 10 s of audio, a third of the pass.
- * Spelled as MatMul it runs at the MatMul rate. The surrounding Transposes cancel against each other in
- * onnxruntime's transpose optimizer (the GELUs between the layers are elementwise).
- *
- * Only convolutions the rewrite reproduces exactly are touched: 3-D float32 weight stored in the file, group 1,
- * no padding, dilation 1. The grouped positional convolution stays a Conv.
+ * Bench experiment (profile case): 1-D convolutions spelled as strided slices + one MatMul (im2col in ONNX ops).
+ * onnxruntime-web's Conv micro-benchmark runs at about 14 GFLOP/s here against 31 for a MatMul, so wav2vec2's
+ * feature encoder (49 GFLOP of plain convolutions per 10 s) looked like a target. Measured on the full graph it is
+ * not one: onnxruntime's Conv is already im2col + the same GEMM, the pass got no faster in the browser (3166 -> 3311
+ * ms fp32, 2109 -> 2319 ms int8, 2026-11-26), so the app's graph surgery does not apply it. Kept so the profile
+ * case shows the result on every run. Only convolutions the rewrite reproduces exactly are touched: 3-D float32
+ * weight stored in the file, group 1, no padding, dilation 1.
  */
 import type { onnx as pb } from 'onnx-proto';
-import { graphOf, decode, onnx, T, tensorValues } from './onnx-model';
+import { graphOf, decode, onnx, T, tensorValues } from '../../src/runtime/onnx-model';
 
 type NodeP = pb.INodeProto;
 const INT = onnx.AttributeProto.AttributeType.INT;
