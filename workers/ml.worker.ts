@@ -16,6 +16,7 @@ import { TrainingJobs, type JobContext } from '../src/pipeline/training-jobs';
 import { IdbClipLibrary } from '../src/data/library/idb-library';
 import type { SplitName } from '../src/data/library/types';
 import { chooseBackend, wasmThreads } from '../src/runtime/backend';
+import { BackgroundWriteStore } from '../src/runtime/cache';
 import { openStore, probeGpu } from '../src/runtime/gpu-probe';
 import { headsForPair, type Manifest } from '../src/runtime/manifest';
 import { parseManifest } from '../src/runtime/manifest-parse';
@@ -163,7 +164,7 @@ const api = {
         webgpuApi: gpu.api,
         adapter: gpu.adapter,
         softwareAdapter: gpu.software,
-        webgpuSelfTest: () => runSelfTest(webAdapter('webgpu')),
+        webgpuSelfTest: async () => runSelfTest(await webAdapter('webgpu')),
         crossOriginIsolated: isolated,
         hardwareConcurrency: navigator.hardwareConcurrency,
       });
@@ -187,9 +188,13 @@ const api = {
       widths = null;
       lastAnalysis = null;
       headNotices = [];
-      const ctx = { manifest, manifestUrl, store: openStore(), onProgress };
-      loaded = await LoadedPair.load({ ...ctx, ort: webAdapter(info.backend), backend: info.backend, hasShaderF16: gpu.shaderF16 }, options.pair);
+      // Cache writes overlap the next download or session; the pair counts as loaded once they have landed, so a
+      // reload right after init finds every file cached.
+      const store = new BackgroundWriteStore(openStore());
+      const ctx = { manifest, manifestUrl, store, onProgress };
+      loaded = await LoadedPair.load({ ...ctx, ort: await webAdapter(info.backend), backend: info.backend, hasShaderF16: gpu.shaderF16 }, options.pair);
       await settleHead(manifest, ctx, options.pair);
+      await store.flush();
       return info;
     });
   },

@@ -13,7 +13,7 @@ const api = {
   async time(modelUrl: string, inputUrl: string, input: string, dims: readonly number[], threads: number, plan: RepeatPlan): Promise<GraphTiming> {
     configureOrtWeb(threads);
     const [model, data] = await Promise.all([bytes(modelUrl), bytes(inputUrl)]);
-    return timeGraph(webAdapter('wasm-mt'), new Uint8Array(model), { name: input, data: new Float32Array(data), dims }, plan);
+    return timeGraph(await webAdapter('wasm-mt'), new Uint8Array(model), { name: input, data: new Float32Array(data), dims }, plan);
   },
 };
 
