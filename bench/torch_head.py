@@ -101,8 +101,19 @@ def main():
         t0 = time.perf_counter()
         step()
         samples.append((time.perf_counter() - t0) * 1000)
+    # The step's dominant product (every FFN layer on the audio rows), timed alone: the kernel rate behind the step.
+    m, k, n = b * args.frames, args.hidden, args.ffn
+    x, wm = torch.randn(m, k), torch.randn(k, n)
+    for _ in range(2):
+        x @ wm
+    best = float('inf')
+    for _ in range(5):
+        t0 = time.perf_counter()
+        x @ wm
+        best = min(best, time.perf_counter() - t0)
     print(json.dumps({
         'samples': samples,
+        'matmul': {'m': m, 'k': k, 'n': n, 'bestMs': best * 1000, 'gflops': 2 * m * k * n / best / 1e9},
         'torch': torch.__version__,
         'threads': torch.get_num_threads(),
         'openblasThreads': os.environ.get('OPENBLAS_NUM_THREADS'),

@@ -44,6 +44,33 @@ export interface TrainResult {
   readonly torch: { readonly step: Timing; readonly setup: Record<string, unknown> } | { readonly error: string };
   /** Case 3: each engine's process memory around the steps. */
   readonly memory: readonly MemoryRow[];
+  /** The step's dominant product ([batch·frames × hidden]·[hidden × ffn]) alone on ours, at its best of 5 runs. */
+  readonly oursMatmul: MatmulRate;
+}
+
+/** One timed product: its shape, best time and rate. */
+export interface MatmulRate {
+  readonly m: number;
+  readonly k: number;
+  readonly n: number;
+  readonly bestMs: number;
+  readonly gflops: number;
+}
+
+/** The FFN product of the step on the current tfjs backend (PyTorch times the same one in torch_head.py). */
+function timeDominantMatmul(shape: TrainShape): MatmulRate {
+  const [m, k, n] = [shape.batch * shape.frames, shape.config.hidden, shape.config.ffn];
+  const [x, w] = [tf.randomNormal([m, k]), tf.randomNormal([k, n])];
+  let best = Infinity;
+  for (let i = 0; i < 7; i++) {
+    const t0 = performance.now();
+    const y = tf.matMul(x, w);
+    y.dataSync();
+    if (i >= 2) best = Math.min(best, performance.now() - t0);
+    y.dispose();
+  }
+  tf.dispose([x, w]);
+  return { m, k, n, bestMs: best, gflops: (2 * m * k * n) / (best * 1e6) };
 }
 
 /** Deterministic normal-ish noise (sum of three uniforms), so runs see identical features without a seeded tf op. */
@@ -68,7 +95,7 @@ export function examples(shape: TrainShape): TrainExample[] {
 }
 
 /** Ours: the trainer's step, timed over `plan`. */
-async function oursStep(shape: TrainShape, plan: RepeatPlan): Promise<{ backend: string; step: Timing; memory: MemoryRow }> {
+async function oursStep(shape: TrainShape, plan: RepeatPlan): Promise<{ backend: string; step: Timing; memory: MemoryRow; matmul: MatmulRate }> {
   // Quiets tfjs' "install tfjs-node" banner: the CLI trains on tfjs-wasm too, which is what is measured.
   tf.env().set('PROD', true);
   const engine = await initNodeEngine(['wasm', 'cpu']);
@@ -101,7 +128,7 @@ async function oursStep(shape: TrainShape, plan: RepeatPlan): Promise<{ backend:
       runtime: `ours (tfjs-${engine.backend}, Node)`, dtype: 'fp32', what: `training step, batch ${String(shape.batch)} (process RSS)`,
       baselineMB: mb(before), afterLoadMB: null, afterRunsMB: null, peakMB: before === null ? null : mb(ownMemory().peak),
     };
-    return { backend: `tfjs-${engine.backend}`, step, memory };
+    return { backend: `tfjs-${engine.backend}`, step, memory, matmul: timeDominantMatmul(shape) };
   } finally {
     opt.dispose();
     params.dispose();
@@ -138,5 +165,5 @@ export async function runTrain(quick: boolean, plan: RepeatPlan, log: (line: str
     const n = (v: unknown): number | null => (typeof v === 'number' ? v : null);
     memory.push({ runtime: 'PyTorch CPU', dtype: 'fp32', what: `training step, batch ${String(shape.batch)} (process RSS)`, baselineMB: n(torch.setup.rssBeforeMB), afterLoadMB: null, afterRunsMB: null, peakMB: n(torch.setup.peakRssMB) });
   }
-  return { shape: { ...dims, hidden: config.hidden, heads: config.heads, ffn: config.ffn, feat: config.audioDim }, ours: { backend: ours.backend, step: ours.step }, torch, memory };
+  return { shape: { ...dims, hidden: config.hidden, heads: config.heads, ffn: config.ffn, feat: config.audioDim }, ours: { backend: ours.backend, step: ours.step }, torch, memory, oursMatmul: ours.matmul };
 }

@@ -62,6 +62,12 @@ export function markdown(r: BenchResults): string {
     lines.push('| engine | ms per step, median (min-max) | ours / PyTorch |', '|---|---|---|');
     lines.push(`| ours (${t.ours.backend}, Node) | ${formatTiming(t.ours.step)} | ${'error' in t.torch ? '' : ratio(t.ours.step, t.torch.step)} |`);
     lines.push('error' in t.torch ? `| PyTorch CPU | failed: ${t.torch.error} | |` : `| PyTorch ${String(t.torch.setup.torch)} CPU (${String(t.torch.setup.threads)} threads, OpenBLAS 1 thread) | ${formatTiming(t.torch.step)} | |`);
+    // The kernel behind most of the step (bench/profile-train.ts: BatchMatMul ~74 % of it), alone on each engine.
+    const mm = t.oursMatmul;
+    const peer = 'error' in t.torch ? undefined : (t.torch.setup.matmul as { bestMs: number; gflops: number } | undefined);
+    lines.push('', `The step's FFN product [${String(mm.m)}x${String(mm.k)}]x[${String(mm.k)}x${String(mm.n)}] alone, best of 5:`, '');
+    lines.push('| engine | ms | GFLOP/s |', '|---|---|---|', `| ours (${t.ours.backend}) | ${mm.bestMs.toFixed(1)} | ${mm.gflops.toFixed(1)} |`);
+    if (peer !== undefined) lines.push(`| PyTorch (OpenBLAS, 1 thread) | ${peer.bestMs.toFixed(1)} | ${peer.gflops.toFixed(1)} |`);
   }
   if (r.memory.length > 0) {
     lines.push('', 'Memory (MB = 2^20 bytes; goal: peak < 1.5 GB = 1536 MB):', '', '| runtime | dtype | what | before | loaded | after runs | peak |', '|---|---|---|---|---|---|---|');
