@@ -148,7 +148,7 @@ function profileTable(p: ProfileResult): string[] {
     lines.push(`| ${row.runtime} | ${row.dtype} | ${row.config} | ${row.loadMs.toFixed(0)} | ${formatTiming(row.pass)} | ${ratio(row.pass, native?.pass)} |`);
   }
   if (p.ops.length > 0) {
-    lines.push('', 'Kernel time per pass by operator type (onnxruntime profilers, app build, 2 threads):', '', '| dtype | operator | native ms | web ms | web / native |', '|---|---|---|---|---|');
+    lines.push('', 'Kernel time per pass by operator type (onnxruntime profilers, WASM-only build as the app runs it, 2 threads):', '', '| dtype | operator | native ms | web ms | web / native |', '|---|---|---|---|---|');
     const sorted = [...p.ops].sort((a, b) => a.dtype.localeCompare(b.dtype) || b.webMs - a.webMs);
     for (const o of sorted.filter((x) => x.webMs >= 1 || x.nativeMs >= 1)) {
       lines.push(`| ${o.dtype} | ${o.op} | ${o.nativeMs.toFixed(1)} | ${o.webMs.toFixed(1)} | ${o.nativeMs > 0 ? `${(o.webMs / o.nativeMs).toFixed(1)}x` : ''} |`);
