@@ -114,7 +114,7 @@ function microGraphs(): Graph[] {
     input: { name: 'x', data: noise(512 * 3999, 2), dims },
   };
   // The same conv as the app's graph surgery spells it: strided slices + one MatMul.
-  const asMatMul: Graph = { ...conv, what: `${conv.what}, as slices + MatMul (graph surgery)`, key: 'conv-im2col-fp32', bytes: rewriteConvsInModel(conv.bytes).bytes };
+  const asMatMul: Graph = { ...conv, what: `${conv.what}, as slices + MatMul (experiment)`, key: 'conv-im2col-fp32', bytes: rewriteConvsInModel(conv.bytes).bytes };
   return [linear(false), linear(true), conv, asMatMul];
 }
 
