@@ -17,6 +17,9 @@ interface HeaderEntry {
   data_offsets: [number, number];
 }
 
+/** safetensors stores little-endian floats: on a little-endian host (every browser and Node target) bytes copy as they are. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 const bad = (message: string): AppError => new AppError('bad-model', `Checkpoint: ${message}`);
 
 /** Serialises tensors (sorted by name, so equal inputs give equal bytes) with optional string metadata. */
@@ -46,11 +49,12 @@ export function encodeSafetensors(tensors: Readonly<Record<string, NamedTensor>>
     const t = tensors[name];
     const entry = header[name] as HeaderEntry | undefined;
     if (t === undefined || entry === undefined) continue;
-    let at = base + entry.data_offsets[0];
-    for (const v of t.data) {
-      view.setFloat32(at, v, true);
-      at += 4;
+    const at = base + entry.data_offsets[0];
+    if (LITTLE_ENDIAN) {
+      out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, 4 * t.data.length), at);
+      continue;
     }
+    for (let i = 0; i < t.data.length; i++) view.setFloat32(at + 4 * i, t.data[i] ?? 0, true);
   }
   return out;
 }
@@ -87,10 +91,19 @@ export function decodeSafetensors(bytes: Uint8Array): { tensors: Record<string, 
     const width = e.dtype === 'F32' ? 4 : e.dtype === 'F16' ? 2 : 0;
     if (width === 0) throw bad(`tensor "${name}" has dtype ${String(e.dtype)}; only F32 and F16 are supported`);
     if (end - begin !== count * width) throw bad(`tensor "${name}" has ${end - begin} bytes but shape [${shape.join(', ')}] needs ${count * width}`);
-    const data = new Float32Array(count);
     const at = dataStart + begin;
-    for (let i = 0; i < count; i++) {
-      data[i] = width === 4 ? view.getFloat32(at + 4 * i, true) : halfToFloat(view.getUint16(at + 2 * i, true));
+    let data: Float32Array;
+    if (width === 4 && LITTLE_ENDIAN) {
+      // A byte copy reinterpreted: tens of times faster than reading floats one by one (a base head is 35 M of them).
+      // (Copied through set(): a Node Buffer's slice() is a view of its shared pool, not a copy.)
+      const copy = new Uint8Array(4 * count);
+      copy.set(bytes.subarray(at, at + 4 * count));
+      data = new Float32Array(copy.buffer);
+    } else {
+      data = new Float32Array(count);
+      for (let i = 0; i < count; i++) {
+        data[i] = width === 4 ? view.getFloat32(at + 4 * i, true) : halfToFloat(view.getUint16(at + 2 * i, true));
+      }
     }
     tensors[name] = { shape, data };
   }

@@ -34,6 +34,26 @@ describe('safetensors', () => {
     }
   });
 
+  it('reads a file held at any offset of a larger buffer (a Node Buffer from its pool, an unaligned view)', () => {
+    const bytes = encodeSafetensors(tensors);
+    const padded = new Uint8Array(bytes.byteLength + 3);
+    padded.set(bytes, 3);
+    for (const holder of [Buffer.from(bytes), padded.subarray(3)]) {
+      const back = decodeSafetensors(holder).tensors;
+      for (const [name, t] of Object.entries(tensors)) {
+        expect(back[name]?.data).toEqual(t.data);
+        // Each tensor owns exactly its values, not the buffer the file sat in.
+        expect(back[name]?.data.buffer.byteLength).toBe(4 * t.data.length);
+      }
+    }
+  });
+
+  it('writes only the values of a tensor that views part of a larger array', () => {
+    const wide = new Float32Array([9, 9, 1, 2, 3, 9]);
+    const back = decodeSafetensors(encodeSafetensors({ v: { shape: [3], data: wide.subarray(2, 5) } })).tensors;
+    expect(back.v?.data).toEqual(new Float32Array([1, 2, 3]));
+  });
+
   it('is deterministic whatever the key order', () => {
     const reordered = { scalar: tensors.scalar, 'a.bias': tensors['a.bias'], 'b.weight': tensors['b.weight'] };
     expect(encodeSafetensors(reordered)).toEqual(encodeSafetensors(tensors));
