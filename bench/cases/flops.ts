@@ -8,7 +8,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import type { onnx as pb } from 'onnx-proto';
 import { normalise } from '../../src/audio/normalise';
 import { splitWindows } from '../../src/audio/validate';
 import { fillNoise, mulberry32 } from '../../src/core/rng';
@@ -125,12 +124,9 @@ function planOf(manifestPath: string, pair: string, role: 'audio' | 'text'): Sur
   return m.models.find((e) => e.id === id)?.surgery;
 }
 
-/**
- * Decodes a graph as the pipeline runs it. Surgery changes the FLOPs only where it cuts a head off (an exposed hidden
- * state is an extra output of work done anyway), and re-encoding a base graph takes seconds, so only then is it made.
- */
-function runGraph(bytes: Uint8Array, plan: SurgeryPlan | undefined): pb.ModelProto {
-  return decode(plan === undefined ? bytes : editModel(bytes, plan));
+/** A graph file as the pipeline runs it: edited by the manifest's surgery plan where it has one. */
+function runGraph(bytes: Uint8Array, plan: SurgeryPlan | undefined): Uint8Array {
+  return plan === undefined ? bytes : editModel(bytes, plan);
 }
 
 const add = (a: FlopCount, b: FlopCount): FlopCount => ({
@@ -180,7 +176,7 @@ export async function runFlops(
   for (const set of sets) {
     const audioPlan = planOf(manifestPath, set.pair, 'audio');
     // The graph the pipeline runs (surgery applied: hidden-state output, convolutions as MatMul) is counted and timed.
-    const bytes = audioPlan === undefined ? readFileSync(join(set.wav2vec2Dir, 'onnx', set.wav2vec2File)) : editModel(readFileSync(join(set.wav2vec2Dir, 'onnx', set.wav2vec2File)), audioPlan);
+    const bytes = runGraph(readFileSync(join(set.wav2vec2Dir, 'onnx', set.wav2vec2File)), audioPlan);
     const path = join(dir, `${set.pair}-wav2vec2-edited.onnx`);
     writeFileSync(path, bytes);
     const model = decode(bytes);
@@ -197,7 +193,7 @@ export async function runFlops(
     timed.push(row(t, 'encoder pass', dtype, count, timed));
     passes.push({ set, path, input, count });
     log(`flops native ${set.dtype}: ${((count.denseFloat + count.denseInt) / 1e9).toFixed(1)} GFLOP in ${summarise(t.samples).median.toFixed(0)} ms`);
-    const text = runGraph(readFileSync(join(set.robertaDir, 'onnx', set.robertaFile)), planOf(manifestPath, set.pair, 'text'));
+    const text = decode(runGraph(readFileSync(join(set.robertaDir, 'onnx', set.robertaFile)), planOf(manifestPath, set.pair, 'text')));
     counts.push({ model: 'roberta', dtype: set.dtype, size: TOKENS, unit: 'tokens', count: countFlops(text, { batch_size: 1, sequence_length: TOKENS }) });
   }
 

@@ -110,19 +110,20 @@ function firstGraphBytes(ctx: EncoderContext, entry: ModelEntry): number {
 export async function loadEncoders(ctx: EncoderContext, pairName: string): Promise<EncoderPair> {
   const { audio, text } = resolvePair(ctx.manifest, pairName);
   if (firstGraphBytes(ctx, audio) <= firstGraphBytes(ctx, text)) {
-    const textEncoder = await loadText(ctx, text);
-    try {
-      return { audio: await loadAudio(ctx, audio), text: textEncoder };
-    } catch (err) {
-      await textEncoder.dispose();
-      throw err;
-    }
+    const [t, a] = await openBoth(() => loadText(ctx, text), () => loadAudio(ctx, audio));
+    return { audio: a, text: t };
   }
-  const audioEncoder = await loadAudio(ctx, audio);
+  const [a, t] = await openBoth(() => loadAudio(ctx, audio), () => loadText(ctx, text));
+  return { audio: a, text: t };
+}
+
+/** Opens `first`, then `second`; if the second fails, the first is disposed before the error goes on. */
+async function openBoth<A extends { dispose(): Promise<void> }, B>(first: () => Promise<A>, second: () => Promise<B>): Promise<[A, B]> {
+  const a = await first();
   try {
-    return { audio: audioEncoder, text: await loadText(ctx, text) };
+    return [a, await second()];
   } catch (err) {
-    await audioEncoder.dispose();
+    await a.dispose();
     throw err;
   }
 }
