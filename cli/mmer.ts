@@ -21,6 +21,7 @@ import { exposedLayer, initFromEncoder } from '../src/mmer/encoder-init';
 import { defaultMemoryBudget, largestFittingBatch, stepShape } from '../src/mmer/memory-plan';
 import { ctcVocab } from '../src/mmer/examples';
 import { ParamStore } from '../src/mmer/params';
+import { prepareUtteranceRun } from '../src/mmer/speaker-adapt';
 import { evaluate, fit, predict, type TrainExample } from '../src/mmer/trainer';
 import { encodeAudio } from '../src/pipeline/analyse';
 import { fitOptions, headConfig, headManifest, lossWeights } from '../src/pipeline/head-config';
@@ -32,6 +33,7 @@ import type { TrainSettings } from '../src/worker-api/training-protocol';
 import { readClip } from './audio-file';
 import { runMain } from './run';
 import { checkTrainable, encodeRecords, readDataset } from './dataset';
+import { cvCmd } from './mmer-cv';
 
 const USAGE = `usage:
   npm run mmer -- train --data DIR --encoders lite|base|fixture --out DIR [--val-speakers S1,S2] [--labels a,b,...]
@@ -84,6 +86,7 @@ async function train(argv: string[]): Promise<number> {
       data: { type: 'string' }, encoders: { type: 'string', default: 'lite' }, out: { type: 'string' }, 'val-speakers': { type: 'string' },
       labels: { type: 'string' }, epochs: { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' }, seed: { type: 'string' },
       'encoder-layers': { type: 'string' }, patience: { type: 'string' }, force: { type: 'boolean', default: false },
+      'utterance-dropout': { type: 'string' },
     },
   });
   if (v.data === undefined || v.out === undefined) throw new AppError('bad-dataset', `train needs --data and --out.\n${USAGE}`);
@@ -101,7 +104,9 @@ async function train(argv: string[]): Promise<number> {
   const { records, labels } = await readDataset(v.data, list(v.labels), warn);
   checkTrainable(v.data, records);
   const valSpeakers = list(v['val-speakers']);
-  const split = speakerSplit(records, valSpeakers === null ? { seed } : { validationSpeakers: valSpeakers });
+  // `--val-speakers none` trains on every clip for a fixed number of epochs (chosen beforehand, e.g. by `cv`).
+  const split =
+    valSpeakers?.join() === 'none' ? { train: records, validation: [] } : speakerSplit(records, valSpeakers === null ? { seed } : { validationSpeakers: valSpeakers });
   const graph = await loadNodeAudioGraph({ pair: v.encoders });
   const encoderLayers = graph === null ? 0 : num(v['encoder-layers'], 'encoder-layers', 1);
   if (graph === null && v['encoder-layers'] !== undefined && encoderLayers !== 0) warn(`--encoder-layers is ignored: the ${v.encoders} audio encoder has no transformer layers`);
@@ -111,7 +116,10 @@ async function train(argv: string[]): Promise<number> {
   const valSet = await encodeRecords(v.data, split.validation, labels, encoders, { augment: false, seed, label: 'encoding validation' }, warn);
   const first = trainSet.examples[0];
   if (first === undefined) throw new AppError('bad-dataset', 'No training clip could be read.');
-  const config = headConfig(labels, { audio: first.audio.dim, text: first.text.dim }, graph, encoderLayers);
+  const featureSet = encoders.audio.utterance ?? null;
+  const base = headConfig(labels, { audio: first.audio.dim, text: first.text.dim, utterance: featureSet !== null }, graph, encoderLayers);
+  const run = prepareUtteranceRun(base, featureSet, trainSet.examples, trainSet.records.map((r) => r.speaker ?? ''), num(v['utterance-dropout'], 'utterance-dropout', 0.3));
+  const config = run.config;
   validateConfig(config);
   const settings: TrainSettings = {
     ...DEFAULT_TRAIN_SETTINGS,
@@ -132,7 +140,7 @@ async function train(argv: string[]): Promise<number> {
   }
   const options = fitOptions(settings);
   let epochStart = performance.now();
-  const result = await fit(params, config, trainSet.examples, valSet.examples, {
+  const result = await fit(params, config, run.train, valSet.examples, {
     ...options,
     // A live step counter on a terminal; logs and pipes get one line per epoch.
     onStep: ({ epoch, step, steps, loss }) => {
@@ -222,6 +230,7 @@ async function main(): Promise<number> {
   if (command === 'train') return train(rest);
   if (command === 'eval') return evalCmd(rest);
   if (command === 'predict') return predictCmd(rest);
+  if (command === 'cv') return cvCmd(rest, warn);
   process.stderr.write(`${USAGE}\n`);
   return 2;
 }

@@ -253,3 +253,47 @@ export function logMel(pcm16k: Float32Array, options?: Partial<LogMelOptions>): 
   }
   return { frames, dim: nMels, data };
 }
+
+/**
+ * Single-frame access to logMel's own FFT and filterbank, for callers that need the power spectrum or the
+ * mel energies before the log (e.g. utterance features at a 10 ms hop). Each analyser owns its scratch buffers,
+ * so keep one per loop rather than sharing it across interleaved callers.
+ */
+export interface FrameAnalyser {
+  readonly options: LogMelOptions;
+  /**
+   * Hann-windows `winLength` samples of `pcm` starting at `start` (samples past the end count as zero), zero-pads
+   * to `nFft` and writes the unnormalised power `|FFT|^2` of bins 0..nFft/2 to `power`, exactly as logMel does.
+   */
+  power(pcm: ArrayLike<number>, start: number, power: Float64Array): void;
+  /** Writes the filterbank energies of a power spectrum (before logMel's `log(x + 1e-6)`) to `mel` (length nMels). */
+  mel(power: Float64Array, mel: Float64Array): void;
+}
+
+/** Builds a `FrameAnalyser` for the given options (defaults as `logMel`); throws AppError('internal') on bad settings. */
+export function frameAnalyser(options?: Partial<LogMelOptions>): FrameAnalyser {
+  const o = resolve(options);
+  const plan = getPlan(o);
+  const { winLength, nFft, nMels } = o;
+  const frame = new Float64Array(nFft);
+  const re = new Float64Array(nFft / 2);
+  const im = new Float64Array(nFft / 2);
+  const { window, first, count, offset, weights } = plan;
+  return {
+    options: o,
+    power(pcm, start, power) {
+      for (let i = 0; i < winLength; i++) frame[i] = (pcm[start + i] ?? 0) * (window[i] ?? 0);
+      powerSpectrum(frame, re, im, power, plan);
+    },
+    mel(power, mel) {
+      for (let m = 0; m < nMels; m++) {
+        const k0 = first[m] ?? 0;
+        const w0 = offset[m] ?? 0;
+        const n = count[m] ?? 0;
+        let energy = 0;
+        for (let j = 0; j < n; j++) energy += (power[k0 + j] ?? 0) * (weights[w0 + j] ?? 0);
+        mel[m] = energy;
+      }
+    },
+  };
+}

@@ -2,10 +2,28 @@
 import { logMel, type LogMelOptions } from '../audio/logmel';
 import { AppError } from '../core/errors';
 import { embedText, type NgramOptions } from '../text/ngram-embed';
-import type { AudioEncoderModel, AudioEncoding, TextEncoderModel, TextEncoding } from './types';
+import type { AudioEncoderModel, AudioEncoding, TextEncoderModel, TextEncoding, UtteranceFeatureSet } from './types';
+import { UTTERANCE_DIM, utteranceFeatures } from './utterance';
 
-/** Options of the lite audio encoder: log-mel settings plus `stack`, consecutive frames joined into one. */
-export type LiteAudioOptions = Partial<LogMelOptions> & { readonly stack?: number };
+/** The weight-free utterance statistics (prosody, voice quality, spectral shape and balance, log-mel statistics). */
+export const ACOUSTIC_FEATURES: UtteranceFeatureSet = { id: 'acoustic-636-v1', dim: UTTERANCE_DIM, compute: utteranceFeatures };
+
+/**
+ * Options of the lite audio encoder: log-mel settings plus `stack` (consecutive frames joined into one), `cmvn`
+ * (1: subtract each band's mean over the clip, so the frames describe the clip's spectral movement rather than the
+ * microphone and the voice's fixed colour) and `utterance` (1: put the clip's utterance statistics, feature set
+ * `UTTERANCE_FEATURES`, in front of the frames; see src/mmer/utterance.ts).
+ */
+export type LiteAudioOptions = Partial<LogMelOptions> & { readonly stack?: number; readonly cmvn?: number; readonly utterance?: number };
+
+/** Subtracts each column's mean over the rows, in place. */
+function subtractColumnMeans(m: { frames: number; dim: number; data: Float32Array }): void {
+  if (m.frames === 0) return;
+  const mean = new Float64Array(m.dim);
+  for (let f = 0; f < m.frames; f++) for (let j = 0; j < m.dim; j++) mean[j] = (mean[j] ?? 0) + (m.data[f * m.dim + j] ?? 0);
+  for (let j = 0; j < m.dim; j++) mean[j] = (mean[j] ?? 0) / m.frames;
+  for (let f = 0; f < m.frames; f++) for (let j = 0; j < m.dim; j++) m.data[f * m.dim + j] = (m.data[f * m.dim + j] ?? 0) - (mean[j] ?? 0);
+}
 
 /**
  * Stacks `k` consecutive frames of a frame-major matrix into one frame of k*dim values (a trailing partial group is
@@ -23,19 +41,25 @@ export function stackFrames(m: { frames: number; dim: number; data: Float32Array
 export class LiteAudioEncoder implements AudioEncoderModel {
   readonly hasAsr = false;
   readonly vocab: readonly string[] = [];
+  readonly utterance: UtteranceFeatureSet | null;
   private readonly logMelOptions: Partial<LogMelOptions>;
   private readonly stack: number;
+  private readonly cmvn: boolean;
   constructor(
     readonly id: string,
     options: LiteAudioOptions,
   ) {
-    const { stack, ...logMelOptions } = options;
+    const { stack, cmvn, utterance, ...logMelOptions } = options;
     this.stack = stack ?? 1;
+    this.cmvn = cmvn === 1;
+    this.utterance = utterance === 1 ? ACOUSTIC_FEATURES : null;
     this.logMelOptions = logMelOptions;
   }
 
   encode(pcm16k: Float32Array): Promise<AudioEncoding> {
-    const m = stackFrames(logMel(pcm16k, this.logMelOptions), this.stack);
+    const mel = logMel(pcm16k, this.logMelOptions);
+    if (this.cmvn) subtractColumnMeans(mel);
+    const m = stackFrames(mel, this.stack);
     return Promise.resolve({ hidden: { rows: m.frames, dim: m.dim, data: m.data }, logits: null });
   }
 

@@ -11,8 +11,19 @@ export interface AudioEncoding {
   readonly logits: FeatureMatrix | null;
 }
 
+/** Whole-clip statistics an audio encoder can add in front of its frames (see src/mmer/utterance.ts). */
+export interface UtteranceFeatureSet {
+  /** Names the feature definitions; a head trained on one set only runs on the same set. */
+  readonly id: string;
+  readonly dim: number;
+  /** The statistics of one clip of 16 kHz mono audio; NaN where one is missing. */
+  compute(pcm16k: Float32Array): Float32Array;
+}
+
 export interface AudioEncoderModel {
   readonly id: string;
+  /** Utterance statistics this encoder puts in front of its frames (over the whole clip, not per window). */
+  readonly utterance?: UtteranceFeatureSet | null;
   /** True when the encoder recognises speech (has CTC logits and a vocabulary). */
   readonly hasAsr: boolean;
   /** CTC vocabulary (index -> symbol); empty when `hasAsr` is false. */

@@ -102,7 +102,7 @@ function parseManifest(raw: unknown, file: string): HeadManifest {
   if (top.format !== 'mmer-head') fail('format', `must be "mmer-head" (got ${show(top.format)}); this is not an MMER head`);
   if (top.version !== 1) fail('version', `must be 1 (got ${show(top.version)}); this app reads version 1 only`);
 
-  const c = obj(top.config, 'config', [...CONFIG_KEYS, ...OPTIONAL_CONFIG_KEYS]);
+  const c = obj(top.config, 'config', [...CONFIG_KEYS, ...OPTIONAL_CONFIG_KEYS, 'utterance']);
   const labels = Array.isArray(c.labels) ? (c.labels as unknown[]) : fail('config.labels', 'must be an array of strings');
   const config: MmerConfig = {
     labels: labels.map((l, i) => str(l, `config.labels[${i}]`)),
@@ -117,6 +117,24 @@ function parseManifest(raw: unknown, file: string): HeadManifest {
     audioLayers: num(c.audioLayers, 'config.audioLayers'),
   };
   for (const k of OPTIONAL_CONFIG_KEYS) if (c[k] !== undefined) Object.assign(config, { [k]: num(c[k], `config.${k}`) });
+  if (c.utterance !== undefined) {
+    const u = obj(c.utterance, 'config.utterance', ['features', 'dim', 'frames', 'global', 'speaker', 'dropout']);
+    const nums = (v: unknown, field: string): number[] => (Array.isArray(v) ? v.map((x, i) => num(x, `${field}[${i}]`)) : fail(field, 'must be an array of numbers'));
+    const norm = (v: unknown, field: string): { mean: number[]; std: number[] } => {
+      const n = obj(v, field, ['mean', 'std']);
+      return { mean: nums(n.mean, `${field}.mean`), std: nums(n.std, `${field}.std`) };
+    };
+    Object.assign(config, {
+      utterance: {
+        features: str(u.features, 'config.utterance.features'),
+        dim: num(u.dim, 'config.utterance.dim'),
+        frames: num(u.frames, 'config.utterance.frames'),
+        global: norm(u.global, 'config.utterance.global'),
+        speaker: norm(u.speaker, 'config.utterance.speaker'),
+        dropout: num(u.dropout, 'config.utterance.dropout'),
+      },
+    });
+  }
   try {
     validateConfig(config);
   } catch (err) {
@@ -180,7 +198,7 @@ export async function encodeCheckpoint(manifest: HeadManifest, params: ParamStor
   // The JSON round trip is what a reader will see: NaN turns into null, undefined disappears, and both get caught.
   const checked = parseManifest(JSON.parse(JSON.stringify(manifest)) as unknown, HEAD_CONFIG_FILE);
   const pc = params.config;
-  const mismatch = [...CONFIG_KEYS, ...OPTIONAL_CONFIG_KEYS].find((k) => JSON.stringify(pc[k]) !== JSON.stringify(checked.config[k]));
+  const mismatch = [...CONFIG_KEYS, ...OPTIONAL_CONFIG_KEYS, 'utterance' as const].find((k) => JSON.stringify(pc[k]) !== JSON.stringify(checked.config[k]));
   if (mismatch !== undefined) {
     throw new AppError(
       'internal',

@@ -7,6 +7,7 @@ import { AppError } from '../core/errors';
 import { encoderLayersOf, type MmerConfig } from './config';
 import { bertBlock, dropout, gelu, linear, maskedMax, type LayerContext } from './layers';
 import type { ParamStore } from './params';
+import { splitPrefix, zScore, type SplitPrefix, type UtteranceSpec } from './utterance';
 
 /** One padded batch of encoder features. Masks are 1 for valid positions, 0 for padding. */
 export interface MmerBatch {
@@ -97,9 +98,11 @@ export function mmerForward(
   const ctx: LayerContext = { params, config, training: options.training, seed: options.seed ?? 0 };
   const tensors = tf.tidy(() => {
     // Integer or boolean masks would make the additive mask integer-typed and break the float score addition.
-    const audioMask = tf.cast(batch.audioMask, 'float32');
+    const spec = config.utterance;
+    const prefix = spec === undefined ? null : splitPrefix(spec, batch.audio, tf.cast(batch.audioMask, 'float32'));
+    const audioMask = prefix?.audioMask ?? tf.cast(batch.audioMask, 'float32');
     const textMask = tf.cast(batch.textMask, 'float32');
-    let a: tf.Tensor3D = batch.audio;
+    let a: tf.Tensor3D = prefix?.audio ?? batch.audio;
     const enc = encoderLayersOf(config);
     const encDims = { hidden: config.audioDim, heads: enc.heads, layerNormEps: enc.layerNormEps };
     for (let i = 0; i < enc.count; i++) a = bertBlock(ctx, `encoder_layers.${i}`, a, a, audioMask, encDims);
@@ -124,11 +127,27 @@ export function mmerForward(
     const textPooled = linear(params, 'text_pool', maskedMax(fused, textMask));
     // Audio first, as the authors concatenate (classification_feats_audio, classification_feats_multimodal).
     const pooled = tf.concat([maskedMax(audioStates, audioMask), textPooled], 1) as tf.Tensor2D;
-    const logits = linear(params, 'classifier', pooled) as tf.Tensor2D;
+    const frameLogits = linear(params, 'classifier', pooled) as tf.Tensor2D;
+    const logits = spec === undefined || prefix === null ? frameLogits : tf.add<tf.Tensor2D>(frameLogits, utteranceLogits(ctx, spec, prefix));
     const ctcLogits = linear(params, 'ctc', dropout(ctx, 'ctc.drop', audioStates)) as tf.Tensor3D;
     return { logits, pooled, audioStates, ctcLogits, gate };
   });
   return { ...tensors, projection: (pooled, which) => mmerProjection(params, pooled, which) };
+}
+
+/**
+ * Logits of the utterance statistics: the speaker branch where a speaker profile came with the clip, else the global
+ * branch. While training, half the clips that have a profile go through the global branch instead (seeded), so one
+ * run trains both and the head serves with or without adaptation.
+ */
+function utteranceLogits(ctx: LayerContext, spec: UtteranceSpec, p: SplitPrefix): tf.Tensor2D {
+  const drop = (x: tf.Tensor2D, site: string): tf.Tensor2D =>
+    ctx.training && spec.dropout > 0 ? (tf.dropout(x, spec.dropout, undefined, `${ctx.seed}:${site}`) as tf.Tensor2D) : x;
+  const global = linear(ctx.params, 'utt_global', drop(zScore(p.raw, p.missing, spec.global), 'utt_global')) as tf.Tensor2D;
+  const speaker = linear(ctx.params, 'utt_speaker', drop(zScore(p.speaker, p.missing, spec.speaker), 'utt_speaker')) as tf.Tensor2D;
+  let use = p.hasProfile;
+  if (ctx.training) use = tf.mul(use, tf.cast(tf.less(tf.randomUniform(use.shape, 0, 1, 'float32', ctx.seed + 7919), 0.5), 'float32'));
+  return tf.add(tf.mul(speaker, use), tf.mul(global, tf.sub(1, use)));
 }
 
 /** Disposes every tensor of a forward pass's outputs. */

@@ -7,6 +7,7 @@ import type { MmerConfig } from './config';
 import { disposeMmerOutputs, mmerForward } from './head';
 import { ctcLoss, infoNceLoss, supConLoss, type SupConVariant } from './losses';
 import type { ParamStore } from './params';
+import { prefixRows } from './utterance';
 
 /** A labelled clip: cached features, its augmented view (for ACL) and its CTC target (null: no transcript). */
 export interface TrainExample extends ClipFeatures {
@@ -70,7 +71,9 @@ export function multitaskLoss(
   const keep = (k: keyof LossParts, v: tf.Scalar): void => void parts.set(k, tf.keep(v));
   keep('ce', ce);
   if (weights.ctc > 0) {
-    const ctc = ctcLoss(tf.logSoftmax(out.ctcLogits), examples.map((e) => e.ctcTarget), audioLengths, { zeroInfinity: true }) as tf.Scalar;
+    // The head's CTC frames follow the utterance prefix, which the lengths still count.
+    const lengths = audioLengths.map((l) => l - prefixRows(config.utterance));
+    const ctc = ctcLoss(tf.logSoftmax(out.ctcLogits), examples.map((e) => e.ctcTarget), lengths, { zeroInfinity: true }) as tf.Scalar;
     keep('ctc', ctc);
     total = tf.add(total, tf.mul(ctc, weights.ctc));
   }

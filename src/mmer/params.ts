@@ -71,6 +71,9 @@ export function paramSpecs(c: MmerConfig): ParamSpec[] {
   specs.push(...linearSpecs('gate', 2 * d, d), ...linearSpecs('text_pool', 2 * d, d));
   specs.push(...linearSpecs('classifier', 2 * d, c.labels.length), ...linearSpecs('ctc', d, c.vocabSize));
   for (const p of ['proj_orig', 'proj_aug']) specs.push(...linearSpecs(`${p}.fc1`, 2 * d, d), ...linearSpecs(`${p}.fc2`, d, d));
+  if (c.utterance !== undefined) {
+    specs.push(...linearSpecs('utt_global', c.utterance.dim, c.labels.length), ...linearSpecs('utt_speaker', c.utterance.dim, c.labels.length));
+  }
   return specs;
 }
 

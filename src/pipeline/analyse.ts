@@ -7,6 +7,7 @@ import { checkClip, splitWindows } from '../audio/validate';
 import type { EncoderPair } from './load-encoders';
 import type { AudioEncoderModel, FeatureMatrix } from '../encoders/types';
 import type { AnalysisSummary } from '../worker-api/protocol';
+import { withUtterancePrefix } from '../mmer/utterance';
 
 export const SAMPLE_RATE = 16_000;
 
@@ -49,7 +50,10 @@ export async function encodeAudio(
       if (text.length > 0) words.push(text);
     }
   }
-  return { hidden: concatRows(hidden), transcript: audio.hasAsr ? words.join(' ') : null, windows: windows.length };
+  const frames = concatRows(hidden);
+  // Statistics describe the whole clip, so they are computed once over it, not per window.
+  const withStats = audio.utterance ? withUtterancePrefix(frames, audio.utterance.compute(pcm16k)) : frames;
+  return { hidden: withStats, transcript: audio.hasAsr ? words.join(' ') : null, windows: windows.length };
 }
 
 /** Runs both encoders on one 16 kHz mono clip. Throws AppError for clips that fail validation. */

@@ -26,11 +26,11 @@ export interface EncoderGraph {
  */
 export function headConfig(
   labels: readonly string[],
-  dims: { readonly audio: number; readonly text: number },
+  dims: { readonly audio: number; readonly text: number; readonly utterance?: boolean },
   graph: Pick<EncoderGraph, 'config'> | null,
   encoderLayers: number,
 ): MmerConfig {
-  if (graph === null) return { ...liteConfig(labels), audioDim: dims.audio, textDim: dims.text };
+  if (graph === null) return { ...liteConfig(labels, dims.utterance === true ? 'compact' : 'standard'), audioDim: dims.audio, textDim: dims.text };
   const c = graph.config;
   const int = (v: unknown, fallback: number): number => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : fallback);
   const heads = int(c.num_attention_heads, DEFAULT_CONFIG.heads);

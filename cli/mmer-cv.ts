@@ -1,0 +1,143 @@
+/**
+ * `npm run mmer -- cv`: leave-speakers-out cross-validation of the head a pair trains. The speakers are cut into
+ * folds; each fold is held out once while the head trains on the others for a fixed number of epochs, and every
+ * epoch is scored on the held-out speakers with and without speaker adaptation. No early stopping and no epoch
+ * chosen per fold: the epoch count is chosen from the mean over folds, which is what `train` then uses on all
+ * speakers. The clips are encoded once for all folds.
+ */
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { AppError } from '../src/core/errors';
+import type { ClipRecord } from '../src/data/metadata';
+import { validateConfig } from '../src/mmer/config';
+import { initNodeEngine } from '../src/mmer/engine-node';
+import type { ClassMetrics } from '../src/mmer/metrics';
+import { ParamStore } from '../src/mmer/params';
+import { adaptExamples, prepareUtteranceRun } from '../src/mmer/speaker-adapt';
+import { evaluate, fit, type TrainExample } from '../src/mmer/trainer';
+import { fitOptions, headConfig } from '../src/pipeline/head-config';
+import { loadNodeEncoders } from '../src/pipeline/node';
+import { DEFAULT_TRAIN_SETTINGS } from '../src/pipeline/train-settings';
+import { checkTrainable, encodeRecords, readDataset } from './dataset';
+
+/** Scores of one fold at one epoch. */
+interface FoldEpoch {
+  readonly epoch: number;
+  readonly plain: ClassMetrics;
+  readonly adapted: ClassMetrics | null;
+}
+
+/** Splits the sorted speakers into `k` contiguous folds of (nearly) equal size. */
+export function speakerFolds(speakers: readonly string[], k: number): string[][] {
+  const sorted = [...new Set(speakers)].sort();
+  if (!Number.isInteger(k) || k < 2 || k > sorted.length) throw new AppError('bad-dataset', `--folds must be between 2 and the number of speakers (${sorted.length}).`);
+  return Array.from({ length: k }, (_, i) => sorted.slice(Math.round((i * sorted.length) / k), Math.round(((i + 1) * sorted.length) / k)));
+}
+
+const meanSd = (xs: readonly number[]): { mean: number; sd: number; min: number; max: number } => {
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : 0;
+  return { mean, sd, min: Math.min(...xs), max: Math.max(...xs) };
+};
+
+const pct = (x: number): string => (100 * x).toFixed(1);
+
+/** Sums confusion matrices and derives per-class recall and UA/WA from the sum. */
+function pooled(ms: readonly ClassMetrics[], labels: readonly string[]): { confusion: number[][]; recall: (number | null)[]; ua: number; wa: number } {
+  const confusion = labels.map((_, i) => labels.map((__, j) => ms.reduce((s, m) => s + (m.confusion[i]?.[j] ?? 0), 0)));
+  const recall = confusion.map((row, i) => {
+    const n = row.reduce((a, b) => a + b, 0);
+    return n === 0 ? null : (row[i] ?? 0) / n;
+  });
+  const present = recall.filter((r): r is number => r !== null);
+  const total = confusion.flat().reduce((a, b) => a + b, 0);
+  return { confusion, recall, ua: present.reduce((a, b) => a + b, 0) / present.length, wa: confusion.reduce((s, row, i) => s + (row[i] ?? 0), 0) / total };
+}
+
+/** Runs the command; returns the exit code. */
+export async function cvCmd(argv: string[], warn: (line: string) => void): Promise<number> {
+  const { values: v } = parseArgs({
+    args: argv,
+    options: {
+      data: { type: 'string' }, encoders: { type: 'string', default: 'lite' }, folds: { type: 'string', default: '4' }, labels: { type: 'string' },
+      epochs: { type: 'string', default: '30' }, batch: { type: 'string', default: '16' }, lr: { type: 'string', default: '0.001' },
+      seed: { type: 'string', default: '0' }, 'utterance-dropout': { type: 'string', default: '0.3' }, out: { type: 'string' },
+    },
+  });
+  if (v.data === undefined) throw new AppError('bad-dataset', 'cv needs --data.');
+  const n = (s: string, name: string): number => {
+    const x = Number(s);
+    if (!Number.isFinite(x) || x < 0) throw new AppError('bad-dataset', `--${name} must be a non-negative number (got "${s}").`);
+    return x;
+  };
+  const engine = await initNodeEngine();
+  const { records, labels } = await readDataset(v.data, v.labels?.split(',') ?? null, warn);
+  checkTrainable(v.data, records);
+  if (records.some((r) => r.speaker === null)) throw new AppError('bad-dataset', 'Cross-validation needs a speaker (or actor) for every clip.');
+  const folds = speakerFolds(records.map((r) => r.speaker ?? ''), n(v.folds, 'folds'));
+  const seed = n(v.seed, 'seed');
+  const encoders = await loadNodeEncoders({ pair: v.encoders });
+  const featureSet = encoders.audio.utterance ?? null;
+  const t0 = performance.now();
+  const all = await encodeRecords(v.data, records, labels, encoders, { augment: true, seed, label: 'encoding' }, warn);
+  const encodeS = (performance.now() - t0) / 1000;
+  const kept: readonly ClipRecord[] = all.records;
+  const speakerOf = kept.map((r) => r.speaker ?? '');
+  const settings = { ...DEFAULT_TRAIN_SETTINGS, labels, epochs: n(v.epochs, 'epochs'), batchSize: n(v.batch, 'batch'), learningRate: n(v.lr, 'lr'), seed, patience: 0 };
+  const perFold: { speakers: string[]; epochs: FoldEpoch[]; seconds: number }[] = [];
+  for (const [fi, held] of folds.entries()) {
+    const isHeld = speakerOf.map((s) => held.includes(s));
+    const pick = <T>(xs: readonly T[], want: boolean): T[] => xs.filter((_, i) => isHeld[i] === want);
+    const trainEx: TrainExample[] = pick(all.examples, false);
+    // Validation clips are scored on their original view only.
+    const valEx: TrainExample[] = pick(all.examples, true).map((e) => ({ ...e, augmented: null }));
+    const valSpeakers = pick(speakerOf, true);
+    const first = trainEx[0];
+    if (first === undefined) throw new AppError('bad-dataset', `Fold ${fi + 1} leaves no training clip.`);
+    const base = headConfig(labels, { audio: first.audio.dim, text: first.text.dim, utterance: featureSet !== null }, null, 0);
+    const run = prepareUtteranceRun(base, featureSet, trainEx, pick(speakerOf, false), n(v['utterance-dropout'], 'utterance-dropout'));
+    validateConfig(run.config);
+    const adaptedVal = featureSet === null ? null : adaptExamples(valEx, valSpeakers, featureSet.dim);
+    const params = ParamStore.init(run.config, seed);
+    const epochs: FoldEpoch[] = [];
+    const f0 = performance.now();
+    await fit(params, run.config, run.train, valEx, {
+      ...fitOptions(settings),
+      onEpochEnd: async ({ epoch, history }) => {
+        const plain = history.at(-1)?.validation;
+        if (plain === null || plain === undefined) return;
+        const adapted = adaptedVal === null ? null : await evaluate(params, run.config, adaptedVal);
+        epochs.push({ epoch, plain, adapted });
+        warn(`fold ${fi + 1} [${held.join(',')}] epoch ${epoch}: UA ${pct(plain.ua)}${adapted === null ? '' : `, adapted ${pct(adapted.ua)}`}`);
+      },
+    });
+    params.dispose();
+    perFold.push({ speakers: held, epochs, seconds: (performance.now() - f0) / 1000 });
+  }
+  const nEpochs = Math.min(...perFold.map((f) => f.epochs.length));
+  const curve = Array.from({ length: nEpochs }, (_, e) => ({
+    epoch: e + 1,
+    plain: meanSd(perFold.map((f) => f.epochs[e]?.plain.ua ?? 0)),
+    adapted: featureSet === null ? null : meanSd(perFold.map((f) => f.epochs[e]?.adapted?.ua ?? 0)),
+  }));
+  const bestIdx = curve.reduce((b, c, i) => (c.plain.mean > (curve[b]?.plain.mean ?? -1) ? i : b), 0);
+  const at = (kind: 'plain' | 'adapted'): ClassMetrics[] => perFold.map((f) => f.epochs[bestIdx]?.[kind]).filter((m): m is ClassMetrics => m !== null && m !== undefined);
+  const report = {
+    command: `npm run mmer -- cv ${argv.join(' ')}`,
+    engine: engine.backend,
+    clips: kept.length,
+    labels,
+    folds: folds.map((f) => f.join(',')),
+    encodeSeconds: encodeS,
+    foldSeconds: perFold.map((f) => f.seconds),
+    chosenEpochs: bestIdx + 1,
+    plain: { perFold: at('plain').map((m) => m.ua), ...meanSd(at('plain').map((m) => m.ua)), waMean: meanSd(at('plain').map((m) => m.wa)).mean, pooled: pooled(at('plain'), labels) },
+    adapted: featureSet === null ? null : { perFold: at('adapted').map((m) => m.ua), ...meanSd(at('adapted').map((m) => m.ua)), waMean: meanSd(at('adapted').map((m) => m.wa)).mean, pooled: pooled(at('adapted'), labels) },
+    curve,
+  };
+  if (v.out !== undefined) await writeFile(v.out, `${JSON.stringify(report, null, 2)}\n`);
+  const line = (name: string, r: typeof report.plain | null): string =>
+    r === null ? '' : `${name}: UA ${pct(r.mean)} ± ${pct(r.sd)} [${pct(r.min)}-${pct(r.max)}] per fold ${r.perFold.map(pct).join(' ')}, WA ${pct(r.waMean)}\n`;
+  process.stdout.write(`${kept.length} clips, ${folds.length} folds, best mean UA after ${bestIdx + 1} epochs\n${line('without adaptation', report.plain)}${line('with speaker adaptation', report.adapted)}`);
+  return 0;
+}
