@@ -2,8 +2,10 @@
  * `npm run mmer -- train|eval|predict`: the MMER head on dataset folders, with the same code as the page.
  *   train   --data DIR --encoders lite|base|fixture --out DIR [--val-speakers 13,14] [--labels a,b] [--epochs N]
  *           [--batch N] [--lr X] [--seed N] [--patience N] [--encoder-layers K] [--force]
- *   eval    --head DIR --data DIR [--json]
- *   predict --head DIR [--json] FILE.wav...
+ *   cv      --data DIR [--folds 4] [--epochs N]: leave-speakers-out cross-validation (mmer-cv.ts)
+ *   eval    --head DIR --data DIR [--json] [--adapt-speakers]
+ *   predict --head DIR [--json] [--adapt-speakers] FILE.wav...
+ * --adapt-speakers normalises each speaker's utterance statistics by that speaker's clips (labels never read).
  */
 import { existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +23,8 @@ import { exposedLayer, initFromEncoder } from '../src/mmer/encoder-init';
 import { defaultMemoryBudget, largestFittingBatch, stepShape } from '../src/mmer/memory-plan';
 import { ctcVocab } from '../src/mmer/examples';
 import { ParamStore } from '../src/mmer/params';
-import { prepareUtteranceRun } from '../src/mmer/speaker-adapt';
+import { adaptExamples, prepareUtteranceRun } from '../src/mmer/speaker-adapt';
+import type { ClipFeatures } from '../src/mmer/batch';
 import { evaluate, fit, predict, type TrainExample } from '../src/mmer/trainer';
 import { encodeAudio } from '../src/pipeline/analyse';
 import { fitOptions, headConfig, headManifest, lossWeights } from '../src/pipeline/head-config';
@@ -38,8 +41,10 @@ import { cvCmd } from './mmer-cv';
 const USAGE = `usage:
   npm run mmer -- train --data DIR --encoders lite|base|fixture --out DIR [--val-speakers S1,S2] [--labels a,b,...]
                         [--epochs N] [--batch N] [--lr X] [--seed N] [--patience N] [--encoder-layers K] [--force]
-  npm run mmer -- eval --head DIR --data DIR [--json]
-  npm run mmer -- predict --head DIR [--json] FILE.wav...`;
+                        [--utterance-dropout X]   (--val-speakers none: train on every clip, no validation)
+  npm run mmer -- cv --data DIR [--encoders lite] [--folds 4] [--epochs N] [--out report.json]
+  npm run mmer -- eval --head DIR --data DIR [--json] [--adapt-speakers]
+  npm run mmer -- predict --head DIR [--json] [--adapt-speakers] FILE.wav...`;
 
 const warn = (line: string): void => void process.stderr.write(`warning: ${line}\n`);
 const list = (s: string | undefined): string[] | null => (s === undefined ? null : s.split(',').map((x) => x.trim()).filter((x) => x.length > 0));
@@ -178,15 +183,20 @@ async function train(argv: string[]): Promise<number> {
 }
 
 async function evalCmd(argv: string[]): Promise<number> {
-  const { values: v } = parseArgs({ args: argv, options: { head: { type: 'string' }, data: { type: 'string' }, json: { type: 'boolean', default: false } } });
+  const { values: v } = parseArgs({
+    args: argv,
+    options: { head: { type: 'string' }, data: { type: 'string' }, json: { type: 'boolean', default: false }, 'adapt-speakers': { type: 'boolean', default: false } },
+  });
   if (v.head === undefined || v.data === undefined) throw new AppError('bad-dataset', `eval needs --head and --data.\n${USAGE}`);
   await initNodeEngine();
   const { manifest, params } = await loadHeadDir(v.head);
+  // A folder may hold a subset of the head's labels: clips of other labels are reported and skipped.
   const { records, labels } = await readDataset(v.data, manifest.config.labels, warn);
   const encoders = await loadNodeEncoders({ pair: manifest.encoders.pair, audioLayer: manifest.encoders.hiddenStateLayer });
-  const { examples } = await encodeRecords(v.data, records, labels, encoders, { augment: false, seed: 0, label: 'encoding' }, warn);
+  const encoded = await encodeRecords(v.data, records, labels, encoders, { augment: false, seed: 0, label: 'encoding' }, warn);
+  const examples = v['adapt-speakers'] ? adaptedToSpeakers(manifest.config, encoded.examples, encoded.records.map((r) => r.speaker)) : encoded.examples;
   const m = await evaluate(params, manifest.config, examples);
-  const report = { clips: m.count, ua: m.ua, wa: m.wa, macroF1: m.macroF1, labels, recall: m.recall, confusion: m.confusion };
+  const report = { clips: m.count, adapted: v['adapt-speakers'], ua: m.ua, wa: m.wa, macroF1: m.macroF1, labels, recall: m.recall, confusion: m.confusion };
   if (v.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else {
     process.stdout.write(`clips ${m.count}  UA ${(100 * m.ua).toFixed(1)} %  WA ${(100 * m.wa).toFixed(1)} %  macro-F1 ${(100 * m.macroF1).toFixed(1)} %\n`);
@@ -197,18 +207,35 @@ async function evalCmd(argv: string[]): Promise<number> {
 }
 
 async function predictCmd(argv: string[]): Promise<number> {
-  const { values: v, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { head: { type: 'string' }, json: { type: 'boolean', default: false } } });
+  const { values: v, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { head: { type: 'string' }, json: { type: 'boolean', default: false }, 'adapt-speakers': { type: 'boolean', default: false } },
+  });
   if (v.head === undefined || positionals.length === 0) throw new AppError('bad-dataset', `predict needs --head and at least one file.\n${USAGE}`);
   await initNodeEngine();
   const { manifest, params } = await loadHeadDir(v.head);
   const encoders = await loadNodeEncoders({ pair: manifest.encoders.pair, audioLayer: manifest.encoders.hiddenStateLayer });
   let failures = 0;
   const results: { file: string; scores?: { label: string; score: number }[]; error?: { code: string; message: string } }[] = [];
+  const features = new Map<string, ClipFeatures | AppError>();
   for (const file of positionals) {
     try {
       const audio = await encodeAudio(encoders.audio, await readClip(file));
       const text = await encoders.text.encode(audio.transcript ?? '');
-      const [p] = await predict(params, manifest.config, [{ audio: audio.hidden, text: text.hidden }]);
+      features.set(file, { audio: audio.hidden, text: text.hidden });
+    } catch (err) {
+      features.set(file, err instanceof AppError ? err : new AppError('internal', toErrorInfo(err).message));
+    }
+  }
+  // With --adapt-speakers, the files of one folder are taken as one speaker's clips (RAVDESS's Actor_XX folders).
+  const ok = positionals.filter((f) => !(features.get(f) instanceof AppError));
+  const adapted = v['adapt-speakers'] ? adaptedToSpeakers(manifest.config, ok.map((f) => features.get(f) as ClipFeatures), ok.map((f) => dirname(resolve(f)))) : null;
+  for (const file of positionals) {
+    try {
+      const f = features.get(file);
+      if (f instanceof AppError || f === undefined) throw f ?? new AppError('internal', `no features for ${file}`);
+      const [p] = await predict(params, manifest.config, [adapted?.[ok.indexOf(file)] ?? f]);
       const ranked = manifest.config.labels.map((label, i) => ({ label, score: p?.scores[i] ?? 0 })).sort((a, b) => b.score - a.score);
       results.push({ file, scores: ranked });
       if (!v.json) process.stdout.write(`${file}\t${ranked.map((r) => `${r.label} ${r.score.toFixed(3)}`).join('  ')}\n`);
@@ -222,6 +249,13 @@ async function predictCmd(argv: string[]): Promise<number> {
   if (v.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
   params.dispose();
   return failures === 0 ? 0 : 1;
+}
+
+/** Clips with their speaker's profile applied; refused for a head that has no utterance statistics to adapt. */
+function adaptedToSpeakers<T extends ClipFeatures>(config: MmerConfig, clips: readonly T[], speakers: readonly (string | null)[]): T[] {
+  if (config.utterance === undefined) throw new AppError('bad-dataset', '--adapt-speakers needs a head trained on utterance statistics (the lite pair\'s); this head has none.');
+  if (speakers.some((s) => s === null)) throw new AppError('bad-dataset', '--adapt-speakers needs a speaker (or actor) column in metadata.csv.');
+  return adaptExamples(clips, speakers.map((s) => s ?? ''), config.utterance.dim);
 }
 
 async function main(): Promise<number> {

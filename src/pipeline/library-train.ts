@@ -18,6 +18,7 @@ import { ParamStore } from '../mmer/params';
 import type { ClassMetrics } from '../mmer/metrics';
 import { estimateSlowdown, measureMatmulRate, WEBGPU_REFERENCE_GFLOPS } from '../mmer/throughput';
 import { fit, type FitState, type TrainExample } from '../mmer/trainer';
+import { prepareUtteranceRun } from '../mmer/speaker-adapt';
 import type { HeadEngine } from '../worker-api/protocol';
 import type { MetricsSummary, OffGpuEstimate, TrainOutcome, TrainRequest, TrainSettings } from '../worker-api/training-protocol';
 import { fitOptions, headConfig, headManifest, lossWeights, type EncoderGraph } from './head-config';
@@ -26,6 +27,7 @@ import { encodeLibraryClips, type ClipEncoding, type ClipToEncode } from './libr
 import { checkpointOf, readCheckpoint, type ResumableRun, type StoredRunSettings } from './train-checkpoint';
 import { passGate, RunCancelled, type TrainControl } from './train-control';
 import { checkTrainSettings } from './train-settings';
+import { UTTERANCE_DROPOUT, warmStartFrom, withProfiles, type HeadFileSource } from './library-warm-start';
 
 /** What a run needs besides the request: the library, the loaded encoders and where the engine runs. */
 export interface LibraryTrainDeps extends ClipEncoding {
@@ -38,6 +40,8 @@ export interface LibraryTrainDeps extends ClipEncoding {
   readonly engine: HeadEngine;
   /** Tests only: a smaller head than the pair's (the stored head records whatever is trained). */
   readonly configOverride?: (config: MmerConfig) => MmerConfig;
+  /** A head's two files by id, for runs that start from a trained head (`TrainSettings.startFrom`). */
+  readonly headFiles?: HeadFileSource['headFiles'];
 }
 
 const sameIdentity = (a: PairIdentity, b: PairIdentity): boolean =>
@@ -93,7 +97,7 @@ async function encodePlan(
   s: TrainSettings,
   gate: () => Promise<void>,
   emit: TrainControl['onEvent'],
-): Promise<{ trainSet: TrainExample[]; validationSet: TrainExample[] }> {
+): Promise<{ trainSet: TrainExample[]; validationSet: TrainExample[]; trainSpeakers: string[] }> {
   const total = plan.train.length + plan.validation.length;
   const progress = (offset: number, cachedBefore: number) => (done: number, _n: number, cached: number): void => {
     emit({ kind: 'features', done: offset + done, total, cached: cachedBefore + cached });
@@ -109,7 +113,9 @@ async function encodePlan(
     const again = trainingReadiness([...train.examples, ...validation.examples].map((e) => e.clip), splits, s.labels, s.minClipsPerLabel);
     if (again.errors.length > 0) throw new AppError('training', again.errors.join(' '));
   }
-  return { trainSet: train.examples.map((e) => e.example), validationSet: validation.examples.map((e) => e.example) };
+  // Clips with no speaker tag share one profile: the person recording is the usual speaker of an untagged clip.
+  const trainSpeakers = train.examples.map((e) => e.clip.speaker ?? '');
+  return { trainSet: train.examples.map((e) => e.example), validationSet: validation.examples.map((e) => e.example), trainSpeakers };
 }
 
 /**
@@ -121,23 +127,33 @@ async function startingPoint(
   s: TrainSettings,
   first: TrainExample,
   trainSet: readonly TrainExample[],
+  trainSpeakers: readonly string[],
   stored: ResumableRun | null,
   emit: TrainControl['onEvent'],
-): Promise<{ params: ParamStore; run: StoredRunSettings['run'] }> {
+): Promise<{ params: ParamStore; run: StoredRunSettings['run']; trainSet: TrainExample[] }> {
   if (stored !== null) {
     const run = stored.settings.run;
     if (run.config.audioDim !== first.audio.dim || run.config.textDim !== first.text.dim) {
       throw new AppError('training', `This run was trained on ${String(run.config.audioDim)}/${String(run.config.textDim)}-value features, but the loaded models give ${String(first.audio.dim)}/${String(first.text.dim)}.`);
     }
-    return { params: ParamStore.load(run.config, stored.params), run };
+    return { params: ParamStore.load(run.config, stored.params), run, trainSet: withProfiles(run.config, trainSet, trainSpeakers) };
+  }
+  const noCtc = trainSet.every((e) => e.ctcTarget === null);
+  const loss = { ...lossWeights(s), ctc: noCtc ? 0 : s.ctcWeight };
+  if (s.startFrom !== undefined && s.startFrom !== null) {
+    const start = await warmStartFrom(deps, s, emit);
+    const run = { encoders: deps.identity, config: start.config, loss, vocab: ctcVocab(deps.encoders) };
+    return { params: start.params, run, trainSet: withProfiles(start.config, trainSet, trainSpeakers) };
   }
   const graph = await deps.audioGraph();
   const k = graph === null ? 0 : layersAbove(deps.identity.hiddenStateLayer, graph.entry.numLayers);
   if (graph !== null && k !== s.encoderLayers) {
     emit({ kind: 'notice', message: `The loaded ${deps.identity.audio} is cut below its top ${String(k)} layer(s), so ${String(k)} audio layer(s) train (the settings ask for ${String(s.encoderLayers)}).` });
   }
-  const base = headConfig(s.labels, { audio: first.audio.dim, text: first.text.dim }, graph, k);
-  const config = deps.configOverride?.(base) ?? base;
+  const featureSet = deps.encoders.audio.utterance ?? null;
+  const plain = headConfig(s.labels, { audio: first.audio.dim, text: first.text.dim, utterance: featureSet !== null }, graph, k);
+  const prepared = prepareUtteranceRun(deps.configOverride?.(plain) ?? plain, featureSet, trainSet, trainSpeakers, UTTERANCE_DROPOUT);
+  const config = prepared.config;
   validateConfig(config);
   const params = ParamStore.init(config, s.seed);
   try {
@@ -146,8 +162,7 @@ async function startingPoint(
     params.dispose();
     throw err;
   }
-  const noCtc = trainSet.every((e) => e.ctcTarget === null);
-  return { params, run: { encoders: deps.identity, config, loss: { ...lossWeights(s), ctc: noCtc ? 0 : s.ctcWeight }, vocab: ctcVocab(deps.encoders) } };
+  return { params, run: { encoders: deps.identity, config, loss, vocab: ctcVocab(deps.encoders) }, trainSet: prepared.train };
 }
 
 const summary = (m: ClassMetrics): MetricsSummary => ({ ua: m.ua, wa: m.wa, macroF1: m.macroF1 });
@@ -188,11 +203,12 @@ export async function trainOnLibrary(deps: LibraryTrainDeps, request: TrainReque
       emit({ kind: 'epoch', epoch: h.epoch, loss: h.loss, validation: h.validation === null ? null : summary(h.validation), checkpointSaved: true });
     }
 
-    const { trainSet, validationSet } = await encodePlan(deps, plan, settings, gate, emit);
-    const first = trainSet[0];
+    const encoded = await encodePlan(deps, plan, settings, gate, emit);
+    const { validationSet } = encoded;
+    const first = encoded.trainSet[0];
     if (first === undefined) throw new AppError('training', 'No training clip could be encoded.');
 
-    const { params: store, run } = await startingPoint(deps, settings, first, trainSet, stored, emit);
+    const { params: store, run, trainSet } = await startingPoint(deps, settings, first, encoded.trainSet, encoded.trainSpeakers, stored, emit);
     params = store;
     const runSettings: StoredRunSettings = { ...settings, labels: [...settings.labels], pair: deps.identity.pair, run };
 

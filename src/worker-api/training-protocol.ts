@@ -45,6 +45,11 @@ export interface TrainSettings {
   readonly seed: number;
   /** A clip label needs at least this many training clips. */
   readonly minClipsPerLabel: number;
+  /**
+   * Start from a trained head instead of from nothing: a library head id, or `builtin:<id>` for a head the manifest
+   * ships (the embedded one). Its labels are matched by name; absent or null: a fresh head.
+   */
+  readonly startFrom?: string | null;
 }
 
 /** A request to train on the library's clips with the loaded pair. */

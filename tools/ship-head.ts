@@ -1,0 +1,69 @@
+/**
+ * `npm run ship-head`: trains the embedded emotion head from the RAVDESS folder and ships it.
+ *
+ *   1. `npm run mmer -- train --encoders lite --val-speakers none --epochs E --seed 0` on every clip of the folder,
+ *      E being the epoch count the cross-validation report chose (`mmer cv`, run beforehand; see docs/decisions.md);
+ *   2. writes the model card's key facts into the head's config.json (`training.card`, `metrics` = the
+ *      cross-validation means) and MODEL_CARD.md beside it;
+ *   3. pins config.json, model.safetensors and MODEL_CARD.md in public/models/manifest.json (sha256 and bytes).
+ *
+ * Options: --data DIR (default ../shared/data/ravdess), --cv REPORT (default docs/results/lite-ravdess8-cv.json),
+ * --skip-train (only steps 2 and 3, on the head already in place).
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { renderModelCard, type CvReport } from './model-card';
+
+export const HEAD_ID = 'lite-ravdess8';
+const HEAD_DIR = join('public', 'models', 'heads', HEAD_ID);
+const MANIFEST = join('public', 'models', 'manifest.json');
+
+/** `{ "path": ..., "sha256": ..., "bytes": ... }` of a file under public/models. */
+function pin(file: string): string {
+  const bytes = readFileSync(join(HEAD_DIR, file));
+  const sha = createHash('sha256').update(bytes).digest('hex');
+  return `{ "path": "heads/${HEAD_ID}/${file}", "sha256": "${sha}", "bytes": ${bytes.length} }`;
+}
+
+/** Rewrites the `files` refs of the head's manifest entry in place, leaving the rest of the file as it is. */
+function pinInManifest(): void {
+  const text = readFileSync(MANIFEST, 'utf8');
+  const ref = (key: string, file: string): RegExp => new RegExp(`("${key}": )\\{ "path": "heads/${HEAD_ID}/${file.replace('.', '\\.')}"[^}]*\\}`);
+  let out = text;
+  for (const [key, file] of [['config', 'config.json'], ['weights', 'model.safetensors'], ['card', 'MODEL_CARD.md']] as const) {
+    if (!ref(key, file).test(out)) throw new Error(`${MANIFEST} has no "${key}" entry for heads/${HEAD_ID}/${file}; add one first.`);
+    out = out.replace(ref(key, file), `$1${pin(file)}`);
+  }
+  writeFileSync(MANIFEST, out);
+}
+
+function main(): void {
+  const { values: v } = parseArgs({
+    options: {
+      data: { type: 'string', default: join('..', 'shared', 'data', 'ravdess') },
+      cv: { type: 'string', default: join('docs', 'results', `${HEAD_ID}-cv.json`) },
+      'skip-train': { type: 'boolean', default: false },
+    },
+  });
+  const report = JSON.parse(readFileSync(v.cv, 'utf8')) as CvReport;
+  if (!v['skip-train']) {
+    const args = ['run', '-s', 'mmer', '--', 'train', '--data', v.data, '--encoders', 'lite', '--val-speakers', 'none'];
+    args.push('--epochs', String(report.chosenEpochs), '--seed', '0', '--out', HEAD_DIR, '--force');
+    const r = spawnSync('npm', args, { stdio: 'inherit' });
+    if (r.status !== 0) throw new Error(`training failed (exit ${String(r.status)})`);
+  }
+  const configPath = join(HEAD_DIR, 'config.json');
+  const config = JSON.parse(readFileSync(configPath, 'utf8')) as { metrics: unknown; training?: Record<string, unknown> };
+  const card = renderModelCard(HEAD_ID, report);
+  config.metrics = { ua: report.plain.mean, wa: report.plain.waMean, uaAdapted: report.adapted?.mean ?? 0, waAdapted: report.adapted?.waMean ?? 0 };
+  config.training = { ...config.training, card: card.facts };
+  writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`);
+  writeFileSync(join(HEAD_DIR, 'MODEL_CARD.md'), card.markdown);
+  pinInManifest();
+  process.stdout.write(`shipped ${HEAD_DIR} (${String(report.chosenEpochs)} epochs); manifest pinned\n`);
+}
+
+main();
