@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, type Page } from '@playwright/test';
 import { decodeWav, encodeWav } from '../../src/audio/wav.ts';
+import { RAVDESS_SAMPLE_RATE, ravdessSamples } from '../ravdess.ts';
 import { ravdessClip, REPO_ROOT } from '../shared-data.ts';
 
 /** Folder for generated files; fixed so the config can name the fake-microphone file before setup runs. */
@@ -15,8 +16,18 @@ export const E2E_TMP = join(tmpdir(), 'mmer-e2e');
 /** The WAV that Chromium's fake microphone plays (a RAVDESS clip padded with silence, see `makeFakeMicWav`). */
 export const FAKE_MIC_WAV = join(E2E_TMP, 'fake-mic.wav');
 
-/** A real clip: Actor 01, neutral, "Kids are talking by the door"; 2.389 s at 16 kHz. */
+/** A real clip: Actor 01, neutral, "Kids are talking by the door"; 16 kHz, its length as `metadata.csv` gives it. */
 export const RAVDESS_CLIP = 'Actor_01/03-01-01-01-01-01-01.wav';
+
+/** Samples in `RAVDESS_CLIP` (from its WAV header, checked against `duration_s` in metadata.csv). */
+export function ravdessClipSamples(rel = RAVDESS_CLIP): number {
+  return ravdessSamples(rel);
+}
+
+/** The duration the page shows for a 16 kHz clip of `samples` samples, as it formats it ("3.30 s"). */
+export function shownDuration(samples: number, sampleRate = RAVDESS_SAMPLE_RATE): string {
+  return `${(samples / sampleRate).toFixed(2)} s`;
+}
 
 /** Loading the fixture pair on 2 CPU cores (or SwiftShader WebGPU) is slow; these are generous on purpose. */
 export const LOAD_TIMEOUT = 240_000;

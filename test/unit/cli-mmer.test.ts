@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, ravdessClip } from '../shared-data';
+import { ensureFixtures } from './fixtures-on-disk';
 
 const run = promisify(execFile);
 
@@ -72,6 +73,8 @@ describe('mmer CLI', () => {
   }, 300_000);
 
   it('fine-tunes the top wav2vec2 layer of the fixture encoder, starting from its weights, and evaluates on the same cut', async () => {
+    // The CLI loads the generated fixture models from public/models/fixtures: write them if missing.
+    await ensureFixtures();
     const out = join(data, 'fixture-head');
     const trained = await mmer(['train', '--data', data, '--encoders', 'fixture', '--out', out, '--val-speakers', '03', '--epochs', '1', '--batch', '4', '--encoder-layers', '1']);
     expect(trained.code, trained.stderr).toBe(0);

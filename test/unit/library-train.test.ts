@@ -25,6 +25,7 @@ import { DEFAULT_TRAIN_SETTINGS } from '../../src/pipeline/train-settings';
 import { parseManifest } from '../../src/runtime/manifest-parse';
 import type { TrainEvent, TrainSettings } from '../../src/worker-api/training-protocol';
 import { REPO_ROOT, ravdessClip } from '../shared-data';
+import { ensureFixtures } from './fixtures-on-disk';
 
 const SETTINGS: TrainSettings = { ...DEFAULT_TRAIN_SETTINGS, headName: 'RAVDESS test head', labels: ['sad', 'angry'], epochs: 2, batchSize: 4, warmupSteps: 0, patience: 0 };
 const EMOTIONS = [['04', 'sad'], ['05', 'angry']] as const;
@@ -211,6 +212,8 @@ describe('stopping and resuming', () => {
 
 describe('an ONNX pair', () => {
   it('trains the encoder layers the loaded cut leaves above it, starting from the graph, and says so', async () => {
+    // The fixture models are generated files: write them if missing (pipeline.test.ts may be writing them right now).
+    await ensureFixtures();
     const fixture = await loadNodeEncoders({ pair: 'fixture' });
     const manifest = parseManifest(JSON.parse(readFileSync(`${REPO_ROOT}/public/models/manifest.json`, 'utf8')));
     const lib = await library(clips.filter((c) => c.split !== 'test'));

@@ -12,6 +12,8 @@ import { loadNodeEncoders } from '../../src/pipeline/node';
 import { MemoryStore } from '../../src/runtime/cache';
 import { fileAwareFetch } from '../../src/runtime/node-io';
 import type { LoadProgress } from '../../src/worker-api/protocol';
+import { wav2vec2Frames } from '../../tools/fixtures/wav2vec2';
+import { ravdessSamples } from '../ravdess';
 import { ravdessClip } from '../shared-data';
 import { ensureFixtures } from './fixtures-on-disk';
 
@@ -51,10 +53,15 @@ describe('pipeline on fixture models (Node)', () => {
     let calls = 0;
     const original = encoders.audio.encode.bind(encoders.audio);
     const counted: EncoderPair = { ...encoders, audio: Object.assign(Object.create(encoders.audio) as typeof encoders.audio, { encode: (x: Float32Array) => ((calls += 1), original(x)) }) };
-    const { summary, audioFeatures, textFeatures } = await analyseClip(counted, clip('Actor_01/03-01-01-01-01-01-01.wav'));
+    const rel = 'Actor_01/03-01-01-01-01-01-01.wav';
+    const { summary, audioFeatures, textFeatures } = await analyseClip(counted, clip(rel));
     expect(calls).toBe(1);
-    expect(summary.audioFeatures).toEqual({ frames: 119, dim: 32 });
-    expect(audioFeatures.data.length).toBe(119 * 32);
+    // One window (the clip is under 20 s): the conv stack's frames for the samples the WAV header counts.
+    const frames = wav2vec2Frames(ravdessSamples(rel));
+    expect(frames).toBeGreaterThan(0);
+    expect(summary.windows).toBe(1);
+    expect(summary.audioFeatures).toEqual({ frames, dim: 32 });
+    expect(audioFeatures.data.length).toBe(frames * 32);
     expect(audioFeatures.data.every(Number.isFinite)).toBe(true);
     expect(typeof summary.transcript).toBe('string');
     expect(summary.transcript).toMatch(/^[A-Z' ]*$/);
@@ -72,7 +79,13 @@ describe('pipeline on fixture models (Node)', () => {
   it('splits a 45 s clip into 20 s windows and concatenates their frames', async () => {
     const parts = ['Actor_03/03-01-05-01-01-01-03.wav', 'Actor_04/03-01-04-02-02-02-04.wav'].map(clip);
     const long = new Float32Array(16000 * 45);
-    for (let o = 0, i = 0; o < long.length; o += 38229, i++) long.set((parts[i % 2] ?? new Float32Array()).subarray(0, long.length - o), o);
+    // The two clips end to end, as often as 45 s holds (the last one cut short).
+    for (let o = 0, i = 0; o < long.length; i++) {
+      const part = (parts[i % 2] ?? new Float32Array()).subarray(0, long.length - o);
+      if (part.length === 0) throw new Error('empty clip');
+      long.set(part, o);
+      o += part.length;
+    }
     const { summary } = await analyseClip(encoders, long);
     expect(summary.windows).toBe(3);
     // Windows of 320000, 320000 and 80000 samples: 999 + 999 + 249 frames.
@@ -93,11 +106,15 @@ describe('pipeline on fixture models (Node)', () => {
   it('runs the lite pair with no download and no transcript', async () => {
     fetches = [];
     const lite = await loadNodeEncoders({ pair: 'lite', store: new MemoryStore(), fetchImpl: countingFetch });
-    const { summary } = await analyseClip(lite, clip('Actor_01/03-01-01-01-01-01-01.wav'));
+    const rel = 'Actor_01/03-01-01-01-01-01-01.wav';
+    const { summary } = await analyseClip(lite, clip(rel));
     expect(fetches).toEqual([]);
     expect(summary.transcript).toBeNull();
-    // 119 log-mel frames of 80 bands, stacked in pairs as the manifest asks.
-    expect(summary.audioFeatures).toEqual({ frames: 59, dim: 160 });
+    // Log-mel frames of 80 bands (as many as wav2vec2 gives for the clip's samples), stacked in pairs as the
+    // manifest asks; an odd last frame is dropped.
+    const logMelFrames = wav2vec2Frames(ravdessSamples(rel));
+    expect(logMelFrames).toBeGreaterThan(1);
+    expect(summary.audioFeatures).toEqual({ frames: Math.floor(logMelFrames / 2), dim: 160 });
     expect(summary.textFeatures).toEqual({ tokens: 2, dim: 256 });
   });
 });

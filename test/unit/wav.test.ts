@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/core/errors';
 import { downmix } from '../../src/audio/downmix';
 import { decodeWav, encodeWav } from '../../src/audio/wav';
+import { RAVDESS_SAMPLE_RATE, ravdessRow, ravdessSamples } from '../ravdess';
+import { ravdessClip } from '../shared-data';
 
-const RAVDESS_CLIP = fileURLToPath(new URL('../../../shared/data/ravdess/Actor_01/03-01-01-01-01-01-01.wav', import.meta.url));
+const RAVDESS_REL = 'Actor_01/03-01-01-01-01-01-01.wav';
 
 interface Chunk {
   readonly id: string;
@@ -281,12 +282,13 @@ describe('downmix', () => {
 });
 
 describe('a real RAVDESS clip', () => {
-  it('decodes to 38229 samples of 16 kHz mono', () => {
-    const decoded = decodeWav(readFileSync(RAVDESS_CLIP));
-    expect(decoded.sampleRate).toBe(16000);
+  it('decodes to 16 kHz mono with the samples its header counts and metadata.csv times', () => {
+    const decoded = decodeWav(readFileSync(ravdessClip(RAVDESS_REL)));
+    expect(decoded.sampleRate).toBe(RAVDESS_SAMPLE_RATE);
     expect(decoded.channels.length).toBe(1);
     const ch = decoded.channels[0] ?? new Float32Array(0);
-    expect(ch.length).toBe(38229);
+    expect(ch.length).toBe(ravdessSamples(RAVDESS_REL));
+    expect(ch.length / decoded.sampleRate).toBeCloseTo(ravdessRow(RAVDESS_REL).durationS, 3);
     let peak = 0;
     for (const v of ch) peak = Math.max(peak, Math.abs(v));
     expect(peak).toBeGreaterThan(0.01);
