@@ -74,7 +74,7 @@ describe('what a pair gives a head', () => {
     const { audio, text } = resolvePair(manifest, 'base');
     if (audio.format !== 'onnx') throw new Error('base audio is not ONNX');
     expect(pairIdentity(manifest, 'base')).toEqual({ pair: 'base', audio: audio.id, text: text.id, hiddenStateLayer: audio.surgery.layer });
-    expect(pairIdentity(manifest, 'lite')).toMatchObject({ audio: 'lite-logmel', text: 'lite-ngram', hiddenStateLayer: 'head-input' });
+    expect(pairIdentity(manifest, 'lite')).toMatchObject({ audio: 'lite-acoustic', text: 'lite-ngram', hiddenStateLayer: 'head-input' });
   });
 
   it('measures the widths the encoders really produce', async () => {

@@ -1,5 +1,5 @@
 /**
- * Learning from real speech: the lite encoders (log-mel + n-grams) and a small MMER head trained for a few epochs
+ * Learning from real speech: the lite encoders (utterance statistics + log-mel, n-grams) and the lite MMER head trained for a few epochs
  * on RAVDESS clips of four actors with the full multitask loss. The loss must fall and training accuracy must beat
  * chance (1/8) clearly. A smoke test of learning, not an accuracy claim: README reports the full run.
  */
@@ -13,7 +13,9 @@ import { initNodeEngine } from '../../src/mmer/engine-node';
 import { buildExample } from '../../src/mmer/examples';
 import { ParamStore } from '../../src/mmer/params';
 import { evaluate, fit, type TrainExample } from '../../src/mmer/trainer';
-import type { MmerConfig } from '../../src/mmer/config';
+import { prepareUtteranceRun } from '../../src/mmer/speaker-adapt';
+import type { UtteranceFeatureSet } from '../../src/encoders/types';
+import { headConfig } from '../../src/pipeline/head-config';
 import { loadNodeEncoders } from '../../src/pipeline/node';
 import { MemoryStore } from '../../src/runtime/cache';
 import { ravdessMetadata } from '../ravdess';
@@ -24,12 +26,16 @@ const ACTORS = new Set(['01', '02', '03', '04']);
 describe('learning on RAVDESS with the lite encoders', () => {
   let train: TrainExample[] = [];
   let labels: string[] = [];
+  let speakers: string[] = [];
+  let utterance: UtteranceFeatureSet | null = null;
 
   beforeAll(async () => {
     await initNodeEngine(['wasm', 'cpu']);
     const encoders = await loadNodeEncoders({ pair: 'lite', store: new MemoryStore() });
     const clips = parseMetadata(readFileSync(join(RAVDESS_DIR, 'metadata.csv'), 'utf8')).filter((c) => ACTORS.has(c.speaker ?? ''));
     labels = [...new Set(clips.map((c) => c.emotion))].sort();
+    speakers = clips.map((c) => c.speaker ?? '');
+    utterance = encoders.audio.utterance ?? null;
     train = await Promise.all(
       clips.map(async (c, i) => {
         const pcm = decodeWav(readFileSync(join(RAVDESS_DIR, c.path))).channels[0] ?? new Float32Array();
@@ -43,10 +49,12 @@ describe('learning on RAVDESS with the lite encoders', () => {
   });
 
   it('lowers the multitask loss and beats chance on the training clips', async () => {
-    const config: MmerConfig = { labels, audioDim: train[0]?.audio.dim ?? 0, textDim: 256, hidden: 64, heads: 4, ffn: 128, dropout: 0.1, layerNormEps: 1e-12, vocabSize: 32, audioLayers: 1 };
+    // The head the CLI and the page train for the lite pair, its utterance statistics normalised per speaker.
+    const plain = headConfig(labels, { audio: train[0]?.audio.dim ?? 0, text: 256, utterance: true }, null, 0);
+    const { config, train: adapted } = prepareUtteranceRun(plain, utterance, train, speakers, 0.3);
     const params = ParamStore.init(config, 1);
     const before = tf.memory().numTensors;
-    const result = await fit(params, config, train, [], { epochs: 5, batchSize: 16, patience: 0, optimizer: { lr: 2e-3, warmupSteps: 5 } });
+    const result = await fit(params, config, adapted, [], { epochs: 5, batchSize: 16, patience: 0, optimizer: { lr: 2e-3, warmupSteps: 5 } });
     expect(tf.memory().numTensors).toBe(before);
     const first = result.epochs[0]?.loss.total ?? Number.NaN;
     const last = result.epochs.at(-1)?.loss.total ?? Number.NaN;

@@ -125,7 +125,9 @@ describe('training on the library', () => {
     if (files === null) throw new Error('no head files');
     const { manifest, params } = decodeCheckpoint(files.configJson, files.weights);
     params.dispose();
-    expect(manifest.encoders).toEqual({ pair: 'lite', audio: 'lite-logmel', text: 'lite-ngram', hiddenStateLayer: 'head-input' });
+    expect(manifest.encoders).toEqual({ pair: 'lite', audio: 'lite-acoustic', text: 'lite-ngram', hiddenStateLayer: 'head-input' });
+    // The lite pair's utterance statistics reach the head, normalised on the run's own training clips.
+    expect(manifest.config.utterance?.dim).toBe(636);
     expect(manifest.training).toMatchObject({ epochs: 2, batchSize: 4, trainClips: 8, validationClips: 2, testClips: 2, engine, runId: outcome.runId });
     expect(manifest.metrics).toMatchObject({ epoch: outcome.bestEpoch, ua: outcome.validation?.ua });
     expect((await lib.getCheckpoint(outcome.runId))?.status).toBe('done');

@@ -20,7 +20,7 @@ function mutated(change: (m: Loose) => void): unknown {
   return copy;
 }
 
-/** A copy of the shipped manifest with its `heads` list changed (the first entry is the fixture head). */
+/** A copy of the shipped manifest with its `heads` list changed (the first entry is the embedded lite head). */
 function withHeads(change: (heads: Record<string, unknown>[], first: Record<string, unknown>) => void): unknown {
   return mutated((m) => {
     const heads = m.heads as Record<string, unknown>[];
@@ -32,7 +32,8 @@ function withHeads(change: (heads: Record<string, unknown>[], first: Record<stri
 
 describe('the shipped manifest', () => {
   it('defines the base, lite and fixture pairs with the production default', () => {
-    expect(manifest.defaultPair).toBe('base');
+    // The embedded pair: a first visit needs no download.
+    expect(manifest.defaultPair).toBe('lite');
     expect(Object.keys(manifest.pairs).sort()).toEqual(['base', 'fixture', 'lite']);
     const base = resolvePair(manifest, 'base');
     expect(base.audio.id).toBe('wav2vec2-base-960h');
@@ -57,13 +58,17 @@ describe('the shipped manifest', () => {
 });
 
 describe('built-in emotion heads', () => {
-  it('lists the random-weight fixture head for the fixture pair only', () => {
+  it('lists the trained embedded head for the lite pair and the random-weight fixture head for the fixture pair', () => {
     const fixture = headsForPair(manifest, 'fixture');
     expect(fixture.map((h) => h.id)).toEqual(['fixture-random']);
     expect(fixture[0]?.description).toMatch(/random-weight fixture head/);
-    // No trained head ships for the real pairs yet: their panel must say so rather than show a fixture's noise.
+    const lite = headsForPair(manifest, 'lite');
+    expect(lite.map((h) => h.id)).toEqual(['lite-ravdess8']);
+    // A shipped head is pinned, so the page may cache it and a changed file is refused.
+    expect(lite[0]?.files.weights.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(lite[0]?.files.config.sha256).toMatch(/^[0-9a-f]{64}$/);
+    // No trained head ships for the hub pair: the page scores it with the embedded head instead.
     expect(headsForPair(manifest, 'base')).toEqual([]);
-    expect(headsForPair(manifest, 'lite')).toEqual([]);
   });
 
   it('resolves head files against the manifest URL', () => {
@@ -90,7 +95,7 @@ describe('built-in emotion heads', () => {
         heads.unshift({ ...structuredClone(first), id: 'lite-trained', pair: 'lite', files: { config: { path: 'heads/lite/config.json' }, weights: { path: 'heads/lite/model.safetensors', sha256: sha, bytes: 10 } } });
       }),
     );
-    expect(parsed.heads.map((h) => h.id)).toEqual(['lite-trained', 'fixture-random']);
+    expect(parsed.heads.map((h) => h.id)).toEqual(['lite-trained', ...manifest.heads.map((h) => h.id)]);
     expect(headsForPair(parsed, 'lite')[0]?.files.weights).toEqual({ path: 'heads/lite/model.safetensors', sha256: sha, bytes: 10 });
   });
 });
@@ -134,7 +139,7 @@ describe('parseManifest rejects bad manifests with the field named', () => {
     { name: 'head file with a bad hash', json: withHeads((_, h) => (h.files = { config: { path: 'c.json' }, weights: { path: 'w', sha256: 'XYZ' } })), message: /heads\[0\]\.files\.weights\.sha256/ },
     { name: 'head with an extra file', json: withHeads((_, h) => (h.files = { config: { path: 'c.json' }, weights: { path: 'w' }, vocab: { path: 'v' } })), message: /heads\[0\]\.files\.vocab is not a head file/ },
     { name: 'head with a misspelt field', json: withHeads((_, h) => (h.descripton = 'typo')), message: /heads\[0\]\.descripton is not a head field/ },
-    { name: 'duplicate head ids', json: withHeads((heads, h) => heads.push(structuredClone(h))), message: /heads has two entries with id "fixture-random"/ },
+    { name: 'duplicate head ids', json: withHeads((heads, h) => heads.push(structuredClone(h))), message: new RegExp(`heads has two entries with id "${manifest.heads[0]?.id ?? ''}"`) },
     { name: 'numbered layer without scope', json: mutated((m) => ((m.models[0] ?? {}).surgery = { headPrefix: '/lm_head/', keepHead: true, hiddenOutput: 'h', layer: 3 })), message: /layerScope must contain \{i\}/ },
   ];
   it.each(cases)('$name', ({ json, message }) => {

@@ -110,11 +110,12 @@ describe('pipeline on fixture models (Node)', () => {
     const { summary } = await analyseClip(lite, clip(rel));
     expect(fetches).toEqual([]);
     expect(summary.transcript).toBeNull();
-    // Log-mel frames of 80 bands (as many as wav2vec2 gives for the clip's samples), stacked in pairs as the
-    // manifest asks; an odd last frame is dropped.
+    // Log-mel frames of 80 bands (as many as wav2vec2 gives for the clip's samples), stacked in fours as the
+    // manifest asks (a partial last group is dropped), after the utterance statistics' prefix: three blocks of
+    // ceil((636 + 1) / 320) = 2 rows.
     const logMelFrames = wav2vec2Frames(ravdessSamples(rel));
-    expect(logMelFrames).toBeGreaterThan(1);
-    expect(summary.audioFeatures).toEqual({ frames: Math.floor(logMelFrames / 2), dim: 160 });
+    expect(logMelFrames).toBeGreaterThan(4);
+    expect(summary.audioFeatures).toEqual({ frames: 3 * 2 + Math.floor(logMelFrames / 4), dim: 320 });
     expect(summary.textFeatures).toEqual({ tokens: 2, dim: 256 });
   });
 });
