@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --cases native,browser,train,load] [--quick] [--repeats N] [--warmup N] [--lengths 1,5,10,30] [--bandwidth MBIT]`
+ * `npm run bench [-- --cases native,browser,train,load,flops,profile,embedded] [--quick] [--repeats N] [--warmup N] [--lengths 1,5,10,30] [--bandwidth MBIT]`
  *
  * Runs the benchmark cases of issue 6 one after another (never in parallel: they share the machine's cores), writes
  * bench/results/<YYYY-MM-DD>-<host>.json (`--quick`: bench/results/tmp/, as those numbers mean nothing) and prints
@@ -10,6 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, loadavg, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { runBrowser } from './cases/browser';
+import { runEmbedded, type EmbeddedResult } from './cases/embedded';
 import { runFlops, type FlopsResult } from './cases/flops';
 import { runLoad, type LoadResult } from './cases/load';
 import { runProfile, type ProfileResult } from './cases/profile';
@@ -20,7 +21,7 @@ import type { MemoryRow } from './lib/memory';
 import { markdown, type BenchResults } from './lib/report';
 import type { RepeatPlan } from './lib/stats';
 
-const CASES = ['native', 'browser', 'train', 'load', 'flops', 'profile'] as const;
+const CASES = ['native', 'browser', 'train', 'load', 'flops', 'profile', 'embedded'] as const;
 type CaseName = (typeof CASES)[number];
 
 interface Options {
@@ -31,7 +32,7 @@ interface Options {
   readonly threads: number;
   /** Training-case batch size override (default 8; quick 4). */
   readonly trainBatch: number | undefined;
-  /** Load case: throttle of model downloads, Mbit/s (default 100). */
+  /** Load and embedded cases: throttle of model downloads, Mbit/s (default 100). */
   readonly bandwidth: number;
 }
 
@@ -124,6 +125,7 @@ async function main(): Promise<void> {
   let load: LoadResult | null = null;
   let profile: ProfileResult | null = null;
   let flops: FlopsResult | null = null;
+  let embedded: EmbeddedResult | null = null;
   const needModels = o.cases.some((c) => c !== 'train');
   const sets = needModels ? modelSets(o.quick) : [];
   const manifestPath = needModels ? writeBenchManifest(sets, o.quick) : '';
@@ -141,6 +143,7 @@ async function main(): Promise<void> {
     load,
     profile,
     flops,
+    embedded,
     notes,
     errors,
   });
@@ -168,6 +171,11 @@ async function main(): Promise<void> {
         const l = await runLoad(manifestPath, sets, o.plan, log, o.bandwidth);
         load = l.result;
         notes.push(...l.notes);
+      }
+      if (name === 'embedded') {
+        const e = await runEmbedded(manifestPath, sets, o.lengths, o.plan, log, o.bandwidth);
+        embedded = e.result;
+        notes.push(...e.notes);
       }
       if (name === 'flops') {
         const f = await runFlops(manifestPath, sets, o.lengths, o.plan, o.threads, log);

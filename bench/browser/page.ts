@@ -23,6 +23,9 @@ export interface OursRun {
   readonly emotion: boolean;
   readonly wallMs: number;
   readonly transcriptChars: number;
+  /** Which head scored the clip (`pair:<name>` or `embedded:<name>`) and its top label; null when none did. */
+  readonly scorer: string | null;
+  readonly top: string | null;
 }
 
 /** A load from a standing start (no worker yet), timed in the page: what a visitor waits for. */
@@ -40,6 +43,8 @@ export interface LoadRun {
   readonly steps: readonly (readonly [number, string])[];
   /** Backend (ours) or pipeline description. */
   readonly description: string;
+  /** Ours: whether the first result came with emotion scores (null for transformers.js, which has none). */
+  readonly emotion: boolean | null;
 }
 
 /** The API Playwright drives. */
@@ -120,7 +125,11 @@ const bench: BenchPage = {
     const wallMs = performance.now() - t0;
     if (!r.ok) throw new Error(`analyse failed: ${r.error.code}: ${r.error.message}`);
     const { audioMs, textMs, headMs } = r.value.timings;
-    return { audioMs, textMs, headMs, wallMs, transcriptChars: r.value.transcript?.length ?? 0, emotion: r.value.emotion !== null };
+    const s = r.value.scorer;
+    return {
+      audioMs, textMs, headMs, wallMs, transcriptChars: r.value.transcript?.length ?? 0, emotion: r.value.emotion !== null,
+      scorer: s == null ? null : `${s.source}:${s.head}`, top: r.value.emotion?.[0]?.label ?? null,
+    };
   },
   async initTjs(localModelPath, model, dtype, threads) {
     tjs = startTjs();
@@ -149,7 +158,7 @@ const bench: BenchPage = {
     const a = await ours.analyse(pcm);
     const firstResultMs = performance.now() - t0;
     if (!a.ok) throw new Error(`analyse failed: ${a.error.code}: ${a.error.message}`);
-    return { initMs, firstResultMs, files, steps, description: `${r.value.backend}, ${r.value.threads} threads` };
+    return { initMs, firstResultMs, files, steps, description: `${r.value.backend}, ${r.value.threads} threads`, emotion: a.value.emotion !== null };
   },
   async loadTjs(localModelPath, model, dtype, threads, audioUrl, browserCache) {
     const pcm = await audio(audioUrl);
@@ -158,7 +167,7 @@ const bench: BenchPage = {
     await tjs.init(localModelPath, model, dtype, threads, browserCache);
     const initMs = performance.now() - t0;
     await tjs.run(pcm);
-    return { initMs, firstResultMs: performance.now() - t0, files: null, steps: [], description: `wasm, ${threads} threads` };
+    return { initMs, firstResultMs: performance.now() - t0, files: null, steps: [], description: `wasm, ${threads} threads`, emotion: null };
   },
   async timeGraph(modelUrl, inputUrl, input, dims, threads, plan) {
     const worker = new Worker(new URL('./flops.worker.ts', import.meta.url), { type: 'module', name: 'flops' });

@@ -86,7 +86,7 @@ const sleep = (ms: number): Promise<void> => new Promise((ok) => setTimeout(ok, 
  * A link of fixed bandwidth shared by every throttled body, as parallel downloads share one connection: each chunk
  * books the next free slot and is released when its last byte would have arrived.
  */
-class Link {
+export class Link {
   private freeAt = 0;
   constructor(private readonly bytesPerMs: number) {}
 
@@ -238,7 +238,7 @@ export async function runLoad(
  * contexts: those are in-memory (incognito) ones, whose Cache API refuses entries of about 300 MB and more with
  * "UnknownError", so neither runtime could ever keep a base fp32 graph there and every warm load would download again.
  */
-async function openProfile(pageUrl: string, log: (line: string) => void): Promise<{ page: Page; close(): Promise<void> }> {
+export async function openProfile(pageUrl: string, log: (line: string) => void): Promise<{ page: Page; close(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'mmer-bench-load-'));
   const context = await chromium.launchPersistentContext(dir, { executablePath: chromiumPath, args: chromiumArgs(), headless: true });
   const page = context.pages()[0] ?? (await context.newPage());
@@ -270,7 +270,7 @@ function mb(bytes: number): string {
 }
 
 /** Ids and absolute paths of the emotion heads the bench manifest lists (none before heads were added to it). */
-function headFiles(manifestPath: string): { ids: Set<string>; paths: Set<string> } {
+export function headFiles(manifestPath: string): { ids: Set<string>; paths: Set<string> } {
   type Ref = { path?: unknown } | undefined;
   const m = JSON.parse(readFileSync(manifestPath, 'utf8')) as { heads?: { id?: unknown; files?: Record<string, Ref> }[] };
   const ids = new Set<string>();

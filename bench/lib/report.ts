@@ -1,4 +1,5 @@
 /** The results file and the markdown tables printed after a run. */
+import type { EmbeddedResult } from '../cases/embedded';
 import type { FlopsResult } from '../cases/flops';
 import type { LoadResult } from '../cases/load';
 import type { InferenceRow } from '../cases/native';
@@ -23,6 +24,8 @@ export interface BenchResults {
   readonly profile: ProfileResult | null;
   /** Case 5 (FLOPs and achieved GFLOP/s); null or absent when not run. */
   readonly flops?: FlopsResult | null;
+  /** The out-of-the-box experience: embedded default pair vs the ONNX pair; null or absent when not run. */
+  readonly embedded?: EmbeddedResult | null;
   readonly notes: readonly string[];
   readonly errors: readonly string[];
 }
@@ -77,6 +80,7 @@ export function markdown(r: BenchResults): string {
   if (r.load !== null) lines.push('', ...loadTable(r.load));
   if (r.profile !== null) lines.push('', ...profileTable(r.profile));
   if (r.flops != null) lines.push('', ...flopsTables(r.flops));
+  if (r.embedded != null) lines.push('', ...embeddedTables(r.embedded));
   if (r.notes.length > 0) lines.push('', ...r.notes.map((n) => `- ${n}`));
   if (r.errors.length > 0) lines.push('', ...r.errors.map((e) => `- ERROR ${e}`));
   return lines.join('\n');
@@ -102,6 +106,43 @@ function loadTable(l: LoadResult): string[] {
     const name = row.runtime === 'ours' ? `ours (${row.description})` : `transformers.js ASR (${row.description})`;
     const mb = (b: number): string => (b / 1e6).toFixed(1);
     lines.push(`| ${name} | ${row.dtype} | ${row.phase} | ${formatTiming(row.init)} | ${formatTiming(row.firstResult)} | ${(row.firstResult.median - wireMs(bytes)).toFixed(0)} | ${mb(bytes)} | ${mb(median(row.otherBytes))} | ${row.runtime === 'ours' ? ratio(row.firstResult, peer?.firstResult) : ''} |`);
+  }
+  return lines;
+}
+
+/** The embedded case: stop to emotion per clip, then page load to ready, each side beside the other. */
+function embeddedTables(e: EmbeddedResult): string[] {
+  const side = (k: string): string => {
+    const i = e.sides.find((x) => x.side === k);
+    return i === undefined ? k : `${i.pair}${i.dtype === 'none' ? '' : ` ${i.dtype}`} (${i.scorer ?? 'no head'})`;
+  };
+  const [a, b] = ['embedded', 'onnx'].map(side);
+  const backend = e.sides[0]?.description.split(' (')[0] ?? '';
+  const lines = [
+    `Stop to emotion: 16 kHz PCM handed to the app's worker to its emotion scores (${backend}); A = ${a ?? ''}, B = ${b ?? ''}:`,
+    '',
+    '| clip | A ms, median (min-max) | A audio / text / head ms | B ms, median (min-max) | B audio / text / head ms | B / A |',
+    '|---|---|---|---|---|---|',
+  ];
+  const parts = (r: EmbeddedResult['stop'][number]): string => [r.audio, r.text, r.head].map((t) => t.median.toFixed(t.median >= 100 ? 0 : 1)).join(' / ');
+  for (const s of [...new Set(e.stop.map((r) => r.seconds))]) {
+    const x = e.stop.find((r) => r.seconds === s && r.side === 'embedded');
+    const y = e.stop.find((r) => r.seconds === s && r.side === 'onnx');
+    lines.push(`| ${s} s | ${x ? formatTiming(x.stop) : ''} | ${x ? parts(x) : ''} | ${y ? formatTiming(y.stop) : ''} | ${y ? parts(y) : ''} | ${ratio(y?.stop, x?.stop)} |`);
+  }
+  const median = (xs: readonly number[]): number => [...xs].sort((p, q) => p - q)[Math.floor((xs.length - 1) / 2)] ?? 0;
+  const mb = (bytes: number): string => (bytes / 1e6).toFixed(bytes < 1e6 ? 2 : 1);
+  lines.push(
+    '',
+    `Page load to ready: worker created to init resolved (pair + head) and to the first emotion of a ${e.clipSeconds} s clip (cold: fresh profile, model files at ${e.bandwidthMbit} Mbit/s; warm: page reloaded):`,
+    '',
+    '| pair | load | init ms, median (min-max) | first emotion ms | model MB (of which head) | code + WASM MB | first emotion + code on the wire ms | B / A first emotion |',
+    '|---|---|---|---|---|---|---|---|',
+  );
+  for (const r of e.ready) {
+    const peer = r.side === 'onnx' ? e.ready.find((x) => x.side === 'embedded' && x.phase === r.phase) : undefined;
+    const other = median(r.otherBytes);
+    lines.push(`| ${r.side === 'embedded' ? `A: ${a ?? ''}` : `B: ${b ?? ''}`} | ${r.phase} | ${formatTiming(r.init)} | ${formatTiming(r.firstResult)} | ${mb(median(r.modelBytes))} (${mb(median(r.headBytes))}) | ${mb(other)} | ${(r.firstResult.median + (other * 8) / (e.bandwidthMbit * 1e3)).toFixed(0)} | ${ratio(r.firstResult, peer?.firstResult)} |`);
   }
   return lines;
 }
