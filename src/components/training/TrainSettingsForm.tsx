@@ -8,7 +8,7 @@ interface Props {
   readonly hasEncoderLayers: boolean;
 }
 
-type NumberKey = { [K in keyof TrainSettings]: TrainSettings[K] extends number ? K : never }[keyof TrainSettings];
+type NumberKey = { [K in keyof TrainSettings]-?: TrainSettings[K] extends number ? K : never }[keyof TrainSettings];
 
 const FIELDS: readonly { readonly key: NumberKey; readonly label: string; readonly step: string; readonly hint?: string }[] = [
   { key: 'epochs', label: 'Epochs', step: '1' },
