@@ -7,7 +7,7 @@
  *   predict --head DIR [--json] [--adapt-speakers] FILE.wav...
  * --adapt-speakers normalises each speaker's utterance statistics by that speaker's clips (labels never read).
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -100,9 +100,18 @@ async function train(argv: string[]): Promise<number> {
   if (!v.force && existsSync(join(v.out, HEAD_CONFIG_FILE))) {
     throw new AppError('bad-dataset', `${v.out} already holds a trained head; choose another --out or pass --force to replace it.`);
   }
+  // Missing parent folders are made now (and said), so a path that cannot be a folder fails before any training.
   const parent = dirname(resolve(v.out));
-  if (!statSync(parent, { throwIfNoEntry: false })?.isDirectory()) {
-    throw new AppError('bad-dataset', `Cannot save to ${v.out}: the folder ${parent} does not exist (create it first; only the last folder is made).`);
+  const existing = statSync(parent, { throwIfNoEntry: false });
+  if (existing === undefined) {
+    try {
+      mkdirSync(parent, { recursive: true });
+    } catch (err) {
+      throw new AppError('bad-dataset', `Cannot save to ${v.out}: the folder ${parent} cannot be made (${toErrorInfo(err).message}).`);
+    }
+    process.stderr.write(`created the folder ${parent}\n`);
+  } else if (!existing.isDirectory()) {
+    throw new AppError('bad-dataset', `Cannot save to ${v.out}: ${parent} is a file, not a folder.`);
   }
   const engine = await initNodeEngine();
   process.stderr.write(`engine: tfjs ${engine.backend}\n`);

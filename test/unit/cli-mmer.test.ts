@@ -32,7 +32,8 @@ describe('mmer CLI', () => {
 
   beforeAll(() => {
     data = mkdtempSync(join(tmpdir(), 'mmer-cli-'));
-    head = join(data, 'head');
+    // Its parent folder does not exist yet: train makes it.
+    head = join(data, 'heads', 'head');
     mkdirSync(join(data, 'wav'));
     const rows = ['path,emotion,transcript,actor'];
     for (const actor of ['01', '02', '03']) {
@@ -48,6 +49,7 @@ describe('mmer CLI', () => {
   it('trains, refuses to overwrite, evaluates and predicts', async () => {
     const trained = await mmer(['train', '--data', data, '--encoders', 'lite', '--out', head, '--val-speakers', '03', '--epochs', '1', '--batch', '4']);
     expect(trained.code, trained.stderr).toBe(0);
+    expect(trained.stderr).toMatch(/created the folder .*heads/);
     expect(trained.stdout).toMatch(/saved .*head \(best epoch 1, validation UA \d+\.\d %, WA \d+\.\d %\)/);
     expect(existsSync(join(head, 'config.json')) && existsSync(join(head, 'model.safetensors'))).toBe(true);
 
@@ -93,9 +95,9 @@ describe('mmer CLI', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/train needs --data and --out/);
     // Checked before any encoding or training, so a typo costs seconds, not a training run.
-    const typo = await mmer(['train', '--data', data, '--out', join(data, 'no-such-folder', 'head')]);
+    const typo = await mmer(['train', '--data', data, '--out', join(data, 'metadata.csv', 'head')]);
     expect(typo.code).toBe(1);
-    expect(typo.stderr).toMatch(/Cannot save to .*no-such-folder.*does not exist/);
+    expect(typo.stderr).toMatch(/Cannot save to .*metadata\.csv.* is a file, not a folder/);
     expect(typo.stderr).not.toMatch(/encoding/);
   }, 60_000);
 });
