@@ -2,7 +2,8 @@ import { defineConfig } from '@playwright/test';
 import { chromiumArgs, chromiumPath } from './test/chromium.ts';
 import { FAKE_MIC_WAV } from './test/e2e/helpers.ts';
 
-const PORT = 4173;
+/** `E2E_PORT` moves the preview server off 4173, so two checkouts on one machine never test each other's build. */
+const PORT = Number(process.env.E2E_PORT ?? 4173);
 
 /**
  * End-to-end tests against `vite preview` of the production build (`npm run test:e2e` builds first).

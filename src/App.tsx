@@ -1,21 +1,24 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { BackendBadge } from './components/BackendBadge';
 import { ClassifyScreen } from './components/ClassifyScreen';
 import { HeadsScreen } from './components/heads/HeadsScreen';
 import { LibraryScreen } from './components/library/LibraryScreen';
 import { ModelProgress } from './components/ModelProgress';
+import { ModelChoice } from './components/ModelChoice';
 import { Notice } from './components/Notice';
 import { PairSelector } from './components/PairSelector';
+import { loadedBuiltinLabels, startCandidates } from './components/training/start-options';
 import { TrainScreen } from './components/training/TrainScreen';
-import { PAIRS, rejectedBackendLines } from './hooks/url-options';
+import { FULL_PAIR, PAIRS, rejectedBackendLines } from './hooks/url-options';
 import { useHead } from './hooks/useHead';
 import { useLibrary } from './hooks/useLibrary';
 import { useMl } from './hooks/useMl';
+import { usePairChoice, type UsePairChoice } from './hooks/usePairChoice';
 import { SCREENS, useScreen } from './hooks/useScreen';
 import { useStoredHeads } from './hooks/useStoredHeads';
 import { useTraining } from './hooks/useTraining';
-import { useUrlOptions } from './hooks/useUrlOptions';
-import type { EmotionScores } from './worker-api/protocol';
+import { useVoice } from './hooks/useVoice';
+import type { ScoredEmotion } from './worker-api/protocol';
 
 declare global {
   interface Window {
@@ -24,26 +27,52 @@ declare global {
   }
 }
 
-type ScoresSetter = (emotion: EmotionScores | null) => void;
+type ScoresSetter = (scored: ScoredEmotion | null) => void;
 
+/** Decides the model pair (usePairChoice.ts), then shows the app for it. */
 export function App() {
-  const [options, setPair] = useUrlOptions();
+  const choice = usePairChoice();
+  if (choice.pair === null) {
+    return (
+      <p className="muted center" data-testid="choosing-models">
+        Choosing the models…
+      </p>
+    );
+  }
+  return <Workspace choice={choice} pair={choice.pair} />;
+}
+
+function Workspace({ choice, pair }: { readonly choice: UsePairChoice; readonly pair: string }) {
+  const { options } = choice;
   const [screen, setScreen] = useScreen();
-  const ml = useMl(options.pair, options.backend);
+  const ml = useMl(pair, options.backend, !options.noBuiltinHead);
   const [dismissedCrashes, setDismissedCrashes] = useState(0);
   const { debugCrash } = ml;
   // A head imported, replaced or removed re-scores the clip on the classify screen (the worker keeps its features).
   const scoresRef = useRef<ScoresSetter | null>(null);
-  const onScores = useCallback((emotion: EmotionScores | null) => {
-    scoresRef.current?.(emotion);
+  const onScores = useCallback((scored: ScoredEmotion | null) => {
+    scoresRef.current?.(scored);
   }, []);
   const registerScores = useCallback((set: ScoresSetter | null) => {
     scoresRef.current = set;
   }, []);
-  const head = useHead(ml, options.pair, onScores);
+  const head = useHead(ml, pair, onScores);
+  const { rescore } = head;
+  const voice = useVoice(ml, rescore);
   const library = useLibrary();
-  const training = useTraining(ml, library, options.pair);
-  const storedHeads = useStoredHeads(head, library, options.pair, ml.key);
+  const training = useTraining(ml, library, pair);
+  const storedHeads = useStoredHeads(head, library, pair, ml.key);
+  const { loaded: pairLoaded, failed: pairFailed } = choice;
+  const startFrom = useMemo(
+    () => startCandidates(choice.manifest?.heads ?? [], library.heads, pair, loadedBuiltinLabels([head.head, head.embedded])),
+    [choice.manifest, library.heads, pair, head.head, head.embedded],
+  );
+
+  // A pair chosen in the page is remembered once it has loaded; a remembered one that fails gives way to the default.
+  useEffect(() => {
+    if (ml.phase === 'ready') pairLoaded(pair);
+    else if (ml.phase === 'failed' && ml.error !== null) pairFailed(pair, ml.error);
+  }, [ml.phase, ml.error, pair, pairLoaded, pairFailed]);
   const activateStored = storedHeads.use;
   const trainedHead = training.outcome?.kind === 'done' ? training.outcome.headId : null;
 
@@ -61,8 +90,13 @@ export function App() {
     };
   }, [debugCrash]);
 
-  const pairInfo = PAIRS.find((p) => p.id === options.pair);
-  const pairLabel = pairInfo?.label ?? options.pair;
+  const pairInfo = PAIRS.find((p) => p.id === pair);
+  const pairLabel = pairInfo?.label ?? pair;
+  const useEmbedded = choice.embeddedPair !== null && choice.embeddedPair !== pair ? choice.embeddedPair : null;
+  const offerFull = choice.manifest !== null && FULL_PAIR in choice.manifest.pairs && pair !== FULL_PAIR && !training.running;
+  const chooseFull = (): void => {
+    choice.choose(FULL_PAIR);
+  };
   const rejected = rejectedBackendLines(ml.backend);
   const crash = ml.crash !== null && ml.crash.restarts > dismissedCrashes ? ml.crash : null;
 
@@ -74,7 +108,7 @@ export function App() {
           <p className="tagline">Speech emotion recognition that runs entirely in your browser</p>
         </div>
         <div className="header-controls">
-          <PairSelector pair={options.pair} disabled={training.running} onChange={setPair} />
+          <PairSelector pair={pair} disabled={training.running} onChange={choice.choose} />
           <BackendBadge info={ml.backend} requested={options.backend} />
         </div>
       </header>
@@ -104,6 +138,11 @@ export function App() {
             ))}
           </Notice>
         ) : null}
+        {choice.notice !== null ? (
+          <Notice tone="warning" testId="pair-notice" onDismiss={choice.dismissNotice}>
+            {choice.notice}
+          </Notice>
+        ) : null}
         {crash ? (
           <Notice
             tone="warning"
@@ -124,20 +163,41 @@ export function App() {
           restarting={ml.restarting}
           error={ml.error}
           onRetry={ml.retry}
+          onUseEmbedded={
+            useEmbedded === null
+              ? null
+              : () => {
+                  choice.choose(useEmbedded);
+                }
+          }
         />
 
         <div hidden={screen !== 'classify'}>
-          <ClassifyScreen key={options.pair} ml={ml} head={head} active={screen === 'classify'} registerScores={registerScores} />
+          {choice.manifest !== null ? (
+            <ModelChoice manifest={choice.manifest} pair={pair} embeddedPair={choice.embeddedPair} backend={ml.backend} disabled={training.running} onChoose={choice.choose} />
+          ) : null}
+          <ClassifyScreen
+            key={pair}
+            ml={ml}
+            head={head}
+            voice={voice}
+            pair={pair}
+            embeddedPair={choice.embeddedPair === pair}
+            active={screen === 'classify'}
+            registerScores={registerScores}
+            onUseFullPair={offerFull ? chooseFull : null}
+          />
         </div>
-        {screen === 'library' ? <LibraryScreen ml={ml} library={library} pair={options.pair} /> : null}
-        {screen === 'train' ? <TrainScreen ml={ml} library={library} training={training} pair={options.pair} /> : null}
-        {screen === 'heads' ? <HeadsScreen ml={ml} library={library} head={head} heads={storedHeads} pair={options.pair} /> : null}
+        {screen === 'library' ? <LibraryScreen ml={ml} library={library} pair={pair} /> : null}
+        {screen === 'train' ? <TrainScreen ml={ml} library={library} training={training} pair={pair} startFrom={startFrom} /> : null}
+        {screen === 'heads' ? <HeadsScreen ml={ml} library={library} head={head} heads={storedHeads} pair={pair} /> : null}
       </main>
 
       <footer className="app-footer">
         <p>
           Private by design: the models run in this tab, and nothing you record or choose leaves the page. Clips, heads
-          and training runs are kept in this browser's storage for this site. Models are downloaded once and cached.
+          and training runs are kept in this browser's storage for this site. The embedded model needs no download;
+          wav2vec2 + RoBERTa are downloaded once, if you ask for them, and cached.
         </p>
       </footer>
     </div>

@@ -1,39 +1,42 @@
 /**
- * The ML worker: chooses a backend, loads the encoder pair and the pair's built-in emotion head, analyses clips and
- * scores them with the active head. Exposed with comlink; the page imports only the type `MlApi`. Results cross the
- * boundary as `Result` values so error codes survive.
+ * The ML worker: chooses a backend, loads the encoder pair and the pair's built-in emotion head (and the embedded
+ * pair's head, which scores clips while the pair has none: clip-scoring.ts), analyses clips and scores them. Exposed
+ * with comlink; the page imports only the type `MlApi`. Results cross the boundary as `Result` values so error codes
+ * survive.
  */
 import * as Comlink from 'comlink';
-import { AppError, toErrorInfo, toResult, type Result } from '../src/core/errors';
+import { AppError, toResult, type Result } from '../src/core/errors';
 import type { FeatureMatrix } from '../src/encoders/types';
-import { analyseClip, type Analysis } from '../src/pipeline/analyse';
+import { analyseClip } from '../src/pipeline/analyse';
 import { fetchBuiltinHead } from '../src/pipeline/builtin-head';
+import { ClipScoring, type WorkerClip } from '../src/pipeline/clip-scoring';
 import type { HeadOrigin } from '../src/pipeline/emotion-head';
 import { HeadRuntimeHost } from '../src/pipeline/head-runtime';
 import { headLayerFor, measureWidths, type HeadTarget } from '../src/pipeline/head-target';
 import { LoadedPair } from '../src/pipeline/loaded-pair';
+import { settleHead } from '../src/pipeline/settle-head';
 import { TrainingJobs, type JobContext } from '../src/pipeline/training-jobs';
 import { IdbClipLibrary } from '../src/data/library/idb-library';
 import type { SplitName } from '../src/data/library/types';
-import { chooseBackend, wasmThreads } from '../src/runtime/backend';
 import { BackgroundWriteStore } from '../src/runtime/cache';
-import { openStore, probeGpu } from '../src/runtime/gpu-probe';
-import { headsForPair, type Manifest } from '../src/runtime/manifest';
-import { parseManifest } from '../src/runtime/manifest-parse';
+import { openStore } from '../src/runtime/gpu-probe';
+import { fetchManifest } from '../src/runtime/manifest-fetch';
 import type { LoaderContext } from '../src/runtime/model-loader';
-import { configureOrtWeb, webAdapter } from '../src/runtime/ort-web';
-import { runSelfTest } from '../src/runtime/self-test';
+import { webAdapter } from '../src/runtime/ort-web';
+import { chooseWorkerBackend } from '../src/runtime/worker-backend';
 import type {
   AnalysisSummary,
   Backend,
   BackendInfo,
-  EmotionScores,
   HeadFiles,
   HeadInfo,
   HeadNotice,
   HeadStatus,
   InitOptions,
   LoadProgress,
+  ScoredEmotion,
+  UtteranceStatsRow,
+  VoiceRecordings,
 } from '../src/worker-api/protocol';
 import type { Evaluation, TrainEvent, TrainOutcome, TrainRequest } from '../src/worker-api/training-protocol';
 
@@ -44,15 +47,20 @@ let widths: Promise<{ audioDim: number; textDim: number }> | null = null;
 /** Training runs and evaluations on the clip library (the same IndexedDB database the page opens). */
 const jobs = new TrainingJobs(() => IdbClipLibrary.open());
 let crashDuringNextAnalysis = false;
-let lastAnalysis: Analysis | null = null;
+/** The last analysed clip (its features, summary and audio); null before the first and after the encoders change. */
+let lastClip: WorkerClip | null = null;
+/** The manifest and model cache of the last init (built-in heads a training run starts from are fetched with them). */
+let loadContext: LoaderContext | null = null;
 /** Notices of the last init about the emotion head (built-in head missing, head of another pair dropped). */
 let headNotices: HeadNotice[] = [];
 
 /**
- * TensorFlow.js and the head code, started on first use only (a pair without a head never pays for them); its
- * backend order follows the encoders' choice (see `encoderBackend`).
+ * TensorFlow.js and the head code, started when the first head loads (the pair's or the embedded one; a manifest
+ * with neither never pays for them); its backend order follows the encoders' choice (see `encoderBackend`).
  */
 const heads = new HeadRuntimeHost(() => encoderBackend);
+/** Which head scores a clip (the pair's, else the embedded one) and the speaker profile scores are adapted with. */
+const scoring = new ClipScoring(heads);
 /**
  * The backend the encoders run on after the last init (not merely the one asked for): where auto passed over a
  * software WebGPU adapter for WASM, the head follows, as it too would run many times slower there.
@@ -64,7 +72,8 @@ async function currentTarget(): Promise<HeadTarget> {
   const pair = loaded;
   if (pair === null) throw new AppError('internal', 'The models are not loaded yet; load a head once they are ready.');
   const identity = pair.identity;
-  if (lastAnalysis !== null) return { ...identity, audioDim: lastAnalysis.audioFeatures.dim, textDim: lastAnalysis.textFeatures.dim };
+  const last = lastClip?.analysis;
+  if (last !== undefined) return { ...identity, audioDim: last.audioFeatures.dim, textDim: last.textFeatures.dim };
   const measuring = (widths ??= measureWidths(pair.encoders));
   measuring.catch(() => {
     if (widths === measuring) widths = null;
@@ -79,7 +88,7 @@ async function cutAudioAt(layer: 'head-input' | number | null): Promise<void> {
   if (await loaded.cutAt(layer)) {
     // The last clip's features were cut elsewhere: no head may score them now.
     widths = null;
-    lastAnalysis = null;
+    lastClip = null;
   }
 }
 
@@ -98,52 +107,35 @@ async function activateHead(files: HeadFiles, origin: HeadOrigin): Promise<HeadI
   }
 }
 
-/**
- * After the encoders of `pair` are loaded: drops an active head made for other features (with a notice), and loads
- * the pair's first built-in head when no head is active. A built-in head that fails is a notice, never a failed init.
- */
-async function settleHead(manifest: Manifest, ctx: LoaderContext, pair: string): Promise<void> {
-  const runtime = await heads.current();
-  const active = runtime?.slot.info ?? null;
-  if (runtime !== null && active !== null) {
-    // A head that fits the new pair stays (re-initialising the same pair loses nothing); if the new encoders cannot
-    // even be measured, the head cannot be trusted on them either.
-    const fits = await currentTarget().then((t) => runtime.slot.mismatch(t) === null, () => false);
-    if (fits) return;
-    runtime.slot.unload();
-    headNotices.push({
-      kind: 'dropped',
-      name: active.name,
-      headPair: active.pair,
-      pair,
-      message: `The emotion head "${active.name}" was removed: it was trained for pair "${active.pair}", and the page now uses "${pair}".`,
-    });
-  }
-  const entry = headsForPair(manifest, pair)[0];
-  if (entry === undefined) return;
-  try {
-    const files = await fetchBuiltinHead(ctx, entry);
-    await activateHead(files, { kind: 'builtin', id: entry.id, description: entry.description });
-    ctx.onProgress({ status: 'ready', model: entry.id, dtype: 'none' });
-  } catch (err) {
-    headNotices.push({ kind: 'builtin-failed', headId: entry.id, error: toErrorInfo(err) });
-  }
-}
-
-/** The active head's scores for features, timed; null scores when no head is active. */
-async function scoreWithHead(features: { audio: FeatureMatrix; text: FeatureMatrix }): Promise<{ emotion: EmotionScores | null; headMs: number | null }> {
-  const runtime = await heads.current();
-  if (runtime === null || runtime.slot.info === null) return { emotion: null, headMs: null };
-  const t0 = performance.now();
-  const emotion = await runtime.slot.score(features);
-  return { emotion, headMs: performance.now() - t0 };
+/** Scores `clip` (the pair's head, else the embedded one) and keeps the result as the last clip's summary. */
+async function scoreClip(clip: WorkerClip): Promise<{ scored: ScoredEmotion | null; summary: AnalysisSummary }> {
+  const { emotion, scorer, headMs } = await scoring.score(clip);
+  const summary: AnalysisSummary = { ...clip.analysis.summary, emotion, scorer, timings: { ...clip.analysis.summary.timings, headMs } };
+  // A clip analysed meanwhile is newer, and features dropped meanwhile (a new cut or pair) stay dropped.
+  if (lastClip?.pcm === clip.pcm) lastClip = { ...clip, analysis: { ...clip.analysis, summary } };
+  return { scored: emotion === null || scorer === null ? null : { emotion, scorer }, summary };
 }
 
 /** What a training or evaluation job needs of the loaded pipeline. */
 function jobContext(): JobContext {
   const pair = loaded;
   if (pair === null) throw new AppError('training', 'The models are not loaded yet; train once they are ready.');
-  return { encoders: pair.encoders, identity: pair.identity, target: currentTarget, audioGraph: () => pair.audioGraph(), startEngine: async () => (await heads.start()).engine.backend };
+  return {
+    encoders: pair.encoders,
+    identity: pair.identity,
+    target: currentTarget,
+    audioGraph: () => pair.audioGraph(),
+    startEngine: async () => (await heads.start()).engine.backend,
+    builtinHead: builtinHeadFiles,
+  };
+}
+
+/** A built-in head's files by manifest id, from the model cache or the server (a run may start from one). */
+async function builtinHeadFiles(id: string): Promise<HeadFiles> {
+  const ctx = loadContext;
+  const entry = ctx?.manifest.heads.find((h) => h.id === id);
+  if (ctx === null || entry === undefined) throw new AppError('training', `The app ships no head "${id}".`);
+  return fetchBuiltinHead({ ...ctx, onProgress: () => undefined }, entry);
 }
 
 function crashNow(): void {
@@ -156,28 +148,10 @@ const api = {
   /** Chooses the backend and loads the pair named in `options`, reporting progress through `onProgress`. */
   async init(options: InitOptions, onProgress: (p: LoadProgress) => void): Promise<Result<BackendInfo>> {
     return toResult(async () => {
-      const requested = options.backend ?? 'auto';
-      const gpu = await probeGpu();
-      const isolated = self.crossOriginIsolated;
-      configureOrtWeb(requested === 'wasm' || !isolated ? 1 : wasmThreads(navigator.hardwareConcurrency));
-      const info = await chooseBackend(requested, {
-        webgpuApi: gpu.api,
-        adapter: gpu.adapter,
-        softwareAdapter: gpu.software,
-        webgpuSelfTest: async () => runSelfTest(await webAdapter('webgpu')),
-        crossOriginIsolated: isolated,
-        hardwareConcurrency: navigator.hardwareConcurrency,
-      });
+      const { info, shaderF16 } = await chooseWorkerBackend(options.backend ?? 'auto');
       encoderBackend = info.backend;
       const manifestUrl = new URL(options.manifestUrl, self.location.href).href;
-      const res = await fetch(manifestUrl).catch((err: unknown) => {
-        throw new AppError('download-failed', `Could not fetch the model manifest (${String(err)}).`);
-      });
-      if (!res.ok) throw new AppError('download-failed', `Could not fetch the model manifest: server answered ${res.status}.`);
-      const manifestJson: unknown = await res.json().catch(() => {
-        throw new AppError('bad-manifest', `The model manifest at ${manifestUrl} is not JSON.`);
-      });
-      const manifest = parseManifest(manifestJson);
+      const manifest = await fetchManifest(manifestUrl);
       // A run reads the encoders being replaced: it ends (cancelled) first.
       await jobs.stop();
       if (loaded !== null) {
@@ -186,14 +160,18 @@ const api = {
       }
       // The last clip's features belong to the old encoders; a head must never score them after a switch.
       widths = null;
-      lastAnalysis = null;
+      lastClip = null;
       headNotices = [];
       // Cache writes overlap the next download or session; the pair counts as loaded once they have landed, so a
       // reload right after init finds every file cached.
       const store = new BackgroundWriteStore(openStore());
       const ctx = { manifest, manifestUrl, store, onProgress };
-      loaded = await LoadedPair.load({ ...ctx, ort: await webAdapter(info.backend), backend: info.backend, hasShaderF16: gpu.shaderF16 }, options.pair);
-      await settleHead(manifest, ctx, options.pair);
+      loadContext = ctx;
+      loaded = await LoadedPair.load({ ...ctx, ort: await webAdapter(info.backend), backend: info.backend, hasShaderF16: shaderF16 }, options.pair);
+      const settleCtx = { runtime: await heads.current(), target: currentTarget, activate: activateHead };
+      headNotices = await settleHead(settleCtx, manifest, ctx, options.pair, options.builtinHead !== false);
+      const embeddedNotice = await scoring.prepare(manifest, ctx, options.pair);
+      if (embeddedNotice !== null) headNotices.push(embeddedNotice);
       await store.flush();
       return info;
     });
@@ -207,11 +185,9 @@ const api = {
         crashNow();
         return new Promise<never>(() => undefined);
       }
-      const analysis = await analyseClip(loaded.encoders, pcm16k);
-      // The head was checked against these encoders when it was loaded, so scoring fails only on a real fault.
-      const { emotion, headMs } = await scoreWithHead({ audio: analysis.audioFeatures, text: analysis.textFeatures });
-      lastAnalysis = { ...analysis, summary: { ...analysis.summary, emotion, timings: { ...analysis.summary.timings, headMs } } };
-      return lastAnalysis.summary;
+      const clip: WorkerClip = { analysis: await analyseClip(loaded.encoders, pcm16k), pcm: pcm16k };
+      lastClip = clip;
+      return (await scoreClip(clip)).summary;
     });
   },
 
@@ -224,41 +200,55 @@ const api = {
     return toResult(() => activateHead(files, { kind: 'imported' }));
   },
 
-  /** Removes the active head; later analyses have no emotion scores until another head is loaded. */
+  /**
+   * Removes the active head; later clips are scored by the embedded head where there is one for this pair (see
+   * `headStatus`), else not at all until another head is loaded.
+   */
   async unloadHead(): Promise<Result<null>> {
     return toResult(async () => {
       const runtime = await heads.current();
       runtime?.slot.unload();
-      if (lastAnalysis !== null) lastAnalysis = { ...lastAnalysis, summary: { ...lastAnalysis.summary, emotion: null } };
+      const last = lastClip;
+      if (last !== null) lastClip = { ...last, analysis: { ...last.analysis, summary: { ...last.analysis.summary, emotion: null, scorer: null } } };
       return null;
     });
   },
 
   /**
-   * Scores the last analysed clip with the active head (after a head was loaded or replaced), so the page shows
-   * scores without analysing the clip again. Null when no clip was analysed since the pair was loaded, or no head
-   * is active.
+   * Scores the last analysed clip again (after a head was loaded, replaced or removed, or the voice profile changed),
+   * so the page shows scores without analysing the clip again. Null when no clip was analysed since the pair was
+   * loaded, or no head (not even the embedded one) is active.
    */
-  async classifyLast(): Promise<Result<EmotionScores | null>> {
-    return toResult(async () => {
-      const last = lastAnalysis;
-      if (last === null) return null;
-      const { emotion, headMs } = await scoreWithHead({ audio: last.audioFeatures, text: last.textFeatures });
-      if (lastAnalysis === last) lastAnalysis = { ...last, summary: { ...last.summary, emotion, timings: { ...last.summary.timings, headMs } } };
-      return emotion;
-    });
+  async classifyLast(): Promise<Result<ScoredEmotion | null>> {
+    return toResult(async () => (lastClip === null ? null : (await scoreClip(lastClip)).scored));
   },
 
-  /** The active head and the notices of the last init (a built-in head that failed, a head dropped for the pair). */
+  /**
+   * The active head, the embedded head that scores while there is none, and the notices of the last init (a built-in
+   * or embedded head that failed, a head dropped for the pair).
+   */
   async headStatus(): Promise<HeadStatus> {
     const runtime = await heads.current();
-    return { head: runtime?.slot.info ?? null, notices: headNotices };
+    return { head: runtime?.slot.info ?? null, embedded: scoring.embeddedInfo, notices: headNotices };
+  },
+
+  /**
+   * Sets the statistics of the person's recordings: later scores by a head that reads utterance statistics are
+   * normalised by their mean and SD (null forgets them). Returns the clips in the profile.
+   */
+  setVoice(recordings: VoiceRecordings | null): Result<number> {
+    return { ok: true, value: scoring.setVoice(recordings) };
+  },
+
+  /** The last clip's raw utterance statistics (to add to the person's recordings), or null when none are computed. */
+  async lastUtteranceStats(): Promise<Result<UtteranceStatsRow | null>> {
+    return toResult(async () => (lastClip === null || loaded === null ? null : scoring.stats(lastClip, loaded.encoders.audio)));
   },
 
   /** Copies of the last clip's feature matrices (tests compare backends on them; the emotion head reads them here). */
   lastFeatures(): { audio: FeatureMatrix; text: FeatureMatrix } | null {
-    if (lastAnalysis === null) return null;
-    const { audioFeatures: a, textFeatures: t } = lastAnalysis;
+    if (lastClip === null) return null;
+    const { audioFeatures: a, textFeatures: t } = lastClip.analysis;
     return { audio: { ...a, data: a.data.slice() }, text: { ...t, data: t.data.slice() } };
   },
 

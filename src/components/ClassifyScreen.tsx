@@ -1,6 +1,6 @@
 /**
- * The classify screen: record or choose a clip, see its transcript and the active head's emotion scores. It stays
- * mounted while other screens are shown, so a result survives a look at the library.
+ * The classify screen: record or choose a clip, see its transcript (where the pair has a recogniser) and its emotion
+ * scores. It stays mounted while other screens are shown, so a result survives a look at the library.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { CLIP_RATE, decodeAudioFile } from '../audio/decode-file';
@@ -10,7 +10,8 @@ import { toErrorInfo, type ErrorInfo } from '../core/errors';
 import type { UseHead } from '../hooks/useHead';
 import type { UseMl } from '../hooks/useMl';
 import { useRecorder } from '../hooks/useRecorder';
-import type { AnalysisSummary, EmotionScores } from '../worker-api/protocol';
+import type { UseVoice } from '../hooks/useVoice';
+import type { AnalysisSummary, ScoredEmotion } from '../worker-api/protocol';
 import { AutoStopNotice } from './AutoStopNotice';
 import { EmotionPanel } from './EmotionPanel';
 import { ErrorBanner } from './ErrorBanner';
@@ -24,6 +25,8 @@ interface Clip {
   readonly pcm: Float32Array;
   /** "Microphone recording" or the file's name. */
   readonly source: string;
+  /** Recorded here (not a file): only recordings join the voice profile. */
+  readonly recorded: boolean;
 }
 
 interface Failure {
@@ -42,13 +45,20 @@ type Work = 'idle' | 'decoding' | 'analysing';
 interface Props {
   readonly ml: UseMl;
   readonly head: UseHead;
+  readonly voice: UseVoice;
+  /** The model pair in use. */
+  readonly pair: string;
+  /** Whether it is the embedded pair. */
+  readonly embeddedPair: boolean;
   /** False while another screen is shown: Space then does not start a recording here. */
   readonly active: boolean;
   /** Receives the setter for the clip's scores, so a head change elsewhere re-scores the clip on screen. */
-  readonly registerScores: (set: ((emotion: EmotionScores | null) => void) | null) => void;
+  readonly registerScores: (set: ((scored: ScoredEmotion | null) => void) | null) => void;
+  /** Switches to the pair with a speech recogniser; null when not offered. */
+  readonly onUseFullPair: (() => void) | null;
 }
 
-export function ClassifyScreen({ ml, head, active, registerScores }: Props) {
+export function ClassifyScreen({ ml, head, voice, pair, embeddedPair, active, registerScores, onUseFullPair }: Props) {
   const [work, setWork] = useState<Work>('idle');
   const [failure, setFailure] = useState<Failure | null>(null);
   const [outcome, setOutcome] = useState<Outcome | null>(null);
@@ -57,6 +67,7 @@ export function ClassifyScreen({ ml, head, active, registerScores }: Props) {
   /** Incremented for every new piece of work; results of superseded work are dropped. */
   const runRef = useRef(0);
   const { analyse } = ml;
+  const { addRecording } = voice;
 
   const runAnalysis = useCallback(
     async (clip: Clip, token: number) => {
@@ -74,10 +85,12 @@ export function ClassifyScreen({ ml, head, active, registerScores }: Props) {
       const result = await analyse(clip.pcm);
       if (token !== runRef.current) return;
       setWork('idle');
-      if (result.ok) setOutcome({ summary: result.value, clip });
-      else setFailure({ error: result.error, clip });
+      if (result.ok) {
+        setOutcome({ summary: result.value, clip });
+        if (clip.recorded) addRecording();
+      } else setFailure({ error: result.error, clip });
     },
-    [analyse],
+    [analyse, addRecording],
   );
 
   const acceptClip = useCallback(
@@ -92,7 +105,7 @@ export function ClassifyScreen({ ml, head, active, registerScores }: Props) {
   const recorder = useRecorder({
     onClip: (pcm, autoStop) => {
       setStopNotice(autoStop);
-      acceptClip({ pcm, source: 'Microphone recording' });
+      acceptClip({ pcm, source: 'Microphone recording', recorded: true });
     },
     onError: (error) => {
       setFailure({ error, clip: null });
@@ -109,7 +122,7 @@ export function ClassifyScreen({ ml, head, active, registerScores }: Props) {
       decodeAudioFile(file).then(
         (pcm) => {
           if (token !== runRef.current) return;
-          const clip: Clip = { pcm, source: file.name === '' ? 'Audio file' : file.name };
+          const clip: Clip = { pcm, source: file.name === '' ? 'Audio file' : file.name, recorded: false };
           setLastClip(clip);
           void runAnalysis(clip, token);
         },
@@ -136,8 +149,8 @@ export function ClassifyScreen({ ml, head, active, registerScores }: Props) {
 
 
   useEffect(() => {
-    registerScores((emotion) => {
-      setOutcome((o) => (o === null ? o : { ...o, summary: { ...o.summary, emotion } }));
+    registerScores((scored) => {
+      setOutcome((o) => (o === null ? o : { ...o, summary: { ...o.summary, emotion: scored?.emotion ?? null, scorer: scored?.scorer ?? null } }));
     });
     return () => {
       registerScores(null);
@@ -208,8 +221,17 @@ export function ClassifyScreen({ ml, head, active, registerScores }: Props) {
 
       {outcome || modelsReady ? (
         <div className={outcome ? 'results' : 'results solo'}>
-          {outcome ? <TranscriptPanel summary={outcome.summary} source={outcome.clip.source} /> : null}
-          <EmotionPanel emotion={outcome?.summary.emotion ?? null} analysed={outcome !== null} head={head} disabled={inputsDisabled} />
+          {outcome ? <TranscriptPanel summary={outcome.summary} source={outcome.clip.source} onUseFullPair={onUseFullPair} /> : null}
+          <EmotionPanel
+            emotion={outcome?.summary.emotion ?? null}
+            scorer={outcome?.summary.scorer ?? null}
+            analysed={outcome !== null}
+            head={head}
+            voice={voice}
+            pair={pair}
+            embeddedPair={embeddedPair}
+            disabled={inputsDisabled}
+          />
         </div>
       ) : null}
 

@@ -10,6 +10,8 @@ interface Props {
   readonly restarting: boolean;
   readonly error: ErrorInfo | null;
   readonly onRetry: () => void;
+  /** Switches to the embedded model (no download), offered when loading failed; null on the embedded model itself. */
+  readonly onUseEmbedded: (() => void) | null;
 }
 
 function percent(fraction: number): string {
@@ -57,9 +59,9 @@ function FileRow({ file, modelReady }: { readonly file: FileProgress; readonly m
 
 /**
  * Model download and load progress, per file and overall. Collapses to "Models ready" once loaded; shows the
- * error with a Retry button when loading failed.
+ * error with a Retry button, and the embedded model as a way on, when loading failed.
  */
-export function ModelProgress({ phase, progress, pairLabel, restarting, error, onRetry }: Props) {
+export function ModelProgress({ phase, progress, pairLabel, restarting, error, onRetry, onUseEmbedded }: Props) {
   const ready = new Set(progress.ready.map((r) => r.model));
   const totals = overall(progress.files);
   const files = (
@@ -77,9 +79,16 @@ export function ModelProgress({ phase, progress, pairLabel, restarting, error, o
           title="The models could not be loaded"
           error={error ?? { code: 'internal', message: 'Loading the models failed.' }}
           actions={
-            <button type="button" className="button" onClick={onRetry} data-testid="retry-init">
-              Retry
-            </button>
+            <>
+              <button type="button" className="button" onClick={onRetry} data-testid="retry-init">
+                Retry
+              </button>
+              {onUseEmbedded === null ? null : (
+                <button type="button" className="button" onClick={onUseEmbedded} data-testid="use-embedded-instead">
+                  Use the embedded model (no download)
+                </button>
+              )}
+            </>
           }
         />
         {progress.files.length > 0 ? (

@@ -4,29 +4,47 @@ interface Props {
   readonly summary: AnalysisSummary;
   /** Where the clip came from: "Microphone recording" or a file name. */
   readonly source: string;
+  /** Switches to the pair with a speech recogniser (offered when this pair has none); null when not offered. */
+  readonly onUseFullPair: (() => void) | null;
 }
 
 function ms(value: number): string {
   return value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${Math.round(value)} ms`;
 }
 
-/** The transcript and what the encoders produced for the clip. */
-export function TranscriptPanel({ summary, source }: Props) {
+/**
+ * The transcript and what the encoders produced for the clip. A pair without a speech recogniser gets no empty
+ * transcript box: one line says so, and how to get a transcript.
+ */
+export function TranscriptPanel({ summary, source, onUseFullPair }: Props) {
   const { transcript } = summary;
   const text = transcript === null ? null : transcript.trim();
   return (
     <section className="card result" aria-labelledby="transcript-title">
-      <h2 id="transcript-title">Transcript</h2>
+      <h2 id="transcript-title">{text === null ? 'Clip' : 'Transcript'}</h2>
       <p className="muted small" data-testid="result-source">
         {source}
       </p>
-      <blockquote
-        className={`transcript${text === null || text === '' ? ' empty' : ''}`}
-        data-testid="transcript"
-        lang="en"
-      >
-        {text === null ? '(this model pair has no speech recogniser)' : text === '' ? '(no words recognised)' : text}
-      </blockquote>
+      {text === null ? (
+        <p className="muted small" data-testid="no-transcript">
+          This model gives no transcript.{' '}
+          {onUseFullPair === null ? (
+            'The wav2vec2 + RoBERTa models give one.'
+          ) : (
+            <>
+              For one,{' '}
+              <button type="button" className="link-button" onClick={onUseFullPair} data-testid="get-transcript">
+                use wav2vec2 + RoBERTa
+              </button>{' '}
+              (a download, see above).
+            </>
+          )}
+        </p>
+      ) : (
+        <blockquote className={`transcript${text === '' ? ' empty' : ''}`} data-testid="transcript" lang="en">
+          {text === '' ? '(no words recognised)' : text}
+        </blockquote>
+      )}
       <dl className="facts">
         <div>
           <dt>Duration</dt>

@@ -1,12 +1,12 @@
 /**
- * The page's view of the emotion head: which head the worker runs, importing and removing heads, and the notices
- * about them. The worker loads a pair's built-in head by itself at init; this hook asks it what is active each time
- * a session becomes ready. What the user chose (an imported head, or no head) is remembered per pair and applied
+ * The page's view of the emotion head: which head the worker runs (and the embedded head that scores while the pair
+ * has none), importing and removing heads, and the notices about them. The worker loads a pair's built-in head and
+ * the embedded one by itself at init; this hook asks it what is active each time a session becomes ready. What the user chose (an imported head, or no head) is remembered per pair and applied
  * again to a restarted worker, so a crash loses nothing; switching pairs drops an imported head with a notice.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { toErrorInfo, type ErrorInfo, type Result } from '../core/errors';
-import type { EmotionScores, HeadFiles, HeadInfo, HeadNotice } from '../worker-api/protocol';
+import type { HeadFiles, HeadInfo, HeadNotice, ScoredEmotion } from '../worker-api/protocol';
 import { readHeadFiles, type PickedFile } from './head-files';
 import type { UseMl } from './useMl';
 
@@ -22,7 +22,10 @@ type Intent = { readonly kind: 'imported'; readonly pair: string; readonly files
 
 /** The emotion head as the page shows it, and what the user can do with it. */
 export interface UseHead {
+  /** The loaded pair's own head (built in, imported or trained), or null. */
   readonly head: HeadInfo | null;
+  /** The embedded pair's head, which scores clips while `head` is null; null when there is none for this pair. */
+  readonly embedded: HeadInfo | null;
   /** True once the worker's head state of the current session has been read (false while models load). */
   readonly settled: boolean;
   /** True while a head is being read, loaded or removed. */
@@ -35,6 +38,8 @@ export interface UseHead {
   /** Loads a head's files (e.g. from the clip library) as the active head; resolves to the worker's answer. */
   readonly activate: (files: HeadFiles) => Promise<Result<HeadInfo>>;
   readonly remove: () => void;
+  /** Scores the clip on screen again (after the voice profile changed); its scores go to `onScores`. */
+  readonly rescore: () => void;
   readonly dismissError: () => void;
   readonly dismissNotice: (id: string) => void;
 }
@@ -45,18 +50,26 @@ type MlHeadApi = Pick<UseMl, 'phase' | 'key' | 'crash' | 'loadHead' | 'unloadHea
 interface Snapshot {
   readonly epoch: string | null;
   readonly head: HeadInfo | null;
+  readonly embedded: HeadInfo | null;
   readonly error: ErrorInfo | null;
   readonly workerNotices: readonly HeadNoticeView[];
 }
 
-const EMPTY: Snapshot = { epoch: null, head: null, error: null, workerNotices: [] };
+const EMPTY: Snapshot = { epoch: null, head: null, embedded: null, error: null, workerNotices: [] };
+
+function noticeText(n: HeadNotice): string {
+  switch (n.kind) {
+    case 'builtin-failed':
+      return `The built-in emotion head "${n.headId}" could not be loaded: ${n.error.message}`;
+    case 'embedded-failed':
+      return `The embedded emotion head "${n.headId}" could not be loaded: ${n.error.message}`;
+    case 'dropped':
+      return n.message;
+  }
+}
 
 function workerNoticeViews(notices: readonly HeadNotice[], epoch: string): HeadNoticeView[] {
-  return notices.map((n, i) =>
-    n.kind === 'builtin-failed'
-      ? { id: `${epoch}/${i}`, tone: 'warning', text: `The built-in emotion head "${n.headId}" could not be loaded: ${n.error.message} The transcript still works.` }
-      : { id: `${epoch}/${i}`, tone: 'info', text: n.message },
-  );
+  return notices.map((n, i) => ({ id: `${epoch}/${i}`, tone: n.kind === 'dropped' ? 'info' : 'warning', text: noticeText(n) }));
 }
 
 /**
@@ -65,7 +78,7 @@ function workerNoticeViews(notices: readonly HeadNotice[], epoch: string): HeadN
  * @param pair the model pair in use; an imported head belongs to it
  * @param onScores receives the last clip's scores after the head changed (null: no head, or no clip to score)
  */
-export function useHead(ml: MlHeadApi, pair: string, onScores: (emotion: EmotionScores | null) => void): UseHead {
+export function useHead(ml: MlHeadApi, pair: string, onScores: (scored: ScoredEmotion | null) => void): UseHead {
   // A new value each time a worker session becomes ready: first init, pair change, retry, restart after a crash.
   const readyEpoch = ml.phase === 'ready' ? `${ml.key}#${String(ml.crash?.restarts ?? 0)}` : null;
   const [stored, setStored] = useState<Snapshot>(EMPTY);
@@ -104,7 +117,7 @@ export function useHead(ml: MlHeadApi, pair: string, onScores: (emotion: Emotion
       if (!run.live) return;
       setStored(
         status.ok
-          ? { epoch: readyEpoch, head: status.value.head, error, workerNotices: workerNoticeViews(status.value.notices, readyEpoch) }
+          ? { epoch: readyEpoch, head: status.value.head, embedded: status.value.embedded, error, workerNotices: workerNoticeViews(status.value.notices, readyEpoch) }
           : { ...EMPTY, epoch: readyEpoch, error: status.error },
       );
     })();
@@ -118,6 +131,16 @@ export function useHead(ml: MlHeadApi, pair: string, onScores: (emotion: Emotion
     setStored((s) => (epoch !== null && s.epoch === epoch ? { ...s, ...patch } : s));
   }, []);
 
+  /** Scores the worker's last clip again and hands the result on (the embedded head scores once a head is removed). */
+  const rescoreIn = useCallback(
+    async (epoch: string | null) => {
+      const scores = await classifyLast();
+      // Without features in this worker (it was restarted) there is nothing to score: the clip must be analysed again.
+      if (epochRef.current === epoch) scoresRef.current(scores.ok ? scores.value : null);
+    },
+    [classifyLast],
+  );
+
   /** Loads `files` into the worker as the active head and re-scores the last clip; the previous head stays on failure. */
   const activate = useCallback(
     async (files: HeadFiles): Promise<Result<HeadInfo>> => {
@@ -130,12 +153,10 @@ export function useHead(ml: MlHeadApi, pair: string, onScores: (emotion: Emotion
       }
       intentRef.current = { kind: 'imported', pair, files, name: r.value.name };
       update(epoch, { head: r.value });
-      const scores = await classifyLast();
-      // Without features in this worker (it was restarted) there is nothing to score: the clip must be analysed again.
-      if (epochRef.current === epoch) scoresRef.current(scores.ok ? scores.value : null);
+      await rescoreIn(epoch);
       return r;
     },
-    [loadHead, classifyLast, pair, update],
+    [loadHead, rescoreIn, pair, update],
   );
 
   const importFiles = useCallback(
@@ -160,17 +181,23 @@ export function useHead(ml: MlHeadApi, pair: string, onScores: (emotion: Emotion
     const epoch = epochRef.current;
     setBusy(true);
     update(epoch, { error: null });
-    void unloadHead().then((r) => {
-      setBusy(false);
+    void (async () => {
+      const r = await unloadHead();
       if (!r.ok) {
+        setBusy(false);
         update(epoch, { error: r.error });
         return;
       }
       intentRef.current = { kind: 'removed', pair };
       update(epoch, { head: null });
-      if (epochRef.current === epoch) scoresRef.current(null);
-    });
-  }, [unloadHead, pair, update]);
+      await rescoreIn(epoch);
+      setBusy(false);
+    })();
+  }, [unloadHead, pair, update, rescoreIn]);
+
+  const rescore = useCallback(() => {
+    void rescoreIn(epochRef.current);
+  }, [rescoreIn]);
 
   const dismissError = useCallback(() => {
     update(epochRef.current, { error: null });
@@ -182,6 +209,7 @@ export function useHead(ml: MlHeadApi, pair: string, onScores: (emotion: Emotion
 
   return {
     head: snap.head,
+    embedded: snap.embedded,
     settled: readyEpoch !== null && stored.epoch === readyEpoch,
     busy,
     error: snap.error,
@@ -189,6 +217,7 @@ export function useHead(ml: MlHeadApi, pair: string, onScores: (emotion: Emotion
     importFiles,
     activate,
     remove,
+    rescore,
     dismissError,
     dismissNotice,
   };

@@ -8,10 +8,11 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { toErrorInfo, type ErrorInfo, type Result } from '../core/errors';
 import { createMlClient } from '../worker-api/client';
 import type { CrashNotice, MlClient } from '../worker-api/client-types';
-import type { AnalysisSummary, BackendInfo, EmotionScores, HeadFiles, HeadInfo, HeadStatus, LoadProgress } from '../worker-api/protocol';
+import type { AnalysisSummary, BackendInfo, HeadFiles, HeadInfo, HeadStatus, LoadProgress, ScoredEmotion, UtteranceStatsRow, VoiceRecordings } from '../worker-api/protocol';
 import type { SplitName } from '../data/library/types';
 import type { Evaluation, TrainEvent, TrainOutcome, TrainRequest } from '../worker-api/training-protocol';
 import { EMPTY_SNAPSHOT, LoadTracker, type LoadSnapshot } from './load-progress';
+import { manifestUrl } from './manifest-url';
 import type { BackendChoice } from './url-options';
 
 /** `loading`: first init or re-init after a crash; `ready`: clips can be analysed; `failed`: init failed. */
@@ -37,10 +38,14 @@ export interface UseMl extends MlState {
   readonly loadHead: (files: HeadFiles) => Promise<Result<HeadInfo>>;
   /** Removes the active emotion head. */
   readonly unloadHead: () => Promise<Result<null>>;
-  /** Scores the last analysed clip with the active head (null: no clip in this worker, or no head). */
-  readonly classifyLast: () => Promise<Result<EmotionScores | null>>;
-  /** The worker's active head and the notices of its last init. */
+  /** Scores the last analysed clip with the active head, else the embedded one (null: no clip in this worker, or no head). */
+  readonly classifyLast: () => Promise<Result<ScoredEmotion | null>>;
+  /** The worker's active head, its embedded stand-in and the notices of its last init. */
   readonly headStatus: () => Promise<Result<HeadStatus>>;
+  /** Sets (null: forgets) the statistics of the person's recordings that scores are adapted with. */
+  readonly setVoice: (recordings: VoiceRecordings | null) => Promise<Result<number>>;
+  /** The last analysed clip's raw utterance statistics (null when no encoder computes them). */
+  readonly lastUtteranceStats: () => Promise<Result<UtteranceStatsRow | null>>;
   /** Fine-tunes a head on the library's clips with the loaded pair; events report progress. */
   readonly train: (request: TrainRequest, onEvent: (e: TrainEvent) => void) => Promise<Result<TrainOutcome>>;
   readonly pauseTraining: () => Promise<Result<null>>;
@@ -61,9 +66,6 @@ function initialState(key: string): MlState {
   return { key, phase: 'loading', progress: EMPTY_SNAPSHOT, backend: null, error: null, crash: null, restarting: false };
 }
 
-function manifestUrl(): string {
-  return new URL(`${import.meta.env.BASE_URL}models/manifest.json`, window.location.href).href;
-}
 
 interface Session {
   readonly client: MlClient;
@@ -71,9 +73,14 @@ interface Session {
   readonly disposed: Promise<Result<never>>;
 }
 
-export function useMl(pair: string, backend: BackendChoice): UseMl {
+/**
+ * @param pair the model pair to load
+ * @param backend the backend asked for
+ * @param builtinHead false leaves the pair's built-in head out (`?head=none`)
+ */
+export function useMl(pair: string, backend: BackendChoice, builtinHead = true): UseMl {
   const [attempt, setAttempt] = useState(0);
-  const key = `${pair}|${backend}|${attempt}`;
+  const key = `${pair}|${backend}|${builtinHead ? 'head' : 'no-head'}|${attempt}`;
   const [stored, setState] = useState<MlState>(() => initialState(key));
   // State from a previous pair/attempt is never shown: until the new session reports, it is a fresh 'loading'.
   const state = stored.key === key ? stored : initialState(key);
@@ -131,7 +138,7 @@ export function useMl(pair: string, backend: BackendChoice): UseMl {
       });
     });
 
-    client.init({ pair, manifestUrl: manifestUrl(), backend }, onProgress).then(settleInit, (err: unknown) => {
+    client.init({ pair, manifestUrl: manifestUrl(), backend, builtinHead }, onProgress).then(settleInit, (err: unknown) => {
       update(() => ({ phase: 'failed', error: toErrorInfo(err) }));
     });
 
@@ -143,7 +150,7 @@ export function useMl(pair: string, backend: BackendChoice): UseMl {
       client.dispose();
       if (sessionRef.current?.client === client) sessionRef.current = null;
     };
-  }, [key, pair, backend]);
+  }, [key, pair, backend, builtinHead]);
 
   /** Runs a client call on the live session; settles with an error if the session is replaced meanwhile. */
   const withSession = useCallback(async <T,>(fn: (client: MlClient) => Promise<Result<T>>): Promise<Result<T>> => {
@@ -161,6 +168,8 @@ export function useMl(pair: string, backend: BackendChoice): UseMl {
   const unloadHead = useCallback(() => withSession((c) => c.unloadHead()), [withSession]);
   const classifyLast = useCallback(() => withSession((c) => c.classifyLast()), [withSession]);
   const headStatus = useCallback(() => withSession((c) => c.headStatus()), [withSession]);
+  const setVoice = useCallback((recordings: VoiceRecordings | null) => withSession((c) => c.setVoice(recordings)), [withSession]);
+  const lastUtteranceStats = useCallback(() => withSession((c) => c.lastUtteranceStats()), [withSession]);
 
   const train = useCallback((request: TrainRequest, onEvent: (e: TrainEvent) => void) => withSession((c) => c.train(request, onEvent)), [withSession]);
   const pauseTraining = useCallback(() => withSession((c) => c.pauseTraining()), [withSession]);
@@ -176,5 +185,5 @@ export function useMl(pair: string, backend: BackendChoice): UseMl {
     void sessionRef.current?.client.debugCrash(when).catch(() => undefined);
   }, []);
 
-  return { ...state, analyse, loadHead, unloadHead, classifyLast, headStatus, train, pauseTraining, resumeTraining, cancelTraining, evaluateHead, retry, debugCrash };
+  return { ...state, analyse, loadHead, unloadHead, classifyLast, headStatus, setVoice, lastUtteranceStats, train, pauseTraining, resumeTraining, cancelTraining, evaluateHead, retry, debugCrash };
 }

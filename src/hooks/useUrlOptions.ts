@@ -3,9 +3,9 @@ import { parseUrlOptions, withUrlOptions, type UrlOptions } from './url-options'
 
 /**
  * The page's URL options as state. `setPair` updates the address bar too (replaceState, so Back still leaves
- * the page), which keeps a reload on the chosen models.
+ * the page), which keeps a reload on the chosen models; null removes `?pair` (the page then chooses).
  */
-export function useUrlOptions(): [UrlOptions, (pair: string) => void] {
+export function useUrlOptions(): [UrlOptions, (pair: string | null) => void] {
   const [options, setOptions] = useState<UrlOptions>(() => parseUrlOptions(window.location.search));
 
   useEffect(() => {
@@ -18,7 +18,7 @@ export function useUrlOptions(): [UrlOptions, (pair: string) => void] {
     };
   }, []);
 
-  const setPair = useCallback((pair: string) => {
+  const setPair = useCallback((pair: string | null) => {
     // The address bar is the source of truth; state follows it.
     const next: UrlOptions = { ...parseUrlOptions(window.location.search), pair };
     const url = `${window.location.pathname}${withUrlOptions(window.location.search, next)}${window.location.hash}`;

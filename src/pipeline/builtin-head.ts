@@ -6,6 +6,7 @@ import { AppError } from '../core/errors';
 import { headFileUrl, type FileRef, type HeadEntry } from '../runtime/manifest';
 import { fetchModelFile, type LoaderContext } from '../runtime/model-loader';
 import type { HeadFiles } from '../worker-api/protocol';
+import type { HeadOrigin } from './emotion-head';
 
 /** Whether bytes start like an HTML document (neither a head's JSON nor its safetensors can). */
 function looksLikeHtml(bytes: Uint8Array): boolean {
@@ -53,4 +54,16 @@ export async function fetchBuiltinHead(ctx: LoaderContext, entry: HeadEntry): Pr
     throw new AppError('bad-model', `${entry.files.config.path} of head "${entry.id}" is not UTF-8 text.`, { cause: err });
   }
   return { configJson, weights, source: headFileUrl(ctx.manifestUrl, entry.files.config).replace(/[^/]*$/, '') };
+}
+
+/** What the page is told about where a built-in head comes from: its id, description, license and model card. */
+export function builtinOrigin(manifestUrl: string, entry: HeadEntry): HeadOrigin {
+  const card = entry.files.card;
+  return {
+    kind: 'builtin',
+    id: entry.id,
+    description: entry.description,
+    license: entry.license ?? null,
+    cardUrl: card === undefined ? null : headFileUrl(manifestUrl, card),
+  };
 }

@@ -7,12 +7,18 @@ import { AppError } from '../core/errors';
 import type { FeatureMatrix } from '../encoders/types';
 import { decodeCheckpoint, type HeadManifest } from '../mmer/checkpoint';
 import type { ParamStore } from '../mmer/params';
+import type { UtteranceSpec } from '../mmer/utterance';
 import { predict } from '../mmer/trainer';
-import type { EmotionScores, HeadFiles, HeadInfo } from '../worker-api/protocol';
+import type { EmotionScores, HeadCard, HeadFiles, HeadInfo, TrainingFacts } from '../worker-api/protocol';
 import type { HeadTarget } from './head-target';
 
-/** Where a head comes from: a built-in head of the manifest (with its description) or an import. */
-export type HeadOrigin = { readonly kind: 'builtin'; readonly id: string; readonly description: string } | { readonly kind: 'imported' };
+/**
+ * Where a head comes from: a built-in head of the manifest (with its description, and the license and model card
+ * the manifest gives it) or an import.
+ */
+export type HeadOrigin =
+  | { readonly kind: 'builtin'; readonly id: string; readonly description: string; readonly license?: string | null; readonly cardUrl?: string | null }
+  | { readonly kind: 'imported' };
 
 interface ActiveHead {
   readonly manifest: HeadManifest;
@@ -58,6 +64,28 @@ function importedDescription(manifest: HeadManifest): string | null {
   return typeof d === 'string' && d.length > 0 ? d : null;
 }
 
+const CARD_FIELDS = ['data', 'license', 'validation', 'limitations'] as const;
+
+/** The text fields of `training.card` (free-form JSON: anything that is not a non-empty string is left out). */
+function cardOf(manifest: HeadManifest): HeadCard | null {
+  const raw = manifest.training?.card;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return null;
+  const card: Record<string, string> = {};
+  for (const k of CARD_FIELDS) {
+    const v = (raw as Record<string, unknown>)[k];
+    if (typeof v === 'string' && v.trim().length > 0) card[k] = v.trim();
+  }
+  return Object.keys(card).length > 0 ? card : null;
+}
+
+/** Clip counts and held-out speakers from `training` (the CLI and the page write these keys). */
+function trainingFactsOf(manifest: HeadManifest): TrainingFacts {
+  const t = manifest.training ?? {};
+  const count = (v: unknown): number | null => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : null);
+  const speakers = Array.isArray(t.validationSpeakers) ? t.validationSpeakers.map((x) => String(x)) : [];
+  return { trainClips: count(t.trainClips), validationClips: count(t.validationClips), validationSpeakers: speakers };
+}
+
 /** Holds at most one head; a replaced or removed head's parameters are disposed. */
 export class HeadSlot {
   private active: ActiveHead | null = null;
@@ -65,6 +93,11 @@ export class HeadSlot {
   /** The active head's description, or null. */
   get info(): HeadInfo | null {
     return this.active?.info ?? null;
+  }
+
+  /** How the active head reads utterance statistics (its config's `utterance`), or null (also without a head). */
+  get utterance(): UtteranceSpec | null {
+    return this.active?.manifest.config.utterance ?? null;
   }
 
   /** Encoder pair of the active head (`encoders.pair` of its config.json), or null. */
@@ -89,6 +122,7 @@ export class HeadSlot {
       params.dispose();
       throw new AppError('bad-model', mismatch);
     }
+    const card = cardOf(manifest);
     const info: HeadInfo = {
       builtinId: origin.kind === 'builtin' ? origin.id : null,
       name: origin.kind === 'builtin' ? origin.id : files.source,
@@ -99,6 +133,11 @@ export class HeadSlot {
       labels: [...manifest.config.labels],
       metrics: manifest.metrics,
       createdAt: manifest.createdAt,
+      license: (origin.kind === 'builtin' ? origin.license : null) ?? card?.license ?? null,
+      card,
+      cardUrl: origin.kind === 'builtin' ? (origin.cardUrl ?? null) : null,
+      trainingFacts: trainingFactsOf(manifest),
+      speakerAdaptable: manifest.config.utterance !== undefined,
       engine,
     };
     this.active?.params.dispose();

@@ -1,6 +1,6 @@
 /**
  * The worker's emotion-head runtime, started lazily: TensorFlow.js and the head code are imported the first time a
- * head is needed, so a pair without a head never pays for them. The engine is started once (gradient self-test
+ * head is needed (the pair's own or the embedded one), so a manifest without heads never pays for them. The engine is started once (gradient self-test
  * included) and kept; its backend order follows the encoders' backend, so `?backend=wasm` keeps the head off the GPU
  * too. A failed start is not kept, so a later head load tries again.
  */
@@ -8,9 +8,13 @@ import { AppError } from '../core/errors';
 import type { Backend, HeadEngine, HeadInfo } from '../worker-api/protocol';
 import type { HeadSlot } from './emotion-head';
 
-/** The started runtime: the head slot and the engine it runs on. */
+/**
+ * The started runtime: the loaded pair's head slot, the embedded pair's head (which scores clips while the loaded
+ * pair has no head; see embedded-scorer.ts), and the engine both run on.
+ */
 export interface HeadRuntime {
   readonly slot: HeadSlot;
+  readonly embedded: HeadSlot;
   readonly engine: HeadInfo['engine'];
 }
 
@@ -34,7 +38,7 @@ export class HeadRuntimeHost {
       const engine = await initWebEngine(engineOrder(this.backend())).catch((err: unknown) => {
         throw new AppError('backend-unavailable', `The emotion head cannot run here: ${err instanceof Error ? err.message : String(err)}`);
       });
-      return { slot: new Slot(), engine };
+      return { slot: new Slot(), embedded: new Slot(), engine };
     })();
     this.runtime = starting;
     starting.catch(() => {

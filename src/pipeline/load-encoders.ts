@@ -96,16 +96,17 @@ async function loadText(ctx: EncoderContext, entry: ModelEntry): Promise<TextEnc
 function firstGraphBytes(ctx: EncoderContext, entry: ModelEntry): number {
   if (entry.format !== 'onnx') return 0;
   const dtype = dtypeCandidates(ctx.manifest, entry, ctx.backend, ctx.hasShaderF16)[0];
-  return dtype === undefined ? 0 : (entry.weights[dtype]?.bytes ?? 0);
+  const ref = dtype === undefined ? undefined : entry.weights[dtype];
+  return ref?.bytes ?? ref?.downloadBytes ?? 0;
 }
 
 /**
  * Loads both encoders of `pairName`, the larger graph first. Opening a session takes about 2-3 times the graph's size
  * for a moment (bytes, initializers, packed weights) and a WASM heap never shrinks: opened second, the smaller graph
  * fits in the room the larger one's opening left free, instead of growing the heap past it (bench, wav2vec2-base +
- * roberta-base int8 in Chromium: renderer peak 1647 -> 1439 MB). Text comes first unless the manifest pins a larger
- * audio graph: hub entries carry no sizes, and RoBERTa-base's exports are the larger in every dtype (fp32 499 vs
- * 378 MB, fp16 250 vs 189, int8 126 vs 95).
+ * roberta-base int8 in Chromium: renderer peak 1647 -> 1439 MB). Sizes come from the manifest (`bytes`, else the
+ * approximate `downloadBytes`); text comes first on a tie or when neither has one (RoBERTa-base's exports are the
+ * larger in every dtype: fp32 499 vs 378 MB, fp16 250 vs 189, int8 126 vs 95).
  */
 export async function loadEncoders(ctx: EncoderContext, pairName: string): Promise<EncoderPair> {
   const { audio, text } = resolvePair(ctx.manifest, pairName);

@@ -4,9 +4,9 @@
  * like the emotion head, so a page that never trains never loads them.
  */
 import { AppError } from '../core/errors';
-import type { ClipLibrary, SplitName } from '../data/library/types';
-import type { HeadEngine } from '../worker-api/protocol';
-import type { Evaluation, TrainEvent, TrainOutcome, TrainRequest } from '../worker-api/training-protocol';
+import type { ClipLibrary, SplitName, StoredHeadFiles } from '../data/library/types';
+import type { HeadEngine, HeadFiles } from '../worker-api/protocol';
+import { BUILTIN_PREFIX, type Evaluation, type TrainEvent, type TrainOutcome, type TrainRequest } from '../worker-api/training-protocol';
 import type { EncoderGraph } from './head-config';
 import { headLayerFor, layerValue, type HeadTarget, type PairIdentity } from './head-target';
 import type { EncoderPair } from './load-encoders';
@@ -22,6 +22,8 @@ export interface JobContext {
   readonly audioGraph: () => Promise<EncoderGraph | null>;
   /** Starts the TensorFlow.js engine (once) and names its backend. */
   readonly startEngine: () => Promise<HeadEngine>;
+  /** A built-in head's files by manifest id (runs that start from `builtin:<id>`). */
+  readonly builtinHead: (id: string) => Promise<HeadFiles>;
 }
 
 /** Runs training and evaluation jobs against one clip library. */
@@ -60,7 +62,13 @@ export class TrainingJobs {
     });
     const job = (async () => {
       const [library, engine, { trainOnLibrary }] = await Promise.all([this.openLibrary(), ctx.startEngine(), import('./library-train')]);
-      return trainOnLibrary({ library, encoders: ctx.encoders, identity: ctx.identity, audioGraph: ctx.audioGraph, engine }, request, control);
+      const headFiles = async (id: string): Promise<StoredHeadFiles> => {
+        if (id.startsWith(BUILTIN_PREFIX)) return ctx.builtinHead(id.slice(BUILTIN_PREFIX.length));
+        const files = await library.getHeadFiles(id);
+        if (files === null) throw new AppError('training', `The library has no head "${id}" (it may have been deleted).`);
+        return files;
+      };
+      return trainOnLibrary({ library, encoders: ctx.encoders, identity: ctx.identity, audioGraph: ctx.audioGraph, engine, headFiles }, request, control);
     })();
     const run = { control, done: job.catch(() => undefined) };
     this.run = run;

@@ -41,6 +41,12 @@ export class CacheApiStore implements ByteStore {
     const cache = await caches.open(this.cacheName);
     await cache.delete(key);
   }
+
+  /** Whether an entry is stored under `key`, without reading or checking its bytes (a cheap look before a load). */
+  async has(key: string): Promise<boolean> {
+    const cache = await caches.open(this.cacheName);
+    return (await cache.match(key)) !== undefined;
+  }
 }
 
 /** In-memory storage (tests, and browsers without the Cache API such as private windows). */

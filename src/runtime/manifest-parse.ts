@@ -50,7 +50,7 @@ function oneOf<T extends string>(v: unknown, allowed: readonly T[], path: string
 
 function fileRef(v: unknown, path: string): FileRef {
   const o = obj(v, path);
-  const ref: { path: string; sha256?: string; bytes?: number } = { path: str(o.path, `${path}.path`) };
+  const ref: { path: string; sha256?: string; bytes?: number; downloadBytes?: number } = { path: str(o.path, `${path}.path`) };
   if (ref.path.includes('..') || ref.path.startsWith('/')) fail(`${path}.path`, 'must be a relative path inside the model folder');
   if (o.sha256 !== undefined) {
     const sha = str(o.sha256, `${path}.sha256`);
@@ -58,6 +58,7 @@ function fileRef(v: unknown, path: string): FileRef {
     ref.sha256 = sha;
   }
   if (o.bytes !== undefined) ref.bytes = num(o.bytes, `${path}.bytes`);
+  if (o.downloadBytes !== undefined) ref.downloadBytes = num(o.downloadBytes, `${path}.downloadBytes`);
   return ref;
 }
 
@@ -135,7 +136,8 @@ function model(v: unknown, path: string): ModelEntry {
 }
 
 /** Keys a head entry may have: a misspelt optional key would otherwise vanish without a word. */
-const HEAD_KEYS = ['id', 'pair', 'description', 'files'];
+const HEAD_KEYS = ['id', 'pair', 'description', 'license', 'files'];
+const HEAD_FILES = ['config', 'weights', 'card'];
 
 function head(v: unknown, path: string, pairs: Readonly<Record<string, ModelPair>>): HeadEntry {
   const o = obj(v, path);
@@ -144,13 +146,18 @@ function head(v: unknown, path: string, pairs: Readonly<Record<string, ModelPair
   const pair = str(o.pair, `${path}.pair`);
   if (!(pair in pairs)) fail(`${path}.pair`, `names no pair ("${pair}"; known: ${Object.keys(pairs).join(', ')})`);
   const files = obj(o.files, `${path}.files`);
-  const extraFile = Object.keys(files).find((k) => k !== 'config' && k !== 'weights');
-  if (extraFile !== undefined) fail(`${path}.files.${extraFile}`, 'is not a head file (expected config and weights)');
+  const extraFile = Object.keys(files).find((k) => !HEAD_FILES.includes(k));
+  if (extraFile !== undefined) fail(`${path}.files.${extraFile}`, `is not a head file (expected ${HEAD_FILES.join(', ')})`);
   return {
     id: str(o.id, `${path}.id`),
     pair,
     description: str(o.description, `${path}.description`),
-    files: { config: fileRef(files.config, `${path}.files.config`), weights: fileRef(files.weights, `${path}.files.weights`) },
+    ...(o.license === undefined ? {} : { license: str(o.license, `${path}.license`) }),
+    files: {
+      config: fileRef(files.config, `${path}.files.config`),
+      weights: fileRef(files.weights, `${path}.files.weights`),
+      ...(files.card === undefined ? {} : { card: fileRef(files.card, `${path}.files.card`) }),
+    },
   };
 }
 

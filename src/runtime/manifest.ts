@@ -13,6 +13,11 @@ export interface FileRef {
   readonly path: string;
   readonly sha256?: string;
   readonly bytes?: number;
+  /**
+   * Approximate size, shown before a download starts and never checked: hub files are not pinned, so an exact
+   * `bytes` would refuse the next revision of the same model.
+   */
+  readonly downloadBytes?: number;
 }
 
 /** Files come from a model hub repository or from a folder under the models root. */
@@ -70,7 +75,10 @@ export interface HeadEntry {
   /** The model pair whose features the head was trained on (a key of `pairs`). */
   readonly pair: string;
   readonly description: string;
-  readonly files: { readonly config: FileRef; readonly weights: FileRef };
+  /** Terms the head is shipped under (e.g. "CC BY-NC-SA 4.0", inherited from its training data), shown beside its scores. */
+  readonly license?: string;
+  /** `card`: the head's model card (MODEL_CARD.md), linked from the page. */
+  readonly files: { readonly config: FileRef; readonly weights: FileRef; readonly card?: FileRef };
 }
 
 export interface Manifest {
@@ -110,6 +118,30 @@ export function dtypeCandidates(manifest: Manifest, entry: OnnxModelEntry, backe
   const out = [...preferred, ...shipped.filter((d) => !preferred.includes(d))];
   if (out.length === 0) throw new AppError('bad-model', `Model "${entry.id}" ships only fp16 weights, which this device cannot run.`);
   return out;
+}
+
+/**
+ * Approximate download of a pair's weights at `dtype` (the sum of the `downloadBytes` or `bytes` of each ONNX model's
+ * file at that dtype; side files are small and left out). Null when a model lacks that dtype or a size; 0 for a pair
+ * of weight-free encoders.
+ */
+export function pairDownloadBytes(manifest: Manifest, pairName: string, dtype: Dtype): number | null {
+  const { audio, text } = resolvePair(manifest, pairName);
+  let sum = 0;
+  for (const m of [audio, text]) {
+    if (m.format !== 'onnx') continue;
+    const ref = m.weights[dtype];
+    const size = ref?.downloadBytes ?? ref?.bytes;
+    if (size === undefined) return null;
+    sum += size;
+  }
+  return sum;
+}
+
+/** True when every model of the pair is computed in code (nothing to download). */
+export function isWeightFree(manifest: Manifest, pairName: string): boolean {
+  const { audio, text } = resolvePair(manifest, pairName);
+  return audio.format === 'lite' && text.format === 'lite';
 }
 
 /** The built-in heads listed for a pair, in manifest order (the first one is loaded at start-up). */

@@ -6,7 +6,7 @@ import { AppError } from '../core/errors';
 import type { Dtype, LoadProgress } from '../worker-api/protocol';
 import type { ByteStore } from './cache';
 import { downloadVerified } from './download';
-import { sha256Hex } from './hash';
+import { editedGraphKey, sideFileKey } from './cache-keys';
 import { fileUrl, type FileRef, type Manifest, type OnnxModelEntry } from './manifest';
 import { editModel } from './surgery';
 
@@ -18,16 +18,6 @@ export interface LoaderContext {
   readonly onProgress: (p: LoadProgress) => void;
   readonly fetchImpl?: typeof fetch;
   readonly retryDelayMs?: number;
-}
-
-/**
- * Cache key for a variant of a file. A query parameter, not a fragment: the Cache API ignores fragments when
- * matching, so `#variant` keys would all collapse onto one entry.
- */
-function cacheKey(url: string, variant: string): string {
-  const u = new URL(url);
-  u.searchParams.set('mmer-variant', variant);
-  return u.href;
 }
 
 /**
@@ -70,7 +60,7 @@ export async function loadJsonFile(ctx: LoaderContext, entry: OnnxModelEntry, pu
   const ref = entry.files[purpose];
   if (ref === undefined) throw new AppError('bad-manifest', `Model "${entry.id}" has no "${purpose}" file in the manifest.`);
   const url = fileUrl(ctx.manifest, ctx.manifestUrl, entry.source, ref);
-  const key = ref.sha256 === undefined ? url : cacheKey(url, ref.sha256.slice(0, 16));
+  const key = sideFileKey(url, ref);
   let bytes = await ctx.store.get(key);
   const fromCache = bytes !== null;
   if (bytes === null) {
@@ -91,10 +81,7 @@ export async function loadEditedModel(ctx: LoaderContext, entry: OnnxModelEntry,
   const ref = entry.weights[dtype];
   if (ref === undefined) throw new AppError('bad-manifest', `Model "${entry.id}" has no ${dtype} weights.`);
   const url = fileUrl(ctx.manifest, ctx.manifestUrl, entry.source, ref);
-  // The plan and the expected hash are part of the key: exposing another layer, or a manifest that pins new
-  // weights, must not reuse a graph cached for the old ones.
-  const planKey = (await sha256Hex(new TextEncoder().encode(JSON.stringify([entry.surgery, ref.sha256 ?? null, ref.bytes ?? null])))).slice(0, 16);
-  const key = cacheKey(url, `edited-${planKey}`);
+  const key = await editedGraphKey(url, entry, ref);
   const cached = await ctx.store.get(key);
   if (cached !== null) {
     ctx.onProgress({ status: 'done', model: entry.id, file: ref.path, fromCache: true, bytes: cached.byteLength });

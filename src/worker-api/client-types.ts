@@ -4,7 +4,7 @@
 import type { Result } from '../core/errors';
 import type { FeatureMatrix } from '../encoders/types';
 import type { SplitName } from '../data/library/types';
-import type { AnalysisSummary, BackendInfo, EmotionScores, HeadFiles, HeadInfo, HeadStatus, InitOptions, LoadProgress } from './protocol';
+import type { AnalysisSummary, BackendInfo, HeadFiles, HeadInfo, HeadStatus, InitOptions, LoadProgress, ScoredEmotion, UtteranceStatsRow, VoiceRecordings } from './protocol';
 import type { Evaluation, TrainEvent, TrainOutcome, TrainRequest } from './training-protocol';
 
 /** Reported when the worker died and a fresh one was started in its place. */
@@ -29,10 +29,20 @@ export interface MlClient {
   loadHead(files: HeadFiles): Promise<Result<HeadInfo>>;
   /** Removes the active emotion head. */
   unloadHead(): Promise<Result<null>>;
-  /** Scores the last analysed clip with the active head; null without a clip or a head. */
-  classifyLast(): Promise<Result<EmotionScores | null>>;
-  /** The active head and the notices of the last init (e.g. a built-in head that could not be loaded). */
+  /**
+   * Scores the last analysed clip again with the active head (else the embedded one); null without a clip or any
+   * head.
+   */
+  classifyLast(): Promise<Result<ScoredEmotion | null>>;
+  /** The active head, the embedded stand-in, and the notices of the last init (e.g. a head that could not be loaded). */
   headStatus(): Promise<Result<HeadStatus>>;
+  /**
+   * Sets the statistics of the person's recordings (null forgets them): later scores are adapted to that voice by
+   * heads that read utterance statistics. Resolves to the clips in the profile.
+   */
+  setVoice(recordings: VoiceRecordings | null): Promise<Result<number>>;
+  /** The last analysed clip's raw utterance statistics, or null when no encoder computes them. */
+  lastUtteranceStats(): Promise<Result<UtteranceStatsRow | null>>;
   /** Copies of the feature matrices of the last analysed clip, or null before the first analysis. */
   lastFeatures(): Promise<{ audio: FeatureMatrix; text: FeatureMatrix } | null>;
   /**

@@ -7,7 +7,7 @@ import type { MlApi } from '../../workers/ml.worker';
 import type { Result } from '../core/errors';
 import type { CrashNotice, MlClient } from './client-types';
 import type { SplitName } from '../data/library/types';
-import type { AnalysisSummary, BackendInfo, EmotionScores, HeadFiles, HeadInfo, HeadStatus, InitOptions, LoadProgress } from './protocol';
+import type { AnalysisSummary, BackendInfo, HeadFiles, HeadInfo, HeadStatus, InitOptions, LoadProgress, ScoredEmotion, UtteranceStatsRow, VoiceRecordings } from './protocol';
 import type { Evaluation, TrainEvent, TrainOutcome, TrainRequest } from './training-protocol';
 
 /** Creates the module worker; replaceable in tests. */
@@ -87,11 +87,17 @@ export function createMlClient(factory: WorkerFactory = defaultFactory): MlClien
     unloadHead(): Promise<Result<null>> {
       return call((r) => r.unloadHead());
     },
-    classifyLast(): Promise<Result<EmotionScores | null>> {
+    classifyLast(): Promise<Result<ScoredEmotion | null>> {
       return call((r) => r.classifyLast());
     },
     headStatus(): Promise<Result<HeadStatus>> {
       return call(async (r) => ({ ok: true, value: await r.headStatus() }));
+    },
+    setVoice(recordings: VoiceRecordings | null): Promise<Result<number>> {
+      return call((r) => r.setVoice(recordings));
+    },
+    lastUtteranceStats(): Promise<Result<UtteranceStatsRow | null>> {
+      return call((r) => r.lastUtteranceStats());
     },
     train(request: TrainRequest, onEvent: (e: TrainEvent) => void): Promise<Result<TrainOutcome>> {
       return call((r) => r.train(request, Comlink.proxy(onEvent)));

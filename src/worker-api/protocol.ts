@@ -40,6 +40,11 @@ export interface InitOptions {
   readonly manifestUrl: string;
   /** Force a backend instead of choosing automatically. */
   readonly backend?: Backend | 'auto';
+  /**
+   * False: do not load the pair's built-in head (a pair without a trained head of its own, as `?head=none` asks), so
+   * the embedded pair's head scores its clips. Default true.
+   */
+  readonly builtinHead?: boolean;
 }
 
 /** What the pipeline reports about one clip. Large hidden-state arrays stay in the worker. */
@@ -55,6 +60,27 @@ export interface AnalysisSummary {
   readonly timings: { readonly audioMs: number; readonly textMs: number; readonly headMs: number | null };
   /** The active head's softmax scores, sorted best first; null when no emotion head is active. */
   readonly emotion: EmotionScores | null;
+  /** Which head gave `emotion` (absent or null when nothing scored the clip). */
+  readonly scorer?: EmotionScorer | null;
+}
+
+/**
+ * Which head scored a clip. `pair`: the loaded pair's own head (built in, imported or trained). `embedded`: the
+ * loaded pair has no head, so the embedded pair's shipped head scored the same 16 kHz audio through its own
+ * weight-free encoders.
+ */
+export interface EmotionScorer {
+  readonly source: 'pair' | 'embedded';
+  /** The scoring head's name (HeadInfo.name). */
+  readonly head: string;
+  /** Clips in the speaker profile the statistics were normalised with, or null when the score was not adapted. */
+  readonly adaptedClips: number | null;
+}
+
+/** A clip's scores and the head that gave them. */
+export interface ScoredEmotion {
+  readonly emotion: EmotionScores;
+  readonly scorer: EmotionScorer;
 }
 
 /** One class probability of the emotion head. */
@@ -102,6 +128,16 @@ export interface HeadInfo {
   readonly metrics: Readonly<Record<string, number>> | null;
   /** Creation date (ISO 8601) from config.json. */
   readonly createdAt: string;
+  /** Terms of use: the manifest's `license` for a built-in head, else the model card's; null when unknown. */
+  readonly license: string | null;
+  /** The model card's facts (`training.card` of config.json), the fields it has; null when it has none. */
+  readonly card: HeadCard | null;
+  /** URL of the head's model card (MODEL_CARD.md) when the manifest lists one. */
+  readonly cardUrl: string | null;
+  /** Clip counts and held-out speakers of the run, from `training` of config.json (null where not recorded). */
+  readonly trainingFacts: TrainingFacts;
+  /** Whether the head reads utterance statistics, so its scores can be adapted to a voice (a speaker profile). */
+  readonly speakerAdaptable: boolean;
   /** The engine backend the head runs on, and the backends passed over (with the reason). */
   readonly engine: {
     readonly backend: HeadEngine;
@@ -109,17 +145,56 @@ export interface HeadInfo {
   };
 }
 
+/** Facts of a head's model card, as `training.card` of its config.json gives them (each optional). */
+export interface HeadCard {
+  /** What it was trained on (e.g. "RAVDESS actors 1-16, acted North American English"). */
+  readonly data?: string;
+  readonly license?: string;
+  /** How it was validated, in words. */
+  readonly validation?: string;
+  /** What it must not be used for, and where it is weak. */
+  readonly limitations?: string;
+}
+
+/** The size of a head's training run, from config.json's `training`. */
+export interface TrainingFacts {
+  readonly trainClips: number | null;
+  readonly validationClips: number | null;
+  readonly validationSpeakers: readonly string[];
+}
+
 /** Something the page should tell the user about the emotion head after `init` (a discriminated union). */
 export type HeadNotice =
   /** A built-in head listed for the pair could not be loaded; transcription works without it. */
   | { readonly kind: 'builtin-failed'; readonly headId: string; readonly error: ErrorInfo }
   /** The active head was made for another model pair and was removed when the pair changed. */
-  | { readonly kind: 'dropped'; readonly name: string; readonly headPair: string; readonly pair: string; readonly message: string };
+  | { readonly kind: 'dropped'; readonly name: string; readonly headPair: string; readonly pair: string; readonly message: string }
+  /** The embedded pair's head, which scores clips of a pair without a head, could not be loaded. */
+  | { readonly kind: 'embedded-failed'; readonly headId: string; readonly error: ErrorInfo };
 
 /** The worker's emotion head as of now, with the notices of the last `init`. */
 export interface HeadStatus {
   readonly head: HeadInfo | null;
+  /**
+   * The embedded pair's shipped head, ready to score clips while `head` is null (null when the loaded pair is the
+   * embedded pair itself, the manifest has no such head, or it failed to load: see the notices).
+   */
+  readonly embedded: HeadInfo | null;
   readonly notices: readonly HeadNotice[];
+}
+
+/** A clip's raw utterance statistics (the page keeps them, never audio, to adapt scores to a voice). */
+export interface UtteranceStatsRow {
+  /** Feature-set id (statistics of different sets never mix). */
+  readonly features: string;
+  /** The raw statistics, NaN where one is missing. */
+  readonly stats: Float64Array;
+}
+
+/** The statistics of a person's recordings, from which the worker builds the speaker profile. */
+export interface VoiceRecordings {
+  readonly features: string;
+  readonly rows: readonly Float64Array[];
 }
 
 export type { ErrorInfo };

@@ -52,6 +52,9 @@ export interface TrainSettings {
   readonly startFrom?: string | null;
 }
 
+/** The prefix of `TrainSettings.startFrom` that names a head the app ships instead of a library head. */
+export const BUILTIN_PREFIX = 'builtin:';
+
 /** A request to train on the library's clips with the loaded pair. */
 export interface TrainRequest {
   readonly settings: TrainSettings;

@@ -2,8 +2,8 @@
  * The emotion head in the real worker, on the fixture pair and its random-weight fixture head: the built-in head is
  * loaded at init, a real clip gets a sorted softmax that equals `predict` run in the page on the same features, heads
  * that do not fit or are damaged are refused with the previous head kept, a missing built-in head is a notice (the
- * transcript still works), and a pair switch drops a head made for another pair. Head timings on WASM and WebGPU
- * (SwiftShader here) are compared and printed.
+ * transcript still works, and the embedded head scores instead), and a pair switch drops a head made for another pair.
+ * Head timings on WASM and WebGPU (SwiftShader here) are compared and printed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commands } from 'vitest/browser';
@@ -132,7 +132,9 @@ describe('emotion head in the worker (fixture pair)', () => {
     // Re-scoring the last clip gives the same answer.
     const again = unwrap(await client.classifyLast());
     if (again === null) throw new Error('classifyLast gave nothing');
-    expect(maxDiff(again, emotion)).toBeLessThan(TOLERANCE);
+    expect(again.scorer).toEqual({ source: 'pair', head: 'fixture-random', adaptedClips: null });
+    expect(summary.scorer).toEqual(again.scorer);
+    expect(maxDiff(again.emotion, emotion)).toBeLessThan(TOLERANCE);
     wasm = { client, summary, head };
   });
 
@@ -145,15 +147,15 @@ describe('emotion head in the worker (fixture pair)', () => {
     expect(unwrap(await client.headStatus()).head).toEqual(head);
     const again = unwrap(await client.classifyLast());
     if (again === null || summary.emotion === null) throw new Error('scores missing');
-    expect(maxDiff(again, summary.emotion)).toBeLessThan(TOLERANCE);
+    expect(maxDiff(again.emotion, summary.emotion)).toBeLessThan(TOLERANCE);
   });
 
   it('refuses a head trained on other encoders, naming both pairs', async () => {
     const { client, head } = wasm;
-    const other = await variantHead(files, (m) => ({ ...m, encoders: { pair: 'lite', audio: 'lite-logmel', text: 'lite-ngram', hiddenStateLayer: 'head-input' } }), 8, 'lite head');
+    const other = await variantHead(files, (m) => ({ ...m, encoders: { pair: 'lite', audio: 'lite-acoustic', text: 'lite-ngram', hiddenStateLayer: 'head-input' } }), 8, 'lite head');
     const r = await client.loadHead(other);
     expect(r).toMatchObject({ ok: false, error: { code: 'bad-model' } });
-    if (!r.ok) expect(r.error.message).toMatch(/lite-logmel \+ lite-ngram features \(pair "lite"\), but the loaded models are wav2vec2-tiny-fixture \+ roberta-tiny-fixture \(pair "fixture"\)/);
+    if (!r.ok) expect(r.error.message).toMatch(/lite-acoustic \+ lite-ngram features \(pair "lite"\), but the loaded models are wav2vec2-tiny-fixture \+ roberta-tiny-fixture \(pair "fixture"\)/);
     expect(unwrap(await client.headStatus()).head).toEqual(head);
   });
 
@@ -168,33 +170,42 @@ describe('emotion head in the worker (fixture pair)', () => {
     expect(unwrap(await client.headStatus()).head).toEqual(head);
   });
 
-  it('replaces the head with an imported one, then removes it', async () => {
+  it('replaces the head with an imported one, then removes it: the embedded head scores from then on', async () => {
     const { client, summary } = wasm;
     const imported = await variantHead(files, (m) => m, 9, 'my-head.json + my-head.safetensors');
     const info = unwrap(await client.loadHead(imported));
     expect(info).toMatchObject({ builtinId: null, name: 'my-head.json + my-head.safetensors', labels });
-    const rescored = checkScores(unwrap(await client.classifyLast()), labels);
-    if (summary.emotion === null) throw new Error('scores missing');
+    const rescored = unwrap(await client.classifyLast());
+    checkScores(rescored?.emotion ?? null, labels);
+    if (summary.emotion === null || rescored === null) throw new Error('scores missing');
     // Other random weights, other scores: the re-score really used the new head.
-    expect(maxDiff(rescored, summary.emotion)).toBeGreaterThan(TOLERANCE);
+    expect(maxDiff(rescored.emotion, summary.emotion)).toBeGreaterThan(TOLERANCE);
     unwrap(await client.unloadHead());
-    expect(unwrap(await client.headStatus()).head).toBeNull();
-    expect(unwrap(await client.classifyLast())).toBeNull();
+    const status = unwrap(await client.headStatus());
+    expect(status.head).toBeNull();
+    const embedded = status.embedded;
+    if (embedded === null) throw new Error('no embedded head stands in for the fixture pair');
+    const standIn = unwrap(await client.classifyLast());
+    expect(standIn?.scorer).toEqual({ source: 'embedded', head: embedded.name, adaptedClips: null });
+    checkScores(standIn?.emotion ?? null, embedded.labels);
     const plain = unwrap(await client.analyse(clip));
-    expect(plain.emotion).toBeNull();
-    expect(plain.timings.headMs).toBeNull();
+    expect(plain.scorer?.source).toBe('embedded');
+    expect(plain.emotion).toEqual(standIn?.emotion);
     expect(plain.transcript).toBe(summary.transcript);
   });
 
-  it('drops a head made for another pair when the pair changes, with a notice', async () => {
+  it('drops a head made for another pair when the pair changes, with a notice; the lite pair loads its own head', async () => {
     const { client } = await started('wasm');
     expect(unwrap(await client.headStatus()).head?.builtinId).toBe('fixture-random');
     unwrap(await client.init({ pair: 'lite', manifestUrl: MANIFEST, backend: 'wasm' }, () => undefined));
     const status = unwrap(await client.headStatus());
-    expect(status.head).toBeNull();
+    expect(status.head?.pair).toBe('lite');
+    // The lite pair is the embedded pair: nothing stands in for it.
+    expect(status.embedded).toBeNull();
     expect(status.notices).toEqual([expect.objectContaining({ kind: 'dropped', name: 'fixture-random', headPair: 'fixture', pair: 'lite' })]);
     const summary = unwrap(await client.analyse(clip));
-    expect(summary.emotion).toBeNull();
+    expect(summary.scorer?.source).toBe('pair');
+    checkScores(summary.emotion, status.head?.labels ?? []);
   });
 
   it('gives the same scores on WebGPU, WASM and CPU, and times them', async () => {
@@ -242,17 +253,18 @@ describe('a built-in head that cannot be loaded', () => {
     // The dev and preview servers answer a missing file with index.html (status 200), like many static hosts.
     { name: 'a file missing on the server', weights: '/models/fixtures/heads/fixture/no-such-file.safetensors', message: /no-such-file\.safetensors is missing on the server/ },
     { name: 'an unreachable host', weights: 'http://127.0.0.1:9/heads/model.safetensors', message: /Could not download model\.safetensors after 3 attempts/ },
-  ])('is a warning notice for $name, and the transcript still works', async ({ weights, message }) => {
+  ])('is a warning notice for $name; the transcript still works and the embedded head scores', async ({ weights, message }) => {
     const m = (await (await fetch(MANIFEST)).json()) as {
       models: { source?: { path?: string } }[];
-      heads: { files: { config: { path: string }; weights: { path: string } } }[];
+      heads: { pair: string; files: { config: { path: string }; weights: { path: string }; card?: { path: string } } }[];
     };
     // A blob: manifest has no folder of its own, so every local path is made absolute.
     const absolute = (path: string): string => new URL(path.startsWith('http') ? path : `/models/${path}`, location.href).href;
     for (const e of m.models) if (e.source?.path !== undefined) e.source.path = absolute(e.source.path);
     for (const h of m.heads) {
       h.files.config.path = absolute(h.files.config.path);
-      h.files.weights.path = new URL(weights, location.href).href;
+      if (h.files.card !== undefined) h.files.card.path = absolute(h.files.card.path);
+      h.files.weights.path = h.pair === 'fixture' ? new URL(weights, location.href).href : absolute(h.files.weights.path);
     }
     const url = URL.createObjectURL(new Blob([JSON.stringify(m)], { type: 'application/json' }));
     const client = createMlClient();
@@ -267,7 +279,9 @@ describe('a built-in head that cannot be loaded', () => {
       expect(notice.error.message).toMatch(message);
       const summary = unwrap(await client.analyse(clip));
       expect(typeof summary.transcript).toBe('string');
-      expect(summary.emotion).toBeNull();
+      expect(status.embedded).not.toBeNull();
+      expect(summary.scorer).toMatchObject({ source: 'embedded', head: status.embedded?.name });
+      checkScores(summary.emotion, status.embedded?.labels ?? []);
     } finally {
       client.dispose();
       URL.revokeObjectURL(url);

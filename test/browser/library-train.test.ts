@@ -15,7 +15,7 @@ import type { LibraryClip, NewClip, SplitName } from '../../src/data/library/typ
 import { createMlClient } from '../../src/worker-api/client';
 import type { MlClient } from '../../src/worker-api/client-types';
 import { DEFAULT_TRAIN_SETTINGS } from '../../src/pipeline/train-settings';
-import type { TrainEvent } from '../../src/worker-api/training-protocol';
+import { BUILTIN_PREFIX, type TrainEvent } from '../../src/worker-api/training-protocol';
 
 const TAG = `lt${String(Date.now() % 100_000)}`;
 const LABELS = [`${TAG}-sad`, `${TAG}-angry`];
@@ -37,6 +37,8 @@ describe('training in the worker on the library', () => {
   let added: LibraryClip[] = [];
   let headId: string | null = null;
   let runId: string | null = null;
+  /** The lite pair's built-in head (the manifest's first head for it), active after init. */
+  let builtinLite: string | null = null;
 
   beforeAll(async () => {
     library = await IdbClipLibrary.open();
@@ -51,6 +53,7 @@ describe('training in the worker on the library', () => {
     added = await library.addClips(clips);
     client = createMlClient();
     unwrap(await client.init({ pair: 'lite', manifestUrl: '/models/manifest.json', backend: 'wasm' }, () => undefined));
+    builtinLite = unwrap(await client.headStatus()).head?.builtinId ?? null;
   });
 
   afterAll(async () => {
@@ -101,8 +104,45 @@ describe('training in the worker on the library', () => {
     expect(ev.confusion.flat().reduce((a, b) => a + b, 0)).toBe(2);
     // Other clips of the database may sit in the validation split; none of this test's is skipped.
     expect(ev.skipped.filter((s) => added.some((c) => c.id === s.clipId))).toEqual([]);
-    // The active head (none for lite) is untouched.
-    expect(unwrap(await client.headStatus()).head).toBeNull();
+    // The active head (the lite pair's shipped head) is untouched.
+    expect(unwrap(await client.headStatus()).head?.builtinId).toBe(builtinLite);
+  });
+
+  it('starts a run from the shipped head (labels carried by name, its utterance normalisation kept); refuses one that shares no label', async () => {
+    if (builtinLite === null) throw new Error('the lite pair has no shipped head');
+    const startFrom = `${BUILTIN_PREFIX}${builtinLite}`;
+    const base = { ...DEFAULT_TRAIN_SETTINGS, epochs: 1, batchSize: 4, warmupSteps: 0, startFrom };
+    const refused = await client.train({ settings: { ...base, headName: `${TAG} refused`, labels: LABELS } }, () => undefined);
+    expect(refused).toMatchObject({ ok: false, error: { code: 'training' } });
+    if (!refused.ok) expect(refused.error.message).toMatch(/none of this run's/);
+
+    // The same clips under two of the shipped head's own labels (speakers unique to this test).
+    const named = ['sad', 'angry'];
+    const clips: NewClip[] = [];
+    for (const [code, label] of [['04', 'sad'], ['05', 'angry']] as const) {
+      for (const [actor, statement, split] of [['01', 1, 'train'], ['01', 2, 'train'], ['02', 1, 'train'], ['03', 1, 'validation']] as const) {
+        clips.push({ name: `${TAG} named ${actor}-${code}-${String(statement)}`, label, transcript: null, transcriptSource: null, speaker: `${TAG}-${actor}`, split, source: 'file', pcm: await ravdess(actor, code, statement), original: null });
+      }
+    }
+    const extra = await library.addClips(clips);
+    try {
+      const events: TrainEvent[] = [];
+      const outcome = unwrap(await client.train({ settings: { ...base, headName: `${TAG} from shipped`, labels: named } }, (e) => events.push(e)));
+      if (outcome.kind !== 'done') throw new Error('the run did not finish');
+      const files = await library.getHeadFiles(outcome.headId);
+      await library.deleteHead(outcome.headId);
+      await library.deleteCheckpoint(outcome.runId);
+      expect(events).toContainEqual({ kind: 'notice', message: `Starting from ${startFrom}: 2 label(s) carried over (sad, angry).` });
+      type Config = { config: { labels: string[]; hidden: number; utterance?: { global: unknown } } };
+      const trained = JSON.parse(files?.configJson ?? '{}') as Config;
+      const shipped = (await fetch(`/models/heads/${builtinLite}/config.json`).then((r) => r.json())) as Config;
+      expect(trained.config.labels).toEqual(named);
+      expect(trained.config.hidden).toBe(shipped.config.hidden);
+      // Fitted on 6 clips, the statistics would differ; kept, they are the shipped head's.
+      expect(trained.config.utterance?.global).toEqual(shipped.config.utterance?.global);
+    } finally {
+      await library.deleteClips(extra.map((c) => c.id));
+    }
   });
 
   it('with an ONNX pair, starts the encoder layer above the cut from the graph the worker runs', async () => {
@@ -138,7 +178,7 @@ describe('training in the worker on the library', () => {
     expect(k0.labels).toEqual(LABELS);
     unwrap(await client.analyse(await ravdess('01', '05', 1)));
     const scored = unwrap(await client.classifyLast());
-    expect(scored?.map((s) => s.label).sort()).toEqual([...LABELS].sort());
+    expect(scored?.emotion.map((s) => s.label).sort()).toEqual([...LABELS].sort());
 
     // The built-in fixture head reads layer 0: loading it moves the cut back, and it scores a clip too.
     const builtin = await fetch('/models/fixtures/heads/fixture/config.json').then((r) => r.text());

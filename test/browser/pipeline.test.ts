@@ -64,8 +64,11 @@ describe('ML worker on fixture models', () => {
     expect(info.backend).toBe(backend);
     if (backend === 'webgpu') expect(info.adapter).not.toBeNull();
     // The larger graph opens first (RoBERTa's 239 kB before wav2vec2's 194 kB: a smaller WASM heap), and the fixture
-    // pair's built-in emotion head loads after the encoders (head.test.ts covers it in depth).
-    expect(progress.filter((p) => p.status === 'ready').map((p) => p.model)).toEqual(['roberta-tiny-fixture', 'wav2vec2-tiny-fixture', 'fixture-random']);
+    // pair's built-in emotion head loads after the encoders (head.test.ts covers it in depth), then the embedded
+    // pair's head, which stands in should the pair's own head go (embedded.test.ts).
+    const manifest = (await (await fetch(MANIFEST)).json()) as { defaultPair: string; heads: { id: string; pair: string }[] };
+    const embedded = manifest.heads.find((h) => h.pair === manifest.defaultPair)?.id;
+    expect(progress.filter((p) => p.status === 'ready').map((p) => p.model)).toEqual(['roberta-tiny-fixture', 'wav2vec2-tiny-fixture', 'fixture-random', embedded]);
 
     const summary = unwrap(await client.analyse(clip));
     // The clip's length is whatever its WAV file holds (full RAVDESS clips run 2.9-5 s): one 20 s window.

@@ -1,8 +1,8 @@
 /**
  * The emotion panel with a head: the fixture pair's built-in random-weight head scores an uploaded RAVDESS clip;
  * importing head files (picker or drop) replaces it and re-scores the clip on screen without analysing it again;
- * broken or foreign heads are refused with the previous head and its scores kept; switching pairs drops an imported
- * head with a notice.
+ * broken or foreign heads are refused with the previous head and its scores kept; removing the head leaves the
+ * embedded head scoring (said as such); switching pairs drops an imported head with a notice.
  */
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { ANALYSE_TIMEOUT, fixtureHeadFiles, LOAD_TIMEOUT, openReady, ravdessPath, writeTempHead } from './helpers.ts';
@@ -81,10 +81,10 @@ test('the fixture head scores a clip; imported heads replace it or are refused',
     {
       files: writeTempHead(
         'head-lite',
-        JSON.stringify({ ...(JSON.parse(head.config) as HeadConfig), encoders: { pair: 'lite', audio: 'lite-logmel', text: 'lite-ngram', hiddenStateLayer: 'head-input' } }),
+        JSON.stringify({ ...(JSON.parse(head.config) as HeadConfig), encoders: { pair: 'lite', audio: 'lite-acoustic', text: 'lite-ngram', hiddenStateLayer: 'head-input' } }),
         head.weights,
       ),
-      message: /lite-logmel \+ lite-ngram features \(pair "lite"\), but the loaded models are wav2vec2-tiny-fixture \+ roberta-tiny-fixture \(pair "fixture"\)/,
+      message: /lite-acoustic \+ lite-ngram features \(pair "lite"\), but the loaded models are wav2vec2-tiny-fixture \+ roberta-tiny-fixture \(pair "fixture"\)/,
     },
   ];
   for (const { files, message } of refusals) {
@@ -102,16 +102,20 @@ test('the fixture head scores a clip; imported heads replace it or are refused',
   // The clip's own error banner never appeared: head errors are not clip errors.
   await expect(page.getByTestId('error')).toHaveCount(0);
 
+  // Removed: the clip is scored by the embedded head instead, and the panel says so (never the removed head's labels).
   await page.getByTestId('head-remove').click();
-  await expect(panel).toHaveAttribute('data-state', 'no-head');
-  await expect(panel).toContainText('No trained emotion head yet');
-  await expect(panel.locator('[data-label]')).toHaveCount(0);
+  await expect(panel).toHaveAttribute('data-scorer', 'embedded');
+  await expect(panel).toHaveAttribute('data-state', 'scores');
+  await expect(page.getByTestId('scored-by')).toContainText('Scored by the embedded acoustic model');
+  await expect(page.getByTestId('head-details')).toHaveAttribute('data-role', 'embedded');
+  expect((await shownScores(panel)).map((s) => s.label).sort()).not.toEqual([...LABELS].sort());
 
   // Dropping both files brings the head back, and the clip on screen is scored again.
   await dropFiles(page, [
     { name: 'model.safetensors', bytes: head.weights },
     { name: 'config.json', bytes: new TextEncoder().encode(head.config) },
   ]);
+  await expect(panel).toHaveAttribute('data-scorer', 'pair');
   await expect(panel).toHaveAttribute('data-state', 'scores');
   expect(await shownScores(panel)).toEqual(builtIn);
 });
@@ -119,18 +123,27 @@ test('the fixture head scores a clip; imported heads replace it or are refused',
 test('switching pairs drops an imported head with a notice', async ({ page }) => {
   await openReady(page, 'wasm');
   await expect(page.getByTestId('head-name')).toHaveText('fixture-random', { timeout: LOAD_TIMEOUT });
-  // Validation metrics stored with a head are shown as UA/WA.
-  const withMetrics = JSON.stringify({ ...(JSON.parse(head.config) as HeadConfig), metrics: { ua: 0.5, wa: 0.625, macroF1: 0.4 } });
+  // Validation metrics stored with a head are shown as UA/WA, and its model card's facts beside them.
+  const base = JSON.parse(head.config) as HeadConfig & { training?: Record<string, unknown> };
+  const card = { data: 'Six acted clips', license: 'CC BY-NC-SA 4.0', validation: 'Held-out speaker 02', limitations: 'Not for decisions about people' };
+  const withMetrics = JSON.stringify({ ...base, metrics: { ua: 0.5, wa: 0.625, macroF1: 0.4 }, training: { ...base.training, validationClips: 2, validationSpeakers: ['02'], card } });
   await page.getByTestId('head-input').setInputFiles(writeTempHead('head-switch', withMetrics, head.weights, { config: 'my-head.json', weights: 'my-head.safetensors' }));
   await expect(page.getByTestId('head-name')).toHaveText('my-head.json + my-head.safetensors');
   await expect(page.getByTestId('head-metrics')).toHaveText('UA 50.0 % · WA 62.5 %');
+  await expect(page.getByTestId('head-validation-set')).toHaveText('2 validation clips, speakers 02. Held-out speaker 02');
+  await expect(page.getByTestId('head-data')).toHaveText(card.data);
+  await expect(page.getByTestId('head-license')).toHaveText('CC BY-NC-SA 4.0: non-commercial use only');
+  await expect(page.getByTestId('head-limitations')).toHaveText(card.limitations);
 
   await page.getByTestId('pair-select').selectOption('lite');
   await expect(page.getByTestId('models-ready')).toBeVisible({ timeout: LOAD_TIMEOUT });
   const panel = page.getByTestId('emotion-panel');
-  await expect(panel).toHaveAttribute('data-state', 'no-head');
   await expect(page.getByTestId('head-notice')).toContainText('"my-head.json + my-head.safetensors" was removed: it was trained for pair "fixture"');
-  await expect(page.getByTestId('head-details')).toHaveCount(0);
+  // The lite pair's own shipped head takes its place.
+  await expect(panel).toHaveAttribute('data-state', 'ready');
+  await expect(panel).toHaveAttribute('data-scorer', 'pair');
+  await expect(page.getByTestId('head-details')).toHaveAttribute('data-role', 'pair');
+  await expect(page.getByTestId('head-name')).not.toHaveText('my-head.json + my-head.safetensors');
 });
 
 test('a worker restart keeps the imported head, and a removed head stays removed', async ({ page }) => {
@@ -154,12 +167,14 @@ test('a worker restart keeps the imported head, and a removed head stays removed
 
   await page.getByTestId('head-remove').click();
   const panel = page.getByTestId('emotion-panel');
-  await expect(panel).toHaveAttribute('data-state', 'no-head');
+  await expect(page.getByTestId('head-details')).toHaveAttribute('data-role', 'embedded');
   await crash();
   await expect(page.getByTestId('notice')).toContainText('restarted (2)', { timeout: 30_000 });
   await expect(page.getByTestId('models-ready')).toBeVisible({ timeout: LOAD_TIMEOUT });
   await page.getByTestId('file-input').setInputFiles(ravdessPath());
   await expect(page.getByTestId('transcript')).toBeVisible({ timeout: ANALYSE_TIMEOUT });
-  await expect(panel).toHaveAttribute('data-state', 'no-head');
-  await expect(page.getByTestId('head-details')).toHaveCount(0);
+  // Still removed after the restart: the embedded head scores, not the fixture's built-in one nor the user's.
+  await expect(panel).toHaveAttribute('data-scorer', 'embedded');
+  await expect(page.getByTestId('head-details')).toHaveAttribute('data-role', 'embedded');
+  await expect(page.getByTestId('head-remove')).toHaveCount(0);
 });

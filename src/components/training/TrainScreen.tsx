@@ -9,6 +9,7 @@ import type { TrainSettings } from '../../worker-api/training-protocol';
 import { ErrorBanner } from '../ErrorBanner';
 import { Notice } from '../Notice';
 import { TrainProgress } from './TrainProgress';
+import { startOptions, type StartCandidate } from './start-options';
 import { TrainSettingsForm } from './TrainSettingsForm';
 
 interface Props {
@@ -16,17 +17,22 @@ interface Props {
   readonly library: UseLibrary;
   readonly training: UseTraining;
   readonly pair: string;
+  /** Heads the run could start from (the pair's shipped heads and library heads; start-options.ts). */
+  readonly startFrom: readonly StartCandidate[];
 }
 
 /** Fine-tuning: what the run will use, its settings, and the live run (progress, charts, pause, cancel). */
-export function TrainScreen({ ml, library, training, pair }: Props) {
+export function TrainScreen({ ml, library, training, pair, startFrom }: Props) {
   const [draft, setDraft] = useState<TrainSettings>(DEFAULT_TRAIN_SETTINGS);
   const labels = useMemo(() => library.activeSet?.labels.map((l) => l.name) ?? [], [library.activeSet]);
-  const settings: TrainSettings = { ...draft, labels };
+  const options = useMemo(() => startOptions(startFrom, labels), [startFrom, labels]);
+  // A chosen head that is gone (deleted, or of another pair) falls back to a fresh head rather than failing the run.
+  const chosen = options.find((o) => o.value === (draft.startFrom ?? null));
+  const settings: TrainSettings = { ...draft, labels, startFrom: chosen?.value ?? null };
   const { splits } = useMemo(() => effectiveSplits(library.clips), [library.clips]);
   const readiness = trainingReadiness(library.clips, splits, labels, settings.minClipsPerLabel);
   const resumable = training.resumable;
-  const canStart = ml.phase === 'ready' && library.status === 'ready' && readiness.errors.length === 0 && !training.running;
+  const canStart = ml.phase === 'ready' && library.status === 'ready' && readiness.errors.length === 0 && !training.running && (chosen?.unusable ?? null) === null;
 
   return (
     <div className="train" data-testid="train-screen">
@@ -82,7 +88,7 @@ export function TrainScreen({ ml, library, training, pair }: Props) {
       </section>
       <section className="card" aria-labelledby="settings-title">
         <h2 id="settings-title">Settings</h2>
-        <TrainSettingsForm settings={settings} onChange={setDraft} disabled={training.running} hasEncoderLayers={pair !== 'lite'} />
+        <TrainSettingsForm settings={settings} onChange={setDraft} disabled={training.running} hasEncoderLayers={pair !== 'lite'} startOptions={options} />
         <div className="row">
           <button
             type="button"

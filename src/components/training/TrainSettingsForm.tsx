@@ -1,4 +1,5 @@
 import type { TrainSettings } from '../../worker-api/training-protocol';
+import type { StartOption } from './start-options';
 
 interface Props {
   readonly settings: TrainSettings;
@@ -6,6 +7,8 @@ interface Props {
   readonly disabled: boolean;
   /** The lite pair has no wav2vec2 layers to train. */
   readonly hasEncoderLayers: boolean;
+  /** What the run can start from (start-options.ts); the first is "nothing". */
+  readonly startOptions: readonly StartOption[];
 }
 
 type NumberKey = { [K in keyof TrainSettings]-?: TrainSettings[K] extends number ? K : never }[keyof TrainSettings];
@@ -27,7 +30,9 @@ const FIELDS: readonly { readonly key: NumberKey; readonly label: string; readon
 ];
 
 /** The run's settings, defaults from the MMER paper (loss weights 0.1, temperature 0.07). Checked again by the worker. */
-export function TrainSettingsForm({ settings, onChange, disabled, hasEncoderLayers }: Props) {
+export function TrainSettingsForm({ settings, onChange, disabled, hasEncoderLayers, startOptions }: Props) {
+  const startFrom = settings.startFrom ?? '';
+  const unusable = startOptions.find((o) => (o.value ?? '') === startFrom)?.unusable ?? null;
   return (
     <fieldset className="settings-grid" disabled={disabled} data-testid="train-settings">
       <legend className="sr-only">Training settings</legend>
@@ -40,6 +45,28 @@ export function TrainSettingsForm({ settings, onChange, disabled, hasEncoderLaye
             onChange({ ...settings, headName: e.currentTarget.value });
           }}
         />
+      </label>
+      <label className="field wide" title="A trained head keeps what it learnt; its classifier carries over for the labels it shares with this run">
+        <span>Start from</span>
+        <select
+          value={startFrom}
+          data-testid="train-start-from"
+          onChange={(e) => {
+            const v = e.currentTarget.value;
+            onChange({ ...settings, startFrom: v === '' ? null : v });
+          }}
+        >
+          {startOptions.map((o) => (
+            <option key={o.value ?? ''} value={o.value ?? ''}>
+              {o.label}
+            </option>
+          ))}
+        </select>
+        {unusable !== null ? (
+          <span className="problem small" data-testid="start-from-problem">
+            {unusable}
+          </span>
+        ) : null}
       </label>
       {FIELDS.filter((f) => f.key !== 'encoderLayers' || hasEncoderLayers).map((f) => (
         <label key={f.key} className="field" title={f.hint}>
