@@ -20,7 +20,21 @@ export default defineConfig({
     // onnxruntime-web and transformers.js load WASM and workers relative to their own files: serve them as they are.
     exclude: ['onnxruntime-web', '@huggingface/transformers'],
     // Pre-bundled up front: discovering these (CommonJS onnx-proto above all) mid-test makes Vite reload the page.
-    include: ['onnx-proto', 'comlink', 'react', 'react-dom/client', 'react/jsx-runtime', 'react/jsx-dev-runtime'],
+    // The worker's TensorFlow.js and IndexedDB packages too: a page reload kills the workers a test is talking to.
+    include: [
+      'onnx-proto',
+      'comlink',
+      'react',
+      'react-dom/client',
+      'react/jsx-runtime',
+      'react/jsx-dev-runtime',
+      'idb',
+      'uplot',
+      '@tensorflow/tfjs-core',
+      '@tensorflow/tfjs-backend-cpu',
+      '@tensorflow/tfjs-backend-webgpu',
+      '@tensorflow/tfjs-backend-wasm',
+    ],
   },
   build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
 });

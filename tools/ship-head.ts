@@ -37,6 +37,11 @@ function pinInManifest(): void {
     if (!ref(key, file).test(out)) throw new Error(`${MANIFEST} has no "${key}" entry for heads/${HEAD_ID}/${file}; add one first.`);
     out = out.replace(ref(key, file), `$1${pin(file)}`);
   }
+  // The entry's labels (shown before the head is read) follow the config's.
+  const labels = (JSON.parse(readFileSync(join(HEAD_DIR, 'config.json'), 'utf8')) as { config: { labels: string[] } }).config.labels;
+  const entry = new RegExp(`("id": "${HEAD_ID}"[^}]*?"labels": )\\[[^\\]]*\\]`);
+  if (!entry.test(out)) throw new Error(`${MANIFEST} has no "labels" in the entry of ${HEAD_ID}; add one first.`);
+  out = out.replace(entry, `$1${JSON.stringify(labels).replaceAll(',', ', ')}`);
   writeFileSync(MANIFEST, out);
 }
 

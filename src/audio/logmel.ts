@@ -218,6 +218,19 @@ function powerSpectrum(frame: Float64Array, re: Float64Array, im: Float64Array, 
   }
 }
 
+/** The filterbank energies of one power spectrum (before the log), written to `mel`. */
+function melEnergies(plan: Plan, nMels: number, power: Float64Array, mel: Float64Array): void {
+  const { first, count, offset, weights } = plan;
+  for (let m = 0; m < nMels; m++) {
+    const k0 = first[m] ?? 0;
+    const w0 = offset[m] ?? 0;
+    const n = count[m] ?? 0;
+    let energy = 0;
+    for (let j = 0; j < n; j++) energy += (power[k0 + j] ?? 0) * (weights[w0 + j] ?? 0);
+    mel[m] = energy;
+  }
+}
+
 /**
  * Computes `log(mel power + 1e-6)` features from 16 kHz mono PCM. Frames start every `hop` samples with
  * no padding, so there are `floor((n - winLength) / hop) + 1` of them (0 when the clip is shorter than
@@ -235,21 +248,16 @@ export function logMel(pcm16k: Float32Array, options?: Partial<LogMelOptions>): 
   const re = new Float64Array(nFft / 2);
   const im = new Float64Array(nFft / 2);
   const power = new Float64Array(nFft / 2 + 1);
-  const { window, first, count, offset, weights } = plan;
+  const mel = new Float64Array(nMels);
+  const { window } = plan;
   for (let f = 0; f < frames; f++) {
     const start = f * hop;
     // Entries from winLength to nFft stay zero: that is the zero padding.
     for (let i = 0; i < winLength; i++) frame[i] = (pcm16k[start + i] ?? 0) * (window[i] ?? 0);
     powerSpectrum(frame, re, im, power, plan);
     const row = f * nMels;
-    for (let m = 0; m < nMels; m++) {
-      const k0 = first[m] ?? 0;
-      const w0 = offset[m] ?? 0;
-      const n = count[m] ?? 0;
-      let energy = 0;
-      for (let j = 0; j < n; j++) energy += (power[k0 + j] ?? 0) * (weights[w0 + j] ?? 0);
-      data[row + m] = Math.log(energy + LOG_FLOOR);
-    }
+    melEnergies(plan, nMels, power, mel);
+    for (let m = 0; m < nMels; m++) data[row + m] = Math.log((mel[m] ?? 0) + LOG_FLOOR);
   }
   return { frames, dim: nMels, data };
 }
@@ -278,7 +286,7 @@ export function frameAnalyser(options?: Partial<LogMelOptions>): FrameAnalyser {
   const frame = new Float64Array(nFft);
   const re = new Float64Array(nFft / 2);
   const im = new Float64Array(nFft / 2);
-  const { window, first, count, offset, weights } = plan;
+  const { window } = plan;
   return {
     options: o,
     power(pcm, start, power) {
@@ -286,14 +294,7 @@ export function frameAnalyser(options?: Partial<LogMelOptions>): FrameAnalyser {
       powerSpectrum(frame, re, im, power, plan);
     },
     mel(power, mel) {
-      for (let m = 0; m < nMels; m++) {
-        const k0 = first[m] ?? 0;
-        const w0 = offset[m] ?? 0;
-        const n = count[m] ?? 0;
-        let energy = 0;
-        for (let j = 0; j < n; j++) energy += (power[k0 + j] ?? 0) * (weights[w0 + j] ?? 0);
-        mel[m] = energy;
-      }
+      melEnergies(plan, nMels, power, mel);
     },
   };
 }

@@ -43,6 +43,11 @@ function arr(v: unknown, path: string): readonly unknown[] {
   if (!Array.isArray(v)) fail(path, 'must be an array');
   return v;
 }
+function labelList(v: unknown, path: string): string[] {
+  const labels = arr(v, path).map((l, i) => str(l, `${path}[${String(i)}]`));
+  if (labels.length < 2 || new Set(labels).size !== labels.length) fail(path, 'must list two or more distinct labels');
+  return labels;
+}
 function oneOf<T extends string>(v: unknown, allowed: readonly T[], path: string): T {
   if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) fail(path, `must be one of ${allowed.join(', ')}`);
   return v as T;
@@ -136,7 +141,7 @@ function model(v: unknown, path: string): ModelEntry {
 }
 
 /** Keys a head entry may have: a misspelt optional key would otherwise vanish without a word. */
-const HEAD_KEYS = ['id', 'pair', 'description', 'license', 'files'];
+const HEAD_KEYS = ['id', 'pair', 'description', 'license', 'labels', 'files'];
 const HEAD_FILES = ['config', 'weights', 'card'];
 
 function head(v: unknown, path: string, pairs: Readonly<Record<string, ModelPair>>): HeadEntry {
@@ -153,6 +158,7 @@ function head(v: unknown, path: string, pairs: Readonly<Record<string, ModelPair
     pair,
     description: str(o.description, `${path}.description`),
     ...(o.license === undefined ? {} : { license: str(o.license, `${path}.license`) }),
+    ...(o.labels === undefined ? {} : { labels: labelList(o.labels, `${path}.labels`) }),
     files: {
       config: fileRef(files.config, `${path}.files.config`),
       weights: fileRef(files.weights, `${path}.files.weights`),

@@ -77,6 +77,8 @@ export interface HeadEntry {
   readonly description: string;
   /** Terms the head is shipped under (e.g. "CC BY-NC-SA 4.0", inherited from its training data), shown beside its scores. */
   readonly license?: string;
+  /** The head's labels in logit order, as its config.json lists them (shown before its files are read). */
+  readonly labels?: readonly string[];
   /** `card`: the head's model card (MODEL_CARD.md), linked from the page. */
   readonly files: { readonly config: FileRef; readonly weights: FileRef; readonly card?: FileRef };
 }

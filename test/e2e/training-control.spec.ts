@@ -2,7 +2,7 @@
  * Controlling a run in the page (lite pair, WASM): pause holds the run still and resume continues it; a reload in the
  * middle of a run (as a crash or a closed tab would) leaves its last epoch checkpoint, which the Train screen offers
  * to resume, and the resumed run finishes with the earlier epochs still on the chart; cancel stops a run and stores no
- * head.
+ * head; a run can start from the shipped head.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -86,4 +86,17 @@ test('pause and resume, resume after a reload, cancel', async ({ page }) => {
   await page.getByTestId('tab-heads').click();
   await expect(page.getByTestId('head-item')).toHaveCount(1);
   await expect(page.getByTestId('head-item')).toHaveAttribute('data-name', 'resumed head');
+
+  // Start from the shipped head: it carries the labels it shares with the run, and the run says so.
+  await page.getByTestId('tab-train').click();
+  const startFrom = page.getByTestId('train-start-from');
+  const options = await startFrom.locator('option').allTextContents();
+  expect(options[0]).toBe('Nothing (a new head)');
+  expect(options.some((o) => o.startsWith('resumed head (library): carries'))).toBe(true);
+  const shipped = options.find((o) => o.includes('(shipped with the app): carries'));
+  if (shipped === undefined) throw new Error(`no shipped head offered: ${options.join(' | ')}`);
+  await startFrom.selectOption({ label: shipped });
+  await startRun(page, 'from shipped', 1);
+  await expect(progress).toHaveAttribute('data-phase', 'finished', { timeout: RUN_TIMEOUT });
+  await expect(page.getByTestId('run-notice').filter({ hasText: /^Starting from builtin:/ })).toContainText('label(s) carried over');
 });

@@ -2,29 +2,15 @@
  * The `mmer` CLI end to end as a user runs it (tsx, a real process): train a lite head on a tiny RAVDESS folder,
  * refuse to overwrite it, evaluate it as JSON, predict a file.
  */
-import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, ravdessClip } from '../shared-data';
+import { mmer } from './run-mmer';
+import { ravdessClip } from '../shared-data';
 import { ensureFixtures } from './fixtures-on-disk';
 
-const run = promisify(execFile);
 
-async function mmer(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), join(REPO_ROOT, 'cli/mmer.ts'), ...args], {
-      cwd: REPO_ROOT,
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: e.code ?? 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
 
 describe('mmer CLI', () => {
   let data: string;

@@ -3,30 +3,16 @@
  * head's (with and without speaker adaptation) and `predict --adapt-speakers`. The folder is written to a temp dir
  * and points at the shared RAVDESS clips; nothing is copied into the repository.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { mmer } from './run-mmer';
 import { ravdessMetadata } from '../ravdess';
 import { RAVDESS_DIR, REPO_ROOT, ravdessClip } from '../shared-data';
 
-const run = promisify(execFile);
 const HEAD = join(REPO_ROOT, 'public/models/heads/lite-ravdess8');
 
-async function mmer(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), join(REPO_ROOT, 'cli/mmer.ts'), ...args], {
-      cwd: REPO_ROOT,
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: e.code ?? 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
 
 interface EvalReport {
   clips: number;

@@ -48,5 +48,7 @@ describe('shipped heads', () => {
     params.dispose();
     expect(m.encoders.pair).toBe(head.pair);
     expect(m.config.labels.length).toBeGreaterThan(1);
+    // The manifest's copy of the labels (offered before the files are read) is the config's.
+    if (head.labels !== undefined) expect(head.labels).toEqual(m.config.labels);
   });
 });
