@@ -13,7 +13,11 @@ import { validateConfig } from '../src/mmer/config';
 import { initNodeEngine } from '../src/mmer/engine-node';
 import type { ClassMetrics } from '../src/mmer/metrics';
 import { ParamStore } from '../src/mmer/params';
-import { adaptExamples, prepareUtteranceRun } from '../src/mmer/speaker-adapt';
+import { SPEC_AUGMENT } from '../src/mmer/spec-augment';
+import { LiteAudioEncoder } from '../src/encoders/lite';
+import { adaptExamples, prepareUtteranceRun, speakerProfiles } from '../src/mmer/speaker-adapt';
+import type { SpeakerProfile } from '../src/mmer/utterance';
+import { seededShuffle } from '../src/data/splits';
 import { evaluate, fit, type TrainExample } from '../src/mmer/trainer';
 import { fitOptions, headConfig } from '../src/pipeline/head-config';
 import { loadNodeEncoders } from '../src/pipeline/node';
@@ -25,6 +29,21 @@ interface FoldEpoch {
   readonly epoch: number;
   readonly plain: ClassMetrics;
   readonly adapted: ClassMetrics | null;
+  /** UA adapted with profiles from only k clips of each held-out speaker (`--profile-clips`), by k. */
+  readonly fewClips: Readonly<Record<string, number>>;
+}
+
+/** Each speaker's profile from `k` of their clips (drawn with `seed`), as the page has after k recordings. */
+function fewClipProfiles(examples: readonly TrainExample[], speakers: readonly string[], dim: number, k: number, seed: number): Map<string, SpeakerProfile> {
+  const drawn = seededShuffle(examples.map((_, i) => i), seed);
+  const taken = new Map<string, number[]>();
+  for (const i of drawn) {
+    const s = speakers[i] ?? '';
+    const got = taken.get(s) ?? [];
+    if (got.length < k) taken.set(s, [...got, i]);
+  }
+  const picked = [...taken.values()].flat();
+  return speakerProfiles(picked.map((i) => examples[i]?.audio ?? { rows: 0, dim: 0, data: new Float32Array(0) }), picked.map((i) => speakers[i] ?? ''), dim);
 }
 
 /** Splits the sorted speakers into `k` contiguous folds of (nearly) equal size. */
@@ -62,6 +81,7 @@ export async function cvCmd(argv: string[], warn: (line: string) => void): Promi
       data: { type: 'string' }, encoders: { type: 'string', default: 'lite' }, folds: { type: 'string', default: '4' }, labels: { type: 'string' },
       epochs: { type: 'string', default: '30' }, batch: { type: 'string', default: '16' }, lr: { type: 'string', default: '0.001' },
       seed: { type: 'string', default: '0' }, 'utterance-dropout': { type: 'string', default: '0.3' }, out: { type: 'string' },
+      'spec-augment': { type: 'boolean', default: false }, 'profile-clips': { type: 'string' },
     },
   });
   if (v.data === undefined) throw new AppError('bad-dataset', 'cv needs --data.');
@@ -76,6 +96,7 @@ export async function cvCmd(argv: string[], warn: (line: string) => void): Promi
   if (records.some((r) => r.speaker === null)) throw new AppError('bad-dataset', 'Cross-validation needs a speaker (or actor) for every clip.');
   const folds = speakerFolds(records.map((r) => r.speaker ?? ''), n(v.folds, 'folds'));
   const seed = n(v.seed, 'seed');
+  const profileClips = (v['profile-clips'] ?? '').split(',').filter((x) => x !== '').map((x) => n(x, 'profile-clips'));
   const encoders = await loadNodeEncoders({ pair: v.encoders });
   const featureSet = encoders.audio.utterance ?? null;
   const t0 = performance.now();
@@ -98,17 +119,21 @@ export async function cvCmd(argv: string[], warn: (line: string) => void): Promi
     const run = prepareUtteranceRun(base, featureSet, trainEx, pick(speakerOf, false), n(v['utterance-dropout'], 'utterance-dropout'));
     validateConfig(run.config);
     const adaptedVal = featureSet === null ? null : adaptExamples(valEx, valSpeakers, featureSet.dim);
+    const fewClipVal = featureSet === null ? [] : profileClips.map((k) => [k, adaptExamples(valEx, valSpeakers, featureSet.dim, fewClipProfiles(valEx, valSpeakers, featureSet.dim, k, seed + k))] as const);
     const params = ParamStore.init(run.config, seed);
     const epochs: FoldEpoch[] = [];
     const f0 = performance.now();
     await fit(params, run.config, run.train, valEx, {
       ...fitOptions(settings),
+      specAugment: v['spec-augment'] ? { ...SPEC_AUGMENT, bands: encoders.audio instanceof LiteAudioEncoder ? encoders.audio.bands : first.audio.dim } : null,
       onEpochEnd: async ({ epoch, history }) => {
         const plain = history.at(-1)?.validation;
         if (plain === null || plain === undefined) return;
         const adapted = adaptedVal === null ? null : await evaluate(params, run.config, adaptedVal);
-        epochs.push({ epoch, plain, adapted });
-        warn(`fold ${fi + 1} [${held.join(',')}] epoch ${epoch}: UA ${pct(plain.ua)}${adapted === null ? '' : `, adapted ${pct(adapted.ua)}`}`);
+        const fewClips: Record<string, number> = {};
+        for (const [k, examples] of fewClipVal) fewClips[String(k)] = (await evaluate(params, run.config, examples)).ua;
+        epochs.push({ epoch, plain, adapted, fewClips });
+        warn(`fold ${fi + 1} [${held.join(',')}] epoch ${epoch}: UA ${pct(plain.ua)}${adapted === null ? '' : `, adapted ${pct(adapted.ua)}`}${Object.entries(fewClips).map(([k, ua]) => `, from ${k} clips ${pct(ua)}`).join('')}`);
       },
     });
     params.dispose();
@@ -133,11 +158,13 @@ export async function cvCmd(argv: string[], warn: (line: string) => void): Promi
     chosenEpochs: bestIdx + 1,
     plain: { perFold: at('plain').map((m) => m.ua), ...meanSd(at('plain').map((m) => m.ua)), waMean: meanSd(at('plain').map((m) => m.wa)).mean, pooled: pooled(at('plain'), labels) },
     adapted: featureSet === null ? null : { perFold: at('adapted').map((m) => m.ua), ...meanSd(at('adapted').map((m) => m.ua)), waMean: meanSd(at('adapted').map((m) => m.wa)).mean, pooled: pooled(at('adapted'), labels) },
+    fewClips: Object.fromEntries(profileClips.map((k) => [String(k), { perFold: perFold.map((f) => f.epochs[bestIdx]?.fewClips[String(k)] ?? 0), ...meanSd(perFold.map((f) => f.epochs[bestIdx]?.fewClips[String(k)] ?? 0)) }])),
     curve,
   };
   if (v.out !== undefined) await writeFile(v.out, `${JSON.stringify(report, null, 2)}\n`);
   const line = (name: string, r: typeof report.plain | null): string =>
     r === null ? '' : `${name}: UA ${pct(r.mean)} ± ${pct(r.sd)} [${pct(r.min)}-${pct(r.max)}] per fold ${r.perFold.map(pct).join(' ')}, WA ${pct(r.waMean)}\n`;
-  process.stdout.write(`${kept.length} clips, ${folds.length} folds, best mean UA after ${bestIdx + 1} epochs\n${line('without adaptation', report.plain)}${line('with speaker adaptation', report.adapted)}`);
+  const few = Object.entries(report.fewClips).map(([k, r]) => `adapted from ${k} clips per speaker: UA ${pct(r.mean)} ± ${pct(r.sd)}\n`);
+  process.stdout.write(`${kept.length} clips, ${folds.length} folds, best mean UA after ${bestIdx + 1} epochs\n${line('without adaptation', report.plain)}${line('with speaker adaptation', report.adapted)}${few.join('')}`);
   return 0;
 }

@@ -1,5 +1,5 @@
 /** The weight-free "lite" pair: log-mel frames for audio, hashed character n-grams for text. No ASR. */
-import { logMel, type LogMelOptions } from '../audio/logmel';
+import { DEFAULT_LOGMEL, logMel, type LogMelOptions } from '../audio/logmel';
 import { AppError } from '../core/errors';
 import { embedText, type NgramOptions } from '../text/ngram-embed';
 import type { AudioEncoderModel, AudioEncoding, TextEncoderModel, TextEncoding, UtteranceFeatureSet } from './types';
@@ -45,6 +45,8 @@ export class LiteAudioEncoder implements AudioEncoderModel {
   private readonly logMelOptions: Partial<LogMelOptions>;
   private readonly stack: number;
   private readonly cmvn: boolean;
+  /** Mel bands per frame: a feature row holds `stack` frames of this many values (SpecAugment masks bands of each). */
+  readonly bands: number;
   constructor(
     readonly id: string,
     options: LiteAudioOptions,
@@ -54,6 +56,7 @@ export class LiteAudioEncoder implements AudioEncoderModel {
     this.cmvn = cmvn === 1;
     this.utterance = utterance === 1 ? ACOUSTIC_FEATURES : null;
     this.logMelOptions = logMelOptions;
+    this.bands = logMelOptions.nMels ?? DEFAULT_LOGMEL.nMels;
   }
 
   encode(pcm16k: Float32Array): Promise<AudioEncoding> {

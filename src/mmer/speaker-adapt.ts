@@ -29,9 +29,16 @@ export function speakerProfiles(features: readonly FeatureMatrix[], speakers: re
   return out;
 }
 
-/** Clip features with their speaker's profile applied (both views of a training example). */
-export function adaptExamples<T extends ClipFeatures>(items: readonly T[], speakers: readonly string[], dim: number): T[] {
-  const profiles = speakerProfiles(items.map((e) => e.audio), speakers, dim);
+/**
+ * Clip features with their speaker's profile applied (both views of a training example). The profiles come from the
+ * clips themselves unless given (e.g. estimated from a few clips of each speaker, as the page has them).
+ */
+export function adaptExamples<T extends ClipFeatures>(
+  items: readonly T[],
+  speakers: readonly string[],
+  dim: number,
+  profiles: ReadonlyMap<string, SpeakerProfile> = speakerProfiles(items.map((e) => e.audio), speakers, dim),
+): T[] {
   return items.map((e, i) => {
     const p = profiles.get(speakers[i] ?? '') ?? null;
     const adapted = { ...e, audio: applyProfile(e.audio, dim, p) };

@@ -12,7 +12,9 @@ import { classMetrics, type ClassMetrics } from './metrics';
 import { DEFAULT_LOSS, type LossParts, type LossWeights, type TrainExample } from './multitask';
 import { AdamW, type AdamWOptions, type AdamWState } from './optimizer';
 import type { ParamStore, SerialisedParams } from './params';
+import { specAugmentChunk, type SpecAugmentOptions } from './spec-augment';
 import { stepGrads } from './step';
+import { prefixRows } from './utterance';
 
 export { DEFAULT_LOSS, augmentedProjection, multitaskLoss, usesAugmentedView, type LossParts, type LossWeights, type TrainExample } from './multitask';
 
@@ -45,6 +47,8 @@ export interface TrainOptions {
    * only with its two views one after the other runs so (step.ts: the same loss and gradients, one more forward pass).
    */
   readonly memoryBudget?: number | null;
+  /** Masks random time spans and bands of the audio frames at every step (spec-augment.ts); absent or null: none. */
+  readonly specAugment?: SpecAugmentOptions | null;
 }
 
 /** One finished epoch: mean training loss and validation metrics (plain JSON-safe data). */
@@ -167,8 +171,10 @@ export async function fit(
       let stopped = false;
       for (let s = 0; s < steps; s++) {
         await o.beforeStep?.();
-        const chunk = order.slice(s * o.batchSize, (s + 1) * o.batchSize);
-        const { value, grads } = stepGrads(params, config, chunk, o.loss, o.seed * 7919 + epoch * 131 + s, parts, scheduleOf(chunk));
+        const stepSeed = o.seed * 7919 + epoch * 131 + s;
+        const drawn = order.slice(s * o.batchSize, (s + 1) * o.batchSize);
+        const chunk = o.specAugment == null ? drawn : specAugmentChunk(drawn, o.specAugment, prefixRows(config.utterance), stepSeed + 0x5eed);
+        const { value, grads } = stepGrads(params, config, chunk, o.loss, stepSeed, parts, scheduleOf(chunk));
         parts.set('total', value);
         opt.accumulate(grads, 1 / o.accumulation);
         if ((s + 1) % o.accumulation === 0 || s === steps - 1) await opt.apply();
