@@ -34,7 +34,7 @@ interface FoldEpoch {
 }
 
 /** Each speaker's profile from `k` of their clips (drawn with `seed`), as the page has after k recordings. */
-function fewClipProfiles(examples: readonly TrainExample[], speakers: readonly string[], dim: number, k: number, seed: number): Map<string, SpeakerProfile> {
+export function fewClipProfiles(examples: readonly TrainExample[], speakers: readonly string[], dim: number, k: number, seed: number): Map<string, SpeakerProfile> {
   const drawn = seededShuffle(examples.map((_, i) => i), seed);
   const taken = new Map<string, number[]>();
   for (const i of drawn) {

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { speakerFolds } from '../../cli/mmer-cv';
+import { fewClipProfiles, speakerFolds } from '../../cli/mmer-cv';
 import type { FeatureMatrix } from '../../src/encoders/types';
 import { decodeCheckpoint, encodeCheckpoint, type HeadManifest } from '../../src/mmer/checkpoint';
 import { liteConfig, validateConfig, type MmerConfig } from '../../src/mmer/config';
@@ -181,6 +181,22 @@ describe('head with utterance statistics', () => {
     const block = 2 * FRAME_DIM;
     expect(adapted[0]?.audio.data[2 * block]).toBeCloseTo(-1);
     expect(adapted[3]?.augmented.audio.data[2 * block]).toBeCloseTo(1);
+  });
+
+  it('a profile from k clips of each speaker (mmer cv --profile-clips) uses k of them and applies to all', () => {
+    const five = [...train, example(stats(30), 0, 0.5)];
+    const who = [...speakers, 's2'];
+    const one = fewClipProfiles(five, who, DIM, 1, 0);
+    expect([...one.keys()].sort()).toEqual(['s1', 's2']);
+    // One clip per speaker: the profile's mean is that clip's statistic, one of the speaker's own.
+    expect([0, 5]).toContain(one.get('s1')?.mean[0]);
+    expect([20, 25, 30]).toContain(one.get('s2')?.mean[0]);
+    const all = fewClipProfiles(five, who, DIM, 10, 0);
+    expect(all.get('s2')?.mean[0]).toBeCloseTo(25);
+    const adapted = adaptExamples(five, who, DIM, all);
+    expect(adapted).toHaveLength(5);
+    expect([one.get('s1')?.clips, one.get('s2')?.clips, all.get('s2')?.clips]).toEqual([1, 1, 3]);
+    expect(adapted.map((e) => e.audio.data[2 * 2 * FRAME_DIM])).toEqual(adaptExamples(five, who, DIM).map((e) => e.audio.data[2 * 2 * FRAME_DIM]));
   });
 });
 
