@@ -1,5 +1,6 @@
 /** RoBERTa (LM head cut off) as a text encoder, tokenised with @huggingface/transformers' tokenizer. */
 import { floatData, type OrtAdapter, type OrtSession } from '../runtime/ort-types';
+import { encoderText } from '../text/normalise';
 import type { TextEncoderModel, TextEncoding } from './types';
 
 /** The part of a transformers.js tokenizer this encoder uses. */
@@ -27,7 +28,8 @@ export class OnnxTextEncoder implements TextEncoderModel {
   ) {}
 
   async encode(text: string): Promise<TextEncoding> {
-    let ids = this.tokenizer.encode(text);
+    // Gold transcripts (training) and recognised ones (in use) reach RoBERTa in one form.
+    let ids = this.tokenizer.encode(encoderText(text));
     // Keep <s> ... </s> framing when truncating to the model's position limit.
     if (ids.length > this.maxTokens) ids = [...ids.slice(0, this.maxTokens - 1), ids[ids.length - 1] ?? 2];
     const n = ids.length;

@@ -6,6 +6,7 @@
  * spelling get similar vectors and unrelated words get nearly orthogonal ones.
  */
 import { AppError } from '../core/errors';
+import { encoderText } from './normalise';
 
 /** Parameters of `embedText`. */
 export interface NgramOptions {
@@ -42,9 +43,6 @@ const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 /** Whole words are hashed from a different starting state so "<a>" the word and "<a>" the 3-gram differ. */
 const WORD_SALT = 0x5bd1e995;
-/** Letters (with their combining marks), digits and apostrophes; everything else separates words. */
-const WORD = /[\p{L}\p{M}\p{N}']+/gu;
-
 /** Mixes a 32-bit value into the FNV-1a state byte by byte. */
 function fnvWord(h: number, value: number): number {
   for (let s = 0; s < 32; s += 8) h = Math.imul(h ^ ((value >>> s) & 0xff), FNV_PRIME);
@@ -119,20 +117,10 @@ function resolve(options: Partial<NgramOptions> | undefined): NgramOptions {
   return o;
 }
 
-/**
- * Splits text into tokens: `<s>`, the lower-cased words, `</s>`. Words are runs of letters, digits and
- * apostrophes (typographic ones folded to `'`), with apostrophes at either end stripped, so "don't"
- * stays one word and quotes disappear.
- */
+/** Splits text into tokens: `<s>`, the words of `encoderText` (so "don't" stays one word), `</s>`. */
 export function tokenizeWords(text: string): string[] {
-  const words = text.normalize('NFC').replace(/[\u2018\u2019\u02bc]/g, "'").toLowerCase().match(WORD) ?? [];
-  const tokens = [BOS];
-  for (const raw of words) {
-    const word = raw.replace(/^'+|'+$/g, '');
-    if (word !== '') tokens.push(word);
-  }
-  tokens.push(EOS);
-  return tokens;
+  const words = encoderText(text);
+  return [BOS, ...(words === '' ? [] : words.split(' ')), EOS];
 }
 
 /**
