@@ -1,7 +1,8 @@
 /**
  * The augmented view for MMER's augmentation contrastive loss (ACL). The authors pair each utterance with zero-shot
  * TTS audio and back-translated text; neither model can run here, so the second view is made by signal-level
- * perturbation instead: speed (as `sox speed`), white noise at a drawn SNR and gain for audio, word dropout for text.
+ * perturbation instead: speed (as `sox speed`), white noise at a drawn SNR and gain for audio; the text view is the recogniser's transcript of the perturbed
+ * audio (or a paraphrase a dataset ships).
  * Everything is seeded: one seed gives one augmentation, so a training run can be replayed. Gaussian noise uses
  * Box-Muller (`Math.log`, `Math.cos`), so bit-identity holds within one JS engine, not necessarily across engines.
  */
@@ -30,8 +31,6 @@ export interface AudioAugmentation {
 /** The defaults of `augmentAudio`. */
 export const DEFAULT_AUDIO_AUGMENT: Readonly<AudioAugmentOptions> = { speed: [0.9, 1.1], snrDb: [10, 30], gainDb: [-6, 6] };
 
-/** Default word dropout probability. */
-export const DEFAULT_WORD_DROPOUT = 0.1;
 
 function checkRange(name: string, r: readonly number[], positive: boolean): void {
   const [lo, hi] = r;
@@ -111,22 +110,4 @@ export function augmentAudio(pcm16k: Float32Array, seed: number, options: Partia
   }
   if (peak > 1) for (let i = 0; i < sped.length; i++) sped[i] = Math.min(1, Math.max(-1, sped[i] ?? 0));
   return sped;
-}
-
-/**
- * Drops each whitespace-separated word with probability `p`, deterministically in `seed`, but never all of them: if
- * every word would go, one drawn word stays, since an empty transcript gives the text encoder nothing to embed. When
- * no word is dropped the text comes back unchanged; otherwise the kept words are joined by single spaces. Text with
- * no words is returned as it is.
- * @throws AppError('internal') when `p` is not in [0, 1].
- */
-export function wordDropout(text: string, seed: number, p = DEFAULT_WORD_DROPOUT): string {
-  if (!(p >= 0 && p <= 1)) throw new AppError('internal', `Word dropout probability must be in [0, 1] (got ${p}).`);
-  const words = text.split(/\s+/).filter((w) => w.length > 0);
-  if (words.length === 0) return text;
-  const rand = mulberry32(seedFor(seed, 'augment.words'));
-  const kept = words.filter(() => rand() >= p);
-  if (kept.length === words.length) return text;
-  if (kept.length === 0) return words[Math.floor(rand() * words.length)] ?? '';
-  return kept.join(' ');
 }

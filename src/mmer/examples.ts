@@ -8,7 +8,7 @@ import { WAV2VEC2_VOCAB } from '../asr/vocab';
 import { encodeAudio } from '../pipeline/analyse';
 import type { FeatureMatrix } from '../encoders/types';
 import type { EncoderPair } from '../pipeline/load-encoders';
-import { augmentAudio, wordDropout } from './augment';
+import { augmentAudio } from './augment';
 import type { ClipFeatures } from './batch';
 import type { TrainExample } from './trainer';
 
@@ -47,17 +47,14 @@ export interface ExampleSource {
 }
 
 async function encodeView(encoders: EncoderPair, pcm16k: Float32Array, transcript: string | null, augmentSeed: number | null, augmentedTranscript: string | null): Promise<ViewFeatures> {
-  if (augmentSeed === null) {
-    const audio = await encodeAudio(encoders.audio, pcm16k);
-    // Text features come from the gold transcript when there is one (as the authors do), else from the ASR output.
-    const text = await encoders.text.encode(transcript ?? audio.transcript ?? '');
-    return { audio: audio.hidden, text: text.hidden, asr: audio.transcript };
-  }
-  const audio = await encodeAudio(encoders.audio, augmentAudio(pcm16k, augmentSeed));
-  // The text view: a paraphrase the dataset ships, else the ASR transcript of the perturbed audio, else word dropout
-  // when there is no recogniser.
-  const textView = augmentedTranscript ?? audio.transcript ?? wordDropout(transcript ?? '', augmentSeed);
-  return { audio: audio.hidden, text: (await encoders.text.encode(textView)).hidden, asr: audio.transcript };
+  const audio = await encodeAudio(encoders.audio, augmentSeed === null ? pcm16k : augmentAudio(pcm16k, augmentSeed));
+  // A pair without a recogniser has no text in use (no transcript to read), so it trains on none either: a head
+  // trained on gold sentences would meet only empty text in the page.
+  if (!encoders.audio.hasAsr) return { audio: audio.hidden, text: (await encoders.text.encode('')).hidden, asr: null };
+  // Text features come from the gold transcript when there is one (as the authors do), else from the ASR output; the
+  // augmented view reads a paraphrase the dataset ships, else the ASR transcript of the perturbed audio.
+  const text = augmentSeed === null ? (transcript ?? audio.transcript ?? '') : (augmentedTranscript ?? audio.transcript ?? '');
+  return { audio: audio.hidden, text: (await encoders.text.encode(text)).hidden, asr: audio.transcript };
 }
 
 /**

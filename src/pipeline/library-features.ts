@@ -9,9 +9,15 @@ import type { TrainExample } from '../mmer/trainer';
 import type { PairIdentity } from './head-target';
 import type { EncoderPair } from './load-encoders';
 
-/** Names the encoder setup in feature keys: pair, both encoders and the hidden state the audio encoder exposes. */
+/**
+ * Bumped whenever the features of a view change for the same encoders (t2: text in one normalised form, none for a
+ * pair without a recogniser), so features cached before are never mixed with new ones.
+ */
+const FEATURE_FORMAT = 't2';
+
+/** Names the encoder setup in feature keys: pair, both encoders, the hidden state the audio encoder exposes, format. */
 export function encoderKey(identity: PairIdentity): string {
-  return `${identity.pair}:${identity.audio}+${identity.text}@${String(identity.hiddenStateLayer)}`;
+  return `${identity.pair}:${identity.audio}+${identity.text}@${String(identity.hiddenStateLayer)}|${FEATURE_FORMAT}`;
 }
 
 /** The library's feature store as `buildExample` sees it for one clip; `hits` counts the views found there. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { augmentAudio, DEFAULT_AUDIO_AUGMENT, drawAugmentation, wordDropout } from '../../src/mmer/augment';
+import { augmentAudio, DEFAULT_AUDIO_AUGMENT, drawAugmentation } from '../../src/mmer/augment';
 
 const RATE = 16_000;
 
@@ -124,65 +124,5 @@ describe('augmentAudio', () => {
     const silent = augmentAudio(new Float32Array(1600), 1, { speed: [1, 1] });
     expect(peak(silent)).toBe(0);
     expect(augmentAudio(new Float32Array(0), 1).length).toBe(0);
-  });
-});
-
-describe('wordDropout', () => {
-  const sentence = 'the quick brown fox jumps over the lazy dog again';
-
-  it('returns the text unchanged for p = 0', () => {
-    for (const seed of [0, 1, 2]) expect(wordDropout('  odd   spacing kept ', seed, 0)).toBe('  odd   spacing kept ');
-  });
-
-  it.each([
-    { text: 'hello', p: 1 },
-    { text: 'two words', p: 1 },
-    { text: sentence, p: 1 },
-    { text: sentence, p: 0.9 },
-  ])('never empties "$text" at p = $p', ({ text, p }) => {
-    const words = text.split(' ');
-    for (let seed = 0; seed < 50; seed++) {
-      const out = wordDropout(text, seed, p);
-      expect(out.length).toBeGreaterThan(0);
-      for (const w of out.split(' ')) expect(words).toContain(w);
-      if (p === 1) expect(out.split(' ')).toHaveLength(1);
-    }
-  });
-
-  it('drops about half the words at p = 0.5, keeping their order', () => {
-    let kept = 0;
-    let total = 0;
-    const words = sentence.split(' ');
-    for (let seed = 0; seed < 400; seed++) {
-      const out = wordDropout(sentence, seed, 0.5).split(' ');
-      kept += out.length;
-      total += words.length;
-      // Order is kept: every kept word appears after the previous one in the original.
-      let at = -1;
-      for (const w of out) {
-        at = words.indexOf(w, at + 1);
-        expect(at).toBeGreaterThanOrEqual(0);
-      }
-    }
-    expect(kept / total).toBeGreaterThan(0.45);
-    expect(kept / total).toBeLessThan(0.55);
-  });
-
-  it('drops about 10% by default, deterministically per seed', () => {
-    let dropped = 0;
-    for (let seed = 0; seed < 400; seed++) dropped += 10 - wordDropout(sentence, seed).split(' ').length;
-    expect(dropped / 4000).toBeGreaterThan(0.07);
-    expect(dropped / 4000).toBeLessThan(0.13);
-    expect(wordDropout(sentence, 7, 0.5)).toBe(wordDropout(sentence, 7, 0.5));
-    const outs = new Set(Array.from({ length: 20 }, (_, s) => wordDropout(sentence, s, 0.5)));
-    expect(outs.size).toBeGreaterThan(10);
-  });
-
-  it.each(['', '   '])('returns text without words as it is (%j)', (text) => {
-    expect(wordDropout(text, 1, 0.5)).toBe(text);
-  });
-
-  it.each([-0.1, 1.5, Number.NaN])('rejects p = %d', (p) => {
-    expect(() => wordDropout(sentence, 1, p)).toThrow(/must be in \[0, 1\]/);
   });
 });
