@@ -1,5 +1,6 @@
 import type { ErrorInfo } from '../core/errors';
 import { formatMB, overall, type FileProgress, type LoadSnapshot } from '../hooks/load-progress';
+import { DTYPE_WORDS } from '../hooks/download-size';
 import type { MlPhase } from '../hooks/useMl';
 import { ErrorBanner } from './ErrorBanner';
 
@@ -35,12 +36,14 @@ function fileStatus(f: FileProgress, modelReady: boolean): string {
       return modelReady ? 'ready' : 'optimising graph';
     case 'done':
       return `${formatMB(f.total ?? f.loaded)}${f.fromCache ? ' · from cache' : ''}${modelReady ? '' : ' · loading'}`;
+    case 'missing':
+      return f.fallback == null ? 'not on the server' : `not on the server · using the ${DTYPE_WORDS[f.fallback]} instead`;
   }
 }
 
 function FileRow({ file, modelReady }: { readonly file: FileProgress; readonly modelReady: boolean }) {
   const fraction =
-    file.status === 'done' || file.status === 'edit' || file.status === 'verify'
+    file.status === 'done' || file.status === 'edit' || file.status === 'verify' || file.status === 'missing'
       ? 1
       : file.total !== null && file.total > 0
         ? Math.min(1, file.loaded / file.total)

@@ -2,7 +2,8 @@
 import { pairDownloadBytes, type Manifest } from '../runtime/manifest';
 import type { Backend, Dtype } from '../worker-api/protocol';
 
-const DTYPE_WORDS: Readonly<Record<Dtype, string>> = { q8: '8-bit weights', fp16: '16-bit weights', fp32: '32-bit weights' };
+/** How a precision is named to people. */
+export const DTYPE_WORDS: Readonly<Record<Dtype, string>> = { q8: '8-bit weights', fp16: '16-bit weights', fp32: '32-bit weights' };
 
 function mb(bytes: number): string {
   return `${Math.round(bytes / 1_000_000)} MB`;

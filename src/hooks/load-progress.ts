@@ -17,6 +17,8 @@ export interface FileProgress {
   /** Download attempt (1 for the first), raised by 'retry' events. */
   readonly attempt: number;
   readonly retryReason: string | null;
+  /** For a file the server does not have: the precision loaded instead (null: none). */
+  readonly fallback?: Dtype | null;
 }
 
 export interface ReadyModel {
@@ -84,6 +86,10 @@ export class LoadTracker {
       case 'done':
         next = { ...prev, status: 'done', loaded: p.bytes, total: p.bytes, fromCache: p.fromCache };
         break;
+      case 'missing':
+        // Nothing of it is coming: it no longer counts towards the bytes still to load.
+        next = { ...prev, status: 'missing', loaded: 0, total: 0, fallback: p.next };
+        break;
     }
     this.files.set(key, next);
   }
@@ -116,7 +122,7 @@ export function overall(files: readonly FileProgress[]): Overall {
     } else {
       total += f.total;
     }
-    if (f.status === 'done' || f.status === 'edit') filesDone++;
+    if (f.status === 'done' || f.status === 'edit' || f.status === 'missing') filesDone++;
     if (f.fromCache) fromCache++;
   }
   const known = !unknown && total > 0;

@@ -9,6 +9,7 @@ import { OnnxAudioEncoder } from '../encoders/onnx-audio';
 import { createTokenizer, OnnxTextEncoder } from '../encoders/onnx-text';
 import type { AudioEncoderModel, TextEncoderModel } from '../encoders/types';
 import { dtypeCandidates, resolvePair, type ModelEntry, type OnnxModelEntry } from '../runtime/manifest';
+import { MissingFileError } from '../runtime/download';
 import { loadEditedModel, loadJsonFile, type LoaderContext } from '../runtime/model-loader';
 import type { OrtAdapter, OrtSession } from '../runtime/ort-types';
 import type { Backend, Dtype } from '../worker-api/protocol';
@@ -46,17 +47,21 @@ async function tryOpen(ctx: EncoderContext, entry: OnnxModelEntry, dtype: Dtype)
 }
 
 /**
- * Opens the best dtype that works here. A precision the backend cannot run (e.g. an fp16 graph using an op
- * the GPU lacks) falls through to the next one; download and integrity failures do not, they are the user's to see.
+ * Opens the best dtype that works here. A precision the backend cannot run (e.g. an fp16 graph using an op the GPU
+ * lacks) or that the server does not have (a repository without an fp16 export) falls through to the next one, with
+ * a 'missing' progress event saying which; a broken connection or a failed integrity check does not, they are the
+ * user's to see.
  */
 async function openSession(ctx: EncoderContext, entry: OnnxModelEntry): Promise<OrtSession> {
   const candidates = dtypeCandidates(ctx.manifest, entry, ctx.backend, ctx.hasShaderF16);
   let lastError: unknown = null;
-  for (const dtype of candidates) {
+  for (const [i, dtype] of candidates.entries()) {
     try {
       return await tryOpen(ctx, entry, dtype);
     } catch (err) {
-      if (!(err instanceof AppError) || err.code !== 'bad-model') throw err;
+      if (err instanceof MissingFileError) {
+        ctx.onProgress({ status: 'missing', model: entry.id, file: entry.weights[dtype]?.path ?? dtype, next: candidates[i + 1] ?? null });
+      } else if (!(err instanceof AppError) || err.code !== 'bad-model') throw err;
       lastError = err;
     }
   }

@@ -20,10 +20,23 @@ export interface DownloadOptions {
   readonly signal?: AbortSignal;
 }
 
+/**
+ * The server has no such file (404 or 410): a 'download-failed' error that a caller with another file to try (the
+ * next precision of a model) can tell apart from a broken connection.
+ */
+export class MissingFileError extends AppError {
+  constructor(
+    readonly url: string,
+    reason: string,
+  ) {
+    super('download-failed', `The server has no file ${url.split('/').pop() ?? url} (${reason}).`);
+  }
+}
+
 /** What went wrong with one attempt; `integrity` failures are retried too (a proxy may have mangled the bytes). */
 class AttemptError extends Error {
   constructor(
-    readonly kind: 'network' | 'integrity',
+    readonly kind: 'network' | 'integrity' | 'missing',
     message: string,
   ) {
     super(message);
@@ -71,6 +84,8 @@ async function attempt(url: string, opts: DownloadOptions): Promise<Uint8Array> 
   } catch (err) {
     throw new AttemptError('network', err instanceof Error ? err.message : String(err));
   }
+  // Not found and gone do not heal with a retry: the repository has no such file.
+  if (res.status === 404 || res.status === 410) throw new AttemptError('missing', `server answered ${res.status} ${res.statusText}`.trim());
   if (!res.ok) throw new AttemptError('network', `server answered ${res.status} ${res.statusText}`.trim());
   let body: Uint8Array;
   try {
@@ -103,6 +118,7 @@ export async function downloadVerified(url: string, opts: DownloadOptions = {}):
     } catch (err) {
       if (opts.signal?.aborted === true) throw err;
       last = err instanceof AttemptError ? err : new AttemptError('network', String(err));
+      if (last.kind === 'missing') throw new MissingFileError(url, last.message);
       if (i < attempts) {
         opts.onRetry?.(i + 1, last.message);
         await new Promise((r) => setTimeout(r, delay * 2 ** (i - 1)));
