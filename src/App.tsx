@@ -109,7 +109,7 @@ function Workspace({ choice, pair }: { readonly choice: UsePairChoice; readonly 
         </div>
         <div className="header-controls">
           <PairSelector pair={pair} disabled={training.running} onChange={choice.choose} />
-          <BackendBadge info={ml.backend} requested={options.backend} />
+          <BackendBadge info={ml.backend} requested={options.backend} failed={ml.phase === 'failed'} />
         </div>
       </header>
       <nav className="screen-tabs" aria-label="Screens">
@@ -172,7 +172,7 @@ function Workspace({ choice, pair }: { readonly choice: UsePairChoice; readonly 
           }
         />
 
-        <div hidden={screen !== 'classify'}>
+        <div className="classify" hidden={screen !== 'classify'}>
           {choice.manifest !== null ? (
             <ModelChoice manifest={choice.manifest} pair={pair} embeddedPair={choice.embeddedPair} backend={ml.backend} disabled={training.running} onChoose={choice.choose} />
           ) : null}

@@ -58,6 +58,12 @@ export function headMismatch(manifest: HeadManifest, target: HeadTarget): string
   return null;
 }
 
+/** The name an imported head was trained under (`training.headName`, as the Train screen and `mmer train` write it). */
+function importedName(manifest: HeadManifest): string | null {
+  const n = manifest.training?.headName;
+  return typeof n === 'string' && n.trim().length > 0 ? n.trim() : null;
+}
+
 /** The description an imported head may carry in `training.description` of its config.json. */
 function importedDescription(manifest: HeadManifest): string | null {
   const d = manifest.training?.description;
@@ -125,7 +131,7 @@ export class HeadSlot {
     const card = cardOf(manifest);
     const info: HeadInfo = {
       builtinId: origin.kind === 'builtin' ? origin.id : null,
-      name: origin.kind === 'builtin' ? origin.id : files.source,
+      name: origin.kind === 'builtin' ? origin.id : (importedName(manifest) ?? files.source),
       source: files.source,
       description: origin.kind === 'builtin' ? origin.description : importedDescription(manifest),
       pair: manifest.encoders.pair,

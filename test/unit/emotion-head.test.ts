@@ -121,6 +121,13 @@ describe('HeadSlot', () => {
     expect(builtin).toMatchObject({ builtinId: 'fixture-random', name: 'fixture-random', description: 'from the manifest' });
   });
 
+  it('names an imported head after the run that trained it, when its config says', () => {
+    const config = JSON.parse(fixtureFiles.configJson) as { training?: Record<string, unknown> };
+    const named = JSON.stringify({ ...config, training: { ...config.training, headName: '  my voice, week 2 ' } });
+    const info = slot().load({ ...fixtureFiles, configJson: named }, FIXTURE, IMPORTED, ENGINE);
+    expect(info).toMatchObject({ name: 'my voice, week 2', source: 'config.json + model.safetensors' });
+  });
+
   it('scores like predict on the same parameters: sorted softmax over the labels', async () => {
     const s = slot();
     s.load(fixtureFiles, FIXTURE, IMPORTED, ENGINE);

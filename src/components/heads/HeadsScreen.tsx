@@ -10,6 +10,7 @@ import type { UseStoredHeads } from '../../hooks/useStoredHeads';
 import type { Evaluation } from '../../worker-api/training-protocol';
 import { ErrorBanner } from '../ErrorBanner';
 import { EvaluationView } from './EvaluationView';
+import { ModelsWaiting } from '../ModelsWaiting';
 
 interface Props {
   readonly ml: UseMl;
@@ -85,6 +86,7 @@ export function HeadsScreen({ ml, library, heads, pair }: Props) {
             </label>
           </div>
         </div>
+        <ModelsWaiting phase={ml.phase} what="using, importing or evaluating a head" />
         {forPair.length === 0 ? <p className="muted" data-testid="no-heads">No heads yet: train one, or import config.json + model.safetensors.</p> : null}
         <ul className="head-list" data-testid="head-list">
           {forPair.map((h) => (

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { LabelSet, LibraryClip, SplitName } from '../../data/library/types';
 import type { UseLibrary } from '../../hooks/useLibrary';
 import type { UsePlayer } from '../../hooks/usePlayer';
+import { Icon } from '../icons/Icon';
 
 interface Props {
   readonly clips: readonly LibraryClip[];
@@ -159,7 +160,7 @@ export function ClipTable({ clips, set, splits, library, player }: Props) {
                       void library.deleteClips([c.id]);
                     }}
                   >
-                    🗑
+                    <Icon name="delete" />
                   </button>
                 </td>
               </tr>

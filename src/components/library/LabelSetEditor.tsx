@@ -4,6 +4,7 @@ import { addLabel, copyLabelSet, moveLabel, newLabelSet, recolourLabel, removeLa
 import type { LabelSet } from '../../data/library/types';
 import type { UseLibrary } from '../../hooks/useLibrary';
 import { ErrorBanner } from '../ErrorBanner';
+import { Icon } from '../icons/Icon';
 
 interface Props {
   readonly library: UseLibrary;
@@ -135,7 +136,7 @@ export function LabelSetEditor({ library }: Props) {
                     attempt(() => save(renameLabel(set, l.name, to), { from: l.name, to: to.trim() }));
                   }}
                 >
-                  ✎
+                  <Icon name="edit" />
                 </button>
                 <button type="button" className="icon-button" aria-label={`Remove ${l.name}`} onClick={() => { attempt(() => save(removeLabel(set, l.name))); }}>
                   ×

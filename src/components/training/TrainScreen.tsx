@@ -7,6 +7,7 @@ import type { UseTraining } from '../../hooks/useTraining';
 import { DEFAULT_TRAIN_SETTINGS } from '../../pipeline/train-settings';
 import type { TrainSettings } from '../../worker-api/training-protocol';
 import { ErrorBanner } from '../ErrorBanner';
+import { ModelsWaiting } from '../ModelsWaiting';
 import { Notice } from '../Notice';
 import { TrainProgress } from './TrainProgress';
 import { startOptions, type StartCandidate } from './start-options';
@@ -111,7 +112,7 @@ export function TrainScreen({ ml, library, training, pair, startFrom }: Props) {
           >
             Reset to defaults
           </button>
-          {ml.phase !== 'ready' ? <span className="muted small">Waiting for the models to load…</span> : null}
+          <ModelsWaiting phase={ml.phase} what="training" />
         </div>
       </section>
       {training.error ? <ErrorBanner error={training.error} title="Training stopped" testId="train-error" /> : null}
