@@ -8,9 +8,10 @@ import { analyseClip } from '../src/pipeline/analyse';
 import { readClip } from './audio-file';
 import { runMain } from './run';
 import { loadNodeEncoders } from '../src/pipeline/node';
+import { MODEL_SOURCE_OPTIONS, MODEL_SOURCE_USAGE, modelSource } from './model-source';
 import type { LoadProgress } from '../src/worker-api/protocol';
 
-const USAGE = `usage: npm run cli -- transcribe [--pair base|lite|fixture] [--manifest PATH] [--json] FILE.wav...`;
+const USAGE = `usage: npm run cli -- transcribe [--pair base|lite|fixture] ${MODEL_SOURCE_USAGE} [--json] FILE.wav...`;
 
 function progressPrinter(): (p: LoadProgress) => void {
   let lastPct = -1;
@@ -28,17 +29,13 @@ async function transcribe(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { pair: { type: 'string', default: 'base' }, manifest: { type: 'string' }, json: { type: 'boolean', default: false } },
+    options: { pair: { type: 'string', default: 'base' }, json: { type: 'boolean', default: false }, ...MODEL_SOURCE_OPTIONS },
   });
   if (positionals.length === 0) {
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }
-  const encoders = await loadNodeEncoders({
-    pair: values.pair,
-    ...(values.manifest === undefined ? {} : { manifestPath: values.manifest }),
-    onProgress: progressPrinter(),
-  });
+  const encoders = await loadNodeEncoders({ pair: values.pair, ...modelSource(values), onProgress: progressPrinter() });
   let failures = 0;
   for (const file of positionals) {
     try {

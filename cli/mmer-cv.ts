@@ -21,6 +21,7 @@ import { seededShuffle } from '../src/data/splits';
 import { evaluate, fit, type TrainExample } from '../src/mmer/trainer';
 import { fitOptions, headConfig } from '../src/pipeline/head-config';
 import { loadNodeEncoders } from '../src/pipeline/node';
+import { MODEL_SOURCE_OPTIONS, modelSource } from './model-source';
 import { DEFAULT_TRAIN_SETTINGS } from '../src/pipeline/train-settings';
 import { checkTrainable, encodeRecords, readDataset } from './dataset';
 
@@ -81,7 +82,7 @@ export async function cvCmd(argv: string[], warn: (line: string) => void): Promi
       data: { type: 'string' }, encoders: { type: 'string', default: 'lite' }, folds: { type: 'string', default: '4' }, labels: { type: 'string' },
       epochs: { type: 'string', default: '30' }, batch: { type: 'string', default: '16' }, lr: { type: 'string', default: '0.001' },
       seed: { type: 'string', default: '0' }, 'utterance-dropout': { type: 'string', default: '0.3' }, out: { type: 'string' },
-      'spec-augment': { type: 'boolean', default: false }, 'profile-clips': { type: 'string' },
+      'spec-augment': { type: 'boolean', default: false }, 'profile-clips': { type: 'string' }, ...MODEL_SOURCE_OPTIONS,
     },
   });
   if (v.data === undefined) throw new AppError('bad-dataset', 'cv needs --data.');
@@ -97,7 +98,7 @@ export async function cvCmd(argv: string[], warn: (line: string) => void): Promi
   const folds = speakerFolds(records.map((r) => r.speaker ?? ''), n(v.folds, 'folds'));
   const seed = n(v.seed, 'seed');
   const profileClips = (v['profile-clips'] ?? '').split(',').filter((x) => x !== '').map((x) => n(x, 'profile-clips'));
-  const encoders = await loadNodeEncoders({ pair: v.encoders });
+  const encoders = await loadNodeEncoders({ pair: v.encoders, ...modelSource(v) });
   const featureSet = encoders.audio.utterance ?? null;
   const t0 = performance.now();
   const all = await encodeRecords(v.data, records, labels, encoders, { augment: true, seed, label: 'encoding' }, warn);

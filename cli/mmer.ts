@@ -9,7 +9,6 @@
  */
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
@@ -29,9 +28,9 @@ import { evaluate, fit, predict, type TrainExample } from '../src/mmer/trainer';
 import { encodeAudio } from '../src/pipeline/analyse';
 import { fitOptions, headConfig, headManifest, lossWeights } from '../src/pipeline/head-config';
 import { pairIdentity } from '../src/pipeline/head-target';
-import { loadNodeAudioGraph, loadNodeEncoders } from '../src/pipeline/node';
+import { loadNodeAudioGraph, loadNodeEncoders, readNodeManifest } from '../src/pipeline/node';
+import { MODEL_SOURCE_OPTIONS, MODEL_SOURCE_USAGE, modelSource } from './model-source';
 import { DEFAULT_TRAIN_SETTINGS } from '../src/pipeline/train-settings';
-import { parseManifest } from '../src/runtime/manifest-parse';
 import type { TrainSettings } from '../src/worker-api/training-protocol';
 import { readClip } from './audio-file';
 import { runMain } from './run';
@@ -42,9 +41,11 @@ const USAGE = `usage:
   npm run mmer -- train --data DIR --encoders lite|base|fixture --out DIR [--val-speakers S1,S2] [--labels a,b,...]
                         [--epochs N] [--batch N] [--lr X] [--seed N] [--patience N] [--encoder-layers K] [--force]
                         [--utterance-dropout X]   (--val-speakers none: train on every clip, no validation)
-  npm run mmer -- cv --data DIR [--encoders lite] [--folds 4] [--epochs N] [--out report.json]
+  npm run mmer -- cv --data DIR [--encoders lite] [--folds 4] [--epochs N] [--out report.json] [--spec-augment]
+                     [--profile-clips 4,8,16]
   npm run mmer -- eval --head DIR --data DIR [--json] [--adapt-speakers]
-  npm run mmer -- predict --head DIR [--json] [--adapt-speakers] FILE.wav...`;
+  npm run mmer -- predict --head DIR [--json] [--adapt-speakers] FILE.wav...
+every command also takes ${MODEL_SOURCE_USAGE}: another manifest.json, another host for its hub models`;
 
 const warn = (line: string): void => void process.stderr.write(`warning: ${line}\n`);
 const list = (s: string | undefined): string[] | null => (s === undefined ? null : s.split(',').map((x) => x.trim()).filter((x) => x.length > 0));
@@ -91,9 +92,10 @@ async function train(argv: string[]): Promise<number> {
       data: { type: 'string' }, encoders: { type: 'string', default: 'lite' }, out: { type: 'string' }, 'val-speakers': { type: 'string' },
       labels: { type: 'string' }, epochs: { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' }, seed: { type: 'string' },
       'encoder-layers': { type: 'string' }, patience: { type: 'string' }, force: { type: 'boolean', default: false },
-      'utterance-dropout': { type: 'string' },
+      'utterance-dropout': { type: 'string' }, ...MODEL_SOURCE_OPTIONS,
     },
   });
+  const source = modelSource(v);
   if (v.data === undefined || v.out === undefined) throw new AppError('bad-dataset', `train needs --data and --out.\n${USAGE}`);
   const seed = num(v.seed, 'seed', 0);
   // Refuse before hours of training, not after: an existing head is only replaced with --force.
@@ -121,11 +123,11 @@ async function train(argv: string[]): Promise<number> {
   // `--val-speakers none` trains on every clip for a fixed number of epochs (chosen beforehand, e.g. by `cv`).
   const split =
     valSpeakers?.join() === 'none' ? { train: records, validation: [] } : speakerSplit(records, valSpeakers === null ? { seed } : { validationSpeakers: valSpeakers });
-  const graph = await loadNodeAudioGraph({ pair: v.encoders });
+  const graph = await loadNodeAudioGraph({ pair: v.encoders, ...source });
   const encoderLayers = graph === null ? 0 : num(v['encoder-layers'], 'encoder-layers', 1);
   if (graph === null && v['encoder-layers'] !== undefined && encoderLayers !== 0) warn(`--encoder-layers is ignored: the ${v.encoders} audio encoder has no transformer layers`);
   const audioLayer = graph === null ? undefined : exposedLayer(encoderLayers, graph.entry.numLayers);
-  const encoders = await loadNodeEncoders({ pair: v.encoders, audioLayer });
+  const encoders = await loadNodeEncoders({ pair: v.encoders, audioLayer, ...source });
   const trainSet = await encodeRecords(v.data, split.train, labels, encoders, { augment: true, seed, label: 'encoding train' }, warn);
   const valSet = await encodeRecords(v.data, split.validation, labels, encoders, { augment: false, seed, label: 'encoding validation' }, warn);
   const first = trainSet.examples[0];
@@ -168,7 +170,7 @@ async function train(argv: string[]): Promise<number> {
       process.stderr.write(`epoch ${epoch} (${seconds} s): loss ${loss.total.toFixed(3)} (ce ${loss.ce.toFixed(3)} ctc ${loss.ctc.toFixed(3)} supcon ${loss.supcon.toFixed(3)} acl ${loss.acl.toFixed(3)})${val}\n`);
     },
   });
-  const identity = pairIdentity(parseManifest(JSON.parse(await readFile(resolve('public/models/manifest.json'), 'utf8'))), v.encoders);
+  const identity = pairIdentity(await readNodeManifest(source), v.encoders);
   const best = result.bestValidation;
   const headManifestJson = headManifest({
     config,
@@ -194,14 +196,14 @@ async function train(argv: string[]): Promise<number> {
 async function evalCmd(argv: string[]): Promise<number> {
   const { values: v } = parseArgs({
     args: argv,
-    options: { head: { type: 'string' }, data: { type: 'string' }, json: { type: 'boolean', default: false }, 'adapt-speakers': { type: 'boolean', default: false } },
+    options: { head: { type: 'string' }, data: { type: 'string' }, json: { type: 'boolean', default: false }, 'adapt-speakers': { type: 'boolean', default: false }, ...MODEL_SOURCE_OPTIONS },
   });
   if (v.head === undefined || v.data === undefined) throw new AppError('bad-dataset', `eval needs --head and --data.\n${USAGE}`);
   await initNodeEngine();
   const { manifest, params } = await loadHeadDir(v.head);
   // A folder may hold a subset of the head's labels: clips of other labels are reported and skipped.
   const { records, labels } = await readDataset(v.data, manifest.config.labels, warn);
-  const encoders = await loadNodeEncoders({ pair: manifest.encoders.pair, audioLayer: manifest.encoders.hiddenStateLayer });
+  const encoders = await loadNodeEncoders({ pair: manifest.encoders.pair, audioLayer: manifest.encoders.hiddenStateLayer, ...modelSource(v) });
   const encoded = await encodeRecords(v.data, records, labels, encoders, { augment: false, seed: 0, label: 'encoding' }, warn);
   const examples = v['adapt-speakers'] ? adaptedToSpeakers(manifest.config, encoded.examples, encoded.records.map((r) => r.speaker)) : encoded.examples;
   const m = await evaluate(params, manifest.config, examples);
@@ -219,12 +221,12 @@ async function predictCmd(argv: string[]): Promise<number> {
   const { values: v, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { head: { type: 'string' }, json: { type: 'boolean', default: false }, 'adapt-speakers': { type: 'boolean', default: false } },
+    options: { head: { type: 'string' }, json: { type: 'boolean', default: false }, 'adapt-speakers': { type: 'boolean', default: false }, ...MODEL_SOURCE_OPTIONS },
   });
   if (v.head === undefined || positionals.length === 0) throw new AppError('bad-dataset', `predict needs --head and at least one file.\n${USAGE}`);
   await initNodeEngine();
   const { manifest, params } = await loadHeadDir(v.head);
-  const encoders = await loadNodeEncoders({ pair: manifest.encoders.pair, audioLayer: manifest.encoders.hiddenStateLayer });
+  const encoders = await loadNodeEncoders({ pair: manifest.encoders.pair, audioLayer: manifest.encoders.hiddenStateLayer, ...modelSource(v) });
   let failures = 0;
   const results: { file: string; scores?: { label: string; score: number }[]; error?: { code: string; message: string } }[] = [];
   const features = new Map<string, ClipFeatures | AppError>();

@@ -151,7 +151,7 @@ const api = {
       const { info, shaderF16 } = await chooseWorkerBackend(options.backend ?? 'auto');
       encoderBackend = info.backend;
       const manifestUrl = new URL(options.manifestUrl, self.location.href).href;
-      const manifest = await fetchManifest(manifestUrl);
+      const manifest = await fetchManifest(manifestUrl, options.hubUrl);
       // A run reads the encoders being replaced: it ends (cancelled) first.
       await jobs.stop();
       if (loaded !== null) {

@@ -12,7 +12,7 @@ import type { AnalysisSummary, BackendInfo, HeadFiles, HeadInfo, HeadStatus, Loa
 import type { SplitName } from '../data/library/types';
 import type { Evaluation, TrainEvent, TrainOutcome, TrainRequest } from '../worker-api/training-protocol';
 import { EMPTY_SNAPSHOT, LoadTracker, type LoadSnapshot } from './load-progress';
-import { manifestUrl } from './manifest-url';
+import { hubUrlSetting, manifestUrl } from './manifest-url';
 import type { BackendChoice } from './url-options';
 
 /** `loading`: first init or re-init after a crash; `ready`: clips can be analysed; `failed`: init failed. */
@@ -138,7 +138,7 @@ export function useMl(pair: string, backend: BackendChoice, builtinHead = true):
       });
     });
 
-    client.init({ pair, manifestUrl: manifestUrl(), backend, builtinHead }, onProgress).then(settleInit, (err: unknown) => {
+    client.init({ pair, manifestUrl: manifestUrl(), hubUrl: hubUrlSetting(), backend, builtinHead }, onProgress).then(settleInit, (err: unknown) => {
       update(() => ({ phase: 'failed', error: toErrorInfo(err) }));
     });
 

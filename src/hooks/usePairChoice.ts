@@ -10,7 +10,7 @@ import { CacheApiStore } from '../runtime/cache';
 import { isWeightFree, type Manifest } from '../runtime/manifest';
 import { fetchManifest } from '../runtime/manifest-fetch';
 import { isPairCached } from '../runtime/pair-cache';
-import { manifestUrl } from './manifest-url';
+import { hubUrlSetting, manifestUrl } from './manifest-url';
 import { FALLBACK_PAIR, pairShortName, type UrlOptions } from './url-options';
 import { useUrlOptions } from './useUrlOptions';
 
@@ -87,7 +87,7 @@ export function usePairChoice(): UsePairChoice {
 
   useEffect(() => {
     let live = true;
-    fetchManifest(manifestUrl()).then(
+    fetchManifest(manifestUrl(), hubUrlSetting()).then(
       (m) => {
         if (live) setManifest(m);
       },

@@ -4,7 +4,8 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ByteStore } from '../runtime/cache';
-import { withAudioLayer } from '../runtime/manifest';
+import { withAudioLayer, withHubUrl, type Manifest } from '../runtime/manifest';
+import { AppError } from '../core/errors';
 import { parseManifest } from '../runtime/manifest-parse';
 import { DirectoryStore, fileAwareFetch } from '../runtime/node-io';
 import { nodeAdapter } from '../runtime/ort-node';
@@ -12,10 +13,15 @@ import type { LoadProgress } from '../worker-api/protocol';
 import type { EncoderGraph } from './head-config';
 import { loadAudioGraph, loadEncoders, type EncoderContext, type EncoderPair } from './load-encoders';
 
+/** This project's manifest, relative to the working directory (the CLI runs from the repository root). */
+const DEFAULT_MANIFEST = 'public/models/manifest.json';
+
 export interface NodeLoadOptions {
   readonly pair: string;
   /** Path of manifest.json (default: public/models/manifest.json of this project). */
   readonly manifestPath?: string;
+  /** A host that replaces the manifest's `hubUrl` (a mirror or a local copy; the CLI's --hub-url). */
+  readonly hubUrl?: string;
   readonly store?: ByteStore;
   readonly threads?: number;
   readonly onProgress?: (p: LoadProgress) => void;
@@ -32,9 +38,27 @@ export function defaultCacheDir(): string {
   return process.env.MMER_CACHE_DIR ?? join(homedir(), '.cache', 'mmer-web');
 }
 
+/** The manifest the CLI uses: `manifestPath` (default: this project's), with `hubUrl` applied. */
+export async function readNodeManifest(options: Pick<NodeLoadOptions, 'manifestPath' | 'hubUrl'>): Promise<Manifest> {
+  const path = resolve(options.manifestPath ?? DEFAULT_MANIFEST);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new AppError('bad-manifest', `Cannot read the model manifest ${path}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new AppError('bad-manifest', `The model manifest ${path} is not JSON.`);
+  }
+  return withHubUrl(parseManifest(json), options.hubUrl);
+}
+
 async function nodeContext(options: NodeLoadOptions): Promise<EncoderContext> {
-  const manifestPath = resolve(options.manifestPath ?? 'public/models/manifest.json');
-  const manifest = withAudioLayer(parseManifest(JSON.parse(await readFile(manifestPath, 'utf8'))), options.pair, options.audioLayer);
+  const manifestPath = resolve(options.manifestPath ?? DEFAULT_MANIFEST);
+  const manifest = withAudioLayer(await readNodeManifest(options), options.pair, options.audioLayer);
   return {
     manifest,
     manifestUrl: pathToFileURL(manifestPath).href,

@@ -1,13 +1,13 @@
 /** Fetching and checking `manifest.json`: the worker does it at init, the page to choose a pair and show sizes. */
 import { AppError } from '../core/errors';
-import type { Manifest } from './manifest';
+import { withHubUrl, type Manifest } from './manifest';
 import { parseManifest } from './manifest-parse';
 
 /**
- * The manifest at `manifestUrl` (absolute), parsed and validated.
+ * The manifest at `manifestUrl` (absolute), parsed and validated, with its hub host replaced by `hubUrl` when given.
  * @throws AppError('download-failed') when it cannot be fetched, 'bad-manifest' when it is not a valid manifest.
  */
-export async function fetchManifest(manifestUrl: string): Promise<Manifest> {
+export async function fetchManifest(manifestUrl: string, hubUrl?: string | null): Promise<Manifest> {
   const res = await fetch(manifestUrl).catch((err: unknown) => {
     throw new AppError('download-failed', `Could not fetch the model manifest (${String(err)}).`);
   });
@@ -15,5 +15,5 @@ export async function fetchManifest(manifestUrl: string): Promise<Manifest> {
   const json: unknown = await res.json().catch(() => {
     throw new AppError('bad-manifest', `The model manifest at ${manifestUrl} is not JSON.`);
   });
-  return parseManifest(json);
+  return withHubUrl(parseManifest(json), hubUrl);
 }

@@ -190,3 +190,22 @@ export function withAudioLayer(manifest: Manifest, pair: string, layer: 'head-in
   const patched: OnnxModelEntry = { ...audio, surgery: { ...audio.surgery, layer } };
   return { ...manifest, models: manifest.models.map((m) => (m === audio ? patched : m)) };
 }
+
+/**
+ * The manifest with its hub host replaced (a mirror, or a local copy served over HTTP), as `--hub-url` in the CLI and
+ * `VITE_MMER_HUB_URL` in the page build ask; unchanged when `hubUrl` is absent or empty. Model ids, revisions and
+ * paths stay as they are, so `<hub>/<repo>/resolve/<revision>/<path>` must work on the mirror.
+ * @throws AppError('bad-manifest') when `hubUrl` is not an http(s) URL.
+ */
+export function withHubUrl(manifest: Manifest, hubUrl: string | null | undefined): Manifest {
+  const raw = hubUrl?.trim() ?? '';
+  if (raw === '') return manifest;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new AppError('bad-manifest', `The hub URL "${raw}" is not a URL (expected e.g. https://hf-mirror.example.org).`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new AppError('bad-manifest', `The hub URL "${raw}" must start with https:// or http://.`);
+  return { ...manifest, hubUrl: url.href.replace(/\/+$/, '') };
+}

@@ -40,6 +40,8 @@ export interface InitOptions {
   readonly pair: string;
   /** URL of `manifest.json`, absolute or relative to the page. */
   readonly manifestUrl: string;
+  /** A host that replaces the manifest's `hubUrl` (a mirror; the page build's VITE_MMER_HUB_URL); null keeps it. */
+  readonly hubUrl?: string | null;
   /** Force a backend instead of choosing automatically. */
   readonly backend?: Backend | 'auto';
   /**

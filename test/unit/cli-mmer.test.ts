@@ -86,4 +86,15 @@ describe('mmer CLI', () => {
     expect(typo.stderr).toMatch(/Cannot save to .*metadata\.csv.* is a file, not a folder/);
     expect(typo.stderr).not.toMatch(/encoding/);
   }, 60_000);
+
+  it.each([
+    { name: 'a hub URL that is not a URL', args: ['--hub-url', 'hf mirror'], message: /The hub URL "hf mirror" is not a URL/ },
+    { name: 'a hub URL of another scheme', args: ['--hub-url', 'ftp://mirror.example'], message: /must start with https:\/\/ or http:\/\// },
+    { name: 'a manifest that is not there', args: ['--manifest', '/nonexistent/manifest.json'], message: /Cannot read the model manifest \/nonexistent\/manifest\.json/ },
+  ])('refuses $name before reading any data', async ({ args, message }) => {
+    const r = await mmer(['train', '--data', data, '--encoders', 'lite', '--out', join(data, 'never'), ...args]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/encoding/);
+  }, 60_000);
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { dtypeCandidates, fileUrl, headFileUrl, headsForPair, resolvePair, type OnnxModelEntry } from '../../src/runtime/manifest';
+import { dtypeCandidates, fileUrl, headFileUrl, headsForPair, resolvePair, withHubUrl, type OnnxModelEntry } from '../../src/runtime/manifest';
 import { parseManifest } from '../../src/runtime/manifest-parse';
 
 const raw = JSON.parse(readFileSync(new URL('../../public/models/manifest.json', import.meta.url), 'utf8')) as Record<string, unknown>;
@@ -167,5 +167,24 @@ describe('dtypeCandidates', () => {
     { backend: 'wasm', f16: false, want: ['q8', 'fp32'] },
   ] as const)('$backend (shader-f16 $f16) tries $want', ({ backend, f16, want }) => {
     expect(dtypeCandidates(manifest, w2v, backend, f16)).toEqual(want);
+  });
+});
+
+describe('another hub host (--hub-url, VITE_MMER_HUB_URL)', () => {
+  const base = onnxEntry('wav2vec2-base-960h');
+  const weights = base.weights.q8;
+  if (weights === undefined) throw new Error('no q8 weights');
+  it.each([
+    { name: 'absent: the manifest\'s own host', hub: undefined, want: `${manifest.hubUrl}/Xenova/wav2vec2-base-960h/resolve/main/onnx/model_quantized.onnx` },
+    { name: 'empty: the manifest\'s own host', hub: '  ', want: `${manifest.hubUrl}/Xenova/wav2vec2-base-960h/resolve/main/onnx/model_quantized.onnx` },
+    { name: 'a mirror, trailing slash dropped', hub: 'https://mirror.example/hf/', want: 'https://mirror.example/hf/Xenova/wav2vec2-base-960h/resolve/main/onnx/model_quantized.onnx' },
+    { name: 'a local copy over http', hub: 'http://localhost:8080', want: 'http://localhost:8080/Xenova/wav2vec2-base-960h/resolve/main/onnx/model_quantized.onnx' },
+  ])('$name', ({ hub, want }) => {
+    const m = withHubUrl(manifest, hub);
+    expect(fileUrl(m, 'https://app.test/models/manifest.json', base.source, weights)).toBe(want);
+  });
+
+  it.each(['not a url', 'file:///srv/models', 'ftp://mirror.example'])('refuses %j with bad-manifest', (hub) => {
+    expect(() => withHubUrl(manifest, hub)).toThrow(expect.objectContaining({ code: 'bad-manifest' }) as Error);
   });
 });
