@@ -16,6 +16,8 @@ export interface CvReport {
   readonly encodeSeconds: number;
   readonly plain: CvFigures;
   readonly adapted: CvFigures | null;
+  /** Adapted UA when each held-out speaker's profile comes from only k of their clips (`--profile-clips`), by k. */
+  readonly fewClips?: Readonly<Record<string, { readonly mean: number; readonly sd: number }>>;
 }
 
 interface CvFigures {
@@ -55,6 +57,14 @@ function confusionTable(labels: readonly string[], f: CvFigures): string {
   return [head, rule, ...rows].join('\n');
 }
 
+/** One line per profile size of `--profile-clips`: what adaptation gives after k recordings of a voice. */
+function fewClipLines(r: CvReport): string {
+  const rows = Object.entries(r.fewClips ?? {}).sort(([a], [b]) => Number(a) - Number(b));
+  if (rows.length === 0) return '';
+  const parts = rows.map(([k, f]) => `${k} clips ${pct(f.mean)} ± ${(100 * f.sd).toFixed(1)}`);
+  return `- Adapted from only a few clips of each held-out speaker (as the page has after that many recordings): ${parts.join(', ')}\n`;
+}
+
 /** Facts and markdown of the card for head `id`. */
 export function renderModelCard(id: string, r: CvReport): { facts: CardFacts; markdown: string } {
   const facts: CardFacts = {
@@ -91,7 +101,7 @@ Each fold of 4 actors is held out once; the head trains on the other 12 actors. 
 same folds, so the figures are slightly optimistic; no actor outside 1-16 was available to test on.
 
 - ${figures('Without speaker adaptation', r.plain)}
-${r.adapted === null ? '' : `- ${figures('With speaker adaptation (each held-out speaker normalised by all of that speaker\'s clips, labels unused)', r.adapted)}\n`}
+${r.adapted === null ? '' : `- ${figures('With speaker adaptation (each held-out speaker normalised by all of that speaker\'s clips, labels unused)', r.adapted)}\n`}${fewClipLines(r)}
 Confusion over the four held-out folds, without adaptation:
 
 ${confusionTable(r.labels, r.plain)}
