@@ -86,3 +86,10 @@ export async function encodeRecords(
   }
   return { examples, records: kept };
 }
+
+/** `--lr-decay`: 'cosine' or 'none'. */
+export function lrDecay(value: string | undefined): 'cosine' | 'none' {
+  if (value === undefined || value === 'none') return 'none';
+  if (value === 'cosine') return 'cosine';
+  throw new AppError('bad-dataset', `--lr-decay must be none or cosine (got "${value}").`);
+}

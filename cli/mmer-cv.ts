@@ -23,7 +23,7 @@ import { fitOptions, headConfig } from '../src/pipeline/head-config';
 import { loadNodeEncoders } from '../src/pipeline/node';
 import { MODEL_SOURCE_OPTIONS, modelSource } from './model-source';
 import { DEFAULT_TRAIN_SETTINGS } from '../src/pipeline/train-settings';
-import { checkTrainable, encodeRecords, readDataset } from './dataset';
+import { checkTrainable, encodeRecords, lrDecay, readDataset } from './dataset';
 
 /** Scores of one fold at one epoch. */
 interface FoldEpoch {
@@ -82,7 +82,8 @@ export async function cvCmd(argv: string[], warn: (line: string) => void): Promi
       data: { type: 'string' }, encoders: { type: 'string', default: 'lite' }, folds: { type: 'string', default: '4' }, labels: { type: 'string' },
       epochs: { type: 'string', default: '30' }, batch: { type: 'string', default: '16' }, lr: { type: 'string', default: '0.001' },
       seed: { type: 'string', default: '0' }, 'utterance-dropout': { type: 'string', default: '0.3' }, out: { type: 'string' },
-      'spec-augment': { type: 'boolean', default: false }, 'profile-clips': { type: 'string' }, ...MODEL_SOURCE_OPTIONS,
+      'spec-augment': { type: 'boolean', default: false }, 'profile-clips': { type: 'string' }, 'lr-decay': { type: 'string', default: 'none' },
+      ...MODEL_SOURCE_OPTIONS,
     },
   });
   if (v.data === undefined) throw new AppError('bad-dataset', 'cv needs --data.');
@@ -105,7 +106,7 @@ export async function cvCmd(argv: string[], warn: (line: string) => void): Promi
   const encodeS = (performance.now() - t0) / 1000;
   const kept: readonly ClipRecord[] = all.records;
   const speakerOf = kept.map((r) => r.speaker ?? '');
-  const settings = { ...DEFAULT_TRAIN_SETTINGS, labels, epochs: n(v.epochs, 'epochs'), batchSize: n(v.batch, 'batch'), learningRate: n(v.lr, 'lr'), seed, patience: 0 };
+  const settings = { ...DEFAULT_TRAIN_SETTINGS, labels, epochs: n(v.epochs, 'epochs'), batchSize: n(v.batch, 'batch'), learningRate: n(v.lr, 'lr'), seed, patience: 0, lrDecay: lrDecay(v['lr-decay']) };
   const perFold: { speakers: string[]; epochs: FoldEpoch[]; seconds: number }[] = [];
   for (const [fi, held] of folds.entries()) {
     const isHeld = speakerOf.map((s) => held.includes(s));
@@ -125,7 +126,7 @@ export async function cvCmd(argv: string[], warn: (line: string) => void): Promi
     const epochs: FoldEpoch[] = [];
     const f0 = performance.now();
     await fit(params, run.config, run.train, valEx, {
-      ...fitOptions(settings),
+      ...fitOptions(settings, run.train.length),
       specAugment: v['spec-augment'] ? { ...SPEC_AUGMENT, bands: encoders.audio instanceof LiteAudioEncoder ? encoders.audio.bands : first.audio.dim } : null,
       onEpochEnd: async ({ epoch, history }) => {
         const plain = history.at(-1)?.validation;

@@ -34,15 +34,16 @@ import { DEFAULT_TRAIN_SETTINGS } from '../src/pipeline/train-settings';
 import type { TrainSettings } from '../src/worker-api/training-protocol';
 import { readClip } from './audio-file';
 import { runMain } from './run';
-import { checkTrainable, encodeRecords, readDataset } from './dataset';
+import { checkTrainable, encodeRecords, lrDecay, readDataset } from './dataset';
 import { cvCmd } from './mmer-cv';
 
 const USAGE = `usage:
   npm run mmer -- train --data DIR --encoders lite|base|fixture --out DIR [--val-speakers S1,S2] [--labels a,b,...]
                         [--epochs N] [--batch N] [--lr X] [--seed N] [--patience N] [--encoder-layers K] [--force]
-                        [--utterance-dropout X]   (--val-speakers none: train on every clip, no validation)
+                        [--utterance-dropout X] [--lr-decay none|cosine]
+                        (--val-speakers none: train on every clip, no validation)
   npm run mmer -- cv --data DIR [--encoders lite] [--folds 4] [--epochs N] [--out report.json] [--spec-augment]
-                     [--profile-clips 4,8,16]
+                     [--profile-clips 4,8,16] [--lr-decay none|cosine] [--utterance-dropout X]
   npm run mmer -- eval --head DIR --data DIR [--json] [--adapt-speakers]
   npm run mmer -- predict --head DIR [--json] [--adapt-speakers] FILE.wav...
 every command also takes ${MODEL_SOURCE_USAGE}: another manifest.json, another host for its hub models`;
@@ -92,10 +93,11 @@ async function train(argv: string[]): Promise<number> {
       data: { type: 'string' }, encoders: { type: 'string', default: 'lite' }, out: { type: 'string' }, 'val-speakers': { type: 'string' },
       labels: { type: 'string' }, epochs: { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' }, seed: { type: 'string' },
       'encoder-layers': { type: 'string' }, patience: { type: 'string' }, force: { type: 'boolean', default: false },
-      'utterance-dropout': { type: 'string' }, ...MODEL_SOURCE_OPTIONS,
+      'utterance-dropout': { type: 'string' }, 'lr-decay': { type: 'string', default: 'none' }, ...MODEL_SOURCE_OPTIONS,
     },
   });
   const source = modelSource(v);
+  const decay = lrDecay(v['lr-decay']);
   if (v.data === undefined || v.out === undefined) throw new AppError('bad-dataset', `train needs --data and --out.\n${USAGE}`);
   const seed = num(v.seed, 'seed', 0);
   // Refuse before hours of training, not after: an existing head is only replaced with --force.
@@ -148,13 +150,14 @@ async function train(argv: string[]): Promise<number> {
     patience: num(v.patience, 'patience', 10),
     encoderLayers,
     minClipsPerLabel: 1,
+    lrDecay: decay,
   };
   const params = ParamStore.init(config, seed);
   if (graph !== null) {
     const init = initFromEncoder(params, graph.bytes, { numLayers: graph.entry.numLayers, layerScope: graph.entry.surgery.layerScope ?? '', headPrefix: graph.entry.surgery.headPrefix });
     process.stderr.write(`initialised ${encoderLayers} encoder layer(s)${init.ctcFromLmHead ? ' and the CTC head (lm_head)' : ''} from ${graph.entry.id}\n`);
   }
-  const options = fitOptions(settings);
+  const options = fitOptions(settings, run.train.length);
   let epochStart = performance.now();
   const result = await fit(params, config, run.train, valSet.examples, {
     ...options,

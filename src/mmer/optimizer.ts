@@ -23,12 +23,17 @@ export interface AdamWOptions {
   readonly weightDecay: number;
   /** Steps of linear warm-up from 0 to `lr`. */
   readonly warmupSteps: number;
+  /**
+   * Total optimizer steps of the run for a cosine decay of the rate from `lr` (after warm-up) to 0 at the last step;
+   * 0 keeps `lr` constant. The end of a run then takes ever smaller steps instead of swinging from epoch to epoch.
+   */
+  readonly decaySteps: number;
   /** Clip the global gradient norm to this (0 = no clipping). */
   readonly clipNorm: number;
 }
 
 /** The authors' learning rate (5e-5 for a full wav2vec2 fine-tune); heads on frozen features take larger ones. */
-export const DEFAULT_ADAMW: AdamWOptions = { lr: 5e-5, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, warmupSteps: 0, clipNorm: 1 };
+export const DEFAULT_ADAMW: AdamWOptions = { lr: 5e-5, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, warmupSteps: 0, decaySteps: 0, clipNorm: 1 };
 
 /** Biases and LayerNorm parameters are not decayed (decay would pull gains towards zero). */
 function decays(name: string): boolean {
@@ -58,10 +63,14 @@ export class AdamW {
     this.options = { ...DEFAULT_ADAMW, ...options };
   }
 
-  /** Learning rate at the next step (after warm-up). */
+  /** Learning rate at the next step: warm-up, then constant or cosine decay (`decaySteps`). */
   currentLr(): number {
-    const { lr, warmupSteps } = this.options;
-    return warmupSteps > 0 ? lr * Math.min(1, (this.step + 1) / warmupSteps) : lr;
+    const { lr, warmupSteps, decaySteps } = this.options;
+    const warm = warmupSteps > 0 ? Math.min(1, (this.step + 1) / warmupSteps) : 1;
+    if (decaySteps <= 0) return lr * warm;
+    // Step k (0-based) of the n after warm-up runs at t = (k + 1) / (n + 1): the last one gets a rate just above 0.
+    const t = Math.min(1, Math.max(0, (this.step - warmupSteps + 1) / (Math.max(0, decaySteps - warmupSteps) + 1)));
+    return lr * warm * 0.5 * (1 + Math.cos(Math.PI * t));
   }
 
   /** Adds one micro-batch's gradients (scaled by `scale`, e.g. 1/accumulation) to the running sum; disposes them. */

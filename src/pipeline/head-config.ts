@@ -46,13 +46,14 @@ export function lossWeights(s: TrainSettings): LossWeights {
 }
 
 /** `fit` options from run settings (gradient clipping and Adam's betas stay at their defaults). */
-export function fitOptions(s: TrainSettings): Pick<TrainOptions, 'epochs' | 'batchSize' | 'seed' | 'patience' | 'optimizer' | 'loss'> {
+export function fitOptions(s: TrainSettings, trainClips: number): Pick<TrainOptions, 'epochs' | 'batchSize' | 'seed' | 'patience' | 'optimizer' | 'loss'> {
+  const decaySteps = s.lrDecay === 'cosine' ? s.epochs * Math.ceil(trainClips / s.batchSize) : 0;
   return {
     epochs: s.epochs,
     batchSize: s.batchSize,
     seed: s.seed,
     patience: s.patience,
-    optimizer: { lr: s.learningRate, weightDecay: s.weightDecay, warmupSteps: s.warmupSteps },
+    optimizer: { lr: s.learningRate, weightDecay: s.weightDecay, warmupSteps: s.warmupSteps, decaySteps },
     loss: lossWeights(s),
   };
 }

@@ -217,7 +217,7 @@ export async function trainOnLibrary(deps: LibraryTrainDeps, request: TrainReque
     const pausedBefore = pausedMs;
     let clipsDone = 0;
     const result = await fit(store, run.config, trainSet, validationSet, {
-      ...fitOptions(settings),
+      ...fitOptions(settings, n),
       loss: run.loss,
       ...(stored === null ? {} : { resume: stored.resume }),
       beforeStep: gate,

@@ -50,6 +50,8 @@ export interface TrainSettings {
    * ships (the embedded one). Its labels are matched by name; absent or null: a fresh head.
    */
   readonly startFrom?: string | null;
+  /** 'cosine': the learning rate decays to 0 over the run after warm-up (AdamWOptions.decaySteps); absent: constant. */
+  readonly lrDecay?: 'cosine' | 'none';
 }
 
 /** The prefix of `TrainSettings.startFrom` that names a head the app ships instead of a library head. */

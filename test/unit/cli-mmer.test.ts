@@ -90,6 +90,7 @@ describe('mmer CLI', () => {
   it.each([
     { name: 'a hub URL that is not a URL', args: ['--hub-url', 'hf mirror'], message: /The hub URL "hf mirror" is not a URL/ },
     { name: 'a hub URL of another scheme', args: ['--hub-url', 'ftp://mirror.example'], message: /must start with https:\/\/ or http:\/\// },
+    { name: 'an unknown learning-rate decay', args: ['--lr-decay', 'linear'], message: /--lr-decay must be none or cosine \(got "linear"\)/ },
     { name: 'a manifest that is not there', args: ['--manifest', '/nonexistent/manifest.json'], message: /Cannot read the model manifest \/nonexistent\/manifest\.json/ },
   ])('refuses $name before reading any data', async ({ args, message }) => {
     const r = await mmer(['train', '--data', data, '--encoders', 'lite', '--out', join(data, 'never'), ...args]);

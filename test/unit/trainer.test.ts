@@ -173,4 +173,27 @@ describe('AdamW', () => {
     opt.dispose();
     params.dispose();
   });
+
+  it('decays the rate along a cosine after warm-up, reaching just above 0 at the last step', () => {
+    const params = ParamStore.init(config, 11);
+    const opt = new AdamW(params, { lr: 1, warmupSteps: 2, decaySteps: 10 });
+    const rates = Array.from({ length: 10 }, (_, step) => {
+      opt.step = step;
+      return opt.currentLr();
+    });
+    // Warm-up (steps 0, 1) scales the decayed rate; then every step is smaller than the one before.
+    expect(rates[0]).toBeCloseTo(0.5 * 0.5 * (1 + Math.cos(Math.PI * 0)), 10);
+    for (let i = 2; i < 10; i++) expect(rates[i]).toBeLessThan(rates[i - 1] ?? 0);
+    // Step k of the 8 after warm-up runs at t = (k + 1) / 9.
+    expect(rates[2]).toBeCloseTo(0.5 * (1 + Math.cos(Math.PI / 9)), 10);
+    expect(rates[9]).toBeCloseTo(0.5 * (1 + Math.cos((8 * Math.PI) / 9)), 10);
+    expect(rates[9]).toBeGreaterThan(0);
+    // Without decaySteps the rate stays at lr once warm.
+    const constant = new AdamW(params, { lr: 1, warmupSteps: 2 });
+    constant.step = 50;
+    expect(constant.currentLr()).toBe(1);
+    opt.dispose();
+    constant.dispose();
+    params.dispose();
+  });
 });
