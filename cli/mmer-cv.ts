@@ -13,8 +13,7 @@ import { validateConfig } from '../src/mmer/config';
 import { initNodeEngine } from '../src/mmer/engine-node';
 import type { ClassMetrics } from '../src/mmer/metrics';
 import { ParamStore } from '../src/mmer/params';
-import { SPEC_AUGMENT } from '../src/mmer/spec-augment';
-import { LiteAudioEncoder } from '../src/encoders/lite';
+import { specAugmentFor } from '../src/mmer/spec-augment';
 import { adaptExamples, prepareUtteranceRun, speakerProfiles } from '../src/mmer/speaker-adapt';
 import type { SpeakerProfile } from '../src/mmer/utterance';
 import { seededShuffle } from '../src/data/splits';
@@ -127,7 +126,7 @@ export async function cvCmd(argv: string[], warn: (line: string) => void): Promi
     const f0 = performance.now();
     await fit(params, run.config, run.train, valEx, {
       ...fitOptions(settings, run.train.length),
-      specAugment: v['spec-augment'] ? { ...SPEC_AUGMENT, bands: encoders.audio instanceof LiteAudioEncoder ? encoders.audio.bands : first.audio.dim } : null,
+      specAugment: v['spec-augment'] ? specAugmentFor(encoders.audio, first.audio.dim) : null,
       onEpochEnd: async ({ epoch, history }) => {
         const plain = history.at(-1)?.validation;
         if (plain === null || plain === undefined) return;
@@ -151,6 +150,8 @@ export async function cvCmd(argv: string[], warn: (line: string) => void): Promi
   const at = (kind: 'plain' | 'adapted'): ClassMetrics[] => perFold.map((f) => f.epochs[bestIdx]?.[kind]).filter((m): m is ClassMetrics => m !== null && m !== undefined);
   const report = {
     command: `npm run mmer -- cv ${argv.join(' ')}`,
+    /** The settings `mmer train` needs to train the same head on every speaker (tools/ship-head.ts passes them on). */
+    recipe: { lr: settings.learningRate, batch: settings.batchSize, utteranceDropout: n(v['utterance-dropout'], 'utterance-dropout'), specAugment: v['spec-augment'], lrDecay: settings.lrDecay },
     engine: engine.backend,
     clips: kept.length,
     labels,

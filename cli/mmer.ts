@@ -30,6 +30,7 @@ import { fitOptions, headConfig, headManifest, lossWeights } from '../src/pipeli
 import { pairIdentity } from '../src/pipeline/head-target';
 import { loadNodeAudioGraph, loadNodeEncoders, readNodeManifest } from '../src/pipeline/node';
 import { MODEL_SOURCE_OPTIONS, MODEL_SOURCE_USAGE, modelSource } from './model-source';
+import { specAugmentFor } from '../src/mmer/spec-augment';
 import { DEFAULT_TRAIN_SETTINGS } from '../src/pipeline/train-settings';
 import type { TrainSettings } from '../src/worker-api/training-protocol';
 import { readClip } from './audio-file';
@@ -40,7 +41,7 @@ import { cvCmd } from './mmer-cv';
 const USAGE = `usage:
   npm run mmer -- train --data DIR --encoders lite|base|fixture --out DIR [--val-speakers S1,S2] [--labels a,b,...]
                         [--epochs N] [--batch N] [--lr X] [--seed N] [--patience N] [--encoder-layers K] [--force]
-                        [--utterance-dropout X] [--lr-decay none|cosine]
+                        [--utterance-dropout X] [--lr-decay none|cosine] [--spec-augment]
                         (--val-speakers none: train on every clip, no validation)
   npm run mmer -- cv --data DIR [--encoders lite] [--folds 4] [--epochs N] [--out report.json] [--spec-augment]
                      [--profile-clips 4,8,16] [--lr-decay none|cosine] [--utterance-dropout X]
@@ -93,7 +94,8 @@ async function train(argv: string[]): Promise<number> {
       data: { type: 'string' }, encoders: { type: 'string', default: 'lite' }, out: { type: 'string' }, 'val-speakers': { type: 'string' },
       labels: { type: 'string' }, epochs: { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' }, seed: { type: 'string' },
       'encoder-layers': { type: 'string' }, patience: { type: 'string' }, force: { type: 'boolean', default: false },
-      'utterance-dropout': { type: 'string' }, 'lr-decay': { type: 'string', default: 'none' }, ...MODEL_SOURCE_OPTIONS,
+      'utterance-dropout': { type: 'string' }, 'lr-decay': { type: 'string', default: 'none' }, 'spec-augment': { type: 'boolean', default: false },
+      ...MODEL_SOURCE_OPTIONS,
     },
   });
   const source = modelSource(v);
@@ -161,6 +163,7 @@ async function train(argv: string[]): Promise<number> {
   let epochStart = performance.now();
   const result = await fit(params, config, run.train, valSet.examples, {
     ...options,
+    specAugment: v['spec-augment'] ? specAugmentFor(encoders.audio, config.audioDim) : null,
     // A live step counter on a terminal; logs and pipes get one line per epoch.
     onStep: ({ epoch, step, steps, loss }) => {
       if (process.stderr.isTTY) process.stderr.write(`\repoch ${epoch}: step ${step}/${steps}, loss ${loss.total.toFixed(3)}  `);

@@ -16,6 +16,8 @@ export interface CvReport {
   readonly encodeSeconds: number;
   readonly plain: CvFigures;
   readonly adapted: CvFigures | null;
+  /** The training settings of the run (`mmer train` takes the same). */
+  readonly recipe?: { readonly lr: number; readonly batch: number; readonly utteranceDropout: number; readonly specAugment: boolean; readonly lrDecay: 'cosine' | 'none' };
   /** Adapted UA when each held-out speaker's profile comes from only k of their clips (`--profile-clips`), by k. */
   readonly fewClips?: Readonly<Record<string, { readonly mean: number; readonly sd: number }>>;
 }
@@ -57,6 +59,13 @@ function confusionTable(labels: readonly string[], f: CvFigures): string {
   return [head, rule, ...rows].join('\n');
 }
 
+/** The run's settings, when the report records them. */
+function recipeLine(r: CvReport): string {
+  const x = r.recipe;
+  if (x === undefined) return '';
+  return `\n- Settings: AdamW lr ${String(x.lr)}${x.lrDecay === 'cosine' ? ' with cosine decay' : ''}, batch ${String(x.batch)}, statistics dropout ${String(x.utteranceDropout)}${x.specAugment ? ', SpecAugment-style masking of the frames' : ''}; loss CE + 0.1 CTC + 0.1 SupCon + 0.1 ACL.`;
+}
+
 /** One line per profile size of `--profile-clips`: what adaptation gives after k recordings of a voice. */
 function fewClipLines(r: CvReport): string {
   const rows = Object.entries(r.fewClips ?? {}).sort(([a], [b]) => Number(a) - Number(b));
@@ -90,7 +99,7 @@ folder and needs no speech recogniser.
 - ${facts.data}. Livingstone & Russo (2018), The Ryerson Audio-Visual Database of Emotional Speech and Song, PLoS ONE 13(5): e0196391.
 - RAVDESS is licensed CC BY-NC-SA 4.0, so this head is too: **non-commercial use only**, attribution, share alike.
 - Trained on all ${String(r.clips)} clips for ${String(r.chosenEpochs)} epochs (seed 0) by \`npm run ship-head\`; the epoch count
-  was chosen by the cross-validation below, never on a test split.
+  was chosen by the cross-validation below, never on a test split.${recipeLine(r)}
 
 ## Labels
 ${facts.labels} (8 classes, chance 12.5 %).

@@ -57,6 +57,12 @@ function main(): void {
   if (!v['skip-train']) {
     const args = ['run', '-s', 'mmer', '--', 'train', '--data', v.data, '--encoders', 'lite', '--val-speakers', 'none'];
     args.push('--epochs', String(report.chosenEpochs), '--seed', '0', '--out', HEAD_DIR, '--force');
+    // The recipe the cross-validation measured, so the shipped head is trained the way its figures were made.
+    const recipe = report.recipe;
+    if (recipe !== undefined) {
+      args.push('--lr', String(recipe.lr), '--batch', String(recipe.batch), '--utterance-dropout', String(recipe.utteranceDropout), '--lr-decay', recipe.lrDecay);
+      if (recipe.specAugment) args.push('--spec-augment');
+    }
     const r = spawnSync('npm', args, { stdio: 'inherit' });
     if (r.status !== 0) throw new Error(`training failed (exit ${String(r.status)})`);
   }

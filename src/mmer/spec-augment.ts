@@ -4,7 +4,7 @@
  * one stretch of time or band of frequencies. Masked values become 0: for the lite encoder's mean-removed log-mel
  * frames that is the clip's own mean. Rows of the utterance prefix (statistics, not frames) are never masked.
  */
-import type { FeatureMatrix } from '../encoders/types';
+import type { AudioEncoderModel, FeatureMatrix } from '../encoders/types';
 import { mulberry32, type Rand } from '../core/rng';
 import type { TrainExample } from './multitask';
 
@@ -59,4 +59,10 @@ export function specAugmentChunk(chunk: readonly TrainExample[], o: SpecAugmentO
     audio: maskFrames(e.audio, o, skipRows, rand),
     augmented: e.augmented === null ? null : { ...e.augmented, audio: maskFrames(e.augmented.audio, o, skipRows, rand) },
   }));
+}
+
+/** The measured masking for features of `audio` (its mel bands per stacked frame; the whole row for other encoders). */
+export function specAugmentFor(audio: AudioEncoderModel, dim: number): SpecAugmentOptions {
+  const bands = (audio as { readonly bands?: unknown }).bands;
+  return { ...SPEC_AUGMENT, bands: typeof bands === 'number' ? bands : dim };
 }
