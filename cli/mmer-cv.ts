@@ -33,6 +33,12 @@ interface FoldEpoch {
   readonly fewClips: Readonly<Record<string, number>>;
 }
 
+/** The clips plus each clip's augmented view as a labelled clip (its own augmented view being the original). */
+export function withViewsAsExamples(train: readonly TrainExample[]): TrainExample[] {
+  const views = train.flatMap((e) => (e.augmented === null ? [] : [{ ...e, audio: e.augmented.audio, text: e.augmented.text, augmented: { audio: e.audio, text: e.text } }]));
+  return [...train, ...views];
+}
+
 /** Each speaker's profile from `k` of their clips (drawn with `seed`), as the page has after k recordings. */
 export function fewClipProfiles(examples: readonly TrainExample[], speakers: readonly string[], dim: number, k: number, seed: number): Map<string, SpeakerProfile> {
   const drawn = seededShuffle(examples.map((_, i) => i), seed);
@@ -82,7 +88,7 @@ export async function cvCmd(argv: string[], warn: (line: string) => void): Promi
       epochs: { type: 'string', default: '30' }, batch: { type: 'string', default: '16' }, lr: { type: 'string', default: '0.001' },
       seed: { type: 'string', default: '0' }, 'utterance-dropout': { type: 'string', default: '0.3' }, out: { type: 'string' },
       'spec-augment': { type: 'boolean', default: false }, 'profile-clips': { type: 'string' }, 'lr-decay': { type: 'string', default: 'none' },
-      ...MODEL_SOURCE_OPTIONS,
+      'augmented-examples': { type: 'boolean', default: false }, ...MODEL_SOURCE_OPTIONS,
     },
   });
   if (v.data === undefined) throw new AppError('bad-dataset', 'cv needs --data.');
@@ -124,8 +130,10 @@ export async function cvCmd(argv: string[], warn: (line: string) => void): Promi
     const params = ParamStore.init(run.config, seed);
     const epochs: FoldEpoch[] = [];
     const f0 = performance.now();
-    await fit(params, run.config, run.train, valEx, {
-      ...fitOptions(settings, run.train.length),
+    // --augmented-examples: each clip's augmented view also trains the classifier as a labelled clip of its own.
+    const trainSet = v['augmented-examples'] ? withViewsAsExamples(run.train) : run.train;
+    await fit(params, run.config, trainSet, valEx, {
+      ...fitOptions(settings, trainSet.length),
       specAugment: v['spec-augment'] ? specAugmentFor(encoders.audio, first.audio.dim) : null,
       onEpochEnd: async ({ epoch, history }) => {
         const plain = history.at(-1)?.validation;
@@ -151,7 +159,7 @@ export async function cvCmd(argv: string[], warn: (line: string) => void): Promi
   const report = {
     command: `npm run mmer -- cv ${argv.join(' ')}`,
     /** The settings `mmer train` needs to train the same head on every speaker (tools/ship-head.ts passes them on). */
-    recipe: { lr: settings.learningRate, batch: settings.batchSize, utteranceDropout: n(v['utterance-dropout'], 'utterance-dropout'), specAugment: v['spec-augment'], lrDecay: settings.lrDecay },
+    recipe: { lr: settings.learningRate, batch: settings.batchSize, utteranceDropout: n(v['utterance-dropout'], 'utterance-dropout'), specAugment: v['spec-augment'], lrDecay: settings.lrDecay, augmentedExamples: v['augmented-examples'] },
     engine: engine.backend,
     clips: kept.length,
     labels,

@@ -44,7 +44,7 @@ const USAGE = `usage:
                         [--utterance-dropout X] [--lr-decay none|cosine] [--spec-augment]
                         (--val-speakers none: train on every clip, no validation)
   npm run mmer -- cv --data DIR [--encoders lite] [--folds 4] [--epochs N] [--out report.json] [--spec-augment]
-                     [--profile-clips 4,8,16] [--lr-decay none|cosine] [--utterance-dropout X]
+                     [--profile-clips 4,8,16] [--lr-decay none|cosine] [--utterance-dropout X] [--augmented-examples]
   npm run mmer -- eval --head DIR --data DIR [--json] [--adapt-speakers]
   npm run mmer -- predict --head DIR [--json] [--adapt-speakers] FILE.wav...
 every command also takes ${MODEL_SOURCE_USAGE}: another manifest.json, another host for its hub models`;

@@ -17,7 +17,7 @@ export interface CvReport {
   readonly plain: CvFigures;
   readonly adapted: CvFigures | null;
   /** The training settings of the run (`mmer train` takes the same). */
-  readonly recipe?: { readonly lr: number; readonly batch: number; readonly utteranceDropout: number; readonly specAugment: boolean; readonly lrDecay: 'cosine' | 'none' };
+  readonly recipe?: { readonly lr: number; readonly batch: number; readonly utteranceDropout: number; readonly specAugment: boolean; readonly lrDecay: 'cosine' | 'none'; readonly augmentedExamples?: boolean };
   /** Adapted UA when each held-out speaker's profile comes from only k of their clips (`--profile-clips`), by k. */
   readonly fewClips?: Readonly<Record<string, { readonly mean: number; readonly sd: number }>>;
 }

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fewClipProfiles, speakerFolds } from '../../cli/mmer-cv';
+import { fewClipProfiles, speakerFolds, withViewsAsExamples } from '../../cli/mmer-cv';
 import type { FeatureMatrix } from '../../src/encoders/types';
 import { decodeCheckpoint, encodeCheckpoint, type HeadManifest } from '../../src/mmer/checkpoint';
 import { liteConfig, validateConfig, type MmerConfig } from '../../src/mmer/config';
@@ -197,6 +197,17 @@ describe('head with utterance statistics', () => {
     expect(adapted).toHaveLength(5);
     expect([one.get('s1')?.clips, one.get('s2')?.clips, all.get('s2')?.clips]).toEqual([1, 1, 3]);
     expect(adapted.map((e) => e.audio.data[2 * 2 * FRAME_DIM])).toEqual(adaptExamples(five, who, DIM).map((e) => e.audio.data[2 * 2 * FRAME_DIM]));
+  });
+});
+
+describe('withViewsAsExamples (mmer cv --augmented-examples)', () => {
+  it('adds each augmented view as a clip with the same label, its original as its own view', () => {
+    const a = example(stats(1), 0, 0.1);
+    const b = example(stats(2), 1, 0.2);
+    const withView = { ...a, augmented: { audio: b.audio, text: b.text } };
+    const out = withViewsAsExamples([withView, { ...b, augmented: null }]);
+    expect(out).toHaveLength(3);
+    expect(out[2]).toMatchObject({ label: 0, audio: b.audio, augmented: { audio: a.audio, text: a.text } });
   });
 });
 
