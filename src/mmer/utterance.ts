@@ -113,10 +113,15 @@ export function columnStats(rows: readonly Float64Array[], dim: number): { mean:
   return { mean, std };
 }
 
+/** A speaker profile from rows of raw statistics (`utteranceStats`), one row per clip. */
+export function profileFromStats(rows: readonly Float64Array[], dim: number): SpeakerProfile {
+  return { ...columnStats(rows, dim), clips: rows.length };
+}
+
 /** A speaker profile from the prefixed features of that speaker's clips. */
 export function speakerProfile(clips: readonly FeatureMatrix[], dim: number): SpeakerProfile {
   if (clips.length === 0) throw new AppError('internal', 'A speaker profile needs at least one clip.');
-  return { ...columnStats(clips.map((c) => utteranceStats(c, dim)), dim), clips: clips.length };
+  return profileFromStats(clips.map((c) => utteranceStats(c, dim)), dim);
 }
 
 /** A copy of prefixed features with block 2 filled from `profile` (or emptied when it is null). */

@@ -5,7 +5,7 @@
  */
 import { toErrorInfo } from '../core/errors';
 import type { AudioEncoderModel } from '../encoders/types';
-import { applyProfile, columnStats, utteranceStats, type SpeakerProfile } from '../mmer/utterance';
+import { applyProfile, profileFromStats, utteranceStats, type SpeakerProfile } from '../mmer/utterance';
 import type { Manifest } from '../runtime/manifest';
 import type { LoaderContext } from '../runtime/model-loader';
 import type { EmotionScorer, EmotionScores, HeadInfo, HeadNotice, UtteranceStatsRow, VoiceRecordings } from '../worker-api/protocol';
@@ -73,7 +73,7 @@ export class ClipScoring {
     }
     const dim = first.length;
     const rows = recordings.rows.filter((r) => r.length === dim);
-    this.voice = { features: recordings.features, profile: { ...columnStats(rows, dim), clips: rows.length } };
+    this.voice = { features: recordings.features, profile: profileFromStats(rows, dim) };
     return rows.length;
   }
 
