@@ -87,6 +87,14 @@ export async function encodeRecords(
   return { examples, records: kept };
 }
 
+/** `--average-decay`: the weight-average decay per step (weight-average.ts), or null when absent. */
+export function averageDecay(value: string | undefined): number | null {
+  if (value === undefined) return null;
+  const x = Number(value);
+  if (value.trim() === '' || !(x >= 0 && x < 1)) throw new AppError('bad-dataset', `--average-decay must be a number in [0, 1), e.g. 0.995 (got "${value}").`);
+  return x;
+}
+
 /** `--lr-decay`: 'cosine' or 'none'. */
 export function lrDecay(value: string | undefined): 'cosine' | 'none' {
   if (value === undefined || value === 'none') return 'none';

@@ -22,7 +22,7 @@ import { fitOptions, headConfig } from '../src/pipeline/head-config';
 import { loadNodeEncoders } from '../src/pipeline/node';
 import { MODEL_SOURCE_OPTIONS, modelSource } from './model-source';
 import { DEFAULT_TRAIN_SETTINGS } from '../src/pipeline/train-settings';
-import { checkTrainable, encodeRecords, lrDecay, readDataset } from './dataset';
+import { averageDecay, checkTrainable, encodeRecords, lrDecay, readDataset } from './dataset';
 
 /** Scores of one fold at one epoch. */
 interface FoldEpoch {
@@ -88,7 +88,7 @@ export async function cvCmd(argv: string[], warn: (line: string) => void): Promi
       epochs: { type: 'string', default: '30' }, batch: { type: 'string', default: '16' }, lr: { type: 'string', default: '0.001' },
       seed: { type: 'string', default: '0' }, 'utterance-dropout': { type: 'string', default: '0.3' }, out: { type: 'string' },
       'spec-augment': { type: 'boolean', default: false }, 'profile-clips': { type: 'string' }, 'lr-decay': { type: 'string', default: 'none' },
-      'augmented-examples': { type: 'boolean', default: false }, ...MODEL_SOURCE_OPTIONS,
+      'augmented-examples': { type: 'boolean', default: false }, 'average-decay': { type: 'string' }, ...MODEL_SOURCE_OPTIONS,
     },
   });
   if (v.data === undefined) throw new AppError('bad-dataset', 'cv needs --data.');
@@ -135,6 +135,7 @@ export async function cvCmd(argv: string[], warn: (line: string) => void): Promi
     await fit(params, run.config, trainSet, valEx, {
       ...fitOptions(settings, trainSet.length),
       specAugment: v['spec-augment'] ? specAugmentFor(encoders.audio, first.audio.dim) : null,
+      averageDecay: averageDecay(v['average-decay']),
       onEpochEnd: async ({ epoch, history }) => {
         const plain = history.at(-1)?.validation;
         if (plain === null || plain === undefined) return;
@@ -159,7 +160,7 @@ export async function cvCmd(argv: string[], warn: (line: string) => void): Promi
   const report = {
     command: `npm run mmer -- cv ${argv.join(' ')}`,
     /** The settings `mmer train` needs to train the same head on every speaker (tools/ship-head.ts passes them on). */
-    recipe: { lr: settings.learningRate, batch: settings.batchSize, utteranceDropout: n(v['utterance-dropout'], 'utterance-dropout'), specAugment: v['spec-augment'], lrDecay: settings.lrDecay, augmentedExamples: v['augmented-examples'] },
+    recipe: { lr: settings.learningRate, batch: settings.batchSize, utteranceDropout: n(v['utterance-dropout'], 'utterance-dropout'), specAugment: v['spec-augment'], lrDecay: settings.lrDecay, augmentedExamples: v['augmented-examples'], averageDecay: averageDecay(v['average-decay']) },
     engine: engine.backend,
     clips: kept.length,
     labels,

@@ -35,16 +35,16 @@ import { DEFAULT_TRAIN_SETTINGS } from '../src/pipeline/train-settings';
 import type { TrainSettings } from '../src/worker-api/training-protocol';
 import { readClip } from './audio-file';
 import { runMain } from './run';
-import { checkTrainable, encodeRecords, lrDecay, readDataset } from './dataset';
+import { averageDecay, checkTrainable, encodeRecords, lrDecay, readDataset } from './dataset';
 import { cvCmd } from './mmer-cv';
 
 const USAGE = `usage:
   npm run mmer -- train --data DIR --encoders lite|base|fixture --out DIR [--val-speakers S1,S2] [--labels a,b,...]
                         [--epochs N] [--batch N] [--lr X] [--seed N] [--patience N] [--encoder-layers K] [--force]
-                        [--utterance-dropout X] [--lr-decay none|cosine] [--spec-augment]
+                        [--utterance-dropout X] [--lr-decay none|cosine] [--spec-augment] [--average-decay D]
                         (--val-speakers none: train on every clip, no validation)
   npm run mmer -- cv --data DIR [--encoders lite] [--folds 4] [--epochs N] [--out report.json] [--spec-augment]
-                     [--profile-clips 4,8,16] [--lr-decay none|cosine] [--utterance-dropout X] [--augmented-examples]
+                     [--profile-clips 4,8,16] [--lr-decay none|cosine] [--utterance-dropout X] [--augmented-examples] [--average-decay D]
   npm run mmer -- eval --head DIR --data DIR [--json] [--adapt-speakers]
   npm run mmer -- predict --head DIR [--json] [--adapt-speakers] FILE.wav...
 every command also takes ${MODEL_SOURCE_USAGE}: another manifest.json, another host for its hub models`;
@@ -95,11 +95,12 @@ async function train(argv: string[]): Promise<number> {
       labels: { type: 'string' }, epochs: { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' }, seed: { type: 'string' },
       'encoder-layers': { type: 'string' }, patience: { type: 'string' }, force: { type: 'boolean', default: false },
       'utterance-dropout': { type: 'string' }, 'lr-decay': { type: 'string', default: 'none' }, 'spec-augment': { type: 'boolean', default: false },
-      ...MODEL_SOURCE_OPTIONS,
+      'average-decay': { type: 'string' }, ...MODEL_SOURCE_OPTIONS,
     },
   });
   const source = modelSource(v);
   const decay = lrDecay(v['lr-decay']);
+  const average = averageDecay(v['average-decay']);
   if (v.data === undefined || v.out === undefined) throw new AppError('bad-dataset', `train needs --data and --out.\n${USAGE}`);
   const seed = num(v.seed, 'seed', 0);
   // Refuse before hours of training, not after: an existing head is only replaced with --force.
@@ -164,6 +165,7 @@ async function train(argv: string[]): Promise<number> {
   const result = await fit(params, config, run.train, valSet.examples, {
     ...options,
     specAugment: v['spec-augment'] ? specAugmentFor(encoders.audio, config.audioDim) : null,
+    averageDecay: average,
     // A live step counter on a terminal; logs and pipes get one line per epoch.
     onStep: ({ epoch, step, steps, loss }) => {
       if (process.stderr.isTTY) process.stderr.write(`\repoch ${epoch}: step ${step}/${steps}, loss ${loss.total.toFixed(3)}  `);

@@ -17,7 +17,7 @@ export interface CvReport {
   readonly plain: CvFigures;
   readonly adapted: CvFigures | null;
   /** The training settings of the run (`mmer train` takes the same). */
-  readonly recipe?: { readonly lr: number; readonly batch: number; readonly utteranceDropout: number; readonly specAugment: boolean; readonly lrDecay: 'cosine' | 'none'; readonly augmentedExamples?: boolean };
+  readonly recipe?: { readonly lr: number; readonly batch: number; readonly utteranceDropout: number; readonly specAugment: boolean; readonly lrDecay: 'cosine' | 'none'; readonly augmentedExamples?: boolean; readonly averageDecay?: number | null };
   /** Adapted UA when each held-out speaker's profile comes from only k of their clips (`--profile-clips`), by k. */
   readonly fewClips?: Readonly<Record<string, { readonly mean: number; readonly sd: number }>>;
 }
@@ -63,7 +63,7 @@ function confusionTable(labels: readonly string[], f: CvFigures): string {
 function recipeLine(r: CvReport): string {
   const x = r.recipe;
   if (x === undefined) return '';
-  return `\n- Settings: AdamW lr ${String(x.lr)}${x.lrDecay === 'cosine' ? ' with cosine decay' : ''}, batch ${String(x.batch)}, statistics dropout ${String(x.utteranceDropout)}${x.specAugment ? ', SpecAugment-style masking of the frames' : ''}; loss CE + 0.1 CTC + 0.1 SupCon + 0.1 ACL.`;
+  return `\n- Settings: AdamW lr ${String(x.lr)}${x.lrDecay === 'cosine' ? ' with cosine decay' : ''}, batch ${String(x.batch)}, statistics dropout ${String(x.utteranceDropout)}${x.specAugment ? ', SpecAugment-style masking of the frames' : ''}${x.averageDecay == null ? '' : `, kept as a moving average of the weights (decay ${String(x.averageDecay)} per step)`}; loss CE + 0.1 CTC + 0.1 SupCon + 0.1 ACL.`;
 }
 
 /** One line per profile size of `--profile-clips`: what adaptation gives after k recordings of a voice. */

@@ -62,6 +62,7 @@ function main(): void {
     if (recipe !== undefined) {
       args.push('--lr', String(recipe.lr), '--batch', String(recipe.batch), '--utterance-dropout', String(recipe.utteranceDropout), '--lr-decay', recipe.lrDecay);
       if (recipe.specAugment) args.push('--spec-augment');
+      if (recipe.averageDecay != null) args.push('--average-decay', String(recipe.averageDecay));
       if (recipe.augmentedExamples === true) throw new Error('this cv report trained on augmented views as extra clips, which mmer train does not do; ship from a report without --augmented-examples');
     }
     const r = spawnSync('npm', args, { stdio: 'inherit' });

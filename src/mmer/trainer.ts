@@ -15,6 +15,7 @@ import type { ParamStore, SerialisedParams } from './params';
 import { specAugmentChunk, type SpecAugmentOptions } from './spec-augment';
 import { stepGrads } from './step';
 import { prefixRows } from './utterance';
+import { ParamAverage } from './weight-average';
 
 export { DEFAULT_LOSS, augmentedProjection, multitaskLoss, usesAugmentedView, type LossParts, type LossWeights, type TrainExample } from './multitask';
 
@@ -49,6 +50,11 @@ export interface TrainOptions {
   readonly memoryBudget?: number | null;
   /** Masks random time spans and bands of the audio frames at every step (spec-augment.ts); absent or null: none. */
   readonly specAugment?: SpecAugmentOptions | null;
+  /**
+   * Scores and keeps an exponential moving average of the weights (weight-average.ts) with this decay per optimizer
+   * step instead of the raw weights; absent or null: the raw weights.
+   */
+  readonly averageDecay?: number | null;
 }
 
 /** One finished epoch: mean training loss and validation metrics (plain JSON-safe data). */
@@ -76,10 +82,12 @@ export interface FitState {
   /** Epochs without a better validation UA since `best`. */
   readonly sinceBest: number;
   readonly history: readonly EpochRecord[];
+  /** The weight average after `epoch` (runs with `averageDecay`), else null. */
+  readonly average: SerialisedParams | null;
 }
 
 /** What `fit` needs to resume (the parameters themselves are the store's). */
-export type FitResume = Omit<FitState, 'params'>;
+export type FitResume = Omit<FitState, 'params' | 'average'> & { readonly average?: SerialisedParams | null };
 
 export const DEFAULT_TRAIN: TrainOptions = { epochs: 10, batchSize: 8, accumulation: 1, seed: 0, patience: 3, optimizer: {}, loss: DEFAULT_LOSS };
 
@@ -149,6 +157,7 @@ export async function fit(
 ): Promise<FitResult> {
   const o = { ...DEFAULT_TRAIN, ...options };
   const opt = new AdamW(params, o.optimizer);
+  const avg = o.averageDecay == null ? null : new ParamAverage(params, o.averageDecay, o.resume?.average ?? undefined);
   const parts = new Map<keyof LossParts, tf.Scalar>();
   const epochs: EpochRecord[] = [...(o.resume?.history ?? [])];
   let best: BestEpoch | null = o.resume?.best ?? null;
@@ -166,6 +175,7 @@ export async function fit(
   try {
     if (o.resume !== undefined) opt.importState(o.resume.optimizer);
     for (let epoch = (o.resume?.epoch ?? 0) + 1; epoch <= o.epochs && !spent; epoch++) {
+      if (avg?.averaged === true) avg.swap();
       const order = seededShuffle(train, o.seed * 1000 + epoch);
       const losses: LossParts[] = [];
       let stopped = false;
@@ -177,7 +187,10 @@ export async function fit(
         const { value, grads } = stepGrads(params, config, chunk, o.loss, stepSeed, parts, scheduleOf(chunk));
         parts.set('total', value);
         opt.accumulate(grads, 1 / o.accumulation);
-        if ((s + 1) % o.accumulation === 0 || s === steps - 1) await opt.apply();
+        if ((s + 1) % o.accumulation === 0 || s === steps - 1) {
+          await opt.apply();
+          avg?.update();
+        }
         const loss = await readParts(parts);
         losses.push(loss);
         o.onStep?.({ epoch, step: s + 1, steps, loss });
@@ -186,6 +199,8 @@ export async function fit(
           break;
         }
       }
+      // Validation, the kept best and onEpochEnd's caller see the average; the next epoch trains the raw weights.
+      avg?.swap();
       const validationMetrics = validation.length > 0 ? await evaluate(params, config, validation) : null;
       const entry = { epoch, loss: mean(losses), validation: validationMetrics };
       epochs.push(entry);
@@ -198,7 +213,8 @@ export async function fit(
         } else if (o.patience > 0 && ++sinceBest >= o.patience) patienceOut = true;
       }
       if (!stopped && o.onEpochEnd !== undefined) {
-        await o.onEpochEnd({ epoch, params: await params.serialise(), optimizer: await opt.exportState(), best, sinceBest, history: [...epochs] });
+        const state = { params: avg === null ? await params.serialise() : await avg.raw(), average: avg === null ? null : await avg.average() };
+        await o.onEpochEnd({ epoch, ...state, optimizer: await opt.exportState(), best, sinceBest, history: [...epochs] });
       }
       if (patienceOut) {
         stoppedEarly = epoch < o.epochs;
@@ -206,7 +222,10 @@ export async function fit(
       }
       if (o.shouldStop?.() === true) break;
     }
+    // Without validation the run keeps the average of its last epoch.
+    if (avg !== null && !avg.averaged) avg.swap();
   } finally {
+    avg?.dispose();
     opt.dispose();
     tf.dispose([...parts.values()]);
   }
