@@ -1,17 +1,22 @@
 /**
- * Command-line entry: `npm run cli -- transcribe [--pair base|lite|fixture] [--json] FILE.wav...`
- * Runs the same pipeline as the page, on onnxruntime-node. Later issues add `train`, `eval` and `predict`.
+ * Command-line entry: `npm run cli -- transcribe [--pair base|lite|fixture] [--head DIR] [--json] FILE.wav...`
+ * Runs the page's recognizer on onnxruntime-node: the transcript where the pair has a recogniser, and the emotion
+ * scored by the head the page would use (the pair's built-in head, else the embedded one; `--head` loads another).
+ * Training and evaluation are `npm run mmer`.
  */
 import { parseArgs } from 'node:util';
 import { toErrorInfo } from '../src/core/errors';
-import { analyseClip } from '../src/pipeline/analyse';
 import { readClip } from './audio-file';
 import { runMain } from './run';
-import { loadNodeEncoders } from '../src/pipeline/node';
+import { DEFAULT_MANIFEST } from '../src/pipeline/node';
+import { Recognizer } from '../src/recognizer/recognizer';
+import { nodePlatform } from '../src/recognizer/node-platform';
+import { headNoticeText } from '../src/recognizer/notices';
+import { readHeadDir } from '../src/mmer/checkpoint-node';
 import { MODEL_SOURCE_OPTIONS, MODEL_SOURCE_USAGE, modelSource } from './model-source';
-import type { LoadProgress } from '../src/worker-api/protocol';
+import type { AnalysisSummary, LoadProgress } from '../src/worker-api/protocol';
 
-const USAGE = `usage: npm run cli -- transcribe [--pair base|lite|fixture] ${MODEL_SOURCE_USAGE} [--json] FILE.wav...`;
+const USAGE = `usage: npm run cli -- transcribe [--pair base|lite|fixture] [--head DIR] ${MODEL_SOURCE_USAGE} [--json] FILE.wav...`;
 
 function progressPrinter(): (p: LoadProgress) => void {
   let lastPct = -1;
@@ -25,29 +30,42 @@ function progressPrinter(): (p: LoadProgress) => void {
   };
 }
 
+/** One line of the plain-text output: transcript (when the pair has a recogniser), then the top emotion and its scorer. */
+function textLine(file: string, summary: AnalysisSummary): string {
+  const top = summary.emotion?.[0];
+  const scorer = summary.scorer ?? null;
+  const emotion = top === undefined || scorer === null ? 'no emotion head' : `${top.label} ${(100 * top.score).toFixed(1)}% (${scorer.head}${scorer.source === 'embedded' ? ', embedded' : ''})`;
+  return `${file}\t${summary.transcript === null ? '' : `${summary.transcript}\t`}${emotion}\n`;
+}
+
 async function transcribe(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { pair: { type: 'string', default: 'base' }, json: { type: 'boolean', default: false }, ...MODEL_SOURCE_OPTIONS },
+    options: { pair: { type: 'string', default: 'base' }, head: { type: 'string' }, json: { type: 'boolean', default: false }, ...MODEL_SOURCE_OPTIONS },
   });
   if (positionals.length === 0) {
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }
-  const encoders = await loadNodeEncoders({ pair: values.pair, ...modelSource(values), onProgress: progressPrinter() });
+  const source = modelSource(values);
+  // The recognizer the page's worker runs: same head choice, same scores (the pair's head, else the embedded one).
+  const recognizer = new Recognizer(nodePlatform());
+  await recognizer.load({ pair: values.pair, manifestUrl: source.manifestPath ?? DEFAULT_MANIFEST, hubUrl: source.hubUrl ?? null, backend: 'wasm' }, progressPrinter());
+  if (values.head !== undefined) await recognizer.loadHead(await readHeadDir(values.head));
+  for (const n of (await recognizer.headStatus()).notices) process.stderr.write(`note: ${headNoticeText(n)}\n`);
   let failures = 0;
   for (const file of positionals) {
     try {
-      const { summary } = await analyseClip(encoders, await readClip(file));
-      process.stdout.write(values.json ? `${JSON.stringify({ file, ...summary })}\n` : `${file}\t${summary.transcript ?? '(no ASR in this pair)'}\n`);
+      const summary = await recognizer.analyse(await readClip(file));
+      process.stdout.write(values.json ? `${JSON.stringify({ file, ...summary })}\n` : textLine(file, summary));
     } catch (err) {
       failures += 1;
       const info = toErrorInfo(err);
       process.stdout.write(values.json ? `${JSON.stringify({ file, error: info })}\n` : `${file}\tERROR ${info.code}: ${info.message}\n`);
     }
   }
-  await Promise.all([encoders.audio.dispose(), encoders.text.dispose()]);
+  await recognizer.dispose();
   return failures === 0 ? 0 : 1;
 }
 

@@ -31,6 +31,7 @@ import { pairIdentity } from '../src/pipeline/head-target';
 import { loadNodeAudioGraph, loadNodeEncoders, readNodeManifest } from '../src/pipeline/node';
 import { MODEL_SOURCE_OPTIONS, MODEL_SOURCE_USAGE, modelSource } from './model-source';
 import { specAugmentFor } from '../src/mmer/spec-augment';
+import { rankScores } from '../src/mmer/ranking';
 import { DEFAULT_TRAIN_SETTINGS } from '../src/pipeline/train-settings';
 import type { TrainSettings } from '../src/worker-api/training-protocol';
 import { readClip } from './audio-file';
@@ -255,7 +256,8 @@ async function predictCmd(argv: string[]): Promise<number> {
       const f = features.get(file);
       if (f instanceof AppError || f === undefined) throw f ?? new AppError('internal', `no features for ${file}`);
       const [p] = await predict(params, manifest.config, [adapted?.[ok.indexOf(file)] ?? f]);
-      const ranked = manifest.config.labels.map((label, i) => ({ label, score: p?.scores[i] ?? 0 })).sort((a, b) => b.score - a.score);
+      if (p === undefined) throw new AppError('internal', `The head gave no result for ${file}.`);
+      const ranked = rankScores(manifest.config.labels, p.scores);
       results.push({ file, scores: ranked });
       if (!v.json) process.stdout.write(`${file}\t${ranked.map((r) => `${r.label} ${r.score.toFixed(3)}`).join('  ')}\n`);
     } catch (err) {

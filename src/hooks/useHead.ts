@@ -8,6 +8,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { toErrorInfo, type ErrorInfo, type Result } from '../core/errors';
 import type { HeadFiles, HeadInfo, HeadNotice, ScoredEmotion } from '../worker-api/protocol';
 import { readHeadFiles, type PickedFile } from './head-files';
+import { headNoticeText } from '../recognizer/notices';
 import type { UseMl } from './useMl';
 
 /** A message about the head for the user (warnings: a built-in head failed; info: a head was removed). */
@@ -57,19 +58,8 @@ interface Snapshot {
 
 const EMPTY: Snapshot = { epoch: null, head: null, embedded: null, error: null, workerNotices: [] };
 
-function noticeText(n: HeadNotice): string {
-  switch (n.kind) {
-    case 'builtin-failed':
-      return `The built-in emotion head "${n.headId}" could not be loaded: ${n.error.message}`;
-    case 'embedded-failed':
-      return `The embedded emotion head "${n.headId}" could not be loaded: ${n.error.message}`;
-    case 'dropped':
-      return n.message;
-  }
-}
-
 function workerNoticeViews(notices: readonly HeadNotice[], epoch: string): HeadNoticeView[] {
-  return notices.map((n, i) => ({ id: `${epoch}/${i}`, tone: n.kind === 'dropped' ? 'info' : 'warning', text: noticeText(n) }));
+  return notices.map((n, i) => ({ id: `${epoch}/${i}`, tone: n.kind === 'dropped' ? 'info' : 'warning', text: headNoticeText(n) }));
 }
 
 /**

@@ -139,9 +139,16 @@ async function readHeadFile(path: string, dir: string): Promise<Buffer> {
  * @throws AppError('bad-model') naming the missing file's path, or the file and field at fault.
  */
 export async function loadHeadDir(dir: string): Promise<ReturnType<typeof decodeCheckpoint>> {
-  const configPath = join(dir, HEAD_CONFIG_FILE);
-  const weightsPath = join(dir, HEAD_WEIGHTS_FILE);
-  const configBytes = await readHeadFile(configPath, dir);
-  const weights = await readHeadFile(weightsPath, dir);
-  return decodeCheckpoint(configBytes.toString('utf8'), weights, { config: configPath, weights: weightsPath });
+  const files = await readHeadDir(dir);
+  return decodeCheckpoint(files.configJson, files.weights, files.paths);
+}
+
+/**
+ * The raw files of a head folder (what the recognizer's `loadHead` takes, as the page reads them from a picker).
+ * @throws AppError('bad-model') naming a missing or unreadable file.
+ */
+export async function readHeadDir(dir: string): Promise<{ configJson: string; weights: Uint8Array; source: string; paths: { config: string; weights: string } }> {
+  const paths = { config: join(dir, HEAD_CONFIG_FILE), weights: join(dir, HEAD_WEIGHTS_FILE) };
+  const [config, weights] = [await readHeadFile(paths.config, dir), await readHeadFile(paths.weights, dir)];
+  return { configJson: config.toString('utf8'), weights, source: dir, paths };
 }

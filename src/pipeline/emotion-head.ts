@@ -9,6 +9,7 @@ import { decodeCheckpoint, type HeadManifest } from '../mmer/checkpoint';
 import type { ParamStore } from '../mmer/params';
 import type { UtteranceSpec } from '../mmer/utterance';
 import { predict } from '../mmer/trainer';
+import { rankScores } from '../mmer/ranking';
 import type { EmotionScores, HeadCard, HeadFiles, HeadInfo, TrainingFacts } from '../worker-api/protocol';
 import type { HeadTarget } from './head-target';
 
@@ -176,8 +177,6 @@ export class HeadSlot {
     }
     const [result] = await predict(head.params, config, [features]);
     if (result === undefined) throw new AppError('internal', 'The emotion head returned no result.');
-    return config.labels
-      .map((label, i) => ({ label, score: result.scores[i] ?? Number.NaN }))
-      .sort((a, b) => b.score - a.score);
+    return rankScores(config.labels, result.scores);
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The worker's emotion-head runtime, started lazily: TensorFlow.js and the head code are imported the first time a
+ * The recognizer's emotion-head runtime, started lazily: TensorFlow.js and the head code are imported the first time a
  * head is needed (the pair's own or the embedded one), so a manifest without heads never pays for them. The engine is started once (gradient self-test
  * included) and kept; its backend order follows the encoders' backend, so `?backend=wasm` keeps the head off the GPU
  * too. A failed start is not kept, so a later head load tries again.
@@ -23,19 +23,25 @@ export function engineOrder(backend: Backend): HeadEngine[] {
   return backend === 'webgpu' ? ['webgpu', 'wasm', 'cpu'] : ['wasm', 'cpu'];
 }
 
-/** Holds the one head runtime of a worker. */
+/** Holds the one head runtime of a recognizer. */
 export class HeadRuntimeHost {
   private runtime: Promise<HeadRuntime> | null = null;
 
-  /** `backend` is read when the runtime starts: the encoders' backend at that moment. */
-  constructor(private readonly backend: () => Backend) {}
+  /**
+   * `backend` is read when the runtime starts: the encoders' backend at that moment. `startEngine` is the host's
+   * TensorFlow.js entry (engine-web.ts or engine-node.ts), imported by it on first use.
+   */
+  constructor(
+    private readonly backend: () => Backend,
+    private readonly startEngine: (order: readonly HeadEngine[]) => Promise<HeadRuntime['engine']>,
+  ) {}
 
   /** The runtime, started now if it never was (or its last start failed). */
   start(): Promise<HeadRuntime> {
     if (this.runtime !== null) return this.runtime;
     const starting = (async () => {
-      const [{ initWebEngine }, { HeadSlot: Slot }] = await Promise.all([import('../mmer/engine-web'), import('./emotion-head')]);
-      const engine = await initWebEngine(engineOrder(this.backend())).catch((err: unknown) => {
+      const { HeadSlot: Slot } = await import('./emotion-head');
+      const engine = await this.startEngine(engineOrder(this.backend())).catch((err: unknown) => {
         throw new AppError('backend-unavailable', `The emotion head cannot run here: ${err instanceof Error ? err.message : String(err)}`);
       });
       return { slot: new Slot(), embedded: new Slot(), engine };

@@ -14,7 +14,7 @@ import type { EncoderGraph } from './head-config';
 import { loadAudioGraph, loadEncoders, type EncoderContext, type EncoderPair } from './load-encoders';
 
 /** This project's manifest, relative to the working directory (the CLI runs from the repository root). */
-const DEFAULT_MANIFEST = 'public/models/manifest.json';
+export const DEFAULT_MANIFEST = 'public/models/manifest.json';
 
 export interface NodeLoadOptions {
   readonly pair: string;

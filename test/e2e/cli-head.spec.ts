@@ -1,7 +1,7 @@
 /**
- * One head format for the CLI and the page: a head trained by `npm run mmer -- train` (lite pair, a few RAVDESS
+ * One code path for the CLI and the page. A head trained by `npm run mmer -- train` (lite pair, a few RAVDESS
  * clips) is imported on the Heads screen, and the page's scores for a clip equal `npm run mmer -- predict --json` on
- * the same clip.
+ * the same clip; and `npm run cli -- transcribe` scores a clip as the page does with the same pair and head.
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -55,4 +55,24 @@ test('a head trained by the CLI imports into the page and scores a clip as `pred
   const shown = await panel.locator('[data-label]').evaluateAll((els) => els.map((e) => ({ label: e.getAttribute('data-label') ?? '', score: Number(e.getAttribute('data-score')) })));
   expect(shown.map((s) => s.label).sort()).toEqual(['angry', 'sad']);
   for (const s of shown) expect(Math.abs(s.score - (cli.get(s.label) ?? Number.NaN))).toBeLessThan(TOLERANCE);
+});
+
+test('`npm run cli -- transcribe` scores a clip as the page does with the same pair and head', async ({ page }) => {
+  test.setTimeout(300_000);
+  const out = execFileSync('npx', ['tsx', 'cli/main.ts', 'transcribe', '--pair', 'fixture', '--json', ravdessClip(PROBE)], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
+  const line = JSON.parse(out.trim()) as { emotion: { label: string; score: number }[] | null; scorer: { source: string; head: string } | null };
+  expect(line.scorer?.source).toBe('pair');
+  const cli = new Map((line.emotion ?? []).map((s) => [s.label, s.score]));
+  expect(cli.size).toBeGreaterThan(1);
+
+  await page.goto('/?pair=fixture&backend=wasm');
+  await expect(page.getByTestId('models-ready')).toBeVisible({ timeout: LOAD_TIMEOUT });
+  await page.getByTestId('file-input').setInputFiles(ravdessClip(PROBE));
+  const panel = page.getByTestId('emotion-panel');
+  await expect(panel).toHaveAttribute('data-state', 'scores', { timeout: 120_000 });
+  const shown = await panel.locator('[data-label]').evaluateAll((els) => els.map((e) => ({ label: e.getAttribute('data-label') ?? '', score: Number(e.getAttribute('data-score')) })));
+  expect(shown.map((s) => s.label).sort()).toEqual([...cli.keys()].sort());
+  // The encoders run on onnxruntime-web's WASM kernels in the page and on onnxruntime-node's in the CLI: the head's
+  // scores may differ only by float32 rounding carried through both encoders.
+  for (const s of shown) expect(Math.abs(s.score - (cli.get(s.label) ?? Number.NaN)), s.label).toBeLessThan(1e-3);
 });

@@ -1,0 +1,39 @@
+/**
+ * What the recognizer needs of the place it runs in. The worker (web-platform.ts) and Node (node-platform.ts) differ
+ * only here: how a backend is chosen and sessions are made, where the manifest and the model cache live, which
+ * TensorFlow.js entry starts the head engine, and where the clip library is.
+ */
+import type { ClipLibrary } from '../data/library/types';
+import type { EngineInfo } from '../mmer/engine';
+import type { ByteStore } from '../runtime/cache';
+import type { Manifest } from '../runtime/manifest';
+import type { OrtAdapter } from '../runtime/ort-types';
+import type { Backend, BackendInfo, HeadEngine } from '../worker-api/protocol';
+
+/** The encoders' backend as chosen, and the sessions' factory on it. */
+export interface ChosenBackend {
+  readonly info: BackendInfo;
+  /** Whether fp16 graphs can run on the chosen GPU. */
+  readonly shaderF16: boolean;
+  readonly ort: OrtAdapter;
+}
+
+/** A model cache whose writes may still be landing; `flush` resolves once they have. */
+export interface FlushableStore extends ByteStore {
+  flush?(): Promise<void>;
+}
+
+export interface RecognizerPlatform {
+  /** Chooses the encoders' backend for `requested` (what the host offers decides 'auto'). */
+  chooseBackend(requested: Backend | 'auto'): Promise<ChosenBackend>;
+  /** The manifest at `location` (a URL or path as the host reads it), with its hub host replaced by `hubUrl`. */
+  readManifest(location: string, hubUrl: string | null): Promise<{ readonly manifest: Manifest; readonly manifestUrl: string }>;
+  /** The model cache for one load. */
+  openStore(): FlushableStore;
+  /** Fetch for model files (default: the global fetch). */
+  readonly fetchImpl?: typeof fetch;
+  /** Starts the TensorFlow.js engine on the first backend of `order` that works (imported lazily by the host). */
+  startEngine(order: readonly HeadEngine[]): Promise<EngineInfo>;
+  /** Opens the clip library that training and evaluation read; absent where there is none (the CLI). */
+  readonly openLibrary?: () => Promise<ClipLibrary>;
+}

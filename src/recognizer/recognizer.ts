@@ -1,0 +1,274 @@
+/**
+ * The speech emotion recognizer: one object that loads an encoder pair and its emotion head, analyses and scores
+ * clips, swaps heads, adapts to a voice, and trains and evaluates heads on the clip library. The ML worker exposes it
+ * to the page (workers/ml.worker.ts) and the CLI drives it in Node, so both give the same scores for the same pair,
+ * head and clip. Methods throw AppError; the worker turns them into `Result` values.
+ */
+import { AppError } from '../core/errors';
+import type { FeatureMatrix } from '../encoders/types';
+import { analyseClip } from '../pipeline/analyse';
+import { fetchBuiltinHead } from '../pipeline/builtin-head';
+import { ClipScoring, type WorkerClip } from '../pipeline/clip-scoring';
+import type { HeadOrigin } from '../pipeline/emotion-head';
+import { HeadRuntimeHost } from '../pipeline/head-runtime';
+import { headLayerFor, measureWidths, type HeadTarget } from '../pipeline/head-target';
+import { LoadedPair } from '../pipeline/loaded-pair';
+import { settleHead } from '../pipeline/settle-head';
+import { TrainingJobs, type JobContext } from '../pipeline/training-jobs';
+import type { SplitName } from '../data/library/types';
+import type { LoaderContext } from '../runtime/model-loader';
+import type {
+  AnalysisSummary,
+  Backend,
+  BackendInfo,
+  HeadFiles,
+  HeadInfo,
+  HeadStatus,
+  HeadNotice,
+  InitOptions,
+  LoadProgress,
+  ScoredEmotion,
+  UtteranceStatsRow,
+  VoiceRecordings,
+} from '../worker-api/protocol';
+import type { Evaluation, TrainEvent, TrainOutcome, TrainRequest } from '../worker-api/training-protocol';
+import type { RecognizerPlatform } from './platform';
+
+type Layer = 'head-input' | number;
+
+/** Loads a pair, scores clips with its head (or the embedded one), and runs training jobs; see the file comment. */
+export class Recognizer {
+  /** The loaded model pair; null while none is loaded. */
+  private loaded: LoadedPair | null = null;
+  /** The loaded encoders' feature widths, measured the first time a head needs them (reset by a load and a new cut). */
+  private widths: Promise<{ audioDim: number; textDim: number }> | null = null;
+  /** The last analysed clip (its features, summary and audio); null before the first and after the encoders change. */
+  private lastClip: WorkerClip | null = null;
+  /** The manifest and model cache of the last load (built-in heads a training run starts from are fetched with them). */
+  private loadContext: LoaderContext | null = null;
+  /** Notices of the last load about the emotion head (built-in head missing, head of another pair dropped). */
+  private headNotices: HeadNotice[] = [];
+  /**
+   * The backend the encoders run on after the last load (not merely the one asked for): where auto passed over a
+   * software WebGPU adapter for WASM, the head follows, as it too would run many times slower there.
+   */
+  private encoderBackend: Backend = 'wasm';
+  /** TensorFlow.js and the head code, started when the first head loads; its backends follow the encoders'. */
+  private readonly heads: HeadRuntimeHost;
+  /** Which head scores a clip (the pair's, else the embedded one) and the speaker profile scores are adapted with. */
+  private readonly scoring: ClipScoring;
+  /** Training runs and evaluations on the clip library. */
+  private readonly jobs: TrainingJobs;
+
+  constructor(private readonly platform: RecognizerPlatform) {
+    this.heads = new HeadRuntimeHost(() => this.encoderBackend, (order) => platform.startEngine(order));
+    this.scoring = new ClipScoring(this.heads);
+    this.jobs = new TrainingJobs(platform.openLibrary ?? (() => Promise.reject(new AppError('training', 'There is no clip library here to train on.'))));
+  }
+
+  /**
+   * Chooses the backend and loads the pair named in `options` with its head, reporting progress through
+   * `onProgress`. A running training job ends (cancelled) first, since it reads the encoders being replaced.
+   */
+  async load(options: InitOptions, onProgress: (p: LoadProgress) => void): Promise<BackendInfo> {
+    const { info, shaderF16, ort } = await this.platform.chooseBackend(options.backend ?? 'auto');
+    this.encoderBackend = info.backend;
+    const { manifest, manifestUrl } = await this.platform.readManifest(options.manifestUrl, options.hubUrl ?? null);
+    await this.jobs.stop();
+    if (this.loaded !== null) {
+      await this.loaded.dispose();
+      this.loaded = null;
+    }
+    // The last clip's features belong to the old encoders; a head must never score them after a switch.
+    this.forgetFeatures();
+    this.headNotices = [];
+    // Cache writes may overlap the next download or session; the pair counts as loaded once they have landed, so a
+    // reload right after finds every file cached.
+    const store = this.platform.openStore();
+    const ctx: LoaderContext = { manifest, manifestUrl, store, onProgress, ...(this.platform.fetchImpl === undefined ? {} : { fetchImpl: this.platform.fetchImpl }) };
+    this.loadContext = ctx;
+    this.loaded = await LoadedPair.load({ ...ctx, ort, backend: info.backend, hasShaderF16: shaderF16 }, options.pair);
+    const settle = { runtime: await this.heads.current(), target: () => this.currentTarget(), activate: (f: HeadFiles, o: HeadOrigin) => this.activateHead(f, o) };
+    const notices = await settleHead(settle, manifest, ctx, options.pair, options.builtinHead !== false);
+    const embeddedNotice = await this.scoring.prepare(manifest, ctx, options.pair);
+    this.headNotices = embeddedNotice === null ? notices : [...notices, embeddedNotice];
+    await store.flush?.();
+    return info;
+  }
+
+  /** Analyses one 16 kHz mono clip with the loaded pair and scores it with the active (or embedded) head. */
+  async analyse(pcm16k: Float32Array): Promise<AnalysisSummary> {
+    const pair = this.requirePair('internal');
+    const clip: WorkerClip = { analysis: await analyseClip(pair.encoders, pcm16k), pcm: pcm16k };
+    this.lastClip = clip;
+    return (await this.scoreClip(clip)).summary;
+  }
+
+  /**
+   * Makes the head in `files` the active one (replacing and disposing the previous head). Refused with 'bad-model'
+   * when the files are damaged or the head was trained on other encoders or feature widths; the previous head then
+   * stays active.
+   */
+  loadHead(files: HeadFiles, origin: HeadOrigin = { kind: 'imported' }): Promise<HeadInfo> {
+    return this.activateHead(files, origin);
+  }
+
+  /** Removes the active head; later clips are scored by the embedded head where the pair has one, else not at all. */
+  async unloadHead(): Promise<void> {
+    (await this.heads.current())?.slot.unload();
+    const last = this.lastClip;
+    if (last !== null) this.lastClip = { ...last, analysis: { ...last.analysis, summary: { ...last.analysis.summary, emotion: null, scorer: null } } };
+  }
+
+  /**
+   * Scores the last analysed clip again (after a head was loaded, replaced or removed, or the voice changed). Null
+   * when no clip was analysed since the pair was loaded, or no head (not even the embedded one) is active.
+   */
+  async classifyLast(): Promise<ScoredEmotion | null> {
+    return this.lastClip === null ? null : (await this.scoreClip(this.lastClip)).scored;
+  }
+
+  /** The active head, the embedded head that scores while there is none, and the notices of the last load. */
+  async headStatus(): Promise<HeadStatus> {
+    const runtime = await this.heads.current();
+    return { head: runtime?.slot.info ?? null, embedded: this.scoring.embeddedInfo, notices: this.headNotices };
+  }
+
+  /**
+   * Sets the statistics of the person's recordings: later scores by a head that reads utterance statistics are
+   * normalised by their mean and SD (null forgets them). Returns the clips in the profile.
+   */
+  setVoice(recordings: VoiceRecordings | null): number {
+    return this.scoring.setVoice(recordings);
+  }
+
+  /** The last clip's raw utterance statistics (to add to the person's recordings), or null when none are computed. */
+  async lastUtteranceStats(): Promise<UtteranceStatsRow | null> {
+    return this.lastClip === null || this.loaded === null ? null : this.scoring.stats(this.lastClip, this.loaded.encoders.audio);
+  }
+
+  /** Copies of the last clip's feature matrices (tests compare backends on them). */
+  lastFeatures(): { audio: FeatureMatrix; text: FeatureMatrix } | null {
+    if (this.lastClip === null) return null;
+    const { audioFeatures: a, textFeatures: t } = this.lastClip.analysis;
+    return { audio: { ...a, data: a.data.slice() }, text: { ...t, data: t.data.slice() } };
+  }
+
+  /** Fine-tunes a head on the library's clips and stores it there. @throws AppError('training') while a run is going. */
+  async train(request: TrainRequest, onEvent: (e: TrainEvent) => unknown): Promise<TrainOutcome> {
+    const pair = this.loaded;
+    const layer = pair === null ? null : request.resumeRunId === undefined ? pair.trainingLayer(request.settings.encoderLayers) : await this.jobs.layerOf('run', request.resumeRunId, pair.identity);
+    await this.cutAudioAt(layer);
+    return this.jobs.train(this.jobContext(), request, onEvent);
+  }
+
+  /** Pauses the run before its next step (no-op without a run). */
+  pauseTraining(): void {
+    this.jobs.pause();
+  }
+
+  resumeTraining(): void {
+    this.jobs.resume();
+  }
+
+  /** Cancels the run at its next step; its `train` call then resolves to a 'cancelled' outcome. */
+  cancelTraining(): void {
+    this.jobs.cancel();
+  }
+
+  /** Evaluates a head of the library on one split with the loaded pair; the active head is untouched. */
+  async evaluateHead(headId: string, split: SplitName): Promise<Evaluation> {
+    // Evaluated where the head reads; the active head's cut comes back afterwards.
+    const before = this.loaded?.identity.hiddenStateLayer ?? null;
+    await this.cutAudioAt(this.loaded === null ? null : await this.jobs.layerOf('head', headId, this.loaded.identity));
+    try {
+      return await this.jobs.evaluate(this.jobContext(), headId, split);
+    } finally {
+      await this.cutAudioAt(before);
+    }
+  }
+
+  /** Ends a running job and frees the encoders (Node callers; a worker simply ends). */
+  async dispose(): Promise<void> {
+    await this.jobs.stop();
+    await this.loaded?.dispose();
+    this.loaded = null;
+    this.forgetFeatures();
+  }
+
+  private requirePair(code: 'internal' | 'training'): LoadedPair {
+    if (this.loaded === null) throw new AppError(code, code === 'training' ? 'The models are not loaded yet; train once they are ready.' : 'The models are not loaded yet.');
+    return this.loaded;
+  }
+
+  private forgetFeatures(): void {
+    this.widths = null;
+    this.lastClip = null;
+  }
+
+  /** What the loaded pair gives a head: ids from the manifest, widths from the last clip or one probe pass. */
+  private async currentTarget(): Promise<HeadTarget> {
+    const pair = this.loaded;
+    if (pair === null) throw new AppError('internal', 'The models are not loaded yet; load a head once they are ready.');
+    const last = this.lastClip?.analysis;
+    if (last !== undefined) return { ...pair.identity, audioDim: last.audioFeatures.dim, textDim: last.textFeatures.dim };
+    const measuring = (this.widths ??= measureWidths(pair.encoders));
+    measuring.catch(() => {
+      if (this.widths === measuring) this.widths = null;
+    });
+    return { ...pair.identity, ...(await measuring) };
+  }
+
+  /** Moves the audio graph's cut to `layer` (see LoadedPair.cutAt); never under a running training job. */
+  private async cutAudioAt(layer: Layer | null): Promise<void> {
+    if (layer === null || this.loaded === null || this.loaded.identity.hiddenStateLayer === layer) return;
+    if (this.jobs.running) throw new AppError('training', 'A training run is using the models; wait for it to end, or cancel it, first.');
+    // The last clip's features were cut elsewhere: no head may score them now.
+    if (await this.loaded.cutAt(layer)) this.forgetFeatures();
+  }
+
+  /** Loads `files` as the active head, checked against the loaded pair; the previous head stays on failure. */
+  private async activateHead(files: HeadFiles, origin: HeadOrigin): Promise<HeadInfo> {
+    const before = this.loaded?.identity.hiddenStateLayer ?? null;
+    await this.cutAudioAt(this.loaded === null ? null : headLayerFor(files.configJson, this.loaded.identity));
+    try {
+      const target = await this.currentTarget();
+      const runtime = await this.heads.start();
+      return runtime.slot.load(files, target, origin, runtime.engine);
+    } catch (err) {
+      // The previous head stays active, so the graph goes back to where it reads.
+      await this.cutAudioAt(before).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Scores `clip` (the pair's head, else the embedded one) and keeps the result as the last clip's summary. */
+  private async scoreClip(clip: WorkerClip): Promise<{ scored: ScoredEmotion | null; summary: AnalysisSummary }> {
+    const { emotion, scorer, headMs } = await this.scoring.score(clip);
+    const summary: AnalysisSummary = { ...clip.analysis.summary, emotion, scorer, timings: { ...clip.analysis.summary.timings, headMs } };
+    // A clip analysed meanwhile is newer, and features dropped meanwhile (a new cut or pair) stay dropped.
+    if (this.lastClip?.pcm === clip.pcm) this.lastClip = { ...clip, analysis: { ...clip.analysis, summary } };
+    return { scored: emotion === null || scorer === null ? null : { emotion, scorer }, summary };
+  }
+
+  /** What a training or evaluation job needs of the loaded pipeline. */
+  private jobContext(): JobContext {
+    const pair = this.requirePair('training');
+    return {
+      encoders: pair.encoders,
+      identity: pair.identity,
+      target: () => this.currentTarget(),
+      audioGraph: () => pair.audioGraph(),
+      startEngine: async () => (await this.heads.start()).engine.backend,
+      builtinHead: (id) => this.builtinHeadFiles(id),
+    };
+  }
+
+  /** A built-in head's files by manifest id, from the model cache or the server (a run may start from one). */
+  private async builtinHeadFiles(id: string): Promise<HeadFiles> {
+    const ctx = this.loadContext;
+    const entry = ctx?.manifest.heads.find((h) => h.id === id);
+    if (ctx === null || entry === undefined) throw new AppError('training', `The app ships no head "${id}".`);
+    return fetchBuiltinHead({ ...ctx, onProgress: () => undefined }, entry);
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * The recognizer's platform in the ML worker: the backend the browser offers (chooseWorkerBackend), onnxruntime-web,
+ * the manifest fetched relative to the page, the Cache API with writes in the background, tfjs-backend-webgpu/wasm
+ * and the IndexedDB clip library the page opens too.
+ */
+import { IdbClipLibrary } from '../data/library/idb-library';
+import { BackgroundWriteStore } from '../runtime/cache';
+import { openStore } from '../runtime/gpu-probe';
+import { fetchManifest } from '../runtime/manifest-fetch';
+import { webAdapter } from '../runtime/ort-web';
+import { chooseWorkerBackend } from '../runtime/worker-backend';
+import type { RecognizerPlatform } from './platform';
+
+/** The worker's platform; `base` resolves a relative manifest URL (the worker's own location). */
+export function webPlatform(base: string): RecognizerPlatform {
+  return {
+    async chooseBackend(requested) {
+      const { info, shaderF16 } = await chooseWorkerBackend(requested);
+      return { info, shaderF16, ort: await webAdapter(info.backend) };
+    },
+    async readManifest(location, hubUrl) {
+      const manifestUrl = new URL(location, base).href;
+      return { manifest: await fetchManifest(manifestUrl, hubUrl), manifestUrl };
+    },
+    openStore: () => new BackgroundWriteStore(openStore()),
+    // Imported on first use, so a page that never scores or trains never loads TensorFlow.js.
+    startEngine: async (order) => (await import('../mmer/engine-web')).initWebEngine(order),
+    openLibrary: () => IdbClipLibrary.open(),
+  };
+}
