@@ -47,7 +47,7 @@ function Workspace({ choice, pair }: { readonly choice: UsePairChoice; readonly 
   const [screen, setScreen] = useScreen();
   const ml = useMl(pair, options.backend, !options.noBuiltinHead);
   const [dismissedCrashes, setDismissedCrashes] = useState(0);
-  const { debugCrash } = ml;
+  const { debugCrash } = ml.worker;
   // A head imported, replaced or removed re-scores the clip on the classify screen (the worker keeps its features).
   const scoresRef = useRef<ScoresSetter | null>(null);
   const onScores = useCallback((scored: ScoredEmotion | null) => {
@@ -84,7 +84,7 @@ function Workspace({ choice, pair }: { readonly choice: UsePairChoice; readonly 
   // `?debug=1` exposes a way to crash the worker, to try (and test) the recovery path.
   useEffect(() => {
     if (!new URLSearchParams(window.location.search).has('debug')) return;
-    window.__mmer = { crashWorker: debugCrash };
+    window.__mmer = { crashWorker: (when) => void debugCrash(when) };
     return () => {
       delete window.__mmer;
     };

@@ -68,8 +68,8 @@ const api = {
   },
 
   /** The active head, the embedded head that scores while there is none, and the notices of the last init. */
-  headStatus(): Promise<HeadStatus> {
-    return recognizer.headStatus();
+  headStatus(): Promise<Result<HeadStatus>> {
+    return toResult(() => recognizer.headStatus());
   },
 
   /** Sets (or, with null, forgets) the person's recordings that scores are adapted to; returns the clips in the profile. */
@@ -83,8 +83,8 @@ const api = {
   },
 
   /** Copies of the last clip's feature matrices (tests compare backends on them). */
-  lastFeatures(): { audio: FeatureMatrix; text: FeatureMatrix } | null {
-    return recognizer.lastFeatures();
+  lastFeatures(): Result<{ audio: FeatureMatrix; text: FeatureMatrix } | null> {
+    return ok(recognizer.lastFeatures());
   },
 
   /** Fine-tunes a head on the library's clips, reporting through `onEvent`; refused with 'training' during another run. */
@@ -118,13 +118,17 @@ const api = {
    * Crashes the worker as a real fault would (an error thrown outside any promise), now or in the middle of the
    * next analysis. Exists for the crash-recovery tests.
    */
-  debugCrash(when: 'now' | 'during-next-analysis' = 'now'): void {
+  debugCrash(when: 'now' | 'during-next-analysis' = 'now'): Result<null> {
     if (when === 'now') crashNow();
     else crashDuringNextAnalysis = true;
+    return ok(null);
   },
 };
 
-/** The worker's API as the page sees it (import with `import type`). */
+/**
+ * The worker's API as the page sees it (import with `import type`). Every method returns a `Result` (or a promise
+ * of one), so the page's client is derived from this type alone (src/worker-api/client-types.ts).
+ */
 export type MlApi = typeof api;
 
 Comlink.expose(api);

@@ -66,7 +66,7 @@ export function ClassifyScreen({ ml, head, voice, pair, embeddedPair, active, re
   const [stopNotice, setStopNotice] = useState<AutoStopReason | null>(null);
   /** Incremented for every new piece of work; results of superseded work are dropped. */
   const runRef = useRef(0);
-  const { analyse } = ml;
+  const { analyse } = ml.worker;
   const { addRecording } = voice;
 
   const runAnalysis = useCallback(

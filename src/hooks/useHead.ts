@@ -45,7 +45,7 @@ export interface UseHead {
   readonly dismissNotice: (id: string) => void;
 }
 
-type MlHeadApi = Pick<UseMl, 'phase' | 'key' | 'crash' | 'loadHead' | 'unloadHead' | 'classifyLast' | 'headStatus'>;
+type MlHeadApi = Pick<UseMl, 'phase' | 'key' | 'crash'> & { readonly worker: Pick<UseMl['worker'], 'loadHead' | 'unloadHead' | 'classifyLast' | 'headStatus'> };
 
 /** Head state of one ready worker session; state of an older session is never shown. */
 interface Snapshot {
@@ -82,7 +82,7 @@ export function useHead(ml: MlHeadApi, pair: string, onScores: (scored: ScoredEm
     epochRef.current = readyEpoch;
     scoresRef.current = onScores;
   });
-  const { loadHead, unloadHead, classifyLast, headStatus } = ml;
+  const { loadHead, unloadHead, classifyLast, headStatus } = ml.worker;
 
   useEffect(() => {
     if (readyEpoch === null) return;

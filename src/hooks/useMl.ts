@@ -1,16 +1,15 @@
 /**
  * Owns the ML client for the page: starts the worker, loads the chosen model pair with byte-level progress,
  * follows crash restarts (the client re-runs `init` itself; this hook shows its progress again) and analyses
- * clips, and passes emotion-head calls through (useHead.ts keeps the head's state). Changing the pair or backend, or
+ * clips, and gives the worker's other methods to the page (`worker`; useHead.ts keeps the head's state). Changing the pair or backend, or
  * calling `retry`, disposes the client and starts a fresh one.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { toErrorInfo, type ErrorInfo, type Result } from '../core/errors';
 import { createMlClient } from '../worker-api/client';
-import type { CrashNotice, MlClient } from '../worker-api/client-types';
-import type { AnalysisSummary, BackendInfo, HeadFiles, HeadInfo, HeadStatus, LoadProgress, ScoredEmotion, UtteranceStatsRow, VoiceRecordings } from '../worker-api/protocol';
-import type { SplitName } from '../data/library/types';
-import type { Evaluation, TrainEvent, TrainOutcome, TrainRequest } from '../worker-api/training-protocol';
+import { methodProxy } from '../worker-api/method-proxy';
+import type { CrashNotice, MlCalls, MlClient } from '../worker-api/client-types';
+import type { BackendInfo, LoadProgress } from '../worker-api/protocol';
 import { EMPTY_SNAPSHOT, LoadTracker, type LoadSnapshot } from './load-progress';
 import { hubUrlSetting, manifestUrl } from './manifest-url';
 import type { BackendChoice } from './url-options';
@@ -32,31 +31,14 @@ export interface MlState {
 }
 
 export interface UseMl extends MlState {
-  /** Analyses a 16 kHz mono clip. Never rejects: failures come back as a `Result` with an error code. */
-  readonly analyse: (pcm16k: Float32Array) => Promise<Result<AnalysisSummary>>;
-  /** Loads a trained emotion head into the worker (the previous one stays if it is refused). */
-  readonly loadHead: (files: HeadFiles) => Promise<Result<HeadInfo>>;
-  /** Removes the active emotion head. */
-  readonly unloadHead: () => Promise<Result<null>>;
-  /** Scores the last analysed clip with the active head, else the embedded one (null: no clip in this worker, or no head). */
-  readonly classifyLast: () => Promise<Result<ScoredEmotion | null>>;
-  /** The worker's active head, its embedded stand-in and the notices of its last init. */
-  readonly headStatus: () => Promise<Result<HeadStatus>>;
-  /** Sets (null: forgets) the statistics of the person's recordings that scores are adapted with. */
-  readonly setVoice: (recordings: VoiceRecordings | null) => Promise<Result<number>>;
-  /** The last analysed clip's raw utterance statistics (null when no encoder computes them). */
-  readonly lastUtteranceStats: () => Promise<Result<UtteranceStatsRow | null>>;
-  /** Fine-tunes a head on the library's clips with the loaded pair; events report progress. */
-  readonly train: (request: TrainRequest, onEvent: (e: TrainEvent) => void) => Promise<Result<TrainOutcome>>;
-  readonly pauseTraining: () => Promise<Result<null>>;
-  readonly resumeTraining: () => Promise<Result<null>>;
-  readonly cancelTraining: () => Promise<Result<null>>;
-  /** Evaluates a stored head on one split of the library. */
-  readonly evaluateHead: (headId: string, split: SplitName) => Promise<Result<Evaluation>>;
+  /**
+   * The worker's methods (MlCalls: derived from its API) on the live session. Never rejects: failures, a crash and a
+   * session replaced meanwhile (new pair or backend) come back as a `Result` with an error code. `init` belongs to
+   * this hook; calling it here would load models behind its back.
+   */
+  readonly worker: Omit<MlCalls, 'init'>;
   /** Starts over with a fresh worker (after an init failure). */
   readonly retry: () => void;
-  /** Crashes the worker on purpose, now or during the next analysis (diagnostics and tests). */
-  readonly debugCrash: (when?: 'now' | 'during-next-analysis') => void;
 }
 
 /** How often byte progress is pushed to React; downloads report far more often than anyone can read. */
@@ -163,27 +145,15 @@ export function useMl(pair: string, backend: BackendChoice, builtinHead = true):
     }
   }, []);
 
-  const analyse = useCallback((pcm16k: Float32Array) => withSession((c) => c.analyse(pcm16k)), [withSession]);
-  const loadHead = useCallback((files: HeadFiles) => withSession((c) => c.loadHead(files)), [withSession]);
-  const unloadHead = useCallback(() => withSession((c) => c.unloadHead()), [withSession]);
-  const classifyLast = useCallback(() => withSession((c) => c.classifyLast()), [withSession]);
-  const headStatus = useCallback(() => withSession((c) => c.headStatus()), [withSession]);
-  const setVoice = useCallback((recordings: VoiceRecordings | null) => withSession((c) => c.setVoice(recordings)), [withSession]);
-  const lastUtteranceStats = useCallback(() => withSession((c) => c.lastUtteranceStats()), [withSession]);
-
-  const train = useCallback((request: TrainRequest, onEvent: (e: TrainEvent) => void) => withSession((c) => c.train(request, onEvent)), [withSession]);
-  const pauseTraining = useCallback(() => withSession((c) => c.pauseTraining()), [withSession]);
-  const resumeTraining = useCallback(() => withSession((c) => c.resumeTraining()), [withSession]);
-  const cancelTraining = useCallback(() => withSession((c) => c.cancelTraining()), [withSession]);
-  const evaluateHead = useCallback((headId: string, split: SplitName) => withSession((c) => c.evaluateHead(headId, split)), [withSession]);
+  // One stable object for the hook's life, so consumers may destructure its methods into effect dependencies. The
+  // rule below cannot see that the proxy only stores `withSession`: the session ref is read when a method is called
+  // (from effects and event handlers), never while rendering.
+  // eslint-disable-next-line react-hooks/refs
+  const [worker] = useState(() => methodProxy<UseMl['worker']>((name, args) => withSession((c) => (c[name as keyof MlCalls] as (...xs: unknown[]) => Promise<Result<unknown>>)(...args)), {}, ['init']));
 
   const retry = useCallback(() => {
     setAttempt((n) => n + 1);
   }, []);
 
-  const debugCrash = useCallback((when: 'now' | 'during-next-analysis' = 'now') => {
-    void sessionRef.current?.client.debugCrash(when).catch(() => undefined);
-  }, []);
-
-  return { ...state, analyse, loadHead, unloadHead, classifyLast, headStatus, setVoice, lastUtteranceStats, train, pauseTraining, resumeTraining, cancelTraining, evaluateHead, retry, debugCrash };
+  return { ...state, worker, retry };
 }

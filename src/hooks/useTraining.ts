@@ -93,13 +93,13 @@ export function reduceTrainEvent(view: TrainingView, e: TrainEvent): TrainingVie
   }
 }
 
-type TrainingMl = Pick<UseMl, 'phase' | 'train' | 'pauseTraining' | 'resumeTraining' | 'cancelTraining'>;
+type TrainingMl = Pick<UseMl, 'phase'> & { readonly worker: Pick<UseMl['worker'], 'train' | 'pauseTraining' | 'resumeTraining' | 'cancelTraining'> };
 
 export function useTraining(ml: TrainingMl, library: UseLibrary, pair: string): UseTraining {
   const [view, setView] = useState<TrainingView>(IDLE);
   const [resumable, setResumable] = useState<TrainCheckpoint | null>(null);
   const runningRef = useRef(false);
-  const { train, pauseTraining, resumeTraining, cancelTraining } = ml;
+  const { train, pauseTraining, resumeTraining, cancelTraining } = ml.worker;
   const { store, refresh } = library;
 
   // A run left 'running' or 'paused' in the library did not end: offer to continue it (same pair only).

@@ -29,7 +29,7 @@ export interface UseVoice {
   readonly addRecording: () => void;
 }
 
-type MlVoiceApi = Pick<UseMl, 'phase' | 'key' | 'crash' | 'setVoice' | 'lastUtteranceStats'>;
+type MlVoiceApi = Pick<UseMl, 'phase' | 'key' | 'crash'> & { readonly worker: Pick<UseMl['worker'], 'setVoice' | 'lastUtteranceStats'> };
 
 function readEnabled(): boolean {
   try {
@@ -75,7 +75,7 @@ export function useVoice(ml: MlVoiceApi, onProfileChanged: () => void): UseVoice
     changedRef.current = onProfileChanged;
   });
   const readyEpoch = ml.phase === 'ready' ? `${ml.key}#${String(ml.crash?.restarts ?? 0)}` : null;
-  const { setVoice, lastUtteranceStats } = ml;
+  const { setVoice, lastUtteranceStats } = ml.worker;
   // Read even while off, so kept statistics can be forgotten without turning adaptation on again.
   useEffect(() => {
     let live = true;

@@ -6,9 +6,25 @@ import * as Comlink from 'comlink';
 import type { MlApi } from '../../workers/ml.worker';
 import type { Result } from '../core/errors';
 import type { CrashNotice, MlClient } from './client-types';
-import type { SplitName } from '../data/library/types';
-import type { AnalysisSummary, BackendInfo, HeadFiles, HeadInfo, HeadStatus, InitOptions, LoadProgress, ScoredEmotion, UtteranceStatsRow, VoiceRecordings } from './protocol';
-import type { Evaluation, TrainEvent, TrainOutcome, TrainRequest } from './training-protocol';
+import { methodProxy } from './method-proxy';
+import type { HeadFiles, InitOptions, LoadProgress } from './protocol';
+
+/**
+ * What a call sends instead of its arguments, where they must not be shared: the clip and the head's weights go as
+ * transferred copies, so the caller keeps its own (a clip must survive a failed analysis; the page keeps a head's
+ * weights to load it again into a restarted worker).
+ */
+const OUTGOING: { readonly [K in keyof MlApi]?: (args: readonly unknown[]) => unknown[] } = {
+  analyse: ([pcm]) => {
+    const copy = (pcm as Float32Array).slice();
+    return [Comlink.transfer(copy, [copy.buffer])];
+  },
+  loadHead: ([files]) => {
+    const f = files as HeadFiles;
+    const weights = f.weights.slice();
+    return [Comlink.transfer({ ...f, weights }, [weights.buffer])];
+  },
+};
 
 /** Creates the module worker; replaceable in tests. */
 export type WorkerFactory = () => Worker;
@@ -69,65 +85,24 @@ export function createMlClient(factory: WorkerFactory = defaultFactory): MlClien
     });
   }
 
-  return {
-    init(options: InitOptions, onProgress: (p: LoadProgress) => void): Promise<Result<BackendInfo>> {
-      lastInit = { options, onProgress };
-      return call((r) => r.init(options, Comlink.proxy(onProgress)));
-    },
-    analyse(pcm16k: Float32Array): Promise<Result<AnalysisSummary>> {
-      // Transfer a copy: the caller keeps its own array (the clip must survive a failed analysis).
-      const copy = pcm16k.slice();
-      return call((r) => r.analyse(Comlink.transfer(copy, [copy.buffer])));
-    },
-    loadHead(files: HeadFiles): Promise<Result<HeadInfo>> {
-      // Transfer a copy: the page keeps the original to load the head again into a restarted worker.
-      const weights = files.weights.slice();
-      return call((r) => r.loadHead(Comlink.transfer({ ...files, weights }, [weights.buffer])));
-    },
-    unloadHead(): Promise<Result<null>> {
-      return call((r) => r.unloadHead());
-    },
-    classifyLast(): Promise<Result<ScoredEmotion | null>> {
-      return call((r) => r.classifyLast());
-    },
-    headStatus(): Promise<Result<HeadStatus>> {
-      return call(async (r) => ({ ok: true, value: await r.headStatus() }));
-    },
-    setVoice(recordings: VoiceRecordings | null): Promise<Result<number>> {
-      return call((r) => r.setVoice(recordings));
-    },
-    lastUtteranceStats(): Promise<Result<UtteranceStatsRow | null>> {
-      return call((r) => r.lastUtteranceStats());
-    },
-    train(request: TrainRequest, onEvent: (e: TrainEvent) => void): Promise<Result<TrainOutcome>> {
-      return call((r) => r.train(request, Comlink.proxy(onEvent)));
-    },
-    pauseTraining(): Promise<Result<null>> {
-      return call((r) => r.pauseTraining());
-    },
-    resumeTraining(): Promise<Result<null>> {
-      return call((r) => r.resumeTraining());
-    },
-    cancelTraining(): Promise<Result<null>> {
-      return call((r) => r.cancelTraining());
-    },
-    evaluateHead(headId: string, split: SplitName): Promise<Result<Evaluation>> {
-      return call((r) => r.evaluateHead(headId, split));
-    },
-    lastFeatures() {
-      return live.remote.lastFeatures();
-    },
-    onCrash(listener: (notice: CrashNotice) => void): () => void {
+  /** A method call on the worker, made crash-safe; callbacks are proxied and `OUTGOING` prepares the rest. */
+  function invoke(method: keyof MlApi, args: readonly unknown[]): Promise<Result<unknown>> {
+    if (method === 'init') lastInit = { options: args[0] as InitOptions, onProgress: args[1] as (p: LoadProgress) => void };
+    const sent = (OUTGOING[method]?.(args) ?? args).map((a) => (typeof a === 'function' ? Comlink.proxy(a as (...xs: unknown[]) => unknown) : a));
+    return call((r) => (r[method] as (...xs: unknown[]) => Promise<Result<unknown>>)(...sent));
+  }
+
+  const own = {
+    onCrash: (listener: (notice: CrashNotice) => void): (() => void) => {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    async debugCrash(when: 'now' | 'during-next-analysis' = 'now'): Promise<void> {
-      await live.remote.debugCrash(when);
-    },
-    dispose(): void {
+    dispose: (): void => {
       disposed = true;
       live.remote[Comlink.releaseProxy]();
       live.worker.terminate();
     },
   };
+  // Every other property is a worker method (MlCalls is derived from the worker's type, so names are checked there).
+  return methodProxy<MlClient>((name, args) => invoke(name as keyof MlApi, args), own);
 }

@@ -111,7 +111,7 @@ describe('the embedded head', () => {
     const status = unwrap(await lite.headStatus());
     const source = status.head?.source ?? '';
     const [config, weights] = await Promise.all([fetch(`${source}config.json`).then((r) => r.text()), fetch(`${source}model.safetensors`).then((r) => r.arrayBuffer())]);
-    const last = await lite.lastFeatures();
+    const last = unwrap(await lite.lastFeatures());
     if (last === null) throw new Error('no features');
     await initWebEngine(['wasm']);
     const { manifest, params } = decodeCheckpoint(config, new Uint8Array(weights));

@@ -116,7 +116,7 @@ describe('emotion head in the worker (fixture pair)', () => {
     const emotion = checkScores(summary.emotion, labels);
     expect(summary.timings.headMs).toBeGreaterThan(0);
 
-    const features = await client.lastFeatures();
+    const features = unwrap(await client.lastFeatures());
     if (features === null) throw new Error('no features');
     const engine = await initWebEngine([head.engine.backend]);
     expect(engine.backend).toBe(head.engine.backend);
@@ -211,7 +211,7 @@ describe('emotion head in the worker (fixture pair)', () => {
   it('gives the same scores on WebGPU, WASM and CPU, and times them', async () => {
     // In the page, on the worker's features: a second worker on WebGPU would spend minutes loading the encoders on
     // SwiftShader for the same head arithmetic. The worker's own WebGPU path runs in pipeline.test.ts.
-    const features = await wasm.client.lastFeatures();
+    const features = unwrap(await wasm.client.lastFeatures());
     if (features === null) throw new Error('no features');
     const lines: string[] = [];
     const scores = new Map<string, EmotionScores>();

@@ -89,8 +89,8 @@ describe('ML worker on fixture models', () => {
     const gpu = results.get('webgpu');
     if (wasm === undefined || gpu === undefined) throw new Error('both backends must have run');
     expect(gpu.summary.transcript).toBe(wasm.summary.transcript);
-    const a = await wasm.client.lastFeatures();
-    const b = await gpu.client.lastFeatures();
+    const a = unwrap(await wasm.client.lastFeatures());
+    const b = unwrap(await gpu.client.lastFeatures());
     if (a === null || b === null) throw new Error('features missing');
     const audioDiff = maxAbsDiff(a.audio.data, b.audio.data);
     const textDiff = maxAbsDiff(a.text.data, b.text.data);

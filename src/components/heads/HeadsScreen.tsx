@@ -48,7 +48,7 @@ export function HeadsScreen({ ml, library, heads, pair }: Props) {
     setError(null);
     const out: Evaluation[] = [];
     for (const id of ids) {
-      const r = await ml.evaluateHead(id, split);
+      const r = await ml.worker.evaluateHead(id, split);
       if (!r.ok) {
         setError(r.error);
         break;

@@ -40,7 +40,8 @@ export function AddClips({ ml, library }: Props) {
   const filesId = useId();
   const folderId = useId();
   const folderRef = useRef<HTMLInputElement>(null);
-  const { analyse, phase } = ml;
+  const { phase } = ml;
+  const { analyse } = ml.worker;
   const { addClips } = library;
   const recordings = library.clips.filter((c) => c.source === 'recording').length;
   const chosen = label !== null && labels.some((l) => l.name === label) ? label : null;
