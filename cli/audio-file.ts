@@ -4,7 +4,7 @@ import { downmix } from '../src/audio/downmix';
 import { resample } from '../src/audio/resample';
 import { decodeWav } from '../src/audio/wav';
 import { AppError } from '../src/core/errors';
-import { SAMPLE_RATE } from '../src/pipeline/analyse';
+import { SAMPLE_RATE } from '../src/audio/rate';
 
 /** Reads a WAV file as 16 kHz mono PCM; unreadable or non-WAV files raise an AppError naming the path. */
 export async function readClip(path: string): Promise<Float32Array> {

@@ -6,9 +6,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../src/core/errors';
 import { parseMetadata, type ClipRecord } from '../src/data/metadata';
-import { buildExample } from '../src/mmer/examples';
+import { buildExample } from '../src/training/examples';
 import type { TrainExample } from '../src/mmer/trainer';
-import type { EncoderPair } from '../src/pipeline/load-encoders';
+import type { EncoderPair } from '../src/inference/load-encoders';
 import { progressBar, readClip } from './audio-file';
 import { IEMOCAP_CSV, IEMOCAP_RELEASE, readIemocapDir, readText } from './iemocap-fs';
 

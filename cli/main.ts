@@ -8,13 +8,14 @@ import { parseArgs } from 'node:util';
 import { toErrorInfo } from '../src/core/errors';
 import { readClip } from './audio-file';
 import { runMain } from './run';
-import { DEFAULT_MANIFEST } from '../src/pipeline/node';
+import { DEFAULT_MANIFEST } from '../src/inference/node';
 import { Recognizer } from '../src/recognizer/recognizer';
 import { nodePlatform } from '../src/recognizer/node-platform';
 import { headNoticeText } from '../src/recognizer/notices';
 import { readHeadDir } from '../src/mmer/checkpoint-node';
 import { MODEL_SOURCE_OPTIONS, MODEL_SOURCE_USAGE, modelSource } from './model-source';
-import type { AnalysisSummary, LoadProgress } from '../src/worker-api/protocol';
+import type { AnalysisSummary } from '../src/worker-api/protocol';
+import type { LoadProgress } from '../src/runtime/runtime-types';
 
 const USAGE = `usage: npm run cli -- transcribe [--pair base|lite|fixture] [--head DIR] ${MODEL_SOURCE_USAGE} [--json] FILE.wav...`;
 

@@ -18,10 +18,10 @@ import { adaptExamples, prepareUtteranceRun, speakerProfiles } from '../src/mmer
 import type { SpeakerProfile } from '../src/mmer/utterance';
 import { seededShuffle } from '../src/data/splits';
 import { evaluate, fit, type TrainExample } from '../src/mmer/trainer';
-import { fitOptions, headConfig } from '../src/pipeline/head-config';
-import { loadNodeEncoders } from '../src/pipeline/node';
+import { fitOptions, headConfig } from '../src/training/head-config';
+import { loadNodeEncoders } from '../src/inference/node';
 import { MODEL_SOURCE_OPTIONS, modelSource } from './model-source';
-import { DEFAULT_TRAIN_SETTINGS } from '../src/pipeline/train-settings';
+import { DEFAULT_TRAIN_SETTINGS } from '../src/training/train-settings';
 import { averageDecay, checkTrainable, encodeRecords, lrDecay, readDataset } from './dataset';
 
 /** Scores of one fold at one epoch. */

@@ -1,9 +1,9 @@
 /**
  * Where the CLI finds its models, the same two settings in every command: `--manifest PATH` (another manifest.json)
  * and `--hub-url URL` (another host for the manifest's hub models: a mirror, or a local copy served over HTTP). The
- * page build takes the same two as VITE_MMER_MANIFEST_URL and VITE_MMER_HUB_URL (src/hooks/manifest-url.ts).
+ * page build takes the same two as VITE_MMER_MANIFEST_URL and VITE_MMER_HUB_URL (src/page/manifest-url.ts).
  */
-import type { NodeLoadOptions } from '../src/pipeline/node';
+import type { NodeLoadOptions } from '../src/inference/node';
 
 /** The parseArgs options of the two settings. */
 export const MODEL_SOURCE_OPTIONS = {

@@ -9,7 +9,7 @@ import { Notice } from './components/Notice';
 import { PairSelector } from './components/PairSelector';
 import { loadedBuiltinLabels, startCandidates } from './components/training/start-options';
 import { TrainScreen } from './components/training/TrainScreen';
-import { FULL_PAIR, PAIRS, rejectedBackendLines } from './hooks/url-options';
+import { FULL_PAIR, PAIRS, rejectedBackendLines } from './page/url-options';
 import { useHead } from './hooks/useHead';
 import { useLibrary } from './hooks/useLibrary';
 import { useMl } from './hooks/useMl';

@@ -2,22 +2,14 @@
  * AudioWorklet processor for microphone capture. It downmixes its input to mono, batches the 128-frame
  * render quanta into larger chunks and posts them to the main thread (transferring the buffers).
  *
- * Messages to the main thread: `{ type: 'chunk', samples: Float32Array }` and, after a `'stop'` message
- * has been received and the last partial chunk sent, `{ type: 'stopped' }`. The processor then ends.
+ * The messages both ways are defined in `src/audio/capture-protocol.ts`; after `stop` the processor hands over its
+ * last partial chunk, says `stopped` and ends.
  *
  * The TypeScript DOM/WebWorker libs know nothing of AudioWorkletGlobalScope, so the few names used here are
  * declared below. The declarations are module-scoped (this file is a module), so they leak into nothing else.
  */
 
-/** What the main thread may send. */
-type ToWorklet = { readonly type: 'stop' };
-
-function isStop(data: unknown): data is ToWorklet {
-  return typeof data === 'object' && data !== null && (data as { type?: unknown }).type === 'stop';
-}
-
-/** What this processor sends. Kept in sync with `src/audio/capture.ts`. */
-type FromWorklet = { readonly type: 'chunk'; readonly samples: Float32Array } | { readonly type: 'stopped' };
+import { CAPTURE_PROCESSOR, isStop, type FromWorklet } from '../src/audio/capture-protocol';
 
 declare const sampleRate: number;
 declare class AudioWorkletProcessor {
@@ -81,4 +73,4 @@ class CaptureProcessor extends AudioWorkletProcessor {
   }
 }
 
-registerProcessor('mmer-capture', CaptureProcessor);
+registerProcessor(CAPTURE_PROCESSOR, CaptureProcessor);

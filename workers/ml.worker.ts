@@ -6,21 +6,11 @@
 import * as Comlink from 'comlink';
 import { toResult, type Result } from '../src/core/errors';
 import type { FeatureMatrix } from '../src/encoders/types';
-import type { SplitName } from '../src/data/library/types';
+import type { SplitName } from '../src/data/library/library-types';
 import { Recognizer } from '../src/recognizer/recognizer';
 import { webPlatform } from '../src/recognizer/web-platform';
-import type {
-  AnalysisSummary,
-  BackendInfo,
-  HeadFiles,
-  HeadInfo,
-  HeadStatus,
-  InitOptions,
-  LoadProgress,
-  ScoredEmotion,
-  UtteranceStatsRow,
-  VoiceRecordings,
-} from '../src/worker-api/protocol';
+import type { AnalysisSummary, HeadFiles, HeadInfo, HeadStatus, InitOptions, ScoredEmotion, UtteranceStatsRow, VoiceRecordings } from '../src/worker-api/protocol';
+import type { BackendInfo, LoadProgress } from '../src/runtime/runtime-types';
 import type { Evaluation, TrainEvent, TrainOutcome, TrainRequest } from '../src/worker-api/training-protocol';
 
 const recognizer = new Recognizer(webPlatform(self.location.href));

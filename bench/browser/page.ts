@@ -6,7 +6,7 @@
 import * as Comlink from 'comlink';
 import { createMlClient } from '../../src/worker-api/client';
 import type { MlClient } from '../../src/worker-api/client-types';
-import type { Backend, LoadProgress } from '../../src/worker-api/protocol';
+import type { Backend, LoadProgress } from '../../src/runtime/runtime-types';
 import type { RepeatPlan } from '../lib/stats';
 import type { GraphTiming } from '../lib/time-graph';
 import type { FlopsApi } from './flops.worker';

@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright';
-import type { Backend } from '../../src/worker-api/protocol';
+import type { Backend } from '../../src/runtime/runtime-types';
 import type { BenchPage } from '../browser/page';
 import { speechClip } from '../lib/audio';
 import { callBench, startHarness } from '../lib/harness';

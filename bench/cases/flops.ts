@@ -17,7 +17,7 @@ import { rewriteConvsInModel } from '../lib/conv-matmul';
 import { decode, graphOf } from '../../src/runtime/onnx-model';
 import { nodeAdapter } from '../../src/runtime/ort-node';
 import { editModel, type SurgeryPlan } from '../../src/runtime/surgery';
-import type { Dtype } from '../../src/worker-api/protocol';
+import type { Dtype } from '../../src/runtime/runtime-types';
 import { DT, GraphBuilder } from '../../tools/fixtures/onnx-builder';
 import { wav2vec2Frames } from '../../tools/fixtures/wav2vec2';
 import type { BenchPage } from '../browser/page';

@@ -11,7 +11,7 @@ import { dirname, join, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { chromium, type Page } from 'playwright';
-import type { Dtype } from '../../src/worker-api/protocol';
+import type { Dtype } from '../../src/runtime/runtime-types';
 import { chromiumArgs, chromiumPath } from '../../test/chromium';
 import type { LoadRun } from '../browser/page';
 import { speechClip } from '../lib/audio';
@@ -166,7 +166,7 @@ export async function runLoad(
     const files = run.files === null ? '' : `, files ${run.files.downloaded.length} downloaded / ${run.files.fromCache} cached`;
     log(`load ${runtime} ${set.dtype} ${phase}: init ${run.initMs.toFixed(0)} ms, first result ${run.firstResultMs.toFixed(0)} ms, model ${mb(s.model)} MB${s.head > 0 ? ` (head ${mb(s.head)})` : ''}${s.mbit === null ? '' : ` at ${s.mbit.toFixed(1)} Mbit/s`}${files}`);
     // Ours must find its encoders in the cache on a warm load: a silent re-download is the bug this case exists to
-    // catch. A head without a pinned hash is fetched on every visit by design (src/pipeline/builtin-head.ts).
+    // catch. A head without a pinned hash is fetched on every visit by design (src/inference/builtin-head.ts).
     const encoders = (run.files?.downloaded ?? []).filter((f) => !heads.ids.has(f.split('/')[0] ?? ''));
     if (runtime === 'ours' && phase === 'warm' && (s.model - s.head > 0 || encoders.length > 0)) {
       throw new Error(`ours ${set.dtype}: warm load downloaded ${s.model - s.head} encoder bytes (${encoders.join(', ')}) instead of using the Cache API`);

@@ -1,5 +1,5 @@
 /**
- * Case 1, native: the shared pipeline (src/pipeline) on onnxruntime-node's CPU execution provider, loaded through
+ * Case 1, native: the shared pipeline (src/inference) on onnxruntime-node's CPU execution provider, loaded through
  * `loadNodeEncoders` exactly as the CLI loads it, and the emotion head on tfjs-wasm as `npm run mmer -- predict` runs
  * it. Times the audio stage (wav2vec2 + CTC decoding: the transcript) and the whole analysis (plus RoBERTa on that
  * transcript and the head) separately, since only the first has a transformers.js peer.
@@ -9,8 +9,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadHeadDir } from '../../src/mmer/checkpoint-node';
 import { initNodeEngine } from '../../src/mmer/engine-node';
 import { predict } from '../../src/mmer/trainer';
-import { analyseClip, encodeAudio } from '../../src/pipeline/analyse';
-import { loadNodeEncoders } from '../../src/pipeline/node';
+import { analyseClip, encodeAudio } from '../../src/inference/analyse';
+import { loadNodeEncoders } from '../../src/inference/node';
 import type { ByteStore } from '../../src/runtime/cache';
 import { speechClip } from '../lib/audio';
 import { benchHeadFolder, TMP, type ModelSet } from '../lib/models';

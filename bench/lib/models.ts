@@ -12,9 +12,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { HEAD_CONFIG_FILE, HEAD_WEIGHTS_FILE, type HeadManifest } from '../../src/mmer/checkpoint';
 import { DEFAULT_CONFIG } from '../../src/mmer/config';
 import { DEFAULT_LOSS } from '../../src/mmer/trainer';
-import { pairIdentity } from '../../src/pipeline/head-target';
+import { pairIdentity } from '../../src/inference/head-target';
 import { parseManifest } from '../../src/runtime/manifest-parse';
-import type { Dtype } from '../../src/worker-api/protocol';
+import type { Dtype } from '../../src/runtime/runtime-types';
 import { fixtureHeadConfig, fixtureHeadManifest, randomHeadFiles } from '../../tools/fixtures/head';
 
 /** Repository root. */

@@ -14,12 +14,10 @@ import { AppError } from '../core/errors';
 import { RecordingBuffer } from './recording-buffer';
 import { StreamingResampler } from './resample';
 import { MAX_CLIP_SECONDS } from './validate';
+import { SAMPLE_RATE } from './rate';
+import { CAPTURE_PROCESSOR, type FromWorklet, type ToWorklet } from './capture-protocol';
 
-/** Rate of every clip the rest of the app sees. */
-export const TARGET_RATE = 16_000;
 
-/** Name under which `workers/capture.worklet.ts` registers its processor. */
-const PROCESSOR_NAME = 'mmer-capture';
 
 /** How long `stop` waits for the worklet to hand over its last partial chunk. */
 const STOP_GRACE_MS = 500;
@@ -27,8 +25,6 @@ const STOP_GRACE_MS = 500;
 export const MIC_DENIED_MESSAGE =
   "Microphone access was denied. Allow it in the browser's site settings, or choose an audio file instead.";
 
-/** Messages from the worklet; see `workers/capture.worklet.ts`. */
-type FromWorklet = { readonly type: 'chunk'; readonly samples: Float32Array } | { readonly type: 'stopped' };
 
 /** Why a recording ended without `stop` being called. */
 export type AutoStopReason = 'limit' | 'ended';
@@ -151,11 +147,11 @@ async function wire(ctx: AudioContext, stream: MediaStream, options: CaptureOpti
   }
 
   const sourceRate = ctx.sampleRate;
-  const resampler = new StreamingResampler(sourceRate, TARGET_RATE);
-  const buffer = new RecordingBuffer({ sampleRate: TARGET_RATE, maxSeconds: options.maxSeconds ?? MAX_CLIP_SECONDS });
+  const resampler = new StreamingResampler(sourceRate, SAMPLE_RATE);
+  const buffer = new RecordingBuffer({ sampleRate: SAMPLE_RATE, maxSeconds: options.maxSeconds ?? MAX_CLIP_SECONDS });
   const source = ctx.createMediaStreamSource(stream);
   // One silent output routed to the destination keeps the node pulled by the render graph in every browser.
-  const node = new AudioWorkletNode(ctx, PROCESSOR_NAME, { numberOfInputs: 1, numberOfOutputs: 1, outputChannelCount: [1] });
+  const node = new AudioWorkletNode(ctx, CAPTURE_PROCESSOR, { numberOfInputs: 1, numberOfOutputs: 1, outputChannelCount: [1] });
   source.connect(node);
   node.connect(ctx.destination);
 
@@ -215,7 +211,7 @@ async function wire(ctx: AudioContext, stream: MediaStream, options: CaptureOpti
           const stopped = new Promise<void>((resolve) => {
             onWorkletStopped = resolve;
           });
-          node.port.postMessage({ type: 'stop' });
+          node.port.postMessage({ type: 'stop' } satisfies ToWorklet);
           await Promise.race([stopped, delay(STOP_GRACE_MS)]);
         }
         return finishNow();

@@ -13,9 +13,8 @@ import { AppError } from '../core/errors';
 import { downmix } from './downmix';
 import { resample } from './resample';
 import { decodeWav } from './wav';
+import { SAMPLE_RATE } from './rate';
 
-/** Rate of every clip the rest of the app sees. */
-export const CLIP_RATE = 16_000;
 
 /** A 60 s clip never needs this much even as 8-channel 96 kHz float WAV; bigger files are refused before reading. */
 export const MAX_FILE_BYTES = 200 * 1024 * 1024;
@@ -162,7 +161,7 @@ export const browserDecoder: CompressedDecoder = async (bytes) => {
   if (!Ctor) throw new Error('this browser has no Web Audio decoder');
   let ctx: DecodingContext;
   try {
-    ctx = new Ctor(1, 1, CLIP_RATE);
+    ctx = new Ctor(1, 1, SAMPLE_RATE);
   } catch {
     ctx = new Ctor(1, 1, 48_000);
   }
@@ -174,7 +173,7 @@ export const browserDecoder: CompressedDecoder = async (bytes) => {
 
 function toClip(decoded: DecodedChannels): Float32Array {
   const mono = downmix(decoded.channels);
-  return decoded.sampleRate === CLIP_RATE ? mono : resample(mono, decoded.sampleRate, CLIP_RATE);
+  return decoded.sampleRate === SAMPLE_RATE ? mono : resample(mono, decoded.sampleRate, SAMPLE_RATE);
 }
 
 /**

@@ -1,5 +1,5 @@
-import type { BackendInfo } from '../worker-api/protocol';
-import { backendLabel, type BackendChoice } from '../hooks/url-options';
+import type { BackendInfo } from '../runtime/runtime-types';
+import { backendLabel, type BackendChoice } from '../page/url-options';
 
 interface Props {
   readonly info: BackendInfo | null;

@@ -3,7 +3,8 @@
  * scores. It stays mounted while other screens are shown, so a result survives a look at the library.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { CLIP_RATE, decodeAudioFile } from '../audio/decode-file';
+import { decodeAudioFile } from '../audio/decode-file';
+import { SAMPLE_RATE } from '../audio/rate';
 import type { AutoStopReason } from '../audio/capture';
 import { checkClip, MAX_CLIP_SECONDS } from '../audio/validate';
 import { toErrorInfo, type ErrorInfo } from '../core/errors';
@@ -75,7 +76,7 @@ export function ClassifyScreen({ ml, head, voice, pair, embeddedPair, active, re
       setOutcome(null);
       setWork('analysing');
       try {
-        checkClip(clip.pcm, CLIP_RATE);
+        checkClip(clip.pcm, SAMPLE_RATE);
       } catch (err) {
         if (token !== runRef.current) return;
         setWork('idle');
@@ -212,7 +213,7 @@ export function ClassifyScreen({ ml, head, voice, pair, embeddedPair, active, re
                 >
                   Retry analysis
                 </button>
-                <SaveClipButton pcm={failure.clip.pcm} sampleRate={CLIP_RATE} name={failure.clip.source} />
+                <SaveClipButton pcm={failure.clip.pcm} sampleRate={SAMPLE_RATE} name={failure.clip.source} />
               </>
             ) : undefined
           }
@@ -237,10 +238,10 @@ export function ClassifyScreen({ ml, head, voice, pair, embeddedPair, active, re
 
       {lastClip && !failure?.clip ? (
         <p className="last-clip muted small">
-          Last clip: {lastClip.source}, {(lastClip.pcm.length / CLIP_RATE).toFixed(2)} s{' '}
+          Last clip: {lastClip.source}, {(lastClip.pcm.length / SAMPLE_RATE).toFixed(2)} s{' '}
           <SaveClipButton
             pcm={lastClip.pcm}
-            sampleRate={CLIP_RATE}
+            sampleRate={SAMPLE_RATE}
             name={lastClip.source}
             testId="save-last"
             label="Save as WAV"

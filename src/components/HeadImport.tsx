@@ -1,6 +1,6 @@
 import { useId } from 'react';
 import { useFileDrop } from '../hooks/useFileDrop';
-import { HEAD_ACCEPT, type PickedFile } from '../hooks/head-files';
+import { HEAD_ACCEPT, type PickedFile } from '../page/head-files';
 
 interface Props {
   readonly disabled: boolean;

@@ -1,7 +1,7 @@
-import { downloadSizeText } from '../hooks/download-size';
-import { FULL_PAIR, PAIRS, pairShortName } from '../hooks/url-options';
+import { downloadSizeText } from '../page/download-size';
+import { FULL_PAIR, PAIRS, pairShortName } from '../page/url-options';
 import type { Manifest } from '../runtime/manifest';
-import type { BackendInfo } from '../worker-api/protocol';
+import type { BackendInfo } from '../runtime/runtime-types';
 
 interface Props {
   readonly manifest: Manifest;

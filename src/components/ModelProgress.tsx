@@ -1,6 +1,6 @@
 import type { ErrorInfo } from '../core/errors';
-import { formatMB, overall, type FileProgress, type LoadSnapshot } from '../hooks/load-progress';
-import { DTYPE_WORDS } from '../hooks/download-size';
+import { formatMB, overall, type FileProgress, type LoadSnapshot } from '../page/load-progress';
+import { DTYPE_WORDS } from '../page/download-size';
 import type { MlPhase } from '../hooks/useMl';
 import { ErrorBanner } from './ErrorBanner';
 

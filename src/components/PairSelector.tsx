@@ -1,5 +1,5 @@
 import { useId } from 'react';
-import { PAIRS } from '../hooks/url-options';
+import { PAIRS } from '../page/url-options';
 
 interface Props {
   readonly pair: string;

@@ -1,5 +1,5 @@
 import { encodeWav } from '../audio/wav';
-import { downloadBlob, safeStem } from '../hooks/download';
+import { downloadBlob, safeStem } from '../page/save-file';
 
 interface Props {
   readonly pcm: Float32Array;

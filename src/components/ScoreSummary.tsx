@@ -1,4 +1,4 @@
-import { pairShortName, PAIRS } from '../hooks/url-options';
+import { pairShortName, PAIRS } from '../page/url-options';
 import type { EmotionScorer, EmotionScores, HeadInfo } from '../worker-api/protocol';
 import { isNonCommercial } from './HeadDetails';
 

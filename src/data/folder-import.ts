@@ -4,7 +4,7 @@
  * otherwise RAVDESS-style names label themselves and other audio comes in unlabelled.
  */
 import { AUDIO_EXTENSIONS } from '../audio/decode-file';
-import type { TranscriptSource } from './library/types';
+import type { TranscriptSource } from './library/library-types';
 import { parseMetadata } from './metadata';
 import { parseRavdessName } from './ravdess';
 

@@ -1,6 +1,6 @@
 /** RoBERTa (LM head cut off) as a text encoder, tokenised with @huggingface/transformers' tokenizer. */
 import { floatData, type OrtAdapter, type OrtSession } from '../runtime/ort-types';
-import { encoderText } from '../text/normalise';
+import { encoderText } from '../text/encoder-text';
 import type { TextEncoderModel, TextEncoding } from './types';
 
 /** The part of a transformers.js tokenizer this encoder uses. */

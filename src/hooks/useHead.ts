@@ -7,7 +7,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { toErrorInfo, type ErrorInfo, type Result } from '../core/errors';
 import type { HeadFiles, HeadInfo, HeadNotice, ScoredEmotion } from '../worker-api/protocol';
-import { readHeadFiles, type PickedFile } from './head-files';
+import { readHeadFiles, type PickedFile } from '../page/head-files';
 import { headNoticeText } from '../recognizer/notices';
 import type { UseMl } from './useMl';
 

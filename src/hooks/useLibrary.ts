@@ -6,7 +6,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { AppError, toErrorInfo, type ErrorInfo, type Result } from '../core/errors';
 import { IdbClipLibrary } from '../data/library/idb-library';
-import type { ClipLibrary, ClipPatch, DeletedClips, LabelSet, LibraryClip, NewClip, StoredHeadInfo } from '../data/library/types';
+import type { ClipLibrary, ClipPatch, DeletedClips, LabelSet, LibraryClip, NewClip, StoredHeadInfo } from '../data/library/library-types';
 
 export type LibraryStatus = 'opening' | 'ready' | 'failed';
 

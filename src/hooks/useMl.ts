@@ -9,10 +9,10 @@ import { toErrorInfo, type ErrorInfo, type Result } from '../core/errors';
 import { createMlClient } from '../worker-api/client';
 import { methodProxy } from '../worker-api/method-proxy';
 import type { CrashNotice, MlCalls, MlClient } from '../worker-api/client-types';
-import type { BackendInfo, LoadProgress } from '../worker-api/protocol';
-import { EMPTY_SNAPSHOT, LoadTracker, type LoadSnapshot } from './load-progress';
-import { hubUrlSetting, manifestUrl } from './manifest-url';
-import type { BackendChoice } from './url-options';
+import type { BackendInfo, LoadProgress } from '../runtime/runtime-types';
+import { EMPTY_SNAPSHOT, LoadTracker, type LoadSnapshot } from '../page/load-progress';
+import { hubUrlSetting, manifestUrl } from '../page/manifest-url';
+import type { BackendChoice } from '../page/url-options';
 
 /** `loading`: first init or re-init after a crash; `ready`: clips can be analysed; `failed`: init failed. */
 export type MlPhase = 'loading' | 'ready' | 'failed';

@@ -10,8 +10,8 @@ import { CacheApiStore } from '../runtime/cache';
 import { isWeightFree, type Manifest } from '../runtime/manifest';
 import { fetchManifest } from '../runtime/manifest-fetch';
 import { isPairCached } from '../runtime/pair-cache';
-import { hubUrlSetting, manifestUrl } from './manifest-url';
-import { FALLBACK_PAIR, pairShortName, type UrlOptions } from './url-options';
+import { hubUrlSetting, manifestUrl } from '../page/manifest-url';
+import { FALLBACK_PAIR, pairShortName, type UrlOptions } from '../page/url-options';
 import { useUrlOptions } from './useUrlOptions';
 
 /** Where the pair in use comes from: the address bar, the person's remembered choice, or the manifest's default. */

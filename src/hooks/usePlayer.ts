@@ -3,9 +3,9 @@
  * a WAV built in the page.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { CLIP_RATE } from '../audio/decode-file';
+import { SAMPLE_RATE } from '../audio/rate';
 import { encodeWav } from '../audio/wav';
-import type { ClipLibrary } from '../data/library/types';
+import type { ClipLibrary } from '../data/library/library-types';
 
 export interface UsePlayer {
   /** Id of the clip playing now, or null. */
@@ -36,7 +36,7 @@ export function usePlayer(store: ClipLibrary | null): UsePlayer {
       if (wasPlaying || store === null) return;
       void store.getAudio(clipId).then((a) => {
         if (a === null) return;
-        const blob = a.original ?? new Blob([encodeWav(a.pcm, CLIP_RATE) as Uint8Array<ArrayBuffer>], { type: 'audio/wav' });
+        const blob = a.original ?? new Blob([encodeWav(a.pcm, SAMPLE_RATE) as Uint8Array<ArrayBuffer>], { type: 'audio/wav' });
         const url = URL.createObjectURL(blob);
         const audio = new Audio(url);
         current.current = { audio, url, id: clipId };

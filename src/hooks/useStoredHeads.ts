@@ -5,9 +5,9 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { AppError, toErrorInfo, type ErrorInfo } from '../core/errors';
-import type { StoredHeadInfo } from '../data/library/types';
-import { downloadBlob } from './download';
-import { readHeadFiles, type PickedFile } from './head-files';
+import type { StoredHeadInfo } from '../data/library/library-types';
+import { downloadBlob } from '../page/save-file';
+import { readHeadFiles, type PickedFile } from '../page/head-files';
 import type { UseHead } from './useHead';
 import type { UseLibrary } from './useLibrary';
 

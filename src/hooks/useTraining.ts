@@ -6,7 +6,7 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ErrorInfo } from '../core/errors';
-import type { TrainCheckpoint } from '../data/library/types';
+import type { TrainCheckpoint } from '../data/library/library-types';
 import type { HeadEngine } from '../worker-api/protocol';
 import type { LossReport, MetricsSummary, OffGpuEstimate, TrainEvent, TrainOutcome, TrainSettings } from '../worker-api/training-protocol';
 import type { UseLibrary } from './useLibrary';

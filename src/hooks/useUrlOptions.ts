@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { parseUrlOptions, withUrlOptions, type UrlOptions } from './url-options';
+import { parseUrlOptions, withUrlOptions, type UrlOptions } from '../page/url-options';
 
 /**
  * The page's URL options as state. `setPair` updates the address bar too (replaceState, so Back still leaves

@@ -6,7 +6,7 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { UseMl } from './useMl';
-import { addVoiceRow, clearVoiceRows, listVoiceRows, type VoiceRow } from './voice-store';
+import { addVoiceRow, clearVoiceRows, listVoiceRows, type VoiceRow } from '../page/voice-store';
 
 /** Recordings needed before scores are adapted: fewer give a mean and SD too noisy to normalise by. */
 export const MIN_VOICE_CLIPS = 8;

@@ -6,7 +6,7 @@
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { AppError } from '../core/errors';
-import { defaultCacheDir, readNodeManifest } from '../pipeline/node';
+import { defaultCacheDir, readNodeManifest } from '../inference/node';
 import type { ByteStore } from '../runtime/cache';
 import { DirectoryStore, fileAwareFetch } from '../runtime/node-io';
 import { nodeAdapter } from '../runtime/ort-node';

@@ -3,12 +3,13 @@
  * only here: how a backend is chosen and sessions are made, where the manifest and the model cache live, which
  * TensorFlow.js entry starts the head engine, and where the clip library is.
  */
-import type { ClipLibrary } from '../data/library/types';
+import type { ClipLibrary } from '../data/library/library-types';
 import type { EngineInfo } from '../mmer/engine';
 import type { ByteStore } from '../runtime/cache';
 import type { Manifest } from '../runtime/manifest';
 import type { OrtAdapter } from '../runtime/ort-types';
-import type { Backend, BackendInfo, HeadEngine } from '../worker-api/protocol';
+import type { HeadEngine } from '../worker-api/protocol';
+import type { Backend, BackendInfo } from '../runtime/runtime-types';
 
 /** The encoders' backend as chosen, and the sessions' factory on it. */
 export interface ChosenBackend {

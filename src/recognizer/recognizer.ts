@@ -6,31 +6,19 @@
  */
 import { AppError } from '../core/errors';
 import type { FeatureMatrix } from '../encoders/types';
-import { analyseClip } from '../pipeline/analyse';
-import { fetchBuiltinHead } from '../pipeline/builtin-head';
-import { ClipScoring, type WorkerClip } from '../pipeline/clip-scoring';
-import type { HeadOrigin } from '../pipeline/emotion-head';
-import { HeadRuntimeHost } from '../pipeline/head-runtime';
-import { headLayerFor, measureWidths, type HeadTarget } from '../pipeline/head-target';
-import { LoadedPair } from '../pipeline/loaded-pair';
-import { settleHead } from '../pipeline/settle-head';
-import { TrainingJobs, type JobContext } from '../pipeline/training-jobs';
-import type { SplitName } from '../data/library/types';
+import { analyseClip } from '../inference/analyse';
+import { fetchBuiltinHead } from '../inference/builtin-head';
+import { ClipScoring, type WorkerClip } from '../inference/clip-scoring';
+import type { HeadOrigin } from '../inference/emotion-head';
+import { HeadRuntimeHost } from '../inference/head-runtime';
+import { headLayerFor, measureWidths, type HeadTarget } from '../inference/head-target';
+import { LoadedPair } from '../inference/loaded-pair';
+import { settleHead } from '../inference/settle-head';
+import { TrainingJobs, type JobContext } from '../training/training-jobs';
+import type { SplitName } from '../data/library/library-types';
 import type { LoaderContext } from '../runtime/model-loader';
-import type {
-  AnalysisSummary,
-  Backend,
-  BackendInfo,
-  HeadFiles,
-  HeadInfo,
-  HeadStatus,
-  HeadNotice,
-  InitOptions,
-  LoadProgress,
-  ScoredEmotion,
-  UtteranceStatsRow,
-  VoiceRecordings,
-} from '../worker-api/protocol';
+import type { AnalysisSummary, HeadFiles, HeadInfo, HeadStatus, HeadNotice, InitOptions, ScoredEmotion, UtteranceStatsRow, VoiceRecordings } from '../worker-api/protocol';
+import type { Backend, BackendInfo, LoadProgress } from '../runtime/runtime-types';
 import type { Evaluation, TrainEvent, TrainOutcome, TrainRequest } from '../worker-api/training-protocol';
 import type { RecognizerPlatform } from './platform';
 

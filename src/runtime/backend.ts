@@ -5,7 +5,7 @@
  * in Node; the worker supplies the real probe.
  */
 import { AppError } from '../core/errors';
-import type { Backend, BackendInfo } from '../worker-api/protocol';
+import type { Backend, BackendInfo } from './runtime-types';
 
 export interface BackendProbe {
   /** `navigator.gpu` exists. */

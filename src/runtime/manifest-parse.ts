@@ -3,7 +3,7 @@
  * manifest is edited by hand and a vague "invalid manifest" wastes an afternoon.
  */
 import { AppError } from '../core/errors';
-import type { Backend, Dtype } from '../worker-api/protocol';
+import type { Backend, Dtype } from './runtime-types';
 import type { SurgeryPlan } from './surgery';
 import type {
   FileRef,

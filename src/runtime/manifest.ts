@@ -3,7 +3,7 @@
  * edited after download. Parsed once, validated strictly, so a broken manifest fails with a message naming the field.
  */
 import { AppError } from '../core/errors';
-import type { Backend, Dtype } from '../worker-api/protocol';
+import type { Backend, Dtype } from './runtime-types';
 import type { SurgeryPlan } from './surgery';
 
 export type ModelRole = 'audio-encoder' | 'text-encoder';

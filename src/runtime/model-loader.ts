@@ -3,7 +3,7 @@
  * The edited graph is what gets cached, so surgery runs once per device, not once per visit.
  */
 import { AppError } from '../core/errors';
-import type { Dtype, LoadProgress } from '../worker-api/protocol';
+import type { Dtype, LoadProgress } from './runtime-types';
 import type { ByteStore } from './cache';
 import { downloadVerified } from './download';
 import { editedGraphKey, sideFileKey } from './cache-keys';

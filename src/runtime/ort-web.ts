@@ -9,7 +9,7 @@ import asyncifyWasm from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?u
 import asyncifyMjs from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
 import plainWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
 import plainMjs from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';
-import type { Backend } from '../worker-api/protocol';
+import type { Backend } from './runtime-types';
 import type { OrtAdapter, OrtSession, OrtTensor } from './ort-types';
 
 /** Both builds share onnxruntime-common's API; the WASM-only one's type stands for either. */

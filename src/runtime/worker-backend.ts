@@ -2,7 +2,7 @@
  * The backend choice as the ML worker makes it at each init: what the browser offers (WebGPU adapter, cross-origin
  * isolation, cores) fed to `chooseBackend`, with onnxruntime-web's thread count set first.
  */
-import type { Backend, BackendInfo } from '../worker-api/protocol';
+import type { Backend, BackendInfo } from './runtime-types';
 import { chooseBackend, wasmThreads } from './backend';
 import { probeGpu } from './gpu-probe';
 import { configureOrtWeb, webAdapter } from './ort-web';

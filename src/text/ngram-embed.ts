@@ -6,7 +6,7 @@
  * spelling get similar vectors and unrelated words get nearly orthogonal ones.
  */
 import { AppError } from '../core/errors';
-import { encoderText } from './normalise';
+import { encoderText } from './encoder-text';
 
 /** Parameters of `embedText`. */
 export interface NgramOptions {

@@ -5,7 +5,7 @@
  */
 import type { MlApi } from '../../workers/ml.worker';
 import type { Result } from '../core/errors';
-import type { BackendInfo } from './protocol';
+import type { BackendInfo } from '../runtime/runtime-types';
 
 /** The value inside the `Result` a worker method returns (directly or through a promise). */
 type Settled<R> = Awaited<R> extends Result<infer V> ? V : never;

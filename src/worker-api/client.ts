@@ -7,7 +7,8 @@ import type { MlApi } from '../../workers/ml.worker';
 import type { Result } from '../core/errors';
 import type { CrashNotice, MlClient } from './client-types';
 import { methodProxy } from './method-proxy';
-import type { HeadFiles, InitOptions, LoadProgress } from './protocol';
+import type { HeadFiles, InitOptions } from './protocol';
+import type { LoadProgress } from '../runtime/runtime-types';
 
 /**
  * What a call sends instead of its arguments, where they must not be shared: the clip and the head's weights go as

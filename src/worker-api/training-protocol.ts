@@ -3,7 +3,7 @@
  * worker reads clips from the IndexedDB library itself, so only ids and settings cross the thread boundary.
  */
 import type { ErrorInfo } from '../core/errors';
-import type { SplitName } from '../data/library/types';
+import type { SplitName } from '../data/library/library-types';
 import type { HeadEngine } from './protocol';
 
 /** The multitask loss components of a step or an epoch (weighted terms are reported unweighted). */

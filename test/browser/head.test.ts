@@ -15,7 +15,8 @@ import { ParamStore } from '../../src/mmer/params';
 import { predict } from '../../src/mmer/trainer';
 import { createMlClient } from '../../src/worker-api/client';
 import type { MlClient } from '../../src/worker-api/client-types';
-import type { AnalysisSummary, EmotionScores, HeadFiles, HeadInfo, LoadProgress } from '../../src/worker-api/protocol';
+import type { AnalysisSummary, EmotionScores, HeadFiles, HeadInfo } from '../../src/worker-api/protocol';
+import type { LoadProgress } from '../../src/runtime/runtime-types';
 
 const MANIFEST = '/models/manifest.json';
 const HEAD_DIR = '/models/fixtures/heads/fixture';

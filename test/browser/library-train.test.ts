@@ -11,10 +11,10 @@ import { resample } from '../../src/audio/resample';
 import { decodeWav } from '../../src/audio/wav';
 import type { Result } from '../../src/core/errors';
 import { IdbClipLibrary } from '../../src/data/library/idb-library';
-import type { LibraryClip, NewClip, SplitName } from '../../src/data/library/types';
+import type { LibraryClip, NewClip, SplitName } from '../../src/data/library/library-types';
 import { createMlClient } from '../../src/worker-api/client';
 import type { MlClient } from '../../src/worker-api/client-types';
-import { DEFAULT_TRAIN_SETTINGS } from '../../src/pipeline/train-settings';
+import { DEFAULT_TRAIN_SETTINGS } from '../../src/training/train-settings';
 import { BUILTIN_PREFIX, type TrainEvent } from '../../src/worker-api/training-protocol';
 
 const TAG = `lt${String(Date.now() % 100_000)}`;

@@ -9,7 +9,8 @@ import { decodeWav } from '../../src/audio/wav';
 import type { Result } from '../../src/core/errors';
 import { createMlClient } from '../../src/worker-api/client';
 import type { MlClient } from '../../src/worker-api/client-types';
-import type { AnalysisSummary, BackendInfo, LoadProgress } from '../../src/worker-api/protocol';
+import type { AnalysisSummary } from '../../src/worker-api/protocol';
+import type { BackendInfo, LoadProgress } from '../../src/runtime/runtime-types';
 
 const MANIFEST = '/models/manifest.json';
 const CLIP = 'Actor_01/03-01-05-02-01-01-01.wav';

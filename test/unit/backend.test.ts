@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/core/errors';
 import { chooseBackend, isSoftwareAdapter, wasmThreads, type BackendProbe } from '../../src/runtime/backend';
-import type { Backend } from '../../src/worker-api/protocol';
+import type { Backend } from '../../src/runtime/runtime-types';
 
 const gpuOk: BackendProbe = {
   webgpuApi: true,

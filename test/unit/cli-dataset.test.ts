@@ -7,7 +7,7 @@ import { checkTrainable, encodeRecords, readDataset } from '../../cli/dataset';
 import { encodeWav } from '../../src/audio/wav';
 import type { ClipRecord } from '../../src/data/metadata';
 import { speakerSplit } from '../../src/data/splits';
-import { loadNodeEncoders } from '../../src/pipeline/node';
+import { loadNodeEncoders } from '../../src/inference/node';
 import { MemoryStore } from '../../src/runtime/cache';
 import { ravdessClip } from '../shared-data';
 

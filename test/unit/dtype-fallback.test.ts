@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadNodeEncoders } from '../../src/pipeline/node';
+import { loadNodeEncoders } from '../../src/inference/node';
 import { downloadVerified, MissingFileError } from '../../src/runtime/download';
 import { MemoryStore } from '../../src/runtime/cache';
-import type { LoadProgress } from '../../src/worker-api/protocol';
+import type { LoadProgress } from '../../src/runtime/runtime-types';
 import { REPO_ROOT } from '../shared-data';
 import { ensureFixtures } from './fixtures-on-disk';
 

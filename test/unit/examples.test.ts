@@ -6,9 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeWav } from '../../src/audio/wav';
-import { buildExample } from '../../src/mmer/examples';
-import type { EncoderPair } from '../../src/pipeline/load-encoders';
-import { loadNodeEncoders } from '../../src/pipeline/node';
+import { buildExample } from '../../src/training/examples';
+import type { EncoderPair } from '../../src/inference/load-encoders';
+import { loadNodeEncoders } from '../../src/inference/node';
 import { MemoryStore } from '../../src/runtime/cache';
 import { ravdessClip } from '../shared-data';
 import { ensureFixtures } from './fixtures-on-disk';

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ORIGINAL_MAX_BYTES, prepareImport, type ImportFile } from '../../src/hooks/library-import';
+import { ORIGINAL_MAX_BYTES, prepareImport, type ImportFile } from '../../src/page/library-import';
 import { ravdessSamples } from '../ravdess';
 import { ravdessClip } from '../shared-data';
 

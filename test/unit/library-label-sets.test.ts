@@ -3,7 +3,7 @@ import { AppError } from '../../src/core/errors';
 import {
   BUILTIN_LABEL_SET, LABEL_PALETTE, addLabel, copyLabelSet, flaggedClips, labelSetProblems, moveLabel, newLabelSet, recolourLabel, removeLabel, renameLabel,
 } from '../../src/data/library/label-sets';
-import type { LabelSet } from '../../src/data/library/types';
+import type { LabelSet } from '../../src/data/library/library-types';
 
 const names = (set: LabelSet): string[] => set.labels.map((l) => l.name);
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../src/core/rng';
-import { effectiveSplits, splitCounts } from '../../src/data/library/splits';
-import type { LibraryClip, SplitName } from '../../src/data/library/types';
+import { effectiveSplits, splitCounts } from '../../src/data/library/library-splits';
+import type { LibraryClip, SplitName } from '../../src/data/library/library-types';
 
 type Clip = Pick<LibraryClip, 'id' | 'label' | 'speaker' | 'split'>;
 

@@ -6,8 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/core/errors';
 import { IdbClipLibrary } from '../../src/data/library/idb-library';
 import { BUILTIN_LABEL_SET, newLabelSet } from '../../src/data/library/label-sets';
-import type { CachedFeatures, LibraryClip, NewClip, StoredHeadInfo, TrainCheckpoint } from '../../src/data/library/types';
-import { featureKey } from '../../src/data/library/types';
+import type { CachedFeatures, LibraryClip, NewClip, StoredHeadInfo, TrainCheckpoint } from '../../src/data/library/library-types';
+import { featureKey } from '../../src/data/library/library-types';
 
 const open = (): Promise<IdbClipLibrary> => IdbClipLibrary.open({ factory: new IDBFactory() });
 

@@ -1,7 +1,7 @@
 /** Folding the worker's load events into the progress table: bytes, files done, retries and missing precisions. */
 import { describe, expect, it } from 'vitest';
-import { LoadTracker, overall } from '../../src/hooks/load-progress';
-import type { LoadProgress } from '../../src/worker-api/protocol';
+import { LoadTracker, overall } from '../../src/page/load-progress';
+import type { LoadProgress } from '../../src/runtime/runtime-types';
 
 const M = 'wav2vec2';
 

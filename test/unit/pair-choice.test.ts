@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { downloadSizeText } from '../../src/hooks/download-size';
-import { parseUrlOptions, withUrlOptions } from '../../src/hooks/url-options';
+import { downloadSizeText } from '../../src/page/download-size';
+import { parseUrlOptions, withUrlOptions } from '../../src/page/url-options';
 import { editedGraphKey, sideFileKey } from '../../src/runtime/cache-keys';
 import { fileUrl, isWeightFree, pairDownloadBytes, resolvePair } from '../../src/runtime/manifest';
 import { parseManifest } from '../../src/runtime/manifest-parse';

@@ -6,12 +6,12 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeWav } from '../../src/audio/wav';
-import { analyseClip } from '../../src/pipeline/analyse';
-import type { EncoderPair } from '../../src/pipeline/load-encoders';
-import { loadNodeEncoders } from '../../src/pipeline/node';
+import { analyseClip } from '../../src/inference/analyse';
+import type { EncoderPair } from '../../src/inference/load-encoders';
+import { loadNodeEncoders } from '../../src/inference/node';
 import { MemoryStore } from '../../src/runtime/cache';
 import { fileAwareFetch } from '../../src/runtime/node-io';
-import type { LoadProgress } from '../../src/worker-api/protocol';
+import type { LoadProgress } from '../../src/runtime/runtime-types';
 import { wav2vec2Frames } from '../../tools/fixtures/wav2vec2';
 import { ravdessSamples } from '../ravdess';
 import { ravdessClip } from '../shared-data';

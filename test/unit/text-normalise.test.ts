@@ -3,10 +3,10 @@
  * transcript of the same words (what it sees in use) become the same tokens, through `encode` itself.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { EncoderPair } from '../../src/pipeline/load-encoders';
-import { loadNodeEncoders } from '../../src/pipeline/node';
+import type { EncoderPair } from '../../src/inference/load-encoders';
+import { loadNodeEncoders } from '../../src/inference/node';
 import { MemoryStore } from '../../src/runtime/cache';
-import { encoderText } from '../../src/text/normalise';
+import { encoderText } from '../../src/text/encoder-text';
 import { ensureFixtures } from './fixtures-on-disk';
 
 describe('encoderText', () => {

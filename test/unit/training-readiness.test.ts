@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { trainingReadiness } from '../../src/data/library/readiness';
-import type { LibraryClip, SplitName } from '../../src/data/library/types';
+import type { LibraryClip, SplitName } from '../../src/data/library/library-types';
 import { screenFromHash } from '../../src/hooks/useScreen';
 import { reduceTrainEvent, type TrainingView } from '../../src/hooks/useTraining';
 

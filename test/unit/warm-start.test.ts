@@ -10,14 +10,14 @@ import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeWav } from '../../src/audio/wav';
 import { liteConfig } from '../../src/mmer/config';
-import { buildExample } from '../../src/mmer/examples';
+import { buildExample } from '../../src/training/examples';
 import { ParamStore } from '../../src/mmer/params';
 import { prepareUtteranceRun } from '../../src/mmer/speaker-adapt';
 import { evaluate, fit, type TrainExample } from '../../src/mmer/trainer';
 import { initNodeEngine } from '../../src/mmer/engine-node';
 import { warmStart } from '../../src/mmer/warm-start';
-import { headConfig } from '../../src/pipeline/head-config';
-import { loadNodeEncoders } from '../../src/pipeline/node';
+import { headConfig } from '../../src/training/head-config';
+import { loadNodeEncoders } from '../../src/inference/node';
 import { ravdessMetadata } from '../ravdess';
 import { ravdessClip } from '../shared-data';
 

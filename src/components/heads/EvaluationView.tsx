@@ -1,4 +1,4 @@
-import type { LibraryClip } from '../../data/library/types';
+import type { LibraryClip } from '../../data/library/library-types';
 import type { UsePlayer } from '../../hooks/usePlayer';
 import type { Evaluation } from '../../worker-api/training-protocol';
 

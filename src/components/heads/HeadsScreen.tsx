@@ -1,7 +1,7 @@
 import { useId, useMemo, useState } from 'react';
 import type { ErrorInfo } from '../../core/errors';
-import type { SplitName, StoredHeadInfo } from '../../data/library/types';
-import { HEAD_ACCEPT } from '../../hooks/head-files';
+import type { SplitName, StoredHeadInfo } from '../../data/library/library-types';
+import { HEAD_ACCEPT } from '../../page/head-files';
 import type { UseHead } from '../../hooks/useHead';
 import type { UseLibrary } from '../../hooks/useLibrary';
 import type { UseMl } from '../../hooks/useMl';

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react'
 import { FILE_ACCEPT } from '../../audio/decode-file';
 import { MAX_CLIP_SECONDS } from '../../audio/validate';
 import type { ErrorInfo } from '../../core/errors';
-import { inputFiles, prepareImport, type ImportFile } from '../../hooks/library-import';
+import { inputFiles, prepareImport, type ImportFile } from '../../page/library-import';
 import { useFileDrop } from '../../hooks/useFileDrop';
 import type { UseLibrary } from '../../hooks/useLibrary';
 import type { UseMl } from '../../hooks/useMl';

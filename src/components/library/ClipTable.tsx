@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { LabelSet, LibraryClip, SplitName } from '../../data/library/types';
+import type { LabelSet, LibraryClip, SplitName } from '../../data/library/library-types';
 import type { UseLibrary } from '../../hooks/useLibrary';
 import type { UsePlayer } from '../../hooks/usePlayer';
 import { Icon } from '../icons/Icon';

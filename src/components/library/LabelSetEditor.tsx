@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { toErrorInfo, type ErrorInfo } from '../../core/errors';
 import { addLabel, copyLabelSet, moveLabel, newLabelSet, recolourLabel, removeLabel, renameLabel } from '../../data/library/label-sets';
-import type { LabelSet } from '../../data/library/types';
+import type { LabelSet } from '../../data/library/library-types';
 import type { UseLibrary } from '../../hooks/useLibrary';
 import { ErrorBanner } from '../ErrorBanner';
 import { Icon } from '../icons/Icon';

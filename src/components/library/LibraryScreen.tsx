@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
-import { effectiveSplits } from '../../data/library/splits';
-import type { SplitName } from '../../data/library/types';
+import { effectiveSplits } from '../../data/library/library-splits';
+import type { SplitName } from '../../data/library/library-types';
 import type { UseLibrary } from '../../hooks/useLibrary';
 import type { UseMl } from '../../hooks/useMl';
 import { usePlayer } from '../../hooks/usePlayer';

@@ -1,10 +1,10 @@
 import { useMemo, useState } from 'react';
 import { trainingReadiness } from '../../data/library/readiness';
-import { effectiveSplits } from '../../data/library/splits';
+import { effectiveSplits } from '../../data/library/library-splits';
 import type { UseLibrary } from '../../hooks/useLibrary';
 import type { UseMl } from '../../hooks/useMl';
 import type { UseTraining } from '../../hooks/useTraining';
-import { DEFAULT_TRAIN_SETTINGS } from '../../pipeline/train-settings';
+import { DEFAULT_TRAIN_SETTINGS } from '../../training/train-settings';
 import type { TrainSettings } from '../../worker-api/training-protocol';
 import { ErrorBanner } from '../ErrorBanner';
 import { ModelsWaiting } from '../ModelsWaiting';

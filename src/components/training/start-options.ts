@@ -3,7 +3,7 @@
  * (`builtin:<id>`), or a head of the clip library trained on that pair. Only heads sharing a label with the run can
  * start it: the worker maps their classifier by label name and refuses a head that shares none.
  */
-import type { StoredHeadInfo } from '../../data/library/types';
+import type { StoredHeadInfo } from '../../data/library/library-types';
 import type { HeadEntry } from '../../runtime/manifest';
 import type { HeadInfo } from '../../worker-api/protocol';
 import { BUILTIN_PREFIX } from '../../worker-api/training-protocol';

@@ -6,7 +6,7 @@
 import { wrap, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import { AppError } from '../../core/errors';
 import { BUILTIN_LABEL_SET } from './label-sets';
-import type { CachedFeatures, ClipAudio, LabelSet, LibraryClip, SettingKey, StoredHeadFiles, StoredHeadInfo, TrainCheckpoint } from './types';
+import type { CachedFeatures, ClipAudio, LabelSet, LibraryClip, SettingKey, StoredHeadFiles, StoredHeadInfo, TrainCheckpoint } from './library-types';
 
 /** Default database name (one per origin). */
 export const LIBRARY_DB_NAME = 'mmer-library';

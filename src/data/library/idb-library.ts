@@ -9,9 +9,9 @@ import { BUILTIN_LABEL_SET, labelSetProblems } from './label-sets';
 import type {
   CachedFeatures, ClipAudio, ClipLibrary, ClipPatch, DeletedClips, LabelSet, LibraryClip, NewClip, SettingKey,
   StoredHeadFiles, StoredHeadInfo, TrainCheckpoint,
-} from './types';
+} from './library-types';
+import { SAMPLE_RATE } from '../../audio/rate';
 
-const SAMPLE_RATE = 16_000;
 
 const bad = (message: string): AppError => new AppError('bad-dataset', message);
 

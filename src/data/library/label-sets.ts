@@ -4,7 +4,7 @@
  * a person may be halfway through renaming a label.
  */
 import { AppError } from '../../core/errors';
-import type { LabelDef, LabelSet, LibraryClip } from './types';
+import type { LabelDef, LabelSet, LibraryClip } from './library-types';
 
 /**
  * Colours for new labels: the Okabe-Ito palette (distinguishable with the common colour-vision deficiencies),

@@ -2,7 +2,7 @@
  * Whether the library can train a head with a given label list: the guard rails the page shows before a run and
  * the worker enforces at its start, in one place.
  */
-import type { LibraryClip, SplitName } from './types';
+import type { LibraryClip, SplitName } from './library-types';
 
 export interface Readiness {
   /** Problems that stop a run (sentences). */

@@ -6,8 +6,8 @@
 import { frameAnalyser, type FrameAnalyser } from '../../audio/logmel';
 import { percentileSorted } from './stats';
 import { N_BINS, N_SPECTRUM_DESCRIPTORS, spectrumDescriptors } from './spectral';
+import { SAMPLE_RATE } from '../../audio/rate';
 
-export const SAMPLE_RATE = 16000;
 export const WIN = 400;
 export const HOP = 160;
 export const N_MELS = 80;

@@ -2,8 +2,8 @@
  * Per-frame spectral descriptors of the weight-free feature set, from one 512-point power spectrum (bins 0..256,
  * 31.25 Hz apart). Band edges are half-open [lo, hi) in Hz and mapped to bins once, so every frame uses the same bins.
  */
+import { SAMPLE_RATE } from '../../audio/rate';
 
-const SAMPLE_RATE = 16000;
 const N_FFT = 512;
 /** Bins 0..256 of the one-sided spectrum. */
 export const N_BINS = N_FFT / 2 + 1;

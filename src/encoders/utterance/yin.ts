@@ -4,7 +4,8 @@
  * normalised form d'(tau) = d(tau) tau / sum_{i=1..tau} d(i), absolute threshold 0.15 within lags 26..267
  * (600..60 Hz), walk to the local minimum, else the global minimum, then parabolic refinement.
  */
-import { HOP, SAMPLE_RATE, WIN } from './frames';
+import { SAMPLE_RATE } from '../../audio/rate';
+import { HOP, WIN } from './frames';
 
 export const MIN_LAG = 26;
 export const MAX_LAG = 267;

@@ -3,11 +3,12 @@
  * speakers; otherwise RAVDESS-style names are labelled from the name. Every file is decoded to 16 kHz mono and
  * checked; a file that cannot be used is reported by name and the rest are still imported.
  */
-import { CLIP_RATE, decodeAudioFile } from '../audio/decode-file';
+import { decodeAudioFile } from '../audio/decode-file';
+import { SAMPLE_RATE } from '../audio/rate';
 import { checkClip } from '../audio/validate';
 import { toErrorInfo } from '../core/errors';
 import { planImport } from '../data/folder-import';
-import type { NewClip } from '../data/library/types';
+import type { NewClip } from '../data/library/library-types';
 
 /** Originals up to this size are kept beside the PCM (so a clip can be exported as recorded); larger ones are not. */
 export const ORIGINAL_MAX_BYTES = 1024 * 1024;
@@ -61,7 +62,7 @@ export async function prepareImport(files: readonly ImportFile[], onProgress: (d
     try {
       if (file === undefined) throw new Error('the file is not in the selection');
       const pcm = await decodeAudioFile(file);
-      checkClip(pcm, CLIP_RATE);
+      checkClip(pcm, SAMPLE_RATE);
       clips.push({
         name: item.path.split('/').pop() ?? item.path,
         label: item.label,

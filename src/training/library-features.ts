@@ -3,11 +3,11 @@
  * trainer and evaluator. A view is keyed by clip, revision, encoders and view, so a second run over the same clips
  * encodes nothing, and an edited transcript (a new revision) is encoded again.
  */
-import { featureKey, type ClipLibrary, type LibraryClip } from '../data/library/types';
-import { buildExample, type FeatureCache, type FeatureView } from '../mmer/examples';
+import { featureKey, type ClipLibrary, type LibraryClip } from '../data/library/library-types';
+import { buildExample, type FeatureCache, type FeatureView } from './examples';
 import type { TrainExample } from '../mmer/trainer';
-import type { PairIdentity } from './head-target';
-import type { EncoderPair } from './load-encoders';
+import type { PairIdentity } from '../inference/head-target';
+import type { EncoderPair } from '../inference/load-encoders';
 
 /**
  * Bumped whenever the features of a view change for the same encoders (t2: text in one normalised form, none for a

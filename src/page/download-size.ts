@@ -1,6 +1,6 @@
 /** The download a pair would cost, in words, before it starts (from the manifest's approximate sizes). */
 import { pairDownloadBytes, type Manifest } from '../runtime/manifest';
-import type { Backend, Dtype } from '../worker-api/protocol';
+import type { Backend, Dtype } from '../runtime/runtime-types';
 
 /** How a precision is named to people. */
 export const DTYPE_WORDS: Readonly<Record<Dtype, string>> = { q8: '8-bit weights', fp16: '16-bit weights', fp32: '32-bit weights' };

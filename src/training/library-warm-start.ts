@@ -11,7 +11,7 @@ import type { TrainExample } from '../mmer/trainer';
 import { warmStart } from '../mmer/warm-start';
 import type { ParamStore } from '../mmer/params';
 import type { TrainEvent, TrainSettings } from '../worker-api/training-protocol';
-import type { PairIdentity } from './head-target';
+import type { PairIdentity } from '../inference/head-target';
 
 /** Dropout on the normalised utterance statistics of a fresh head (docs/decisions.md: the embedded head's setting). */
 export const UTTERANCE_DROPOUT = 0.3;

@@ -9,8 +9,8 @@ import { AppError } from '../core/errors';
 import { parseManifest } from '../runtime/manifest-parse';
 import { DirectoryStore, fileAwareFetch } from '../runtime/node-io';
 import { nodeAdapter } from '../runtime/ort-node';
-import type { LoadProgress } from '../worker-api/protocol';
-import type { EncoderGraph } from './head-config';
+import type { LoadProgress } from '../runtime/runtime-types';
+import type { EncoderGraph } from './load-encoders';
 import { loadAudioGraph, loadEncoders, type EncoderContext, type EncoderPair } from './load-encoders';
 
 /** This project's manifest, relative to the working directory (the CLI runs from the repository root). */

@@ -12,8 +12,16 @@ import { dtypeCandidates, resolvePair, type ModelEntry, type OnnxModelEntry } fr
 import { MissingFileError } from '../runtime/download';
 import { loadEditedModel, loadJsonFile, type LoaderContext } from '../runtime/model-loader';
 import type { OrtAdapter, OrtSession } from '../runtime/ort-types';
-import type { Backend, Dtype } from '../worker-api/protocol';
-import type { EncoderGraph } from './head-config';
+import type { Backend, Dtype } from '../runtime/runtime-types';
+
+/** What the trainer needs of the audio encoder's graph to start layers and CTC head from its weights. */
+export interface EncoderGraph {
+  readonly entry: OnnxModelEntry;
+  /** The (cached, verified, edited) ONNX bytes. */
+  readonly bytes: Uint8Array;
+  /** The model's transformers config.json (num_attention_heads, intermediate_size, layer_norm_eps), or {}. */
+  readonly config: Readonly<Record<string, unknown>>;
+}
 
 export interface EncoderContext extends LoaderContext {
   readonly ort: OrtAdapter;

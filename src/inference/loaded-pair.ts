@@ -4,7 +4,7 @@
  * was trained on and a run with k trainable layers reads the one below them, so the worker moves the cut for them
  * instead of asking the person to reload the models.
  */
-import type { EncoderGraph } from './head-config';
+import type { EncoderGraph } from './load-encoders';
 import { pairIdentity, type PairIdentity } from './head-target';
 import { loadEncodersWithGraph, type EncoderContext, type EncoderPair } from './load-encoders';
 import { exposedLayer, resolvePair, withAudioLayer } from '../runtime/manifest';

@@ -5,7 +5,7 @@
  * CLI's variant for dataset folders.
  */
 import { mulberry32, seedFor } from '../../core/rng';
-import type { LibraryClip, SplitName } from './types';
+import type { LibraryClip, SplitName } from './library-types';
 
 /** Options of `effectiveSplits`; fractions are of the clips. */
 export interface SplitOptions {

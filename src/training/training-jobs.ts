@@ -4,12 +4,12 @@
  * like the emotion head, so a page that never trains never loads them.
  */
 import { AppError } from '../core/errors';
-import type { ClipLibrary, SplitName, StoredHeadFiles } from '../data/library/types';
+import type { ClipLibrary, SplitName, StoredHeadFiles } from '../data/library/library-types';
 import type { HeadEngine, HeadFiles } from '../worker-api/protocol';
 import { BUILTIN_PREFIX, type Evaluation, type TrainEvent, type TrainOutcome, type TrainRequest } from '../worker-api/training-protocol';
-import type { EncoderGraph } from './head-config';
-import { headLayerFor, layerValue, type HeadTarget, type PairIdentity } from './head-target';
-import type { EncoderPair } from './load-encoders';
+import type { EncoderGraph } from '../inference/load-encoders';
+import { headLayerFor, layerValue, type HeadTarget, type PairIdentity } from '../inference/head-target';
+import type { EncoderPair } from '../inference/load-encoders';
 import { RunSwitch } from './train-control';
 
 /** What the loaded pipeline gives a job; the worker builds it from its current state. */

@@ -5,12 +5,12 @@
  */
 import { transcriptToTargets, vocabFromJson } from '../asr/ctc';
 import { WAV2VEC2_VOCAB } from '../asr/vocab';
-import { encodeAudio } from '../pipeline/analyse';
+import { encodeAudio } from '../inference/analyse';
 import type { FeatureMatrix } from '../encoders/types';
-import type { EncoderPair } from '../pipeline/load-encoders';
-import { augmentAudio } from './augment';
-import type { ClipFeatures } from './batch';
-import type { TrainExample } from './trainer';
+import type { EncoderPair } from '../inference/load-encoders';
+import { augmentAudio } from '../mmer/augment';
+import type { ClipFeatures } from '../mmer/batch';
+import type { TrainExample } from '../mmer/trainer';
 
 /** The CTC vocabulary heads train on: the audio encoder's own, or wav2vec2's for encoders without ASR. */
 export function ctcVocab(encoders: EncoderPair): readonly string[] {

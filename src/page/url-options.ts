@@ -2,7 +2,7 @@
  * Page options taken from the URL (`?pair=...&backend=...&head=none`), for tests and power users. Pure functions;
  * the React side is in `useUrlOptions.ts`. Without `?pair` the page chooses (usePairChoice.ts).
  */
-import type { Backend, BackendInfo } from '../worker-api/protocol';
+import type { Backend, BackendInfo } from '../runtime/runtime-types';
 
 export type BackendChoice = Backend | 'auto';
 

@@ -2,7 +2,7 @@
  * Folds the worker's `LoadProgress` events into a per-file table and overall totals. Pure (no React), so the
  * hook can batch updates and the view can be computed anywhere.
  */
-import type { Dtype, LoadProgress } from '../worker-api/protocol';
+import type { Dtype, LoadProgress } from '../runtime/runtime-types';
 
 export type FileStatus = Exclude<LoadProgress['status'], 'ready'>;
 

@@ -4,16 +4,16 @@
  * the features come through the same cache as training.
  */
 import { AppError } from '../core/errors';
-import { effectiveSplits } from '../data/library/splits';
-import type { ClipLibrary, LibraryClip, SplitName } from '../data/library/types';
+import { effectiveSplits } from '../data/library/library-splits';
+import type { ClipLibrary, LibraryClip, SplitName } from '../data/library/library-types';
 import { decodeCheckpoint } from '../mmer/checkpoint';
 import { classMetrics } from '../mmer/metrics';
 import { predict } from '../mmer/trainer';
 import type { Evaluation } from '../worker-api/training-protocol';
-import { headMismatch } from './emotion-head';
-import type { HeadTarget } from './head-target';
+import { headMismatch } from '../inference/emotion-head';
+import type { HeadTarget } from '../inference/head-target';
 import { encodeLibraryClips, type ClipToEncode } from './library-features';
-import type { EncoderPair } from './load-encoders';
+import type { EncoderPair } from '../inference/load-encoders';
 
 /** What an evaluation needs: the library, the loaded encoders and their features as a head sees them. */
 export interface LibraryEvalDeps {

@@ -6,18 +6,9 @@
 import { DEFAULT_CONFIG, liteConfig, type MmerConfig } from '../mmer/config';
 import type { HeadManifest } from '../mmer/checkpoint';
 import type { LossWeights, TrainOptions } from '../mmer/trainer';
-import type { OnnxModelEntry } from '../runtime/manifest';
 import type { MetricsSummary, TrainSettings } from '../worker-api/training-protocol';
-import type { PairIdentity } from './head-target';
-
-/** What the trainer needs of the audio encoder's graph to start layers and CTC head from its weights. */
-export interface EncoderGraph {
-  readonly entry: OnnxModelEntry;
-  /** The (cached, verified, edited) ONNX bytes. */
-  readonly bytes: Uint8Array;
-  /** The model's transformers config.json (num_attention_heads, intermediate_size, layer_norm_eps), or {}. */
-  readonly config: Readonly<Record<string, unknown>>;
-}
+import type { PairIdentity } from '../inference/head-target';
+import type { EncoderGraph } from '../inference/load-encoders';
 
 /**
  * The head trained for a pair: the lite preset for encoders without a graph; otherwise BERT-style blocks at the audio

@@ -6,6 +6,7 @@
  */
 import { resolvePair, type Manifest } from '../runtime/manifest';
 import type { EncoderPair } from './load-encoders';
+import { SAMPLE_RATE } from '../audio/rate';
 
 /** Which encoders and which audio hidden state a pair gives a head (a head's `encoders` must equal it). */
 export interface PairIdentity {
@@ -34,7 +35,7 @@ export function pairIdentity(manifest: Manifest, pairName: string): PairIdentity
 
 /** Half a second of a quiet tone: long enough for every audio encoder to give at least one frame. */
 function probeClip(): Float32Array {
-  return Float32Array.from({ length: 8000 }, (_, i) => 0.1 * Math.sin((2 * Math.PI * 220 * i) / 16_000));
+  return Float32Array.from({ length: SAMPLE_RATE / 2 }, (_, i) => 0.1 * Math.sin((2 * Math.PI * 220 * i) / SAMPLE_RATE));
 }
 
 /**

@@ -8,8 +8,7 @@ import type { EncoderPair } from './load-encoders';
 import type { AudioEncoderModel, FeatureMatrix } from '../encoders/types';
 import type { AnalysisSummary } from '../worker-api/protocol';
 import { withUtterancePrefix } from '../mmer/utterance';
-
-export const SAMPLE_RATE = 16_000;
+import { SAMPLE_RATE } from '../audio/rate';
 
 /** Everything the pipeline computed for a clip; features stay where they were computed (worker or CLI). */
 export interface Analysis {

@@ -5,7 +5,8 @@
  * too. A failed start is not kept, so a later head load tries again.
  */
 import { AppError } from '../core/errors';
-import type { Backend, HeadEngine, HeadInfo } from '../worker-api/protocol';
+import type { HeadEngine, HeadInfo } from '../worker-api/protocol';
+import type { Backend } from '../runtime/runtime-types';
 import type { HeadSlot } from './emotion-head';
 
 /**

@@ -4,13 +4,13 @@
  * one back checks it, since it comes from storage another version of the page may have written.
  */
 import { AppError } from '../core/errors';
-import type { TrainCheckpoint } from '../data/library/types';
+import type { TrainCheckpoint } from '../data/library/library-types';
 import { validateConfig, type MmerConfig } from '../mmer/config';
 import type { SerialisedParams } from '../mmer/params';
 import { decodeSafetensors, encodeSafetensors } from '../mmer/safetensors';
 import type { EpochRecord, FitResume, FitState, LossWeights } from '../mmer/trainer';
 import type { TrainSettings } from '../worker-api/training-protocol';
-import type { PairIdentity } from './head-target';
+import type { PairIdentity } from '../inference/head-target';
 import { checkTrainSettings } from './train-settings';
 
 /**
