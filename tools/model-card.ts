@@ -17,7 +17,15 @@ export interface CvReport {
   readonly plain: CvFigures;
   readonly adapted: CvFigures | null;
   /** The training settings of the run (`mmer train` takes the same). */
-  readonly recipe?: { readonly lr: number; readonly batch: number; readonly utteranceDropout: number; readonly specAugment: boolean; readonly lrDecay: 'cosine' | 'none'; readonly augmentedExamples?: boolean; readonly averageDecay?: number | null };
+  readonly recipe?: {
+    readonly lr: number;
+    readonly batch: number;
+    readonly utteranceDropout: number;
+    readonly specAugment: boolean;
+    readonly lrDecay: 'cosine' | 'none';
+    readonly augmentedExamples?: boolean;
+    readonly averageDecay?: number | null;
+  };
   /** Adapted UA when each held-out speaker's profile comes from only k of their clips (`--profile-clips`), by k. */
   readonly fewClips?: Readonly<Record<string, { readonly mean: number; readonly sd: number }>>;
 }
@@ -29,7 +37,12 @@ interface CvFigures {
   readonly min: number;
   readonly max: number;
   readonly waMean: number;
-  readonly pooled: { readonly confusion: readonly (readonly number[])[]; readonly recall: readonly (number | null)[]; readonly ua: number; readonly wa: number };
+  readonly pooled: {
+    readonly confusion: readonly (readonly number[])[];
+    readonly recall: readonly (number | null)[];
+    readonly ua: number;
+    readonly wa: number;
+  };
 }
 
 /** The card's key facts, as the page shows them. */
@@ -83,9 +96,12 @@ export function renderModelCard(id: string, r: CvReport): { facts: CardFacts; ma
     validation:
       `Leave-speakers-out cross-validation, ${String(r.folds.length)} folds of 4 actors, ${String(r.chosenEpochs)} epochs: ` +
       `UA ${pct(r.plain.mean)} ± ${(100 * r.plain.sd).toFixed(1)} without adaptation` +
-      (r.adapted === null ? '' : `, ${pct(r.adapted.mean)} ± ${(100 * r.adapted.sd).toFixed(1)} adapted to the speaker`) +
+      (r.adapted === null
+        ? ''
+        : `, ${pct(r.adapted.mean)} ± ${(100 * r.adapted.sd).toFixed(1)} adapted to the speaker`) +
       ' (chance 12.5 %). No held-out test actors were available.',
-    limitations: 'Acted, read speech by 16 actors; 8 labels; real conversations will score lower. Not for decisions about people.',
+    limitations:
+      'Acted, read speech by 16 actors; 8 labels; real conversations will score lower. Not for decisions about people.',
     intendedUse: 'Showing an estimate of the emotion in your own recordings, on your device. Non-commercial.',
   };
   const markdown = `# Model card: ${id}
@@ -106,11 +122,12 @@ ${facts.labels} (8 classes, chance 12.5 %).
 
 ## Validation
 \`${r.command}\` (tfjs ${r.engine}; encoding ${r.encodeSeconds.toFixed(0)} s, training ${r.foldSeconds.map((s) => s.toFixed(0)).join(' / ')} s per fold).
-Each fold of 4 actors is held out once; the head trains on the other 12 actors. The epoch count was chosen on these
-same folds, so the figures are slightly optimistic; no actor outside 1-16 was available to test on.
+Each fold of 4 actors is held out once; the head trains on the other 12 actors. The epoch count and the recipe
+(among the variants in docs/decisions.md) were chosen on these same folds, so the figures are optimistic by up to
+about 1 UA; no actor outside 1-16 was available to test on.
 
 - ${figures('Without speaker adaptation', r.plain)}
-${r.adapted === null ? '' : `- ${figures('With speaker adaptation (each held-out speaker normalised by all of that speaker\'s clips, labels unused)', r.adapted)}\n`}${fewClipLines(r)}
+${r.adapted === null ? '' : `- ${figures("With speaker adaptation (each held-out speaker normalised by all of that speaker's clips, labels unused)", r.adapted)}\n`}${fewClipLines(r)}
 Confusion over the four held-out folds, without adaptation:
 
 ${confusionTable(r.labels, r.plain)}
