@@ -3,7 +3,21 @@ import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'public/', 'coverage/', 'test-results/', 'playwright-report/', '*.config.js', 'tools/**/*.mjs', 'bench/engine-compare/', 'bench/results/tmp/', 'screenshots/'] },
+  {
+    ignores: [
+      'dist/',
+      'node_modules/',
+      'public/',
+      'coverage/',
+      'test-results/',
+      'playwright-report/',
+      '*.config.js',
+      'tools/**/*.mjs',
+      'bench/engine-compare/',
+      'bench/results/tmp/',
+      'screenshots/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

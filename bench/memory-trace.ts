@@ -34,12 +34,16 @@ const t0 = performance.now();
 const trace: string[] = [];
 const timer = setInterval(() => {
   const fresh = descendants(process.pid).filter((p) => !before.has(p.pid) && /chrom/i.test(p.comm));
-  trace.push(`${String(Math.round(performance.now() - t0))} ms: ${fresh.map((p) => `${String(p.pid)} ${rssMb(p.pid).toFixed(0)} MB`).join(', ')}`);
+  trace.push(
+    `${String(Math.round(performance.now() - t0))} ms: ${fresh.map((p) => `${String(p.pid)} ${rssMb(p.pid).toFixed(0)} MB`).join(', ')}`,
+  );
 }, 300);
 try {
   const load = await callBench(page, 'loadOurs', set.pair, h.url(manifest), 'wasm-mt', h.url(clip));
   const again = await callBench(page, 'analyseOurs', h.url(clip));
-  console.log(`init ${load.initMs.toFixed(0)} ms, first result ${load.firstResultMs.toFixed(0)} ms, second pass ${again.audioMs.toFixed(0)} ms`);
+  console.log(
+    `init ${load.initMs.toFixed(0)} ms, first result ${load.firstResultMs.toFixed(0)} ms, second pass ${again.audioMs.toFixed(0)} ms`,
+  );
   for (const [ms, step] of load.steps) console.log(`step ${String(ms)} ms: ${step}`);
 } finally {
   clearInterval(timer);

@@ -38,7 +38,10 @@ async function main(): Promise<void> {
   const opt = new AdamW(params, {});
   const batch = examples(shape);
   const budget = defaultMemoryBudget();
-  const schedule = budget === null ? 'joint' : (planStep(shape.config, stepShape(batch, batch.length, DEFAULT_LOSS, 1), budget)?.schedule ?? 'sequential');
+  const schedule =
+    budget === null
+      ? 'joint'
+      : (planStep(shape.config, stepShape(batch, batch.length, DEFAULT_LOSS, 1), budget)?.schedule ?? 'sequential');
   const parts = new Map<keyof LossParts, tf.Scalar>();
   let seed = 0;
   const step = async (): Promise<void> => {
@@ -63,11 +66,15 @@ async function main(): Promise<void> {
     per.set(k.name, row);
   }
   const total = [...per.values()].reduce((s, r) => s + r.ms, 0);
-  console.log(`tfjs-${engine.backend}, batch ${String(shape.batch)}, schedule ${schedule}: step ${wall.toFixed(0)} ms under the profiler, kernels ${total.toFixed(0)} ms\n`);
+  console.log(
+    `tfjs-${engine.backend}, batch ${String(shape.batch)}, schedule ${schedule}: step ${wall.toFixed(0)} ms under the profiler, kernels ${total.toFixed(0)} ms\n`,
+  );
   console.log('| kernel | calls | ms | share | GFLOP/s |\n|---|---|---|---|---|');
   for (const [name, r] of [...per].sort((a, b) => b[1].ms - a[1].ms).slice(0, 15)) {
     const rate = r.flops > 0 && r.ms > 0 ? (r.flops / (r.ms * 1e6)).toFixed(1) : '';
-    console.log(`| ${name} | ${String(r.calls)} | ${r.ms.toFixed(0)} | ${((100 * r.ms) / total).toFixed(1)} % | ${rate} |`);
+    console.log(
+      `| ${name} | ${String(r.calls)} | ${r.ms.toFixed(0)} | ${((100 * r.ms) / total).toFixed(1)} % | ${rate} |`,
+    );
   }
   opt.dispose();
   params.dispose();

@@ -36,7 +36,8 @@ interface Options {
   readonly bandwidth: number;
 }
 
-const USAGE = 'usage: npm run bench -- [--cases native,browser,train] [--quick] [--repeats N] [--warmup N] [--lengths 1,5,10,30] [--threads N] [--train-batch N] [--bandwidth MBIT]';
+const USAGE =
+  'usage: npm run bench -- [--cases native,browser,train] [--quick] [--repeats N] [--warmup N] [--lengths 1,5,10,30] [--threads N] [--train-batch N] [--bandwidth MBIT]';
 
 /** Parses the command line (`--x v` and `--x=v`). */
 export function parseOptions(argv: readonly string[]): Options {
@@ -62,16 +63,23 @@ export function parseOptions(argv: readonly string[]): Options {
     };
     if (flag === '--quick') quick = true;
     else if (flag === '--cases') {
-      cases = value().split(',').map((c) => {
-        if (!(CASES as readonly string[]).includes(c)) throw new Error(`unknown case "${c}" (cases: ${CASES.join(', ')})`);
-        return c as CaseName;
-      });
+      cases = value()
+        .split(',')
+        .map((c) => {
+          if (!(CASES as readonly string[]).includes(c))
+            throw new Error(`unknown case "${c}" (cases: ${CASES.join(', ')})`);
+          return c as CaseName;
+        });
     } else if (flag === '--repeats') repeats = Math.max(1, int(value()));
     else if (flag === '--warmup') warmup = int(value());
     else if (flag === '--threads') threads = Math.max(1, int(value()));
     else if (flag === '--train-batch') trainBatch = Math.max(1, int(value()));
     else if (flag === '--bandwidth') bandwidth = Math.max(1, int(value()));
-    else if (flag === '--lengths') lengths = value().split(',').map(Number).filter((n) => n > 0);
+    else if (flag === '--lengths')
+      lengths = value()
+        .split(',')
+        .map(Number)
+        .filter((n) => n > 0);
     else throw new Error(`unknown argument "${argv[i] ?? ''}"\n${USAGE}`);
   }
   return {
@@ -135,7 +143,11 @@ async function main(): Promise<void> {
   const results = (): BenchResults => ({
     date,
     host,
-    machine: { ...info, loadavgAtEnd: loadavg().map((l) => Number(l.toFixed(2))), wallSeconds: Math.round((performance.now() - started) / 1000) },
+    machine: {
+      ...info,
+      loadavgAtEnd: loadavg().map((l) => Number(l.toFixed(2))),
+      wallSeconds: Math.round((performance.now() - started) / 1000),
+    },
     options: { ...o, models: o.quick ? 'tiny fixtures' : 'base-size random-weight fixtures (.cache/fixtures)' },
     inference,
     train,
@@ -158,7 +170,8 @@ async function main(): Promise<void> {
   };
   for (const name of o.cases) {
     try {
-      if (name === 'native') inference.push(...(await runNative(manifestPath, sets, o.lengths, o.plan, o.threads, log)));
+      if (name === 'native')
+        inference.push(...(await runNative(manifestPath, sets, o.lengths, o.plan, o.threads, log)));
       if (name === 'browser') {
         const b = await runBrowser(manifestPath, sets, o.lengths, o.plan, log, o.quick ? [] : [1]);
         inference.push(...b.rows);

@@ -31,7 +31,9 @@ export function progressBar(label: string, total: number): (done: number) => voi
     if (process.stderr.isTTY) {
       const width = 30;
       const filled = Math.round((width * done) / Math.max(1, total));
-      process.stderr.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}${done === total ? '\n' : ''}`);
+      process.stderr.write(
+        `\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}${done === total ? '\n' : ''}`,
+      );
     } else if (Math.floor(pct / 10) !== lastDecile) {
       lastDecile = Math.floor(pct / 10);
       process.stderr.write(`${label}: ${done}/${total} (${pct}%)\n`);

@@ -13,13 +13,23 @@ import { progressBar, readClip } from './audio-file';
 import { IEMOCAP_CSV, IEMOCAP_RELEASE, readIemocapDir, readText } from './iemocap-fs';
 
 /** Reads DIR/metadata.csv, reporting listed files that are missing; null when the folder has none. */
-async function readMetadataDir(dir: string, warn: (line: string) => void, info: (line: string) => void): Promise<ClipRecord[] | null> {
+async function readMetadataDir(
+  dir: string,
+  warn: (line: string) => void,
+  info: (line: string) => void,
+): Promise<ClipRecord[] | null> {
   const csvPath = join(dir, 'metadata.csv');
   if (!existsSync(csvPath)) return null;
   const all = parseMetadata(await readText(csvPath));
   info(`reading ${csvPath}: ${all.length} clip(s) listed`);
   const missing = new Set(all.filter((r) => !existsSync(join(dir, r.path))));
-  if (missing.size > 0) warn(`${missing.size} file(s) listed in metadata.csv are missing and skipped, e.g. ${[...missing].slice(0, 3).map((r) => r.path).join(', ')}`);
+  if (missing.size > 0)
+    warn(
+      `${missing.size} file(s) listed in metadata.csv are missing and skipped, e.g. ${[...missing]
+        .slice(0, 3)
+        .map((r) => r.path)
+        .join(', ')}`,
+    );
   return all.filter((r) => !missing.has(r));
 }
 
@@ -50,14 +60,21 @@ export async function readDataset(
     warn(`${unknown.length} clip(s) with labels outside [${chosen.join(', ')}] are skipped (${names})`);
   }
   const records = present.filter((r) => chosen.includes(r.emotion));
-  if (records.length === 0) throw new AppError('bad-dataset', `No usable clips in ${dir}: every listed file is missing or has an unknown label (see the warnings above).`);
+  if (records.length === 0)
+    throw new AppError(
+      'bad-dataset',
+      `No usable clips in ${dir}: every listed file is missing or has an unknown label (see the warnings above).`,
+    );
   return { records, labels: chosen };
 }
 
 /** A classifier needs at least two classes to learn anything. */
 export function checkTrainable(dir: string, records: readonly ClipRecord[]): void {
   if (new Set(records.map((r) => r.emotion)).size < 2) {
-    throw new AppError('bad-dataset', `Training needs at least two emotions; ${dir} has only "${records[0]?.emotion ?? ''}".`);
+    throw new AppError(
+      'bad-dataset',
+      `Training needs at least two emotions; ${dir} has only "${records[0]?.emotion ?? ''}".`,
+    );
   }
 }
 
@@ -77,7 +94,18 @@ export async function encodeRecords(
     try {
       const pcm = await readClip(join(dir, r.path));
       const seed = options.augment ? options.seed * 100_003 + i + 1 : null;
-      examples.push(await buildExample(encoders, { pcm16k: pcm, transcript: r.transcript, augmentedTranscript: r.augmentedTranscript ?? null, label: labels.indexOf(r.emotion) }, seed));
+      examples.push(
+        await buildExample(
+          encoders,
+          {
+            pcm16k: pcm,
+            transcript: r.transcript,
+            augmentedTranscript: r.augmentedTranscript ?? null,
+            label: labels.indexOf(r.emotion),
+          },
+          seed,
+        ),
+      );
       kept.push(r);
     } catch (err) {
       warn(`skipped ${r.path}: ${err instanceof Error ? err.message : String(err)}`);
@@ -91,7 +119,8 @@ export async function encodeRecords(
 export function averageDecay(value: string | undefined): number | null {
   if (value === undefined) return null;
   const x = Number(value);
-  if (value.trim() === '' || !(x >= 0 && x < 1)) throw new AppError('bad-dataset', `--average-decay must be a number in [0, 1), e.g. 0.995 (got "${value}").`);
+  if (value.trim() === '' || !(x >= 0 && x < 1))
+    throw new AppError('bad-dataset', `--average-decay must be a number in [0, 1), e.g. 0.995 (got "${value}").`);
   return x;
 }
 

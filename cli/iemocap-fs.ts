@@ -36,11 +36,16 @@ function entries(path: string): { name: string; dir: boolean }[] {
   }
 }
 
-const sessionDirs = (root: string): string[] => entries(root).filter((e) => e.dir && /^Session[1-9]$/.test(e.name)).map((e) => e.name);
+const sessionDirs = (root: string): string[] =>
+  entries(root)
+    .filter((e) => e.dir && /^Session[1-9]$/.test(e.name))
+    .map((e) => e.name);
 
 /** Relative paths of the files in `rel` (under `dir`), descending `depth` more levels of folders. */
 function files(dir: string, rel: string, depth: number): string[] {
-  return entries(join(dir, rel)).flatMap((e) => (e.dir ? (depth > 0 ? files(dir, `${rel}/${e.name}`, depth - 1) : []) : [`${rel}/${e.name}`]));
+  return entries(join(dir, rel)).flatMap((e) =>
+    e.dir ? (depth > 0 ? files(dir, `${rel}/${e.name}`, depth - 1) : []) : [`${rel}/${e.name}`],
+  );
 }
 
 /** `IEMOCAP_full_release/` or `` (the folder itself) when it holds Session<n> folders; null when neither does. */
@@ -50,9 +55,12 @@ export function findReleaseRoot(dir: string): string | null {
 }
 
 function report(read: IemocapRead, where: string, warn: (line: string) => void): void {
-  if (read.noAgreement > 0) warn(`${read.noAgreement} utterance(s) labelled xxx (no majority among the annotators) are dropped`);
+  if (read.noAgreement > 0)
+    warn(`${read.noAgreement} utterance(s) labelled xxx (no majority among the annotators) are dropped`);
   if (read.missingAudio.length > 0) {
-    warn(`${read.missingAudio.length} labelled utterance(s) have no audio ${where} and are skipped, e.g. ${read.missingAudio.slice(0, 3).join(', ')}`);
+    warn(
+      `${read.missingAudio.length} labelled utterance(s) have no audio ${where} and are skipped, e.g. ${read.missingAudio.slice(0, 3).join(', ')}`,
+    );
   }
   if (read.noTranscript > 0) warn(`${read.noTranscript} clip(s) have no transcript and skip the CTC loss`);
 }
@@ -61,7 +69,11 @@ function report(read: IemocapRead, where: string, warn: (line: string) => void):
  * Reads IEMOCAP from `dir`: `iemocap.csv` if present, else a release tree. Returns null when neither exists, so the
  * caller can list every layout it looked for. `info` gets one line naming the layout read.
  */
-export async function readIemocapDir(dir: string, warn: (line: string) => void, info: (line: string) => void): Promise<ClipRecord[] | null> {
+export async function readIemocapDir(
+  dir: string,
+  warn: (line: string) => void,
+  info: (line: string) => void,
+): Promise<ClipRecord[] | null> {
   const csvPath = join(dir, IEMOCAP_CSV);
   if (existsSync(csvPath)) {
     const read = parseIemocapCsv(await readText(csvPath), (rel) => existsSync(join(dir, rel)), csvPath);
@@ -74,12 +86,22 @@ export async function readIemocapDir(dir: string, warn: (line: string) => void, 
   // Parsed relative to the tree's own root so messages name real files; paths are then made relative to `dir`.
   const root = join(dir, prefix);
   const sessions = sessionDirs(root);
-  const paths = sessions.flatMap((s) => [...files(root, `${s}/dialog/EmoEvaluation`, 0), ...files(root, `${s}/dialog/transcriptions`, 0), ...files(root, `${s}/sentences/wav`, 1)]);
+  const paths = sessions.flatMap((s) => [
+    ...files(root, `${s}/dialog/EmoEvaluation`, 0),
+    ...files(root, `${s}/dialog/transcriptions`, 0),
+    ...files(root, `${s}/sentences/wav`, 1),
+  ]);
   const texts = new Map<string, string>();
   for (const rel of releaseTextFiles(paths)) texts.set(rel, await readText(join(root, rel)));
   const parsed = parseIemocapRelease(paths, texts, `${join(root, '.')}/`);
-  const read = { ...parsed, records: parsed.records.map((r) => ({ ...r, path: `${prefix}${r.path}` })), missingAudio: parsed.missingAudio.map((p) => `${prefix}${p}`) };
-  info(`reading the IEMOCAP release tree ${root} (${sessions.join(', ')}): ${read.records.length} utterance(s) with audio`);
+  const read = {
+    ...parsed,
+    records: parsed.records.map((r) => ({ ...r, path: `${prefix}${r.path}` })),
+    missingAudio: parsed.missingAudio.map((p) => `${prefix}${p}`),
+  };
+  info(
+    `reading the IEMOCAP release tree ${root} (${sessions.join(', ')}): ${read.records.length} utterance(s) with audio`,
+  );
   report(read, 'under Session<n>/sentences/wav/', warn);
   return read.records;
 }

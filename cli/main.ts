@@ -24,7 +24,8 @@ function progressPrinter(): (p: LoadProgress) => void {
   return (p) => {
     if (p.status === 'progress' && p.total !== null && p.total > 0) {
       const pct = Math.floor((100 * p.loaded) / p.total);
-      if (pct !== lastPct && pct % 10 === 0) process.stderr.write(`  ${p.model} ${p.file}: ${pct}% of ${(p.total / 1e6).toFixed(1)} MB\n`);
+      if (pct !== lastPct && pct % 10 === 0)
+        process.stderr.write(`  ${p.model} ${p.file}: ${pct}% of ${(p.total / 1e6).toFixed(1)} MB\n`);
       lastPct = pct;
     } else if (p.status === 'retry') process.stderr.write(`  ${p.file}: retry ${p.attempt} (${p.reason})\n`);
     else if (p.status === 'ready') process.stderr.write(`  ${p.model} ready (${p.dtype})\n`);
@@ -35,7 +36,10 @@ function progressPrinter(): (p: LoadProgress) => void {
 function textLine(file: string, summary: AnalysisSummary): string {
   const top = summary.emotion?.[0];
   const scorer = summary.scorer ?? null;
-  const emotion = top === undefined || scorer === null ? 'no emotion head' : `${top.label} ${(100 * top.score).toFixed(1)}% (${scorer.head}${scorer.source === 'embedded' ? ', embedded' : ''})`;
+  const emotion =
+    top === undefined || scorer === null
+      ? 'no emotion head'
+      : `${top.label} ${(100 * top.score).toFixed(1)}% (${scorer.head}${scorer.source === 'embedded' ? ', embedded' : ''})`;
   return `${file}\t${summary.transcript === null ? '' : `${summary.transcript}\t`}${emotion}\n`;
 }
 
@@ -43,7 +47,12 @@ async function transcribe(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { pair: { type: 'string', default: 'base' }, head: { type: 'string' }, json: { type: 'boolean', default: false }, ...MODEL_SOURCE_OPTIONS },
+    options: {
+      pair: { type: 'string', default: 'base' },
+      head: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      ...MODEL_SOURCE_OPTIONS,
+    },
   });
   if (positionals.length === 0) {
     process.stderr.write(`${USAGE}\n`);
@@ -52,7 +61,15 @@ async function transcribe(argv: string[]): Promise<number> {
   const source = modelSource(values);
   // The recognizer the page's worker runs: same head choice, same scores (the pair's head, else the embedded one).
   const recognizer = new Recognizer(nodePlatform());
-  await recognizer.load({ pair: values.pair, manifestUrl: source.manifestPath ?? DEFAULT_MANIFEST, hubUrl: source.hubUrl ?? null, backend: 'wasm' }, progressPrinter());
+  await recognizer.load(
+    {
+      pair: values.pair,
+      manifestUrl: source.manifestPath ?? DEFAULT_MANIFEST,
+      hubUrl: source.hubUrl ?? null,
+      backend: 'wasm',
+    },
+    progressPrinter(),
+  );
   if (values.head !== undefined) await recognizer.loadHead(await readHeadDir(values.head));
   for (const n of (await recognizer.headStatus()).notices) process.stderr.write(`note: ${headNoticeText(n)}\n`);
   let failures = 0;
@@ -63,7 +80,9 @@ async function transcribe(argv: string[]): Promise<number> {
     } catch (err) {
       failures += 1;
       const info = toErrorInfo(err);
-      process.stdout.write(values.json ? `${JSON.stringify({ file, error: info })}\n` : `${file}\tERROR ${info.code}: ${info.message}\n`);
+      process.stdout.write(
+        values.json ? `${JSON.stringify({ file, error: info })}\n` : `${file}\tERROR ${info.code}: ${info.message}\n`,
+      );
     }
   }
   await recognizer.dispose();

@@ -14,15 +14,14 @@ import { initNodeEngine } from '../src/mmer/engine-node';
 import type { ClassMetrics } from '../src/mmer/metrics';
 import { ParamStore } from '../src/mmer/params';
 import { specAugmentFor } from '../src/mmer/spec-augment';
-import { adaptExamples, prepareUtteranceRun, speakerProfiles } from '../src/mmer/speaker-adapt';
-import type { SpeakerProfile } from '../src/mmer/utterance';
-import { seededShuffle } from '../src/data/splits';
+import { adaptExamples, prepareUtteranceRun } from '../src/mmer/speaker-adapt';
 import { evaluate, fit, type TrainExample } from '../src/mmer/trainer';
 import { fitOptions, headConfig } from '../src/training/head-config';
 import { loadNodeEncoders } from '../src/inference/node';
 import { MODEL_SOURCE_OPTIONS, modelSource } from './model-source';
 import { DEFAULT_TRAIN_SETTINGS } from '../src/training/train-settings';
 import { averageDecay, checkTrainable, encodeRecords, lrDecay, readDataset } from './dataset';
+import { fewClipProfiles, meanSd, pooled, speakerFolds, withViewsAsExamples } from './cv-folds';
 
 /** Scores of one fold at one epoch. */
 interface FoldEpoch {
@@ -33,77 +32,52 @@ interface FoldEpoch {
   readonly fewClips: Readonly<Record<string, number>>;
 }
 
-/** The clips plus each clip's augmented view as a labelled clip (its own augmented view being the original). */
-export function withViewsAsExamples(train: readonly TrainExample[]): TrainExample[] {
-  const views = train.flatMap((e) => (e.augmented === null ? [] : [{ ...e, audio: e.augmented.audio, text: e.augmented.text, augmented: { audio: e.audio, text: e.text } }]));
-  return [...train, ...views];
-}
-
-/** Each speaker's profile from `k` of their clips (drawn with `seed`), as the page has after k recordings. */
-export function fewClipProfiles(examples: readonly TrainExample[], speakers: readonly string[], dim: number, k: number, seed: number): Map<string, SpeakerProfile> {
-  const drawn = seededShuffle(examples.map((_, i) => i), seed);
-  const taken = new Map<string, number[]>();
-  for (const i of drawn) {
-    const s = speakers[i] ?? '';
-    const got = taken.get(s) ?? [];
-    if (got.length < k) taken.set(s, [...got, i]);
-  }
-  const picked = [...taken.values()].flat();
-  return speakerProfiles(picked.map((i) => examples[i]?.audio ?? { rows: 0, dim: 0, data: new Float32Array(0) }), picked.map((i) => speakers[i] ?? ''), dim);
-}
-
-/** Splits the sorted speakers into `k` contiguous folds of (nearly) equal size. */
-export function speakerFolds(speakers: readonly string[], k: number): string[][] {
-  const sorted = [...new Set(speakers)].sort();
-  if (!Number.isInteger(k) || k < 2 || k > sorted.length) throw new AppError('bad-dataset', `--folds must be between 2 and the number of speakers (${sorted.length}).`);
-  return Array.from({ length: k }, (_, i) => sorted.slice(Math.round((i * sorted.length) / k), Math.round(((i + 1) * sorted.length) / k)));
-}
-
-const meanSd = (xs: readonly number[]): { mean: number; sd: number; min: number; max: number } => {
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : 0;
-  return { mean, sd, min: Math.min(...xs), max: Math.max(...xs) };
-};
-
 const pct = (x: number): string => (100 * x).toFixed(1);
-
-/** Sums confusion matrices and derives per-class recall and UA/WA from the sum. */
-function pooled(ms: readonly ClassMetrics[], labels: readonly string[]): { confusion: number[][]; recall: (number | null)[]; ua: number; wa: number } {
-  const confusion = labels.map((_, i) => labels.map((__, j) => ms.reduce((s, m) => s + (m.confusion[i]?.[j] ?? 0), 0)));
-  const recall = confusion.map((row, i) => {
-    const n = row.reduce((a, b) => a + b, 0);
-    return n === 0 ? null : (row[i] ?? 0) / n;
-  });
-  const present = recall.filter((r): r is number => r !== null);
-  const total = confusion.flat().reduce((a, b) => a + b, 0);
-  return { confusion, recall, ua: present.reduce((a, b) => a + b, 0) / present.length, wa: confusion.reduce((s, row, i) => s + (row[i] ?? 0), 0) / total };
-}
 
 /** Runs the command; returns the exit code. */
 export async function cvCmd(argv: string[], warn: (line: string) => void): Promise<number> {
   const { values: v } = parseArgs({
     args: argv,
     options: {
-      data: { type: 'string' }, encoders: { type: 'string', default: 'lite' }, folds: { type: 'string', default: '4' }, labels: { type: 'string' },
-      epochs: { type: 'string', default: '30' }, batch: { type: 'string', default: '16' }, lr: { type: 'string', default: '0.001' },
-      seed: { type: 'string', default: '0' }, 'utterance-dropout': { type: 'string', default: '0.3' }, out: { type: 'string' },
-      'spec-augment': { type: 'boolean', default: false }, 'profile-clips': { type: 'string' }, 'lr-decay': { type: 'string', default: 'none' },
-      'augmented-examples': { type: 'boolean', default: false }, 'average-decay': { type: 'string' }, ...MODEL_SOURCE_OPTIONS,
+      data: { type: 'string' },
+      encoders: { type: 'string', default: 'lite' },
+      folds: { type: 'string', default: '4' },
+      labels: { type: 'string' },
+      epochs: { type: 'string', default: '30' },
+      batch: { type: 'string', default: '16' },
+      lr: { type: 'string', default: '0.001' },
+      seed: { type: 'string', default: '0' },
+      'utterance-dropout': { type: 'string', default: '0.3' },
+      out: { type: 'string' },
+      'spec-augment': { type: 'boolean', default: false },
+      'profile-clips': { type: 'string' },
+      'lr-decay': { type: 'string', default: 'none' },
+      'augmented-examples': { type: 'boolean', default: false },
+      'average-decay': { type: 'string' },
+      ...MODEL_SOURCE_OPTIONS,
     },
   });
   if (v.data === undefined) throw new AppError('bad-dataset', 'cv needs --data.');
   const n = (s: string, name: string): number => {
     const x = Number(s);
-    if (!Number.isFinite(x) || x < 0) throw new AppError('bad-dataset', `--${name} must be a non-negative number (got "${s}").`);
+    if (!Number.isFinite(x) || x < 0)
+      throw new AppError('bad-dataset', `--${name} must be a non-negative number (got "${s}").`);
     return x;
   };
   const engine = await initNodeEngine();
   const { records, labels } = await readDataset(v.data, v.labels?.split(',') ?? null, warn);
   checkTrainable(v.data, records);
-  if (records.some((r) => r.speaker === null)) throw new AppError('bad-dataset', 'Cross-validation needs a speaker (or actor) for every clip.');
-  const folds = speakerFolds(records.map((r) => r.speaker ?? ''), n(v.folds, 'folds'));
+  if (records.some((r) => r.speaker === null))
+    throw new AppError('bad-dataset', 'Cross-validation needs a speaker (or actor) for every clip.');
+  const folds = speakerFolds(
+    records.map((r) => r.speaker ?? ''),
+    n(v.folds, 'folds'),
+  );
   const seed = n(v.seed, 'seed');
-  const profileClips = (v['profile-clips'] ?? '').split(',').filter((x) => x !== '').map((x) => n(x, 'profile-clips'));
+  const profileClips = (v['profile-clips'] ?? '')
+    .split(',')
+    .filter((x) => x !== '')
+    .map((x) => n(x, 'profile-clips'));
   const encoders = await loadNodeEncoders({ pair: v.encoders, ...modelSource(v) });
   const featureSet = encoders.audio.utterance ?? null;
   const t0 = performance.now();
@@ -111,7 +85,16 @@ export async function cvCmd(argv: string[], warn: (line: string) => void): Promi
   const encodeS = (performance.now() - t0) / 1000;
   const kept: readonly ClipRecord[] = all.records;
   const speakerOf = kept.map((r) => r.speaker ?? '');
-  const settings = { ...DEFAULT_TRAIN_SETTINGS, labels, epochs: n(v.epochs, 'epochs'), batchSize: n(v.batch, 'batch'), learningRate: n(v.lr, 'lr'), seed, patience: 0, lrDecay: lrDecay(v['lr-decay']) };
+  const settings = {
+    ...DEFAULT_TRAIN_SETTINGS,
+    labels,
+    epochs: n(v.epochs, 'epochs'),
+    batchSize: n(v.batch, 'batch'),
+    learningRate: n(v.lr, 'lr'),
+    seed,
+    patience: 0,
+    lrDecay: lrDecay(v['lr-decay']),
+  };
   const perFold: { speakers: string[]; epochs: FoldEpoch[]; seconds: number }[] = [];
   for (const [fi, held] of folds.entries()) {
     const isHeld = speakerOf.map((s) => held.includes(s));
@@ -122,11 +105,36 @@ export async function cvCmd(argv: string[], warn: (line: string) => void): Promi
     const valSpeakers = pick(speakerOf, true);
     const first = trainEx[0];
     if (first === undefined) throw new AppError('bad-dataset', `Fold ${fi + 1} leaves no training clip.`);
-    const base = headConfig(labels, { audio: first.audio.dim, text: first.text.dim, utterance: featureSet !== null }, null, 0);
-    const run = prepareUtteranceRun(base, featureSet, trainEx, pick(speakerOf, false), n(v['utterance-dropout'], 'utterance-dropout'));
+    const base = headConfig(
+      labels,
+      { audio: first.audio.dim, text: first.text.dim, utterance: featureSet !== null },
+      null,
+      0,
+    );
+    const run = prepareUtteranceRun(
+      base,
+      featureSet,
+      trainEx,
+      pick(speakerOf, false),
+      n(v['utterance-dropout'], 'utterance-dropout'),
+    );
     validateConfig(run.config);
     const adaptedVal = featureSet === null ? null : adaptExamples(valEx, valSpeakers, featureSet.dim);
-    const fewClipVal = featureSet === null ? [] : profileClips.map((k) => [k, adaptExamples(valEx, valSpeakers, featureSet.dim, fewClipProfiles(valEx, valSpeakers, featureSet.dim, k, seed + k))] as const);
+    const fewClipVal =
+      featureSet === null
+        ? []
+        : profileClips.map(
+            (k) =>
+              [
+                k,
+                adaptExamples(
+                  valEx,
+                  valSpeakers,
+                  featureSet.dim,
+                  fewClipProfiles(valEx, valSpeakers, featureSet.dim, k, seed + k),
+                ),
+              ] as const,
+          );
     const params = ParamStore.init(run.config, seed);
     const epochs: FoldEpoch[] = [];
     const f0 = performance.now();
@@ -143,7 +151,13 @@ export async function cvCmd(argv: string[], warn: (line: string) => void): Promi
         const fewClips: Record<string, number> = {};
         for (const [k, examples] of fewClipVal) fewClips[String(k)] = (await evaluate(params, run.config, examples)).ua;
         epochs.push({ epoch, plain, adapted, fewClips });
-        warn(`fold ${fi + 1} [${held.join(',')}] epoch ${epoch}: UA ${pct(plain.ua)}${adapted === null ? '' : `, adapted ${pct(adapted.ua)}`}${Object.entries(fewClips).map(([k, ua]) => `, from ${k} clips ${pct(ua)}`).join('')}`);
+        warn(
+          `fold ${fi + 1} [${held.join(',')}] epoch ${epoch}: UA ${pct(plain.ua)}${adapted === null ? '' : `, adapted ${pct(adapted.ua)}`}${Object.entries(
+            fewClips,
+          )
+            .map(([k, ua]) => `, from ${k} clips ${pct(ua)}`)
+            .join('')}`,
+        );
       },
     });
     params.dispose();
@@ -156,11 +170,20 @@ export async function cvCmd(argv: string[], warn: (line: string) => void): Promi
     adapted: featureSet === null ? null : meanSd(perFold.map((f) => f.epochs[e]?.adapted?.ua ?? 0)),
   }));
   const bestIdx = curve.reduce((b, c, i) => (c.plain.mean > (curve[b]?.plain.mean ?? -1) ? i : b), 0);
-  const at = (kind: 'plain' | 'adapted'): ClassMetrics[] => perFold.map((f) => f.epochs[bestIdx]?.[kind]).filter((m): m is ClassMetrics => m !== null && m !== undefined);
+  const at = (kind: 'plain' | 'adapted'): ClassMetrics[] =>
+    perFold.map((f) => f.epochs[bestIdx]?.[kind]).filter((m): m is ClassMetrics => m !== null && m !== undefined);
   const report = {
     command: `npm run mmer -- cv ${argv.join(' ')}`,
     /** The settings `mmer train` needs to train the same head on every speaker (tools/ship-head.ts passes them on). */
-    recipe: { lr: settings.learningRate, batch: settings.batchSize, utteranceDropout: n(v['utterance-dropout'], 'utterance-dropout'), specAugment: v['spec-augment'], lrDecay: settings.lrDecay, augmentedExamples: v['augmented-examples'], averageDecay: averageDecay(v['average-decay']) },
+    recipe: {
+      lr: settings.learningRate,
+      batch: settings.batchSize,
+      utteranceDropout: n(v['utterance-dropout'], 'utterance-dropout'),
+      specAugment: v['spec-augment'],
+      lrDecay: settings.lrDecay,
+      augmentedExamples: v['augmented-examples'],
+      averageDecay: averageDecay(v['average-decay']),
+    },
     engine: engine.backend,
     clips: kept.length,
     labels,
@@ -168,15 +191,42 @@ export async function cvCmd(argv: string[], warn: (line: string) => void): Promi
     encodeSeconds: encodeS,
     foldSeconds: perFold.map((f) => f.seconds),
     chosenEpochs: bestIdx + 1,
-    plain: { perFold: at('plain').map((m) => m.ua), ...meanSd(at('plain').map((m) => m.ua)), waMean: meanSd(at('plain').map((m) => m.wa)).mean, pooled: pooled(at('plain'), labels) },
-    adapted: featureSet === null ? null : { perFold: at('adapted').map((m) => m.ua), ...meanSd(at('adapted').map((m) => m.ua)), waMean: meanSd(at('adapted').map((m) => m.wa)).mean, pooled: pooled(at('adapted'), labels) },
-    fewClips: Object.fromEntries(profileClips.map((k) => [String(k), { perFold: perFold.map((f) => f.epochs[bestIdx]?.fewClips[String(k)] ?? 0), ...meanSd(perFold.map((f) => f.epochs[bestIdx]?.fewClips[String(k)] ?? 0)) }])),
+    plain: {
+      perFold: at('plain').map((m) => m.ua),
+      ...meanSd(at('plain').map((m) => m.ua)),
+      waMean: meanSd(at('plain').map((m) => m.wa)).mean,
+      pooled: pooled(at('plain'), labels),
+    },
+    adapted:
+      featureSet === null
+        ? null
+        : {
+            perFold: at('adapted').map((m) => m.ua),
+            ...meanSd(at('adapted').map((m) => m.ua)),
+            waMean: meanSd(at('adapted').map((m) => m.wa)).mean,
+            pooled: pooled(at('adapted'), labels),
+          },
+    fewClips: Object.fromEntries(
+      profileClips.map((k) => [
+        String(k),
+        {
+          perFold: perFold.map((f) => f.epochs[bestIdx]?.fewClips[String(k)] ?? 0),
+          ...meanSd(perFold.map((f) => f.epochs[bestIdx]?.fewClips[String(k)] ?? 0)),
+        },
+      ]),
+    ),
     curve,
   };
   if (v.out !== undefined) await writeFile(v.out, `${JSON.stringify(report, null, 2)}\n`);
   const line = (name: string, r: typeof report.plain | null): string =>
-    r === null ? '' : `${name}: UA ${pct(r.mean)} ± ${pct(r.sd)} [${pct(r.min)}-${pct(r.max)}] per fold ${r.perFold.map(pct).join(' ')}, WA ${pct(r.waMean)}\n`;
-  const few = Object.entries(report.fewClips).map(([k, r]) => `adapted from ${k} clips per speaker: UA ${pct(r.mean)} ± ${pct(r.sd)}\n`);
-  process.stdout.write(`${kept.length} clips, ${folds.length} folds, best mean UA after ${bestIdx + 1} epochs\n${line('without adaptation', report.plain)}${line('with speaker adaptation', report.adapted)}${few.join('')}`);
+    r === null
+      ? ''
+      : `${name}: UA ${pct(r.mean)} ± ${pct(r.sd)} [${pct(r.min)}-${pct(r.max)}] per fold ${r.perFold.map(pct).join(' ')}, WA ${pct(r.waMean)}\n`;
+  const few = Object.entries(report.fewClips).map(
+    ([k, r]) => `adapted from ${k} clips per speaker: UA ${pct(r.mean)} ± ${pct(r.sd)}\n`,
+  );
+  process.stdout.write(
+    `${kept.length} clips, ${folds.length} folds, best mean UA after ${bestIdx + 1} epochs\n${line('without adaptation', report.plain)}${line('with speaker adaptation', report.adapted)}${few.join('')}`,
+  );
   return 0;
 }

@@ -15,6 +15,12 @@ export const MODEL_SOURCE_OPTIONS = {
 export const MODEL_SOURCE_USAGE = '[--manifest PATH] [--hub-url URL]';
 
 /** The loader options the two settings give (absent settings give none). */
-export function modelSource(v: { readonly manifest?: string | undefined; readonly 'hub-url'?: string | undefined }): Pick<NodeLoadOptions, 'manifestPath' | 'hubUrl'> {
-  return { ...(v.manifest === undefined ? {} : { manifestPath: v.manifest }), ...(v['hub-url'] === undefined ? {} : { hubUrl: v['hub-url'] }) };
+export function modelSource(v: {
+  readonly manifest?: string | undefined;
+  readonly 'hub-url'?: string | undefined;
+}): Pick<NodeLoadOptions, 'manifestPath' | 'hubUrl'> {
+  return {
+    ...(v.manifest === undefined ? {} : { manifestPath: v.manifest }),
+    ...(v['hub-url'] === undefined ? {} : { hubUrl: v['hub-url'] }),
+  };
 }

@@ -19,6 +19,7 @@ import { useStoredHeads } from './hooks/useStoredHeads';
 import { useTraining } from './hooks/useTraining';
 import { useVoice } from './hooks/useVoice';
 import type { ScoredEmotion } from './worker-api/protocol';
+import { TEST_HOOKS } from './worker-api/test-hooks';
 
 declare global {
   interface Window {
@@ -64,7 +65,13 @@ function Workspace({ choice, pair }: { readonly choice: UsePairChoice; readonly 
   const storedHeads = useStoredHeads(head, library, pair, ml.key);
   const { loaded: pairLoaded, failed: pairFailed } = choice;
   const startFrom = useMemo(
-    () => startCandidates(choice.manifest?.heads ?? [], library.heads, pair, loadedBuiltinLabels([head.head, head.embedded])),
+    () =>
+      startCandidates(
+        choice.manifest?.heads ?? [],
+        library.heads,
+        pair,
+        loadedBuiltinLabels([head.head, head.embedded]),
+      ),
     [choice.manifest, library.heads, pair, head.head, head.embedded],
   );
 
@@ -81,9 +88,9 @@ function Workspace({ choice, pair }: { readonly choice: UsePairChoice; readonly 
     if (trainedHead !== null) void activateStored(trainedHead);
   }, [trainedHead, activateStored]);
 
-  // `?debug=1` exposes a way to crash the worker, to try (and test) the recovery path.
+  // `?debug=1` exposes a way to crash the worker, to try (and test) the recovery path; only builds with test hooks.
   useEffect(() => {
-    if (!new URLSearchParams(window.location.search).has('debug')) return;
+    if (!TEST_HOOKS || !new URLSearchParams(window.location.search).has('debug')) return;
     window.__mmer = { crashWorker: (when) => void debugCrash(when) };
     return () => {
       delete window.__mmer;
@@ -93,7 +100,8 @@ function Workspace({ choice, pair }: { readonly choice: UsePairChoice; readonly 
   const pairInfo = PAIRS.find((p) => p.id === pair);
   const pairLabel = pairInfo?.label ?? pair;
   const useEmbedded = choice.embeddedPair !== null && choice.embeddedPair !== pair ? choice.embeddedPair : null;
-  const offerFull = choice.manifest !== null && FULL_PAIR in choice.manifest.pairs && pair !== FULL_PAIR && !training.running;
+  const offerFull =
+    choice.manifest !== null && FULL_PAIR in choice.manifest.pairs && pair !== FULL_PAIR && !training.running;
   const chooseFull = (): void => {
     choice.choose(FULL_PAIR);
   };
@@ -174,7 +182,14 @@ function Workspace({ choice, pair }: { readonly choice: UsePairChoice; readonly 
 
         <div className="classify" hidden={screen !== 'classify'}>
           {choice.manifest !== null ? (
-            <ModelChoice manifest={choice.manifest} pair={pair} embeddedPair={choice.embeddedPair} backend={ml.backend} disabled={training.running} onChoose={choice.choose} />
+            <ModelChoice
+              manifest={choice.manifest}
+              pair={pair}
+              embeddedPair={choice.embeddedPair}
+              backend={ml.backend}
+              disabled={training.running}
+              onChoose={choice.choose}
+            />
           ) : null}
           <ClassifyScreen
             key={pair}
@@ -189,8 +204,12 @@ function Workspace({ choice, pair }: { readonly choice: UsePairChoice; readonly 
           />
         </div>
         {screen === 'library' ? <LibraryScreen ml={ml} library={library} pair={pair} /> : null}
-        {screen === 'train' ? <TrainScreen ml={ml} library={library} training={training} pair={pair} startFrom={startFrom} /> : null}
-        {screen === 'heads' ? <HeadsScreen ml={ml} library={library} head={head} heads={storedHeads} pair={pair} /> : null}
+        {screen === 'train' ? (
+          <TrainScreen ml={ml} library={library} training={training} pair={pair} startFrom={startFrom} />
+        ) : null}
+        {screen === 'heads' ? (
+          <HeadsScreen ml={ml} library={library} head={head} heads={storedHeads} pair={pair} />
+        ) : null}
       </main>
 
       <footer className="app-footer">

@@ -2,4 +2,6 @@
 interface ImportMetaEnv {
   readonly VITE_MMER_MANIFEST_URL?: string;
   readonly VITE_MMER_HUB_URL?: string;
+  /** '1' in the end-to-end build: keeps the test hooks (src/worker-api/test-hooks.ts). */
+  readonly VITE_MMER_TEST_HOOKS?: string;
 }

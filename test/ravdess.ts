@@ -11,7 +11,17 @@ import { join } from 'node:path';
 import { RAVDESS_DIR, ravdessClip } from './shared-data.ts';
 
 /** The columns of `metadata.csv`, in order. */
-export const RAVDESS_COLUMNS = ['path', 'actor', 'gender', 'emotion', 'intensity', 'statement', 'repetition', 'transcript', 'duration_s'] as const;
+export const RAVDESS_COLUMNS = [
+  'path',
+  'actor',
+  'gender',
+  'emotion',
+  'intensity',
+  'statement',
+  'repetition',
+  'transcript',
+  'duration_s',
+] as const;
 
 /** Every clip is 16 kHz mono 16-bit PCM (README: "Audio format"). */
 export const RAVDESS_SAMPLE_RATE = 16_000;
@@ -38,13 +48,30 @@ let cached: readonly RavdessRow[] | null = null;
 export function ravdessMetadata(): readonly RavdessRow[] {
   if (cached !== null) return cached;
   const file = join(RAVDESS_DIR, 'metadata.csv');
-  const lines = readFileSync(file, 'utf8').replace(/^\ufeff/, '').split(/\r?\n/).filter((l) => l !== '');
+  const lines = readFileSync(file, 'utf8')
+    .replace(/^\ufeff/, '')
+    .split(/\r?\n/)
+    .filter((l) => l !== '');
   const header = lines[0] ?? '';
-  if (header !== RAVDESS_COLUMNS.join(',')) throw new Error(`${file}: unexpected header "${header}" (expected "${RAVDESS_COLUMNS.join(',')}")`);
+  if (header !== RAVDESS_COLUMNS.join(','))
+    throw new Error(`${file}: unexpected header "${header}" (expected "${RAVDESS_COLUMNS.join(',')}")`);
   cached = lines.slice(1).map((line, i) => {
     const f = line.split(',');
-    if (f.length !== RAVDESS_COLUMNS.length || line.includes('"')) throw new Error(`${file} line ${String(i + 2)}: expected ${String(RAVDESS_COLUMNS.length)} plain fields: ${line}`);
-    const [path = '', actor = '', gender = '', emotion = '', intensity = '', statement = '', repetition = '', transcript = '', duration = ''] = f;
+    if (f.length !== RAVDESS_COLUMNS.length || line.includes('"'))
+      throw new Error(
+        `${file} line ${String(i + 2)}: expected ${String(RAVDESS_COLUMNS.length)} plain fields: ${line}`,
+      );
+    const [
+      path = '',
+      actor = '',
+      gender = '',
+      emotion = '',
+      intensity = '',
+      statement = '',
+      repetition = '',
+      transcript = '',
+      duration = '',
+    ] = f;
     const durationS = Number(duration);
     if (!(durationS > 0)) throw new Error(`${file} line ${String(i + 2)}: bad duration_s "${duration}"`);
     return { path, actor, gender, emotion, intensity, statement, repetition, transcript, durationS };
@@ -76,14 +103,25 @@ export function readWavHeader(path: string): WavHeader {
   if (bytes.length < 12 || tag(0) !== 'RIFF' || tag(8) !== 'WAVE') throw new Error(`${path}: not a RIFF/WAVE file`);
   let fmt: { channels: number; sampleRate: number; blockAlign: number; bitsPerSample: number } | null = null;
   let dataBytes: number | null = null;
-  for (let at = 12; at + 8 <= bytes.length; ) {
+  for (let at = 12; at + 8 <= bytes.length;) {
     const size = view.getUint32(at + 4, true);
-    if (tag(at) === 'fmt ') fmt = { channels: view.getUint16(at + 10, true), sampleRate: view.getUint32(at + 12, true), blockAlign: view.getUint16(at + 20, true), bitsPerSample: view.getUint16(at + 22, true) };
+    if (tag(at) === 'fmt ')
+      fmt = {
+        channels: view.getUint16(at + 10, true),
+        sampleRate: view.getUint32(at + 12, true),
+        blockAlign: view.getUint16(at + 20, true),
+        bitsPerSample: view.getUint16(at + 22, true),
+      };
     if (tag(at) === 'data') dataBytes = Math.min(size, bytes.length - at - 8);
     at += 8 + size + (size % 2);
   }
   if (fmt === null || dataBytes === null || fmt.blockAlign === 0) throw new Error(`${path}: no fmt or data chunk`);
-  return { sampleRate: fmt.sampleRate, channels: fmt.channels, bitsPerSample: fmt.bitsPerSample, frames: Math.floor(dataBytes / fmt.blockAlign) };
+  return {
+    sampleRate: fmt.sampleRate,
+    channels: fmt.channels,
+    bitsPerSample: fmt.bitsPerSample,
+    frames: Math.floor(dataBytes / fmt.blockAlign),
+  };
 }
 
 /**
@@ -94,10 +132,14 @@ export function ravdessSamples(rel: string): number {
   const header = readWavHeader(ravdessClip(rel));
   const { durationS } = ravdessRow(rel);
   if (header.sampleRate !== RAVDESS_SAMPLE_RATE || header.channels !== 1 || header.bitsPerSample !== 16) {
-    throw new Error(`${rel}: expected 16 kHz mono 16-bit, the header says ${String(header.sampleRate)} Hz, ${String(header.channels)} channel(s), ${String(header.bitsPerSample)} bits`);
+    throw new Error(
+      `${rel}: expected 16 kHz mono 16-bit, the header says ${String(header.sampleRate)} Hz, ${String(header.channels)} channel(s), ${String(header.bitsPerSample)} bits`,
+    );
   }
   if (Math.abs(header.frames / RAVDESS_SAMPLE_RATE - durationS) > 0.0005 + 1 / RAVDESS_SAMPLE_RATE) {
-    throw new Error(`${rel}: ${String(header.frames)} samples (${String(header.frames / RAVDESS_SAMPLE_RATE)} s) disagree with duration_s ${String(durationS)} in metadata.csv`);
+    throw new Error(
+      `${rel}: ${String(header.frames)} samples (${String(header.frames / RAVDESS_SAMPLE_RATE)} s) disagree with duration_s ${String(durationS)} in metadata.csv`,
+    );
   }
   return header.frames;
 }

@@ -9,6 +9,7 @@ export const RAVDESS_DIR = process.env.RAVDESS_DIR ?? resolve(REPO_ROOT, '../sha
 /** Absolute path of a clip given its path relative to the RAVDESS folder; throws a helpful error when absent. */
 export function ravdessClip(rel: string): string {
   const path = resolve(RAVDESS_DIR, rel);
-  if (!existsSync(path)) throw new Error(`RAVDESS clip not found: ${path} (set RAVDESS_DIR or put shared/ beside the repo)`);
+  if (!existsSync(path))
+    throw new Error(`RAVDESS clip not found: ${path} (set RAVDESS_DIR or put shared/ beside the repo)`);
   return path;
 }

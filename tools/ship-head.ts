@@ -31,14 +31,21 @@ function pin(file: string): string {
 /** Rewrites the `files` refs of the head's manifest entry in place, leaving the rest of the file as it is. */
 function pinInManifest(): void {
   const text = readFileSync(MANIFEST, 'utf8');
-  const ref = (key: string, file: string): RegExp => new RegExp(`("${key}": )\\{ "path": "heads/${HEAD_ID}/${file.replace('.', '\\.')}"[^}]*\\}`);
+  const ref = (key: string, file: string): RegExp =>
+    new RegExp(`("${key}": )\\{ "path": "heads/${HEAD_ID}/${file.replace('.', '\\.')}"[^}]*\\}`);
   let out = text;
-  for (const [key, file] of [['config', 'config.json'], ['weights', 'model.safetensors'], ['card', 'MODEL_CARD.md']] as const) {
-    if (!ref(key, file).test(out)) throw new Error(`${MANIFEST} has no "${key}" entry for heads/${HEAD_ID}/${file}; add one first.`);
+  for (const [key, file] of [
+    ['config', 'config.json'],
+    ['weights', 'model.safetensors'],
+    ['card', 'MODEL_CARD.md'],
+  ] as const) {
+    if (!ref(key, file).test(out))
+      throw new Error(`${MANIFEST} has no "${key}" entry for heads/${HEAD_ID}/${file}; add one first.`);
     out = out.replace(ref(key, file), `$1${pin(file)}`);
   }
   // The entry's labels (shown before the head is read) follow the config's.
-  const labels = (JSON.parse(readFileSync(join(HEAD_DIR, 'config.json'), 'utf8')) as { config: { labels: string[] } }).config.labels;
+  const labels = (JSON.parse(readFileSync(join(HEAD_DIR, 'config.json'), 'utf8')) as { config: { labels: string[] } })
+    .config.labels;
   const entry = new RegExp(`("id": "${HEAD_ID}"[^}]*?"labels": )\\[[^\\]]*\\]`);
   if (!entry.test(out)) throw new Error(`${MANIFEST} has no "labels" in the entry of ${HEAD_ID}; add one first.`);
   out = out.replace(entry, `$1${JSON.stringify(labels).replaceAll(',', ', ')}`);
@@ -60,18 +67,38 @@ function main(): void {
     // The recipe the cross-validation measured, so the shipped head is trained the way its figures were made.
     const recipe = report.recipe;
     if (recipe !== undefined) {
-      args.push('--lr', String(recipe.lr), '--batch', String(recipe.batch), '--utterance-dropout', String(recipe.utteranceDropout), '--lr-decay', recipe.lrDecay);
+      args.push(
+        '--lr',
+        String(recipe.lr),
+        '--batch',
+        String(recipe.batch),
+        '--utterance-dropout',
+        String(recipe.utteranceDropout),
+        '--lr-decay',
+        recipe.lrDecay,
+      );
       if (recipe.specAugment) args.push('--spec-augment');
       if (recipe.averageDecay != null) args.push('--average-decay', String(recipe.averageDecay));
-      if (recipe.augmentedExamples === true) throw new Error('this cv report trained on augmented views as extra clips, which mmer train does not do; ship from a report without --augmented-examples');
+      if (recipe.augmentedExamples === true)
+        throw new Error(
+          'this cv report trained on augmented views as extra clips, which mmer train does not do; ship from a report without --augmented-examples',
+        );
     }
     const r = spawnSync('npm', args, { stdio: 'inherit' });
     if (r.status !== 0) throw new Error(`training failed (exit ${String(r.status)})`);
   }
   const configPath = join(HEAD_DIR, 'config.json');
-  const config = JSON.parse(readFileSync(configPath, 'utf8')) as { metrics: unknown; training?: Record<string, unknown> };
+  const config = JSON.parse(readFileSync(configPath, 'utf8')) as {
+    metrics: unknown;
+    training?: Record<string, unknown>;
+  };
   const card = renderModelCard(HEAD_ID, report);
-  config.metrics = { ua: report.plain.mean, wa: report.plain.waMean, uaAdapted: report.adapted?.mean ?? 0, waAdapted: report.adapted?.waMean ?? 0 };
+  config.metrics = {
+    ua: report.plain.mean,
+    wa: report.plain.waMean,
+    uaAdapted: report.adapted?.mean ?? 0,
+    waAdapted: report.adapted?.waMean ?? 0,
+  };
   config.training = { ...config.training, card: card.facts };
   writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`);
   writeFileSync(join(HEAD_DIR, 'MODEL_CARD.md'), card.markdown);

@@ -9,7 +9,17 @@ import type { FeatureMatrix } from '../src/encoders/types';
 import type { SplitName } from '../src/data/library/library-types';
 import { Recognizer } from '../src/recognizer/recognizer';
 import { webPlatform } from '../src/recognizer/web-platform';
-import type { AnalysisSummary, HeadFiles, HeadInfo, HeadStatus, InitOptions, ScoredEmotion, UtteranceStatsRow, VoiceRecordings } from '../src/worker-api/protocol';
+import { TEST_HOOKS } from '../src/worker-api/test-hooks';
+import type {
+  AnalysisSummary,
+  HeadFiles,
+  HeadInfo,
+  HeadStatus,
+  InitOptions,
+  ScoredEmotion,
+  UtteranceStatsRow,
+  VoiceRecordings,
+} from '../src/worker-api/protocol';
 import type { BackendInfo, LoadProgress } from '../src/runtime/runtime-types';
 import type { Evaluation, TrainEvent, TrainOutcome, TrainRequest } from '../src/worker-api/training-protocol';
 
@@ -24,6 +34,9 @@ function crashNow(): void {
 
 const ok = <T>(value: T): Result<T> => ({ ok: true, value });
 
+/** The answer of a test hook in a build without them. */
+const NO_HOOKS: Result<never> = { ok: false, error: { code: 'internal', message: 'This build has no test hooks.' } };
+
 const api = {
   /** Chooses the backend and loads the pair named in `options`, reporting progress through `onProgress`. */
   init(options: InitOptions, onProgress: (p: LoadProgress) => void): Promise<Result<BackendInfo>> {
@@ -32,7 +45,7 @@ const api = {
 
   /** Analyses one 16 kHz mono clip with the loaded pair and scores it. */
   analyse(pcm16k: Float32Array): Promise<Result<AnalysisSummary>> {
-    if (crashDuringNextAnalysis) {
+    if (TEST_HOOKS && crashDuringNextAnalysis) {
       crashNow();
       return new Promise<never>(() => undefined);
     }
@@ -74,7 +87,7 @@ const api = {
 
   /** Copies of the last clip's feature matrices (tests compare backends on them). */
   lastFeatures(): Result<{ audio: FeatureMatrix; text: FeatureMatrix } | null> {
-    return ok(recognizer.lastFeatures());
+    return TEST_HOOKS ? ok(recognizer.lastFeatures()) : NO_HOOKS;
   },
 
   /** Fine-tunes a head on the library's clips, reporting through `onEvent`; refused with 'training' during another run. */
@@ -109,6 +122,7 @@ const api = {
    * next analysis. Exists for the crash-recovery tests.
    */
   debugCrash(when: 'now' | 'during-next-analysis' = 'now'): Result<null> {
+    if (!TEST_HOOKS) return NO_HOOKS;
     if (when === 'now') crashNow();
     else crashDuringNextAnalysis = true;
     return ok(null);

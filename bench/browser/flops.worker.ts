@@ -10,10 +10,22 @@ import { fetchBytes as bytes, timeGraph, type GraphTiming } from '../lib/time-gr
 
 const api = {
   /** Times `plan` passes of the graph at `modelUrl` on the raw float32 input at `inputUrl`. */
-  async time(modelUrl: string, inputUrl: string, input: string, dims: readonly number[], threads: number, plan: RepeatPlan): Promise<GraphTiming> {
+  async time(
+    modelUrl: string,
+    inputUrl: string,
+    input: string,
+    dims: readonly number[],
+    threads: number,
+    plan: RepeatPlan,
+  ): Promise<GraphTiming> {
     configureOrtWeb(threads);
     const [model, data] = await Promise.all([bytes(modelUrl), bytes(inputUrl)]);
-    return timeGraph(await webAdapter('wasm-mt'), new Uint8Array(model), { name: input, data: new Float32Array(data), dims }, plan);
+    return timeGraph(
+      await webAdapter('wasm-mt'),
+      new Uint8Array(model),
+      { name: input, data: new Float32Array(data), dims },
+      plan,
+    );
   },
 };
 

@@ -35,16 +35,27 @@ let capturing = false;
 
 const api = {
   /** Times `plan` passes of the graph at `modelUrl` on the float32 input at `inputUrl` under `config`. */
-  async time(config: VariantConfig, modelUrl: string, inputUrl: string, input: string, dims: readonly number[], plan: RepeatPlan): Promise<VariantTiming> {
+  async time(
+    config: VariantConfig,
+    modelUrl: string,
+    inputUrl: string,
+    input: string,
+    dims: readonly number[],
+    plan: RepeatPlan,
+  ): Promise<VariantTiming> {
     // Before onnxruntime loads: Emscripten binds console.log when its module starts, so the wrapper must be in place.
     const log = console.log.bind(console);
     console.log = (...args: unknown[]): void => {
       if (capturing) captured.push(args.map(String).join(' '));
       else log(...args);
     };
-    const ort = config.build === 'plain' ? await import('onnxruntime-web/wasm') : await import('onnxruntime-web/webgpu');
+    const ort =
+      config.build === 'plain' ? await import('onnxruntime-web/wasm') : await import('onnxruntime-web/webgpu');
     const [wasm, mjs] = config.build === 'plain' ? [plainWasm, plainMjs] : [asyncifyWasm, asyncifyMjs];
-    ort.env.wasm.wasmPaths = { wasm: new URL(wasm, self.location.href).href, mjs: new URL(mjs, self.location.href).href };
+    ort.env.wasm.wasmPaths = {
+      wasm: new URL(wasm, self.location.href).href,
+      mjs: new URL(mjs, self.location.href).href,
+    };
     ort.env.wasm.numThreads = config.threads;
     ort.env.wasm.proxy = false;
     const [model, data] = await Promise.all([bytes(modelUrl), bytes(inputUrl)]);

@@ -67,18 +67,42 @@ export interface BenchPage {
    * Starts the transformers.js worker, loads its pipeline and transcribes the clip once (case 4). `browserCache` turns
    * on its Cache API copy of the files, as a site using it would.
    */
-  loadTjs(localModelPath: string, model: string, dtype: string, threads: number, audioUrl: string, browserCache: boolean): Promise<LoadRun>;
+  loadTjs(
+    localModelPath: string,
+    model: string,
+    dtype: string,
+    threads: number,
+    audioUrl: string,
+    browserCache: boolean,
+  ): Promise<LoadRun>;
   /**
    * Times bare passes of the graph at `modelUrl` on the raw float32 input at `inputUrl` (case 5), in a fresh worker
    * with the app's onnxruntime-web adapter (wasm-mt, `threads` threads); the worker ends with the call.
    */
-  timeGraph(modelUrl: string, inputUrl: string, input: string, dims: readonly number[], threads: number, plan: RepeatPlan): Promise<GraphTiming>;
+  timeGraph(
+    modelUrl: string,
+    inputUrl: string,
+    input: string,
+    dims: readonly number[],
+    threads: number,
+    plan: RepeatPlan,
+  ): Promise<GraphTiming>;
   /** The profile case: bare passes under one onnxruntime-web configuration, in a fresh worker that ends with the call. */
-  timeVariant(config: VariantConfig, modelUrl: string, inputUrl: string, input: string, dims: readonly number[], plan: RepeatPlan): Promise<VariantTiming>;
+  timeVariant(
+    config: VariantConfig,
+    modelUrl: string,
+    inputUrl: string,
+    input: string,
+    dims: readonly number[],
+    plan: RepeatPlan,
+  ): Promise<VariantTiming>;
 }
 
 async function timeVariant(...args: Parameters<VariantApi['time']>): Promise<VariantTiming> {
-  const worker = new Worker(new URL('./ort-variant.worker.ts', import.meta.url), { type: 'module', name: 'ort-variant' });
+  const worker = new Worker(new URL('./ort-variant.worker.ts', import.meta.url), {
+    type: 'module',
+    name: 'ort-variant',
+  });
   try {
     return await Comlink.wrap<VariantApi>(worker).time(...args);
   } finally {
@@ -113,7 +137,8 @@ const bench: BenchPage = {
     if (!r.ok) throw new Error(`init failed: ${r.error.code}: ${r.error.message}`);
     // A pair's built-in head loads at start-up; one that fails leaves a notice, and the case must not go on without it.
     const status = await ours.headStatus();
-    if (status.ok && status.value.head === null) throw new Error(`no emotion head: ${JSON.stringify(status.value.notices)}`);
+    if (status.ok && status.value.head === null)
+      throw new Error(`no emotion head: ${JSON.stringify(status.value.notices)}`);
     const on = r.value.adapter === null ? '' : ` on ${r.value.adapter}`;
     return `${r.value.backend}${on}, ${String(r.value.threads)} threads (${r.value.reason})`;
   },
@@ -127,8 +152,14 @@ const bench: BenchPage = {
     const { audioMs, textMs, headMs } = r.value.timings;
     const s = r.value.scorer;
     return {
-      audioMs, textMs, headMs, wallMs, transcriptChars: r.value.transcript?.length ?? 0, emotion: r.value.emotion !== null,
-      scorer: s == null ? null : `${s.source}:${s.head}`, top: r.value.emotion?.[0]?.label ?? null,
+      audioMs,
+      textMs,
+      headMs,
+      wallMs,
+      transcriptChars: r.value.transcript?.length ?? 0,
+      emotion: r.value.emotion !== null,
+      scorer: s == null ? null : `${s.source}:${s.head}`,
+      top: r.value.emotion?.[0]?.label ?? null,
     };
   },
   async initTjs(localModelPath, model, dtype, threads) {
@@ -146,7 +177,8 @@ const bench: BenchPage = {
     const files = { fromCache: 0, downloaded: [] as string[] };
     const steps: [number, string][] = [];
     const onProgress = (p: LoadProgress): void => {
-      if (p.status !== 'progress') steps.push([Math.round(performance.now() - t0), `${p.status} ${p.model}${'file' in p ? `/${p.file}` : ''}`]);
+      if (p.status !== 'progress')
+        steps.push([Math.round(performance.now() - t0), `${p.status} ${p.model}${'file' in p ? `/${p.file}` : ''}`]);
       if (p.status !== 'done') return;
       if (p.fromCache) files.fromCache++;
       else files.downloaded.push(`${p.model}/${p.file}`);
@@ -158,7 +190,14 @@ const bench: BenchPage = {
     const a = await ours.analyse(pcm);
     const firstResultMs = performance.now() - t0;
     if (!a.ok) throw new Error(`analyse failed: ${a.error.code}: ${a.error.message}`);
-    return { initMs, firstResultMs, files, steps, description: `${r.value.backend}, ${r.value.threads} threads`, emotion: a.value.emotion !== null };
+    return {
+      initMs,
+      firstResultMs,
+      files,
+      steps,
+      description: `${r.value.backend}, ${r.value.threads} threads`,
+      emotion: a.value.emotion !== null,
+    };
   },
   async loadTjs(localModelPath, model, dtype, threads, audioUrl, browserCache) {
     const pcm = await audio(audioUrl);
@@ -167,7 +206,14 @@ const bench: BenchPage = {
     await tjs.init(localModelPath, model, dtype, threads, browserCache);
     const initMs = performance.now() - t0;
     await tjs.run(pcm);
-    return { initMs, firstResultMs: performance.now() - t0, files: null, steps: [], description: `wasm, ${threads} threads`, emotion: null };
+    return {
+      initMs,
+      firstResultMs: performance.now() - t0,
+      files: null,
+      steps: [],
+      description: `wasm, ${threads} threads`,
+      emotion: null,
+    };
   },
   async timeGraph(modelUrl, inputUrl, input, dims, threads, plan) {
     const worker = new Worker(new URL('./flops.worker.ts', import.meta.url), { type: 'module', name: 'flops' });

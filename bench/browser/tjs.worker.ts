@@ -15,7 +15,13 @@ const api = {
    * Loads the pipeline; returns the load time in ms. `browserCache` (default off) keeps transformers.js' Cache API
    * copy of every file it fetches, as a deployed site would; only the load case turns it on.
    */
-  async init(localModelPath: string, model: string, dtype: string, threads: number, browserCache = false): Promise<number> {
+  async init(
+    localModelPath: string,
+    model: string,
+    dtype: string,
+    threads: number,
+    browserCache = false,
+  ): Promise<number> {
     env.allowRemoteModels = false;
     env.allowLocalModels = true;
     env.localModelPath = localModelPath;
@@ -23,7 +29,10 @@ const api = {
     env.useBrowserCache = browserCache;
     const onnx = env.backends.onnx as { wasm?: { wasmPaths?: unknown; numThreads?: number } };
     if (onnx.wasm !== undefined) {
-      onnx.wasm.wasmPaths = { wasm: new URL(wasmUrl, self.location.href).href, mjs: new URL(mjsUrl, self.location.href).href };
+      onnx.wasm.wasmPaths = {
+        wasm: new URL(wasmUrl, self.location.href).href,
+        mjs: new URL(mjsUrl, self.location.href).href,
+      };
       // Same thread count as ours (onnxruntime-web's own default on 2 cores would be 1).
       onnx.wasm.numThreads = threads;
     }

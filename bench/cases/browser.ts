@@ -40,12 +40,14 @@ export async function runBrowser(
   log('browser: building the bench page with the app config');
   const h = await startHarness({ port: BENCH_PORT, name: 'inference' });
   const url = h.url;
-  const audio = new Map([...new Set([...lengths, ...webgpuLengths])].map((s) => {
-    const file = join(TMP, `speech-${String(s)}s.f32`);
-    const pcm = speechClip(s);
-    writeFileSync(file, new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength));
-    return [s, url(file)] as const;
-  }));
+  const audio = new Map(
+    [...new Set([...lengths, ...webgpuLengths])].map((s) => {
+      const file = join(TMP, `speech-${String(s)}s.f32`);
+      const pcm = speechClip(s);
+      writeFileSync(file, new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength));
+      return [s, url(file)] as const;
+    }),
+  );
   // Chromium's processes (browser, renderers, GPU, utility) are children of this Node process; read between runs only.
   const sampler = new TreeSampler((comm) => /chrom/i.test(comm));
   const result: BrowserResult = { rows: [], memory: [], notes: [] };
@@ -80,7 +82,9 @@ export async function runBrowser(
       const asr = summarise(audioMs.slice(p.warmup));
       const head = summarise(headMs.slice(p.warmup));
       result.rows.push({ runtime, dtype: set.dtype, seconds, asr, full, head, transcriptChars: chars });
-      log(`browser ours ${set.dtype} ${backend} ${String(seconds)} s: asr ${asr.median.toFixed(0)} ms, head ${head.median.toFixed(0)} ms, full ${full.median.toFixed(0)} ms`);
+      log(
+        `browser ours ${set.dtype} ${backend} ${String(seconds)} s: asr ${asr.median.toFixed(0)} ms, head ${head.median.toFixed(0)} ms, full ${full.median.toFixed(0)} ms`,
+      );
     }
     result.memory.push(memoryRow(runtime, set.dtype, baseline, afterLoad, sampler.sample(), sampler.pagePeak()));
     await closed(page);
@@ -93,7 +97,9 @@ export async function runBrowser(
     const loadMs = await callBench(page, 'initTjs', `${new URL(url(join(TMP, 'tjs'))).pathname}/`, model, set.dtype, 2);
     const afterLoad = sampler.sample();
     const runtime = 'transformers.js ASR pipeline (wasm, 2 threads)';
-    result.notes.push(`transformers.js ${set.dtype}: pipeline loaded in ${(loadMs / 1000).toFixed(1)} s (wasm, 2 threads)`);
+    result.notes.push(
+      `transformers.js ${set.dtype}: pipeline loaded in ${(loadMs / 1000).toFixed(1)} s (wasm, 2 threads)`,
+    );
     for (const seconds of lengths) {
       const src = audio.get(seconds) ?? '';
       let chars = 0;
@@ -121,7 +127,7 @@ export async function runBrowser(
       await runOurs(fp32, 'webgpu', webgpuLengths, { warmup: 1, repeats: Math.min(plan.repeats, 2) });
     }
   } finally {
-      await h.close();
+    await h.close();
   }
   return result;
 }
@@ -132,10 +138,22 @@ async function closed(page: Page): Promise<void> {
   await new Promise((ok) => setTimeout(ok, 2000));
 }
 
-function memoryRow(runtime: string, dtype: string, baseline: number, afterLoad: number, afterRuns: number, peak: number): MemoryRow {
+function memoryRow(
+  runtime: string,
+  dtype: string,
+  baseline: number,
+  afterLoad: number,
+  afterRuns: number,
+  peak: number,
+): MemoryRow {
   const mb = (b: number): number => Math.round(b / MB);
   return {
-    runtime, dtype, what: 'inference: all browser processes (PSS); peak = the page renderer\'s own peak RSS',
-    baselineMB: mb(baseline), afterLoadMB: mb(afterLoad), afterRunsMB: mb(afterRuns), peakMB: mb(peak),
+    runtime,
+    dtype,
+    what: "inference: all browser processes (PSS); peak = the page renderer's own peak RSS",
+    baselineMB: mb(baseline),
+    afterLoadMB: mb(afterLoad),
+    afterRunsMB: mb(afterRuns),
+    peakMB: mb(peak),
   };
 }

@@ -99,7 +99,8 @@ export async function runEmbedded(
   if (set === undefined) throw new Error('embedded: no ONNX model set');
   const prod = JSON.parse(readFileSync(PRODUCTION, 'utf8')) as { defaultPair?: unknown; heads?: { pair?: unknown }[] };
   const defaultPair = typeof prod.defaultPair === 'string' ? prod.defaultPair : 'lite';
-  if (!(prod.heads ?? []).some((h) => h.pair === defaultPair)) throw new Error(`embedded: public/models/manifest.json lists no head for its default pair "${defaultPair}"`);
+  if (!(prod.heads ?? []).some((h) => h.pair === defaultPair))
+    throw new Error(`embedded: public/models/manifest.json lists no head for its default pair "${defaultPair}"`);
   // A copy beside the bench manifest (its relative paths hold) keeps the ONNX side fixed if another run rewrites it.
   const benchManifest = join(TMP, 'embedded-manifest.json');
   copyFileSync(manifestPath, benchManifest);
@@ -148,10 +149,18 @@ export async function runEmbedded(
       for (const s of sides) {
         const page = await h.openPage(log);
         pages.push(page);
-        if (!(await page.evaluate(() => (window as unknown as { bench: BenchPage }).bench.isolated))) throw new Error('embedded: the bench page is not cross-origin isolated');
+        if (!(await page.evaluate(() => (window as unknown as { bench: BenchPage }).bench.isolated)))
+          throw new Error('embedded: the bench page is not cross-origin isolated');
         const description = await callBench(page, 'initOurs', s.pair, h.url(s.manifest), 'wasm-mt');
         log(`embedded ${s.side} (${s.pair}): ${description}`);
-        info.push({ side: s.side, pair: s.pair, dtype: s.dtype, manifest: relative(REPO, s.manifest), scorer: null, description });
+        info.push({
+          side: s.side,
+          pair: s.pair,
+          dtype: s.dtype,
+          manifest: relative(REPO, s.manifest),
+          scorer: null,
+          description,
+        });
       }
       for (const seconds of lengths) {
         const runs: OursRun[][] = sides.map(() => []);
@@ -166,14 +175,21 @@ export async function runEmbedded(
           const list = runs[k] ?? [];
           const last = list.at(-1);
           const row: StopRow = {
-            side: s.side, seconds, stop: summarise(list.map((r) => r.wallMs)), audio: summarise(list.map((r) => r.audioMs)),
-            text: summarise(list.map((r) => r.textMs)), head: summarise(list.map((r) => r.headMs ?? Number.NaN)),
-            top: last?.top ?? null, transcriptChars: last?.transcriptChars ?? 0,
+            side: s.side,
+            seconds,
+            stop: summarise(list.map((r) => r.wallMs)),
+            audio: summarise(list.map((r) => r.audioMs)),
+            text: summarise(list.map((r) => r.textMs)),
+            head: summarise(list.map((r) => r.headMs ?? Number.NaN)),
+            top: last?.top ?? null,
+            transcriptChars: last?.transcriptChars ?? 0,
           };
           const i = info[k];
           if (i !== undefined) info[k] = { ...i, scorer: last?.scorer ?? null };
           stop.push(row);
-          log(`embedded stop->emotion ${s.side} ${String(seconds)} s: ${row.stop.median.toFixed(0)} ms (head ${row.head.median.toFixed(1)} ms, top ${row.top ?? '-'})`);
+          log(
+            `embedded stop->emotion ${s.side} ${String(seconds)} s: ${row.stop.median.toFixed(0)} ms (head ${row.head.median.toFixed(1)} ms, top ${row.top ?? '-'})`,
+          );
         }
       }
     } finally {
@@ -185,17 +201,39 @@ export async function runEmbedded(
     const probe = await h.openPage(log);
     const pageUrl = probe.url();
     await probe.close();
-    const wireS = ([set.wav2vec2Dir, set.robertaDir].reduce((b, d, i) => b + statSync(join(d, 'onnx', i === 0 ? set.wav2vec2File : set.robertaFile)).size, 0) * 8) / (bandwidthMbit * 1e6);
-    const coldRepeats = (s: EmbeddedSide): number => (s === 'onnx' && wireS > LONG_COLD_S ? Math.min(plan.repeats, 2) : plan.repeats);
-    if (coldRepeats('onnx') < plan.repeats) notes.push(`embedded: ${set.pair} ${String(coldRepeats('onnx'))} cold loads, not ${String(plan.repeats)} (${wireS.toFixed(0)} s on the wire each)`);
+    const wireS =
+      ([set.wav2vec2Dir, set.robertaDir].reduce(
+        (b, d, i) => b + statSync(join(d, 'onnx', i === 0 ? set.wav2vec2File : set.robertaFile)).size,
+        0,
+      ) *
+        8) /
+      (bandwidthMbit * 1e6);
+    const coldRepeats = (s: EmbeddedSide): number =>
+      s === 'onnx' && wireS > LONG_COLD_S ? Math.min(plan.repeats, 2) : plan.repeats;
+    if (coldRepeats('onnx') < plan.repeats)
+      notes.push(
+        `embedded: ${set.pair} ${String(coldRepeats('onnx'))} cold loads, not ${String(plan.repeats)} (${wireS.toFixed(0)} s on the wire each)`,
+      );
     const samples = new Map<string, { run: LoadRun; model: number; head: number; other: number }[]>();
     const loadOnce = async (page: Page, s: (typeof sides)[number], phase: ReadyRow['phase']): Promise<void> => {
       Object.assign(traffic, { model: 0, head: 0, other: 0 });
-      const run = await callBench(page, 'loadOurs', s.pair, h.url(s.manifest), 'wasm-mt', audio.get(LOAD_CLIP_SECONDS) ?? '');
+      const run = await callBench(
+        page,
+        'loadOurs',
+        s.pair,
+        h.url(s.manifest),
+        'wasm-mt',
+        audio.get(LOAD_CLIP_SECONDS) ?? '',
+      );
       if (run.emotion !== true) throw new Error(`embedded: ${s.pair} ${phase} load gave no emotion scores`);
       const key = `${s.side}|${phase}`;
-      samples.set(key, [...(samples.get(key) ?? []), { run, model: traffic.model, head: traffic.head, other: traffic.other }]);
-      log(`embedded ready ${s.side} ${phase}: init ${run.initMs.toFixed(0)} ms, first emotion ${run.firstResultMs.toFixed(0)} ms, model ${mb(traffic.model)} MB (head ${mb(traffic.head)}), other ${mb(traffic.other)} MB`);
+      samples.set(key, [
+        ...(samples.get(key) ?? []),
+        { run, model: traffic.model, head: traffic.head, other: traffic.other },
+      ]);
+      log(
+        `embedded ready ${s.side} ${phase}: init ${run.initMs.toFixed(0)} ms, first emotion ${run.firstResultMs.toFixed(0)} ms, model ${mb(traffic.model)} MB (head ${mb(traffic.head)}), other ${mb(traffic.other)} MB`,
+      );
     };
     for (let r = 0; r < plan.repeats; r++) {
       for (const s of sides) {
@@ -218,10 +256,19 @@ export async function runEmbedded(
         const list = samples.get(`${s.side}|${phase}`) ?? [];
         if (list.length === 0) continue;
         ready.push({
-          side: s.side, phase, init: summarise(list.map((x) => x.run.initMs)), firstResult: summarise(list.map((x) => x.run.firstResultMs)),
-          modelBytes: list.map((x) => x.model), headBytes: list.map((x) => x.head), otherBytes: list.map((x) => x.other), steps: list.map((x) => x.run.steps),
+          side: s.side,
+          phase,
+          init: summarise(list.map((x) => x.run.initMs)),
+          firstResult: summarise(list.map((x) => x.run.firstResultMs)),
+          modelBytes: list.map((x) => x.model),
+          headBytes: list.map((x) => x.head),
+          otherBytes: list.map((x) => x.other),
+          steps: list.map((x) => x.run.steps),
         });
-        if (phase === 'warm' && list.some((x) => x.model > 0)) notes.push(`embedded: ${s.pair} warm loads downloaded model files again (${list.map((x) => mb(x.model)).join(', ')} MB)`);
+        if (phase === 'warm' && list.some((x) => x.model > 0))
+          notes.push(
+            `embedded: ${s.pair} warm loads downloaded model files again (${list.map((x) => mb(x.model)).join(', ')} MB)`,
+          );
       }
     }
   } finally {

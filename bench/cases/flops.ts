@@ -98,28 +98,55 @@ function microGraphs(): Graph[] {
     const b = new GraphBuilder(0x5eed0005, { quantize });
     b.renameOutput(b.linear('/bench/', 'x', 'bench.fc', 768, 3072, false), 'y');
     const dims = [1, FRAMES, 768];
-    const bytes = b.toBytes('matmul', [{ name: 'x', elemType: DT.FLOAT, dims }], [{ name: 'y', elemType: DT.FLOAT, dims: [1, FRAMES, 3072] }]);
+    const bytes = b.toBytes(
+      'matmul',
+      [{ name: 'x', elemType: DT.FLOAT, dims }],
+      [{ name: 'y', elemType: DT.FLOAT, dims: [1, FRAMES, 3072] }],
+    );
     const what = `matmul [${FRAMES}x768]x[768x3072]${quantize ? ' (DynamicQuantizeLinear + MatMulInteger)' : ''}`;
-    return { what, dtype: quantize ? 'int8' : 'fp32', key: `matmul-${quantize ? 'int8' : 'fp32'}`, bytes, input: { name: 'x', data: noise(FRAMES * 768, 1), dims } };
+    return {
+      what,
+      dtype: quantize ? 'int8' : 'fp32',
+      key: `matmul-${quantize ? 'int8' : 'fp32'}`,
+      bytes,
+      input: { name: 'x', data: noise(FRAMES * 768, 1), dims },
+    };
   };
   // Feature-encoder layer 4 at 10 s: 512 -> 512 channels, kernel 3, stride 2, 3999 -> 1999 positions.
   const b = new GraphBuilder(0x5eed0006);
   const w = b.param('conv.weight', [512, 512, 3], 0.03);
-  b.renameOutput(b.node('/bench/', 'Conv', ['x', w], { dilations: [1], group: 1, kernel_shape: [3], pads: [0, 0], strides: [2] }), 'y');
+  b.renameOutput(
+    b.node('/bench/', 'Conv', ['x', w], { dilations: [1], group: 1, kernel_shape: [3], pads: [0, 0], strides: [2] }),
+    'y',
+  );
   const dims = [1, 512, 3999];
   const conv: Graph = {
-    what: 'conv 512->512, k3 s2, 3999 positions', dtype: 'fp32', key: 'conv-fp32',
-    bytes: b.toBytes('conv', [{ name: 'x', elemType: DT.FLOAT, dims }], [{ name: 'y', elemType: DT.FLOAT, dims: [1, 512, 1999] }]),
+    what: 'conv 512->512, k3 s2, 3999 positions',
+    dtype: 'fp32',
+    key: 'conv-fp32',
+    bytes: b.toBytes(
+      'conv',
+      [{ name: 'x', elemType: DT.FLOAT, dims }],
+      [{ name: 'y', elemType: DT.FLOAT, dims: [1, 512, 1999] }],
+    ),
     input: { name: 'x', data: noise(512 * 3999, 2), dims },
   };
   // The same conv as the app's graph surgery spells it: strided slices + one MatMul.
-  const asMatMul: Graph = { ...conv, what: `${conv.what}, as slices + MatMul (experiment)`, key: 'conv-im2col-fp32', bytes: rewriteConvsInModel(conv.bytes).bytes };
+  const asMatMul: Graph = {
+    ...conv,
+    what: `${conv.what}, as slices + MatMul (experiment)`,
+    key: 'conv-im2col-fp32',
+    bytes: rewriteConvsInModel(conv.bytes).bytes,
+  };
   return [linear(false), linear(true), conv, asMatMul];
 }
 
 /** The surgery plan the bench manifest gives `role`'s model in `pair`: the graph the pipeline runs. */
 function planOf(manifestPath: string, pair: string, role: 'audio' | 'text'): SurgeryPlan | undefined {
-  const m = JSON.parse(readFileSync(manifestPath, 'utf8')) as { models: { id: string; surgery?: SurgeryPlan }[]; pairs: Record<string, Record<string, string>> };
+  const m = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+    models: { id: string; surgery?: SurgeryPlan }[];
+    pairs: Record<string, Record<string, string>>;
+  };
   const id = m.pairs[pair]?.[role];
   return m.models.find((e) => e.id === id)?.surgery;
 }
@@ -133,18 +160,35 @@ const add = (a: FlopCount, b: FlopCount): FlopCount => ({
   denseFloat: a.denseFloat + b.denseFloat,
   denseInt: a.denseInt + b.denseInt,
   elementwise: a.elementwise + b.elementwise,
-  byKind: Object.fromEntries([...new Set([...Object.keys(a.byKind), ...Object.keys(b.byKind)])].map((k) => [k, (a.byKind[k] ?? 0) + (b.byKind[k] ?? 0)])),
+  byKind: Object.fromEntries(
+    [...new Set([...Object.keys(a.byKind), ...Object.keys(b.byKind)])].map((k) => [
+      k,
+      (a.byKind[k] ?? 0) + (b.byKind[k] ?? 0),
+    ]),
+  ),
 });
 
 /** A timed row from raw samples; encoder passes are set against the runtime's matmul micro-benchmarks in `rows`. */
 function row(t: GraphTiming, what: string, dtype: 'fp32' | 'int8', c: FlopCount, rows: readonly TimedRow[]): TimedRow {
   const timing = summarise(t.samples);
   const dense = c.denseFloat + c.denseInt;
-  const peak = (d: 'fp32' | 'int8'): number | undefined => rows.find((r) => r.runtime === t.adapter && r.dtype === d && r.what.startsWith('matmul'))?.bestGflops;
-  const msAt = (flops: number, gflops: number | undefined): number | null => (flops === 0 ? 0 : gflops === undefined ? null : flops / (gflops * 1e6));
+  const peak = (d: 'fp32' | 'int8'): number | undefined =>
+    rows.find((r) => r.runtime === t.adapter && r.dtype === d && r.what.startsWith('matmul'))?.bestGflops;
+  const msAt = (flops: number, gflops: number | undefined): number | null =>
+    flops === 0 ? 0 : gflops === undefined ? null : flops / (gflops * 1e6);
   const [float, int] = [msAt(c.denseFloat, peak('fp32')), msAt(c.denseInt, peak('int8'))];
   const peakShare = what === 'encoder pass' && float !== null && int !== null ? (float + int) / timing.median : null;
-  return { runtime: t.adapter, what, dtype, denseFloat: c.denseFloat, denseInt: c.denseInt, timing, gflops: dense / (timing.median * 1e6), bestGflops: dense / (timing.min * 1e6), peakShare };
+  return {
+    runtime: t.adapter,
+    what,
+    dtype,
+    denseFloat: c.denseFloat,
+    denseInt: c.denseInt,
+    timing,
+    gflops: dense / (timing.median * 1e6),
+    bestGflops: dense / (timing.min * 1e6),
+    peakShare,
+  };
 }
 
 /** Runs the case: counts, then native, tfjs and browser timings, one after another. */
@@ -185,16 +229,27 @@ export async function runFlops(
     for (const s of lengths) {
       const windows = splitWindows(new Float32Array(Math.round(s * RATE)), RATE).map((w) => at(w.length));
       const [first, ...rest] = windows;
-      if (first !== undefined) counts.push({ model: 'wav2vec2', dtype: set.dtype, size: s, unit: 's', count: rest.reduce(add, first) });
+      if (first !== undefined)
+        counts.push({ model: 'wav2vec2', dtype: set.dtype, size: s, unit: 's', count: rest.reduce(add, first) });
     }
     const count = at(pcm.length);
     const dtype = set.dtype === 'q8' ? 'int8' : 'fp32';
     const t = await timeGraph(native, bytes, { name: input, data: pcm, dims: [1, pcm.length] }, plan);
     timed.push(row(t, 'encoder pass', dtype, count, timed));
     passes.push({ set, path, input, count });
-    log(`flops native ${set.dtype}: ${((count.denseFloat + count.denseInt) / 1e9).toFixed(1)} GFLOP in ${summarise(t.samples).median.toFixed(0)} ms`);
-    const text = decode(runGraph(readFileSync(join(set.robertaDir, 'onnx', set.robertaFile)), planOf(manifestPath, set.pair, 'text')));
-    counts.push({ model: 'roberta', dtype: set.dtype, size: TOKENS, unit: 'tokens', count: countFlops(text, { batch_size: 1, sequence_length: TOKENS }) });
+    log(
+      `flops native ${set.dtype}: ${((count.denseFloat + count.denseInt) / 1e9).toFixed(1)} GFLOP in ${summarise(t.samples).median.toFixed(0)} ms`,
+    );
+    const text = decode(
+      runGraph(readFileSync(join(set.robertaDir, 'onnx', set.robertaFile)), planOf(manifestPath, set.pair, 'text')),
+    );
+    counts.push({
+      model: 'roberta',
+      dtype: set.dtype,
+      size: TOKENS,
+      unit: 'tokens',
+      count: countFlops(text, { batch_size: 1, sequence_length: TOKENS }),
+    });
   }
 
   tf.env().set('PROD', true);
@@ -208,17 +263,39 @@ export async function runFlops(
   try {
     const page = await h.openPage(log);
     const isolated = await page.evaluate(() => (window as unknown as { bench: BenchPage }).bench.isolated);
-    notes.push(`flops: browser page crossOriginIsolated=${isolated}; onnxruntime-web sessions as webAdapter('wasm-mt') makes them, ${threads} threads, one worker per graph`);
-    const fromPage = (modelPath: string, inputPath: string, input: Pick<GraphInput, 'name' | 'dims'>, p: RepeatPlan): Promise<GraphTiming> =>
+    notes.push(
+      `flops: browser page crossOriginIsolated=${isolated}; onnxruntime-web sessions as webAdapter('wasm-mt') makes them, ${threads} threads, one worker per graph`,
+    );
+    const fromPage = (
+      modelPath: string,
+      inputPath: string,
+      input: Pick<GraphInput, 'name' | 'dims'>,
+      p: RepeatPlan,
+    ): Promise<GraphTiming> =>
       callBench(page, 'timeGraph', h.url(modelPath), h.url(inputPath), input.name, input.dims, threads, p);
     for (const g of micro) {
-      timed.push(row(await fromPage(join(dir, `${g.key}.onnx`), join(dir, `${g.key}.f32`), g.input, MICRO_PLAN), g.what, g.dtype, g.count, timed));
+      timed.push(
+        row(
+          await fromPage(join(dir, `${g.key}.onnx`), join(dir, `${g.key}.f32`), g.input, MICRO_PLAN),
+          g.what,
+          g.dtype,
+          g.count,
+          timed,
+        ),
+      );
     }
-    log(`flops browser micro: ${timed.slice(-micro.length).map((r) => `${r.what} ${r.dtype} ${r.gflops.toFixed(1)} GFLOP/s`).join('; ')}`);
+    log(
+      `flops browser micro: ${timed
+        .slice(-micro.length)
+        .map((r) => `${r.what} ${r.dtype} ${r.gflops.toFixed(1)} GFLOP/s`)
+        .join('; ')}`,
+    );
     for (const p of passes) {
       const t = await fromPage(p.path, clipFile, { name: p.input, dims: [1, pcm.length] }, plan);
       timed.push(row(t, 'encoder pass', p.set.dtype === 'q8' ? 'int8' : 'fp32', p.count, timed));
-      log(`flops browser ${p.set.dtype}: ${summarise(t.samples).median.toFixed(0)} ms (session ${(t.loadMs / 1000).toFixed(1)} s)`);
+      log(
+        `flops browser ${p.set.dtype}: ${summarise(t.samples).median.toFixed(0)} ms (session ${(t.loadMs / 1000).toFixed(1)} s)`,
+      );
     }
     await page.close();
   } finally {

@@ -153,23 +153,47 @@ export async function runLoad(
   const notes: string[] = [];
 
   type Runtime = LoadRow['runtime'];
-  interface Sample { run: LoadRun; model: number; head: number; other: number; mbit: number | null }
+  interface Sample {
+    run: LoadRun;
+    model: number;
+    head: number;
+    other: number;
+    mbit: number | null;
+  }
   const samples = new Map<string, Sample[]>();
-  const load = async (page: Page, runtime: Runtime, set: ModelSet, tjsModel: string, phase: LoadRow['phase']): Promise<Sample> => {
+  const load = async (
+    page: Page,
+    runtime: Runtime,
+    set: ModelSet,
+    tjsModel: string,
+    phase: LoadRow['phase'],
+  ): Promise<Sample> => {
     Object.assign(traffic, { model: 0, head: 0, other: 0, busyMs: 0 });
-    const run = runtime === 'ours'
-      ? await callBench(page, 'loadOurs', set.pair, manifestUrl, 'wasm-mt', audioUrl)
-      : await callBench(page, 'loadTjs', tjsRoot, tjsModel, set.dtype, 2, audioUrl, true);
-    const s = { run, model: traffic.model, head: traffic.head, other: traffic.other, mbit: traffic.busyMs > 0 ? (traffic.model * 8) / (traffic.busyMs * 1000) : null };
+    const run =
+      runtime === 'ours'
+        ? await callBench(page, 'loadOurs', set.pair, manifestUrl, 'wasm-mt', audioUrl)
+        : await callBench(page, 'loadTjs', tjsRoot, tjsModel, set.dtype, 2, audioUrl, true);
+    const s = {
+      run,
+      model: traffic.model,
+      head: traffic.head,
+      other: traffic.other,
+      mbit: traffic.busyMs > 0 ? (traffic.model * 8) / (traffic.busyMs * 1000) : null,
+    };
     const key = `${runtime}|${set.dtype}|${phase}`;
     samples.set(key, [...(samples.get(key) ?? []), s]);
-    const files = run.files === null ? '' : `, files ${run.files.downloaded.length} downloaded / ${run.files.fromCache} cached`;
-    log(`load ${runtime} ${set.dtype} ${phase}: init ${run.initMs.toFixed(0)} ms, first result ${run.firstResultMs.toFixed(0)} ms, model ${mb(s.model)} MB${s.head > 0 ? ` (head ${mb(s.head)})` : ''}${s.mbit === null ? '' : ` at ${s.mbit.toFixed(1)} Mbit/s`}${files}`);
+    const files =
+      run.files === null ? '' : `, files ${run.files.downloaded.length} downloaded / ${run.files.fromCache} cached`;
+    log(
+      `load ${runtime} ${set.dtype} ${phase}: init ${run.initMs.toFixed(0)} ms, first result ${run.firstResultMs.toFixed(0)} ms, model ${mb(s.model)} MB${s.head > 0 ? ` (head ${mb(s.head)})` : ''}${s.mbit === null ? '' : ` at ${s.mbit.toFixed(1)} Mbit/s`}${files}`,
+    );
     // Ours must find its encoders in the cache on a warm load: a silent re-download is the bug this case exists to
     // catch. A head without a pinned hash is fetched on every visit by design (src/inference/builtin-head.ts).
     const encoders = (run.files?.downloaded ?? []).filter((f) => !heads.ids.has(f.split('/')[0] ?? ''));
     if (runtime === 'ours' && phase === 'warm' && (s.model - s.head > 0 || encoders.length > 0)) {
-      throw new Error(`ours ${set.dtype}: warm load downloaded ${s.model - s.head} encoder bytes (${encoders.join(', ')}) instead of using the Cache API`);
+      throw new Error(
+        `ours ${set.dtype}: warm load downloaded ${s.model - s.head} encoder bytes (${encoders.join(', ')}) instead of using the Cache API`,
+      );
     }
     return s;
   };
@@ -179,7 +203,10 @@ export async function runLoad(
       const tjsModel = prepareTransformersJsModel(set);
       const wireS = (oursBytes(set) * 8) / (bandwidthMbit * 1e6);
       const coldRepeats = wireS > LONG_COLD_S ? Math.min(plan.repeats, 2) : plan.repeats;
-      if (coldRepeats < plan.repeats) notes.push(`load ${set.dtype}: ${coldRepeats} cold repeats, not ${plan.repeats} (ours needs ${wireS.toFixed(0)} s on the wire per cold load)`);
+      if (coldRepeats < plan.repeats)
+        notes.push(
+          `load ${set.dtype}: ${coldRepeats} cold repeats, not ${plan.repeats} (ours needs ${wireS.toFixed(0)} s on the wire per cold load)`,
+        );
       // Ours and transformers.js alternate, so a busy spell on the shared machine hits both.
       for (let r = 0; r < coldRepeats; r++) {
         for (const runtime of ['ours', 'transformers.js'] as const) {
@@ -219,9 +246,14 @@ export async function runLoad(
         }
       }
       const headWarm = samples.get(`ours|${set.dtype}|warm`)?.map((s) => s.head) ?? [];
-      if (headWarm.some((b) => b > 0)) notes.push(`load ${set.dtype}: ours downloaded its emotion head again on every warm load (${headWarm.map(mb).join(', ')} MB): the bench manifest pins no hash for it, and unpinned head files are never cached`);
+      if (headWarm.some((b) => b > 0))
+        notes.push(
+          `load ${set.dtype}: ours downloaded its emotion head again on every warm load (${headWarm.map(mb).join(', ')} MB): the bench manifest pins no hash for it, and unpinned head files are never cached`,
+        );
       const tjsWarm = samples.get(`transformers.js|${set.dtype}|warm`)?.map((s) => s.model) ?? [];
-      notes.push(`load ${set.dtype}: transformers.js warm loads sent ${tjsWarm.map(mb).join(', ')} MB of model files (its Cache API copy ${tjsWarm.every((b) => b === 0) ? 'served every file' : 'missed some files'})`);
+      notes.push(
+        `load ${set.dtype}: transformers.js warm loads sent ${tjsWarm.map(mb).join(', ')} MB of model files (its Cache API copy ${tjsWarm.every((b) => b === 0) ? 'served every file' : 'missed some files'})`,
+      );
     }
   } finally {
     await h.close();
@@ -238,9 +270,16 @@ export async function runLoad(
  * contexts: those are in-memory (incognito) ones, whose Cache API refuses entries of about 300 MB and more with
  * "UnknownError", so neither runtime could ever keep a base fp32 graph there and every warm load would download again.
  */
-export async function openProfile(pageUrl: string, log: (line: string) => void): Promise<{ page: Page; close(): Promise<void> }> {
+export async function openProfile(
+  pageUrl: string,
+  log: (line: string) => void,
+): Promise<{ page: Page; close(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'mmer-bench-load-'));
-  const context = await chromium.launchPersistentContext(dir, { executablePath: chromiumPath, args: chromiumArgs(), headless: true });
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: chromiumPath,
+    args: chromiumArgs(),
+    headless: true,
+  });
   const page = context.pages()[0] ?? (await context.newPage());
   // Errors, and warnings about caching (ours logs a failed cache write and carries on), explain a slow warm load.
   page.on('console', (m) => {
@@ -262,7 +301,10 @@ export async function openProfile(pageUrl: string, log: (line: string) => void):
 
 /** Bytes of the graphs ours downloads for a set (both encoders; transformers.js takes the wav2vec2 one only). */
 function oursBytes(set: ModelSet): number {
-  return statSync(join(set.wav2vec2Dir, 'onnx', set.wav2vec2File)).size + statSync(join(set.robertaDir, 'onnx', set.robertaFile)).size;
+  return (
+    statSync(join(set.wav2vec2Dir, 'onnx', set.wav2vec2File)).size +
+    statSync(join(set.robertaDir, 'onnx', set.robertaFile)).size
+  );
 }
 
 function mb(bytes: number): string {
@@ -272,12 +314,15 @@ function mb(bytes: number): string {
 /** Ids and absolute paths of the emotion heads the bench manifest lists (none before heads were added to it). */
 export function headFiles(manifestPath: string): { ids: Set<string>; paths: Set<string> } {
   type Ref = { path?: unknown } | undefined;
-  const m = JSON.parse(readFileSync(manifestPath, 'utf8')) as { heads?: { id?: unknown; files?: Record<string, Ref> }[] };
+  const m = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+    heads?: { id?: unknown; files?: Record<string, Ref> }[];
+  };
   const ids = new Set<string>();
   const paths = new Set<string>();
   for (const h of m.heads ?? []) {
     if (typeof h.id === 'string') ids.add(h.id);
-    for (const ref of Object.values(h.files ?? {})) if (typeof ref?.path === 'string') paths.add(join(dirname(manifestPath), ref.path));
+    for (const ref of Object.values(h.files ?? {}))
+      if (typeof ref?.path === 'string') paths.add(join(dirname(manifestPath), ref.path));
   }
   return { ids, paths };
 }

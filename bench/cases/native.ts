@@ -73,8 +73,13 @@ export async function runNative(
           return undefined;
         }, plan);
         rows.push({
-          runtime: `onnxruntime-node (${threads} threads; head: tfjs-${engine.backend})`, dtype: set.dtype, seconds, asr, full,
-          head: summarise(headMs.slice(plan.warmup)), transcriptChars: chars,
+          runtime: `onnxruntime-node (${threads} threads; head: tfjs-${engine.backend})`,
+          dtype: set.dtype,
+          seconds,
+          asr,
+          full,
+          head: summarise(headMs.slice(plan.warmup)),
+          transcriptChars: chars,
         });
         log(`native ${set.dtype} ${seconds} s: asr ${asr.median.toFixed(0)} ms, full ${full.median.toFixed(0)} ms`);
       }

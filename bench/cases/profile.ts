@@ -48,17 +48,39 @@ export interface ProfileResult {
 }
 
 const CONFIGS: readonly (VariantConfig & { readonly label: string })[] = [
-  { label: 'WASM-only build (the app on WASM), 2 threads, opt all', build: 'plain', threads: 2, optimization: 'all', profile: false },
-  { label: 'Asyncify build (the app on WebGPU), 2 threads, opt all', build: 'asyncify', threads: 2, optimization: 'all', profile: false },
+  {
+    label: 'WASM-only build (the app on WASM), 2 threads, opt all',
+    build: 'plain',
+    threads: 2,
+    optimization: 'all',
+    profile: false,
+  },
+  {
+    label: 'Asyncify build (the app on WebGPU), 2 threads, opt all',
+    build: 'asyncify',
+    threads: 2,
+    optimization: 'all',
+    profile: false,
+  },
   { label: 'WASM-only build, 1 thread, opt all', build: 'plain', threads: 1, optimization: 'all', profile: false },
   { label: 'WASM-only build, 2 threads, opt basic', build: 'plain', threads: 2, optimization: 'basic', profile: false },
 ];
 
-async function nativeRuns(model: string, pcm: Float32Array, threads: number, plan: RepeatPlan, profile: boolean): Promise<{ loadMs: number; pass: Timing; events: unknown[] }> {
+async function nativeRuns(
+  model: string,
+  pcm: Float32Array,
+  threads: number,
+  plan: RepeatPlan,
+  profile: boolean,
+): Promise<{ loadMs: number; pass: Timing; events: unknown[] }> {
   const prefix = join(TMP, `ort-profile-${String(process.pid)}`);
   const t0 = performance.now();
   const session = await ort.InferenceSession.create(model, {
-    intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', enableProfiling: profile, profileFilePrefix: prefix,
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+    enableProfiling: profile,
+    profileFilePrefix: prefix,
   });
   const loadMs = performance.now() - t0;
   const samples: number[] = [];
@@ -82,7 +104,12 @@ async function nativeRuns(model: string, pcm: Float32Array, threads: number, pla
 }
 
 /** Runs the profile case on the wav2vec2 graph of every model set, `seconds` of speech. */
-export async function runProfile(sets: readonly ModelSet[], plan: RepeatPlan, log: (line: string) => void, seconds = 10): Promise<ProfileResult> {
+export async function runProfile(
+  sets: readonly ModelSet[],
+  plan: RepeatPlan,
+  log: (line: string) => void,
+  seconds = 10,
+): Promise<ProfileResult> {
   const pcm = speechClip(seconds);
   const inputFile = join(TMP, `speech-${String(seconds)}s.f32`);
   writeFileSync(inputFile, new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength));
@@ -97,19 +124,56 @@ export async function runProfile(sets: readonly ModelSet[], plan: RepeatPlan, lo
       const model = join(set.wav2vec2Dir, 'onnx', set.wav2vec2File);
       const convsAsMatMul = join(TMP, `profile-${set.pair}-convs-as-matmul.onnx`);
       writeFileSync(convsAsMatMul, rewriteConvsInModel(readFileSync(model)).bytes);
-      for (const [threads, file, label] of [[2, model, ''], [1, model, ''], [2, convsAsMatMul, AS_MATMUL]] as const) {
+      for (const [threads, file, label] of [
+        [2, model, ''],
+        [1, model, ''],
+        [2, convsAsMatMul, AS_MATMUL],
+      ] as const) {
         const n = await nativeRuns(file, pcm, threads, p, false);
-        result.rows.push({ runtime: 'onnxruntime-node', dtype: set.dtype, config: `${String(threads)} thread(s), opt all${label}`, loadMs: n.loadMs, pass: n.pass });
+        result.rows.push({
+          runtime: 'onnxruntime-node',
+          dtype: set.dtype,
+          config: `${String(threads)} thread(s), opt all${label}`,
+          loadMs: n.loadMs,
+          pass: n.pass,
+        });
         log(`profile native ${set.dtype} ${String(threads)} threads${label}: ${n.pass.median.toFixed(0)} ms`);
       }
       const page = await h.openPage(log);
       const first = CONFIGS[0] ?? { label: '', build: 'plain', threads: 2, optimization: 'all', profile: false };
-      for (const [c, file] of [...CONFIGS.map((c) => [c, model] as const), [{ ...first, label: `${first.label}${AS_MATMUL}` }, convsAsMatMul] as const]) {
-        const r = await callBench(page, 'timeVariant', c, h.url(file), h.url(inputFile), 'input_values', [1, pcm.length], p);
-        result.rows.push({ runtime: 'onnxruntime-web in a worker', dtype: set.dtype, config: c.label, loadMs: r.loadMs, pass: summarise(r.samples) });
+      for (const [c, file] of [
+        ...CONFIGS.map((c) => [c, model] as const),
+        [{ ...first, label: `${first.label}${AS_MATMUL}` }, convsAsMatMul] as const,
+      ]) {
+        const r = await callBench(
+          page,
+          'timeVariant',
+          c,
+          h.url(file),
+          h.url(inputFile),
+          'input_values',
+          [1, pcm.length],
+          p,
+        );
+        result.rows.push({
+          runtime: 'onnxruntime-web in a worker',
+          dtype: set.dtype,
+          config: c.label,
+          loadMs: r.loadMs,
+          pass: summarise(r.samples),
+        });
         log(`profile web ${set.dtype} ${c.label}: ${summarise(r.samples).median.toFixed(0)} ms`);
       }
-      const web = await callBench(page, 'timeVariant', { ...first, profile: true }, h.url(model), h.url(inputFile), 'input_values', [1, pcm.length], profiled);
+      const web = await callBench(
+        page,
+        'timeVariant',
+        { ...first, profile: true },
+        h.url(model),
+        h.url(inputFile),
+        'input_values',
+        [1, pcm.length],
+        profiled,
+      );
       await page.close();
       const native = await nativeRuns(model, pcm, 2, profiled, true);
       rmSync(convsAsMatMul);

@@ -34,12 +34,21 @@ export interface TrainShape {
 export const FULL_SHAPE: TrainShape = { batch: 8, frames: 250, tokens: 24, target: 60, config: DEFAULT_CONFIG };
 /** `--quick`: the same step at toy sizes, only to check the harness. */
 export const QUICK_SHAPE: TrainShape = {
-  batch: 4, frames: 20, tokens: 6, target: 5, config: { ...DEFAULT_CONFIG, audioDim: 32, textDim: 32, hidden: 32, heads: 2, ffn: 64 },
+  batch: 4,
+  frames: 20,
+  tokens: 6,
+  target: 5,
+  config: { ...DEFAULT_CONFIG, audioDim: 32, textDim: 32, hidden: 32, heads: 2, ffn: 64 },
 };
 
 /** Result of the training case. */
 export interface TrainResult {
-  readonly shape: Omit<TrainShape, 'config'> & { readonly hidden: number; readonly heads: number; readonly ffn: number; readonly feat: number };
+  readonly shape: Omit<TrainShape, 'config'> & {
+    readonly hidden: number;
+    readonly heads: number;
+    readonly ffn: number;
+    readonly feat: number;
+  };
   readonly ours: { readonly backend: string; readonly step: Timing };
   readonly torch: { readonly step: Timing; readonly setup: Record<string, unknown> } | { readonly error: string };
   /** Case 3: each engine's process memory around the steps. */
@@ -95,7 +104,10 @@ export function examples(shape: TrainShape): TrainExample[] {
 }
 
 /** Ours: the trainer's step, timed over `plan`. */
-async function oursStep(shape: TrainShape, plan: RepeatPlan): Promise<{ backend: string; step: Timing; memory: MemoryRow; matmul: MatmulRate }> {
+async function oursStep(
+  shape: TrainShape,
+  plan: RepeatPlan,
+): Promise<{ backend: string; step: Timing; memory: MemoryRow; matmul: MatmulRate }> {
   // Quiets tfjs' "install tfjs-node" banner: the CLI trains on tfjs-wasm too, which is what is measured.
   tf.env().set('PROD', true);
   const engine = await initNodeEngine(['wasm', 'cpu']);
@@ -108,7 +120,10 @@ async function oursStep(shape: TrainShape, plan: RepeatPlan): Promise<{ backend:
   const parts = new Map<keyof LossParts, tf.Scalar>();
   // The schedule fit() would pick: both views at once where the batch fits the wasm heap that way.
   const budget = defaultMemoryBudget();
-  const schedule = budget === null ? 'joint' : (planStep(shape.config, stepShape(batch, batch.length, DEFAULT_LOSS, 1), budget)?.schedule ?? 'sequential');
+  const schedule =
+    budget === null
+      ? 'joint'
+      : (planStep(shape.config, stepShape(batch, batch.length, DEFAULT_LOSS, 1), budget)?.schedule ?? 'sequential');
   let seed = 0;
   try {
     const step = await measure(async () => {
@@ -125,8 +140,13 @@ async function oursStep(shape: TrainShape, plan: RepeatPlan): Promise<{ backend:
     }, plan);
     const mb = (b: number | null): number | null => (b === null ? null : Math.round(b / 2 ** 20));
     const memory: MemoryRow = {
-      runtime: `ours (tfjs-${engine.backend}, Node)`, dtype: 'fp32', what: `training step, batch ${String(shape.batch)} (process RSS)`,
-      baselineMB: mb(before), afterLoadMB: null, afterRunsMB: null, peakMB: before === null ? null : mb(ownMemory().peak),
+      runtime: `ours (tfjs-${engine.backend}, Node)`,
+      dtype: 'fp32',
+      what: `training step, batch ${String(shape.batch)} (process RSS)`,
+      baselineMB: mb(before),
+      afterLoadMB: null,
+      afterRunsMB: null,
+      peakMB: before === null ? null : mb(ownMemory().peak),
     };
     return { backend: `tfjs-${engine.backend}`, step, memory, matmul: timeDominantMatmul(shape) };
   } finally {
@@ -137,12 +157,37 @@ async function oursStep(shape: TrainShape, plan: RepeatPlan): Promise<{ backend:
 
 async function torchStep(shape: TrainShape, plan: RepeatPlan): Promise<TrainResult['torch']> {
   const c = shape.config;
-  const args = [join(REPO, 'bench', 'torch_head.py'), '--batch', shape.batch, '--frames', shape.frames, '--tokens', shape.tokens,
-    '--target', shape.target, '--hidden', c.hidden, '--heads', c.heads, '--ffn', c.ffn, '--feat', c.audioDim,
-    '--labels', c.labels.length, '--warmup', plan.warmup, '--repeats', plan.repeats].map(String);
+  const args = [
+    join(REPO, 'bench', 'torch_head.py'),
+    '--batch',
+    shape.batch,
+    '--frames',
+    shape.frames,
+    '--tokens',
+    shape.tokens,
+    '--target',
+    shape.target,
+    '--hidden',
+    c.hidden,
+    '--heads',
+    c.heads,
+    '--ffn',
+    c.ffn,
+    '--feat',
+    c.audioDim,
+    '--labels',
+    c.labels.length,
+    '--warmup',
+    plan.warmup,
+    '--repeats',
+    plan.repeats,
+  ].map(String);
   try {
     // One OpenBLAS thread: torch's own two threads on top of OpenBLAS threads would oversubscribe the two cores.
-    const { stdout } = await promisify(execFile)('/usr/bin/python3', args, { env: { ...process.env, OPENBLAS_NUM_THREADS: '1' }, maxBuffer: 1 << 20 });
+    const { stdout } = await promisify(execFile)('/usr/bin/python3', args, {
+      env: { ...process.env, OPENBLAS_NUM_THREADS: '1' },
+      maxBuffer: 1 << 20,
+    });
     const out = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as { samples: number[] } & Record<string, unknown>;
     const { samples, ...setup } = out;
     return { step: summarise(samples), setup };
@@ -152,7 +197,12 @@ async function torchStep(shape: TrainShape, plan: RepeatPlan): Promise<TrainResu
 }
 
 /** Runs case 2: ours first, then PyTorch (never both at once: they would share the two cores). */
-export async function runTrain(quick: boolean, plan: RepeatPlan, log: (line: string) => void, batch?: number): Promise<TrainResult> {
+export async function runTrain(
+  quick: boolean,
+  plan: RepeatPlan,
+  log: (line: string) => void,
+  batch?: number,
+): Promise<TrainResult> {
   const base = quick ? QUICK_SHAPE : FULL_SHAPE;
   const shape = batch === undefined ? base : { ...base, batch };
   const ours = await oursStep(shape, plan);
@@ -163,7 +213,21 @@ export async function runTrain(quick: boolean, plan: RepeatPlan, log: (line: str
   const memory = [ours.memory];
   if (!('error' in torch)) {
     const n = (v: unknown): number | null => (typeof v === 'number' ? v : null);
-    memory.push({ runtime: 'PyTorch CPU', dtype: 'fp32', what: `training step, batch ${String(shape.batch)} (process RSS)`, baselineMB: n(torch.setup.rssBeforeMB), afterLoadMB: null, afterRunsMB: null, peakMB: n(torch.setup.peakRssMB) });
+    memory.push({
+      runtime: 'PyTorch CPU',
+      dtype: 'fp32',
+      what: `training step, batch ${String(shape.batch)} (process RSS)`,
+      baselineMB: n(torch.setup.rssBeforeMB),
+      afterLoadMB: null,
+      afterRunsMB: null,
+      peakMB: n(torch.setup.peakRssMB),
+    });
   }
-  return { shape: { ...dims, hidden: config.hidden, heads: config.heads, ffn: config.ffn, feat: config.audioDim }, ours: { backend: ours.backend, step: ours.step }, torch, memory, oursMatmul: ours.matmul };
+  return {
+    shape: { ...dims, hidden: config.hidden, heads: config.heads, ffn: config.ffn, feat: config.audioDim },
+    ours: { backend: ours.backend, step: ours.step },
+    torch,
+    memory,
+    oursMatmul: ours.matmul,
+  };
 }

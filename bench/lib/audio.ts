@@ -12,9 +12,14 @@ import { RAVDESS_DIR } from '../../test/shared-data';
 export const RATE = 16_000;
 
 function* ravdessFiles(): Generator<string> {
-  const actors = readdirSync(RAVDESS_DIR).filter((d) => d.startsWith('Actor_')).sort();
+  const actors = readdirSync(RAVDESS_DIR)
+    .filter((d) => d.startsWith('Actor_'))
+    .sort();
   for (const actor of actors) {
-    for (const f of readdirSync(join(RAVDESS_DIR, actor)).filter((n) => n.endsWith('.wav')).sort()) yield join(RAVDESS_DIR, actor, f);
+    for (const f of readdirSync(join(RAVDESS_DIR, actor))
+      .filter((n) => n.endsWith('.wav'))
+      .sort())
+      yield join(RAVDESS_DIR, actor, f);
   }
 }
 

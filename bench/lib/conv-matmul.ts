@@ -21,7 +21,8 @@ const intsOf = (n: NodeP, name: string): number[] => (attrOf(n, name)?.ints ?? [
 function rewritable(n: NodeP, weights: ReadonlyMap<string, pb.ITensorProto>): { k: number; stride: number } | null {
   if (n.opType !== 'Conv' || (n.domain ?? '') !== '') return null;
   const w = weights.get(n.input?.[1] ?? '');
-  if (w?.dataType !== T.FLOAT || w.dims?.length !== 3 || w.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) return null;
+  if (w?.dataType !== T.FLOAT || w.dims?.length !== 3 || w.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL)
+    return null;
   const autoPad = attrOf(n, 'auto_pad')?.s;
   const padMode = autoPad ? new TextDecoder().decode(autoPad) : 'NOTSET';
   if (padMode !== 'NOTSET' && padMode !== 'VALID') return null;
@@ -42,7 +43,12 @@ function im2colWeight(w: pb.ITensorProto, name: string): pb.ITensorProto {
       for (let j = 0; j < k; j++) out[(j * cin + c) * cout + o] = data[(o * cin + c) * k + j] ?? 0;
     }
   }
-  return onnx.TensorProto.create({ name, dataType: T.FLOAT, dims: [k * cin, cout], rawData: new Uint8Array(out.buffer) });
+  return onnx.TensorProto.create({
+    name,
+    dataType: T.FLOAT,
+    dims: [k * cin, cout],
+    rawData: new Uint8Array(out.buffer),
+  });
 }
 
 const int64s = (name: string, values: readonly number[]): pb.ITensorProto =>
@@ -69,8 +75,21 @@ export function rewriteConvs(g: pb.IGraphProto): number {
     const [x = '', wName = '', bias] = n.input ?? [];
     const y = n.output?.[0] ?? '';
     const p = `${n.name ?? `conv_${count}`}/im2col/`;
-    const node = (op: string, inputs: string[], attrs: pb.IAttributeProto[] = [], out = `${p}${op}_${nodes.length}`): string => {
-      nodes.push(onnx.NodeProto.create({ name: `${p}${op}_${nodes.length}`, opType: op, input: inputs, output: [out], attribute: attrs }));
+    const node = (
+      op: string,
+      inputs: string[],
+      attrs: pb.IAttributeProto[] = [],
+      out = `${p}${op}_${nodes.length}`,
+    ): string => {
+      nodes.push(
+        onnx.NodeProto.create({
+          name: `${p}${op}_${nodes.length}`,
+          opType: op,
+          input: inputs,
+          output: [out],
+          attribute: attrs,
+        }),
+      );
       return out;
     };
     const constant = (suffix: string, values: readonly number[]): string => {
@@ -78,7 +97,9 @@ export function rewriteConvs(g: pb.IGraphProto): number {
       return `${p}${suffix}`;
     };
     const { k, stride } = shape;
-    const perm = (out?: string): string[] => [node('Transpose', [out ?? x], [{ name: 'perm', type: INTS, ints: [0, 2, 1] }])];
+    const perm = (out?: string): string[] => [
+      node('Transpose', [out ?? x], [{ name: 'perm', type: INTS, ints: [0, 2, 1] }]),
+    ];
     const [xt = ''] = perm();
     let cols = xt;
     if (k > 1 || stride > 1) {
@@ -89,7 +110,13 @@ export function rewriteConvs(g: pb.IGraphProto): number {
       const axis = constant('axis', [1]);
       const step = constant('stride', [stride]);
       const taps = Array.from({ length: k }, (_, j) =>
-        node('Slice', [xt, constant(`start${j}`, [j]), j === 0 ? span : node('Add', [span, constant(`start${j}`, [j])]), axis, step]),
+        node('Slice', [
+          xt,
+          constant(`start${j}`, [j]),
+          j === 0 ? span : node('Add', [span, constant(`start${j}`, [j])]),
+          axis,
+          step,
+        ]),
       );
       cols = k === 1 ? (taps[0] ?? xt) : node('Concat', taps, [{ name: 'axis', type: INT, i: 2 }]);
     }
@@ -106,7 +133,9 @@ export function rewriteConvs(g: pb.IGraphProto): number {
   // Constants of the same name (the same slice bounds) are declared once; the old weights go when nothing else reads them.
   const seen = new Set<string>();
   const unique = added.filter((t) => !seen.has(t.name ?? '') && seen.add(t.name ?? ''));
-  const gone = new Set((g.initializer ?? []).filter((t) => (uses.get(t.name ?? '') ?? 0) <= 0).map((t) => t.name ?? ''));
+  const gone = new Set(
+    (g.initializer ?? []).filter((t) => (uses.get(t.name ?? '') ?? 0) <= 0).map((t) => t.name ?? ''),
+  );
   g.node = nodes;
   g.initializer = [...(g.initializer ?? []).filter((t) => !gone.has(t.name ?? '')), ...unique];
   // Old IR versions list initializers among the graph inputs too: a removed weight must not become a required input.

@@ -26,18 +26,92 @@ export interface FlopCount {
 type Shape = readonly number[];
 
 /** Ops that only move, view or relabel data: no arithmetic counted. */
-const MOVES = new Set(['Reshape', 'Transpose', 'Unsqueeze', 'Squeeze', 'Slice', 'Gather', 'Concat', 'Shape', 'Constant', 'ConstantOfShape', 'Identity', 'Expand', 'Cast', 'Flatten', 'Dropout']);
+const MOVES = new Set([
+  'Reshape',
+  'Transpose',
+  'Unsqueeze',
+  'Squeeze',
+  'Slice',
+  'Gather',
+  'Concat',
+  'Shape',
+  'Constant',
+  'ConstantOfShape',
+  'Identity',
+  'Expand',
+  'Cast',
+  'Flatten',
+  'Dropout',
+]);
 /** Ops whose (first) output has the shape of their first input. */
 const SAME_SHAPE = new Set([
-  'Erf', 'Sqrt', 'Relu', 'Tanh', 'Sigmoid', 'Exp', 'Log', 'Neg', 'Abs', 'Reciprocal', 'Not', 'Cast', 'Identity', 'Softmax',
-  'LogSoftmax', 'LayerNormalization', 'InstanceNormalization', 'BatchNormalization', 'Dropout', 'CumSum', 'Gelu', 'FastGelu',
-  'QuantizeLinear', 'DequantizeLinear', 'DynamicQuantizeLinear', 'Floor', 'Ceil', 'Round', 'Clip', 'IsNaN', 'IsInf',
+  'Erf',
+  'Sqrt',
+  'Relu',
+  'Tanh',
+  'Sigmoid',
+  'Exp',
+  'Log',
+  'Neg',
+  'Abs',
+  'Reciprocal',
+  'Not',
+  'Cast',
+  'Identity',
+  'Softmax',
+  'LogSoftmax',
+  'LayerNormalization',
+  'InstanceNormalization',
+  'BatchNormalization',
+  'Dropout',
+  'CumSum',
+  'Gelu',
+  'FastGelu',
+  'QuantizeLinear',
+  'DequantizeLinear',
+  'DynamicQuantizeLinear',
+  'Floor',
+  'Ceil',
+  'Round',
+  'Clip',
+  'IsNaN',
+  'IsInf',
 ]);
-const BROADCAST = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'And', 'Or', 'Xor', 'Where', 'Max', 'Min', 'Mod', 'PRelu']);
-const REDUCE = new Set(['ReduceMean', 'ReduceSum', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL2', 'ReduceSumSquare']);
+const BROADCAST = new Set([
+  'Add',
+  'Sub',
+  'Mul',
+  'Div',
+  'Pow',
+  'Equal',
+  'Less',
+  'Greater',
+  'LessOrEqual',
+  'GreaterOrEqual',
+  'And',
+  'Or',
+  'Xor',
+  'Where',
+  'Max',
+  'Min',
+  'Mod',
+  'PRelu',
+]);
+const REDUCE = new Set([
+  'ReduceMean',
+  'ReduceSum',
+  'ReduceMax',
+  'ReduceMin',
+  'ReduceProd',
+  'ReduceL2',
+  'ReduceSumSquare',
+]);
 /** Shape arithmetic followed on integer values (exports compute Reshape targets from Shape). */
 const INT_ARITHMETIC: Readonly<Record<string, (a: number, b: number) => number>> = {
-  Add: (a, b) => a + b, Sub: (a, b) => a - b, Mul: (a, b) => a * b, Div: (a, b) => Math.trunc(a / b),
+  Add: (a, b) => a + b,
+  Sub: (a, b) => a - b,
+  Mul: (a, b) => a * b,
+  Div: (a, b) => Math.trunc(a / b),
 };
 /** Integer tensors this small have their values followed (Reshape targets, Slice bounds, axes). */
 const MAX_VALUES = 64;
@@ -50,7 +124,8 @@ function broadcast(shapes: readonly Shape[], where: string): Shape {
   return Array.from({ length: rank }, (_, i) => {
     const dims = shapes.map((s) => s[s.length - rank + i] ?? 1).filter((d) => d !== 1);
     const d = dims[0] ?? 1;
-    if (dims.some((x) => x !== d)) throw new Error(`flops: shapes ${shapes.map((s) => `[${s.join(',')}]`).join(' ')} do not broadcast at ${where}`);
+    if (dims.some((x) => x !== d))
+      throw new Error(`flops: shapes ${shapes.map((s) => `[${s.join(',')}]`).join(' ')} do not broadcast at ${where}`);
     return d;
   });
 }
@@ -61,14 +136,22 @@ function intValues(t: pb.ITensorProto): number[] | null {
   if (size > MAX_VALUES || (t.dataType !== 7 && t.dataType !== 6)) return null;
   const raw = t.rawData && t.rawData.byteLength > 0 ? new Uint8Array(t.rawData) : null;
   if (raw === null) return (t.dataType === 7 ? (t.int64Data ?? []) : (t.int32Data ?? [])).map(num);
-  return t.dataType === 7 ? Array.from(new BigInt64Array(raw.buffer, 0, size), num) : Array.from(new Int32Array(raw.buffer, 0, size));
+  return t.dataType === 7
+    ? Array.from(new BigInt64Array(raw.buffer, 0, size), num)
+    : Array.from(new Int32Array(raw.buffer, 0, size));
 }
 
 /** Sizes of one Conv / ConvInteger output and its dense FLOPs. */
-function conv(x: Shape, w: Shape, attr: (n: string) => pb.IAttributeProto | undefined, name: string): { out: Shape; flops: number; groups: number } {
+function conv(
+  x: Shape,
+  w: Shape,
+  attr: (n: string) => pb.IAttributeProto | undefined,
+  name: string,
+): { out: Shape; flops: number; groups: number } {
   const spatial = x.slice(2);
   const kernel = w.slice(2);
-  const ints = (n: string, fill: number, len: number): number[] => attr(n)?.ints?.map(num) ?? Array<number>(len).fill(fill);
+  const ints = (n: string, fill: number, len: number): number[] =>
+    attr(n)?.ints?.map(num) ?? Array<number>(len).fill(fill);
   const strides = ints('strides', 1, spatial.length);
   const dil = ints('dilations', 1, spatial.length);
   const pads = ints('pads', 0, 2 * spatial.length);
@@ -82,7 +165,8 @@ function conv(x: Shape, w: Shape, attr: (n: string) => pb.IAttributeProto | unde
   });
   const [n = 1, cin = 1] = x;
   const [cout = 1, perGroup = 1] = w;
-  if (perGroup * groups !== cin) throw new Error(`flops: ${name} takes ${perGroup} x ${groups} channels but gets ${cin}`);
+  if (perGroup * groups !== cin)
+    throw new Error(`flops: ${name} takes ${perGroup} x ${groups} channels but gets ${cin}`);
   return { out: [n, cout, ...outSpatial], flops: 2 * n * cout * perGroup * prod(kernel) * prod(outSpatial), groups };
 }
 
@@ -114,14 +198,18 @@ export function countFlops(model: pb.ModelProto, dims: Readonly<Record<string, n
   }
   for (const v of g.input ?? []) {
     if (shapes.has(v.name ?? '')) continue;
-    shapes.set(v.name ?? '', (v.type?.tensorType?.shape?.dim ?? []).map((d) => {
-      if (d.dimParam) {
-        const bound = dims[d.dimParam];
-        if (bound === undefined) throw new Error(`flops: input "${v.name ?? ''}" has dimension "${d.dimParam}"; bind it`);
-        return bound;
-      }
-      return num(d.dimValue ?? 0);
-    }));
+    shapes.set(
+      v.name ?? '',
+      (v.type?.tensorType?.shape?.dim ?? []).map((d) => {
+        if (d.dimParam) {
+          const bound = dims[d.dimParam];
+          if (bound === undefined)
+            throw new Error(`flops: input "${v.name ?? ''}" has dimension "${d.dimParam}"; bind it`);
+          return bound;
+        }
+        return num(d.dimValue ?? 0);
+      }),
+    );
   }
   // Only what some output needs runs (and counts): walk back from the outputs.
   const nodes = g.node ?? [];
@@ -166,7 +254,13 @@ export function countFlops(model: pb.ModelProto, dims: Readonly<Record<string, n
       const t = attr('value')?.t;
       const ints = attr('value_ints')?.ints;
       out = t ? (t.dims ?? []).map(num) : ints ? [ints.length] : [];
-      value = t ? (intValues(t) ?? undefined) : ints ? ints.map(num) : attr('value_int') ? [num(attr('value_int')?.i)] : undefined;
+      value = t
+        ? (intValues(t) ?? undefined)
+        : ints
+          ? ints.map(num)
+          : attr('value_int')
+            ? [num(attr('value_int')?.i)]
+            : undefined;
     } else if (op === 'MatMul' || op === 'MatMulInteger') {
       const m = matmul(shapeIn(0), shapeIn(1), name);
       out = m.out;
@@ -189,10 +283,14 @@ export function countFlops(model: pb.ModelProto, dims: Readonly<Record<string, n
       out = shapeIn(0);
       if (op === 'Cast' || op === 'Identity') value = valueIn(0);
     } else if (BROADCAST.has(op)) {
-      out = broadcast((n.input ?? []).map((_, i) => shapeIn(i)), name);
+      out = broadcast(
+        (n.input ?? []).map((_, i) => shapeIn(i)),
+        name,
+      );
       const [a, b] = [valueIn(0), valueIn(1)];
       const f = INT_ARITHMETIC[op];
-      if (a && b && f && (a.length === b.length || b.length === 1)) value = a.map((x, i) => f(x, b[b.length === 1 ? 0 : i] ?? 0));
+      if (a && b && f && (a.length === b.length || b.length === 1))
+        value = a.map((x, i) => f(x, b[b.length === 1 ? 0 : i] ?? 0));
     } else if (REDUCE.has(op)) {
       const x = shapeIn(0);
       const axes = (axesOf(1) ?? x.map((_, i) => i)).map((a) => (a < 0 ? a + x.length : a));
@@ -234,7 +332,10 @@ export function countFlops(model: pb.ModelProto, dims: Readonly<Record<string, n
         const dim = x[a] ?? 0;
         const step = valueIn(4)?.[j] ?? 1;
         const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v < 0 ? v + dim : v));
-        const [s, e] = step > 0 ? [clamp(starts[j] ?? 0, 0, dim), clamp(ends[j] ?? dim, 0, dim)] : [clamp(starts[j] ?? 0, 0, dim - 1), clamp(ends[j] ?? -1, -1, dim - 1)];
+        const [s, e] =
+          step > 0
+            ? [clamp(starts[j] ?? 0, 0, dim), clamp(ends[j] ?? dim, 0, dim)]
+            : [clamp(starts[j] ?? 0, 0, dim - 1), clamp(ends[j] ?? -1, -1, dim - 1)];
         next[a] = Math.max(0, Math.ceil((e - s) / step));
         // Shape arithmetic (a dimension sliced out of Shape's value) keeps its value, for the Slice bounds after it.
         const data = valueIn(0);
@@ -266,7 +367,8 @@ export function countFlops(model: pb.ModelProto, dims: Readonly<Record<string, n
     } else {
       throw new Error(`flops: no shape rule for ${name}`);
     }
-    if (!MOVES.has(op) && !REDUCE.has(op) && !['MatMul', 'MatMulInteger', 'Gemm', 'Conv', 'ConvInteger'].includes(op)) elementwise += prod(out);
+    if (!MOVES.has(op) && !REDUCE.has(op) && !['MatMul', 'MatMulInteger', 'Gemm', 'Conv', 'ConvInteger'].includes(op))
+      elementwise += prod(out);
     const isConstant = (n.input ?? []).every((i) => i === '' || constant.has(i));
     (n.output ?? []).forEach((o, k) => {
       if (isConstant) constant.add(o);

@@ -15,8 +15,12 @@ import type { BenchPage } from '../browser/page';
 import { REPO } from './models';
 
 const TYPES: Record<string, string> = {
-  '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm',
-  '.json': 'application/json', '.css': 'text/css',
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+  '.css': 'text/css',
 };
 
 /** Where a harness listens and builds. */
@@ -53,12 +57,17 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     build: { outDir: web, emptyOutDir: true, rollupOptions: { input: join(REPO, 'bench', 'browser', 'index.html') } },
   });
   const origin = `http://127.0.0.1:${String(o.port)}`;
-  const send = o.send ?? ((path, _size, _req, res) => { createReadStream(path).pipe(res); });
+  const send =
+    o.send ??
+    ((path, _size, _req, res) => {
+      createReadStream(path).pipe(res);
+    });
   const server = createServer((req, res) => {
     const path = resolve(REPO, `.${decodeURIComponent(new URL(req.url ?? '/', origin).pathname)}`);
     let size = -1;
     try {
-      if (path.startsWith(REPO + sep) && req.method === 'GET') size = statSync(path).isFile() ? statSync(path).size : -1;
+      if (path.startsWith(REPO + sep) && req.method === 'GET')
+        size = statSync(path).isFile() ? statSync(path).size : -1;
     } catch {
       size = -1;
     }
@@ -66,7 +75,11 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { ...isolationHeaders, 'content-type': TYPES[extname(path)] ?? 'application/octet-stream', 'content-length': size });
+    res.writeHead(200, {
+      ...isolationHeaders,
+      'content-type': TYPES[extname(path)] ?? 'application/octet-stream',
+      'content-length': size,
+    });
     send(path, size, req, res);
   });
   await new Promise<void>((ok, fail) => {
@@ -75,8 +88,16 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
       ok();
     });
   });
-  const browser = await chromium.launch({ executablePath: chromiumPath, args: [...chromiumArgs(), ...(o.args ?? [])], headless: true });
-  const url = (file: string): string => `${origin}/${file.slice(REPO.length + 1).split(sep).join('/')}`;
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: [...chromiumArgs(), ...(o.args ?? [])],
+    headless: true,
+  });
+  const url = (file: string): string =>
+    `${origin}/${file
+      .slice(REPO.length + 1)
+      .split(sep)
+      .join('/')}`;
   return {
     browser,
     url,
@@ -105,11 +126,18 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
 type Method = { [K in keyof BenchPage]: BenchPage[K] extends (...a: never[]) => unknown ? K : never }[keyof BenchPage];
 
 /** Calls `window.bench[name](...args)` in the page, typed by the page's own API. */
-export function callBench<K extends Method>(page: Page, name: K, ...args: Parameters<BenchPage[K]>): Promise<Awaited<ReturnType<BenchPage[K]>>> {
-  return page.evaluate(([n, a]) => {
-    const b = (window as unknown as { bench: Record<string, (...x: unknown[]) => unknown> }).bench;
-    const fn = b[n];
-    if (fn === undefined) throw new Error(`bench.${n} missing`);
-    return fn(...a);
-  }, [name, args] as const) as Promise<Awaited<ReturnType<BenchPage[K]>>>;
+export function callBench<K extends Method>(
+  page: Page,
+  name: K,
+  ...args: Parameters<BenchPage[K]>
+): Promise<Awaited<ReturnType<BenchPage[K]>>> {
+  return page.evaluate(
+    ([n, a]) => {
+      const b = (window as unknown as { bench: Record<string, (...x: unknown[]) => unknown> }).bench;
+      const fn = b[n];
+      if (fn === undefined) throw new Error(`bench.${n} missing`);
+      return fn(...a);
+    },
+    [name, args] as const,
+  ) as Promise<Awaited<ReturnType<BenchPage[K]>>>;
 }

@@ -43,11 +43,26 @@ export function modelSets(quick: boolean): ModelSet[] {
   const [w, r] = quick ? ['wav2vec2-tiny', 'roberta-tiny'] : ['wav2vec2-base-random', 'roberta-base-random'];
   const sets: ModelSet[] = [];
   for (const dtype of quick ? (['fp32'] as const) : (['fp32', 'q8'] as const)) {
-    const set = { pair: `bench-${quick ? 'tiny' : 'base'}-${dtype}`, dtype, wav2vec2Dir: join(root, w), wav2vec2File: FILE[dtype], robertaDir: join(root, r), robertaFile: FILE[dtype] };
-    if (existsSync(join(set.wav2vec2Dir, 'onnx', set.wav2vec2File)) && existsSync(join(set.robertaDir, 'onnx', set.robertaFile))) sets.push(set);
+    const set = {
+      pair: `bench-${quick ? 'tiny' : 'base'}-${dtype}`,
+      dtype,
+      wav2vec2Dir: join(root, w),
+      wav2vec2File: FILE[dtype],
+      robertaDir: join(root, r),
+      robertaFile: FILE[dtype],
+    };
+    if (
+      existsSync(join(set.wav2vec2Dir, 'onnx', set.wav2vec2File)) &&
+      existsSync(join(set.robertaDir, 'onnx', set.robertaFile))
+    )
+      sets.push(set);
   }
   if (sets.length === 0) {
-    throw new Error(quick ? 'tiny fixtures missing: run `npm run fixtures`' : 'base fixtures missing: run `npm run fixtures -- --size base`');
+    throw new Error(
+      quick
+        ? 'tiny fixtures missing: run `npm run fixtures`'
+        : 'base fixtures missing: run `npm run fixtures -- --size base`',
+    );
   }
   return sets;
 }
@@ -61,8 +76,12 @@ type Json = Record<string, unknown>;
  * served from the repository root).
  */
 export function writeBenchManifest(sets: readonly ModelSet[], quick: boolean): string {
-  const prod = JSON.parse(readFileSync(join(REPO, 'public', 'models', 'manifest.json'), 'utf8')) as Json & { models: Json[] };
-  const [audioId, textId] = quick ? ['wav2vec2-tiny-fixture', 'roberta-tiny-fixture'] : ['wav2vec2-base-960h', 'roberta-base'];
+  const prod = JSON.parse(readFileSync(join(REPO, 'public', 'models', 'manifest.json'), 'utf8')) as Json & {
+    models: Json[];
+  };
+  const [audioId, textId] = quick
+    ? ['wav2vec2-tiny-fixture', 'roberta-tiny-fixture']
+    : ['wav2vec2-base-960h', 'roberta-base'];
   const base = (id: string): Json => {
     const m = prod.models.find((e) => e.id === id);
     if (m === undefined) throw new Error(`${id} is not in public/models/manifest.json`);
@@ -100,22 +119,38 @@ export function prepareTransformersJsModel(set: ModelSet): string {
   const link = (from: string, to: string): void => {
     if (!existsSync(to)) symlinkSync(from, to);
   };
-  for (const f of ['config.json', 'preprocessor_config.json', 'tokenizer_config.json', 'vocab.json']) link(join(set.wav2vec2Dir, f), join(dir, f));
+  for (const f of ['config.json', 'preprocessor_config.json', 'tokenizer_config.json', 'vocab.json'])
+    link(join(set.wav2vec2Dir, f), join(dir, f));
   // transformers.js names graphs by dtype; serve the same file under both names so either request finds it.
-  for (const f of ['model.onnx', 'model_quantized.onnx']) link(join(set.wav2vec2Dir, 'onnx', set.wav2vec2File), join(dir, 'onnx', f));
+  for (const f of ['model.onnx', 'model_quantized.onnx'])
+    link(join(set.wav2vec2Dir, 'onnx', set.wav2vec2File), join(dir, 'onnx', f));
   const vocab = JSON.parse(readFileSync(join(set.wav2vec2Dir, 'vocab.json'), 'utf8')) as Record<string, number>;
   const specials = ['<pad>', '<s>', '</s>', '<unk>'];
   const tokenizer = {
     version: '1.0',
     truncation: null,
     padding: null,
-    added_tokens: specials.map((content) => ({ id: vocab[content], content, single_word: false, lstrip: true, rstrip: true, normalized: false, special: true })),
+    added_tokens: specials.map((content) => ({
+      id: vocab[content],
+      content,
+      single_word: false,
+      lstrip: true,
+      rstrip: true,
+      normalized: false,
+      special: true,
+    })),
     normalizer: null,
     pre_tokenizer: null,
     post_processor: null,
     // CTC decoding: collapse repeats, drop <pad>, '|' becomes a space (as the hub's wav2vec2 tokenizer.json does).
     decoder: { type: 'CTC', pad_token: '<pad>', word_delimiter_token: '|', cleanup: true },
-    model: { type: 'WordPiece', vocab, unk_token: '<unk>', continuing_subword_prefix: '##', max_input_chars_per_word: 100 },
+    model: {
+      type: 'WordPiece',
+      vocab,
+      unk_token: '<unk>',
+      continuing_subword_prefix: '##',
+      max_input_chars_per_word: 100,
+    },
   };
   writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(tokenizer));
   return name;
@@ -149,10 +184,20 @@ export async function addBenchHeads(manifestPath: string, quick: boolean): Promi
       mkdirSync(dirname(join(TMP, f.path)), { recursive: true });
       writeFileSync(join(TMP, f.path), f.bytes);
       // Pinned, as a shipped head would be: the worker caches pinned head files only, so a warm load reads them back.
-      pinned.set(f.path, { path: f.path, sha256: createHash('sha256').update(f.bytes).digest('hex'), bytes: f.bytes.byteLength });
+      pinned.set(f.path, {
+        path: f.path,
+        sha256: createHash('sha256').update(f.bytes).digest('hex'),
+        bytes: f.bytes.byteLength,
+      });
     }
-    const ref = (file: string): Json => pinned.get(`${benchHeadFolder(pair)}/${file}`) ?? { path: `${benchHeadFolder(pair)}/${file}` };
-    heads.push({ id: `${pair}-head`, pair, description: 'random-weight benchmark head (default MMER dimensions)', files: { config: ref(HEAD_CONFIG_FILE), weights: ref(HEAD_WEIGHTS_FILE) } });
+    const ref = (file: string): Json =>
+      pinned.get(`${benchHeadFolder(pair)}/${file}`) ?? { path: `${benchHeadFolder(pair)}/${file}` };
+    heads.push({
+      id: `${pair}-head`,
+      pair,
+      description: 'random-weight benchmark head (default MMER dimensions)',
+      files: { config: ref(HEAD_CONFIG_FILE), weights: ref(HEAD_WEIGHTS_FILE) },
+    });
   }
   writeFileSync(manifestPath, `${JSON.stringify({ ...json, heads }, null, 2)}\n`);
 }

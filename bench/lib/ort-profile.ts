@@ -10,7 +10,13 @@ export function kernelTimes(events: readonly unknown[], passes: number): Map<str
   for (const e of events) {
     if (typeof e !== 'object' || e === null) continue;
     const ev = e as { cat?: unknown; name?: unknown; dur?: unknown; args?: { op_name?: unknown } };
-    if (ev.cat !== 'Node' || typeof ev.name !== 'string' || !ev.name.endsWith('_kernel_time') || typeof ev.dur !== 'number') continue;
+    if (
+      ev.cat !== 'Node' ||
+      typeof ev.name !== 'string' ||
+      !ev.name.endsWith('_kernel_time') ||
+      typeof ev.dur !== 'number'
+    )
+      continue;
     const op = typeof ev.args?.op_name === 'string' ? ev.args.op_name : '?';
     per.set(op, (per.get(op) ?? 0) + ev.dur);
   }
@@ -22,7 +28,10 @@ export function kernelTimes(events: readonly unknown[], passes: number): Map<str
 export function parseLines(lines: readonly string[]): unknown[] {
   const out: unknown[] = [];
   for (const l of lines.flatMap((x) => x.split('\n'))) {
-    const s = l.slice(l.indexOf('{')).replace(/,\s*$/, '').replace(/\]\s*$/, '');
+    const s = l
+      .slice(l.indexOf('{'))
+      .replace(/,\s*$/, '')
+      .replace(/\]\s*$/, '');
     if (!s.startsWith('{')) continue;
     try {
       out.push(JSON.parse(s));

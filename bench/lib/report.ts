@@ -38,9 +38,14 @@ const ratio = (a: Timing | null | undefined, b: Timing | null | undefined): stri
 export function markdown(r: BenchResults): string {
   const lines: string[] = [];
   if (r.inference.length > 0) {
-    lines.push('| runtime | dtype | clip | ASR ms, median (min-max) | ASR RTF | emotion head ms | ASR + RoBERTa + head ms | full RTF |', '|---|---|---|---|---|---|---|---|');
+    lines.push(
+      '| runtime | dtype | clip | ASR ms, median (min-max) | ASR RTF | emotion head ms | ASR + RoBERTa + head ms | full RTF |',
+      '|---|---|---|---|---|---|---|---|',
+    );
     for (const row of r.inference) {
-      lines.push(`| ${row.runtime} | ${row.dtype} | ${row.seconds} s | ${formatTiming(row.asr)} | ${rtf(row.asr, row.seconds)} | ${row.head === null ? '-' : formatTiming(row.head)} | ${row.full === null ? '-' : formatTiming(row.full)} | ${rtf(row.full, row.seconds)} |`);
+      lines.push(
+        `| ${row.runtime} | ${row.dtype} | ${row.seconds} s | ${formatTiming(row.asr)} | ${rtf(row.asr, row.seconds)} | ${row.head === null ? '-' : formatTiming(row.head)} | ${row.full === null ? '-' : formatTiming(row.full)} | ${rtf(row.full, row.seconds)} |`,
+      );
     }
     const find = (prefix: string, dtype: string, s: number): InferenceRow | undefined =>
       r.inference.find((x) => x.runtime.startsWith(prefix) && x.dtype === dtype && x.seconds === s);
@@ -52,30 +57,66 @@ export function markdown(r: BenchResults): string {
       const tjs = find('transformers.js', dtype, s);
       const native = find('onnxruntime-node', dtype, s);
       if (ours === undefined) return [];
-      return [`| ${dtype} | ${s} s | ${ratio(ours.asr, tjs?.asr)} | ${ratio(ours.full, tjs?.asr)} | ${ratio(ours.asr, native?.asr)} | ${ratio(ours.full, native?.full)} |`];
+      return [
+        `| ${dtype} | ${s} s | ${ratio(ours.asr, tjs?.asr)} | ${ratio(ours.full, tjs?.asr)} | ${ratio(ours.asr, native?.asr)} | ${ratio(ours.full, native?.full)} |`,
+      ];
     });
     if (ratioLines.length > 0) {
-      lines.push('', '| dtype | clip | ours ASR / transformers.js ASR | ours full (ASR+RoBERTa+head) / transformers.js ASR | ours ASR / native ASR | ours full / native full |', '|---|---|---|---|---|---|', ...ratioLines);
+      lines.push(
+        '',
+        '| dtype | clip | ours ASR / transformers.js ASR | ours full (ASR+RoBERTa+head) / transformers.js ASR | ours ASR / native ASR | ours full / native full |',
+        '|---|---|---|---|---|---|',
+        ...ratioLines,
+      );
     }
   }
   const t = r.train;
   if (t !== null) {
     const s = t.shape;
-    lines.push('', `Training step, batch ${s.batch}, ${s.frames} audio frames, ${s.tokens} tokens, d=${s.hidden}, ${s.heads} heads, FFN ${s.ffn} (full loss, both views, AdamW):`, '');
+    lines.push(
+      '',
+      `Training step, batch ${s.batch}, ${s.frames} audio frames, ${s.tokens} tokens, d=${s.hidden}, ${s.heads} heads, FFN ${s.ffn} (full loss, both views, AdamW):`,
+      '',
+    );
     lines.push('| engine | ms per step, median (min-max) | ours / PyTorch |', '|---|---|---|');
-    lines.push(`| ours (${t.ours.backend}, Node) | ${formatTiming(t.ours.step)} | ${'error' in t.torch ? '' : ratio(t.ours.step, t.torch.step)} |`);
-    lines.push('error' in t.torch ? `| PyTorch CPU | failed: ${t.torch.error} | |` : `| PyTorch ${String(t.torch.setup.torch)} CPU (${String(t.torch.setup.threads)} threads, OpenBLAS 1 thread) | ${formatTiming(t.torch.step)} | |`);
+    lines.push(
+      `| ours (${t.ours.backend}, Node) | ${formatTiming(t.ours.step)} | ${'error' in t.torch ? '' : ratio(t.ours.step, t.torch.step)} |`,
+    );
+    lines.push(
+      'error' in t.torch
+        ? `| PyTorch CPU | failed: ${t.torch.error} | |`
+        : `| PyTorch ${String(t.torch.setup.torch)} CPU (${String(t.torch.setup.threads)} threads, OpenBLAS 1 thread) | ${formatTiming(t.torch.step)} | |`,
+    );
     // The kernel behind most of the step (bench/profile-train.ts: BatchMatMul ~74 % of it), alone on each engine.
     const mm = t.oursMatmul;
-    const peer = 'error' in t.torch ? undefined : (t.torch.setup.matmul as { bestMs: number; gflops: number } | undefined);
-    lines.push('', `The step's FFN product [${String(mm.m)}x${String(mm.k)}]x[${String(mm.k)}x${String(mm.n)}] alone, best of 5:`, '');
-    lines.push('| engine | ms | GFLOP/s |', '|---|---|---|', `| ours (${t.ours.backend}) | ${mm.bestMs.toFixed(1)} | ${mm.gflops.toFixed(1)} |`);
-    if (peer !== undefined) lines.push(`| PyTorch (OpenBLAS, 1 thread) | ${peer.bestMs.toFixed(1)} | ${peer.gflops.toFixed(1)} |`);
+    const peer =
+      'error' in t.torch ? undefined : (t.torch.setup.matmul as { bestMs: number; gflops: number } | undefined);
+    lines.push(
+      '',
+      `The step's FFN product [${String(mm.m)}x${String(mm.k)}]x[${String(mm.k)}x${String(mm.n)}] alone, best of 5:`,
+      '',
+    );
+    lines.push(
+      '| engine | ms | GFLOP/s |',
+      '|---|---|---|',
+      `| ours (${t.ours.backend}) | ${mm.bestMs.toFixed(1)} | ${mm.gflops.toFixed(1)} |`,
+    );
+    if (peer !== undefined)
+      lines.push(`| PyTorch (OpenBLAS, 1 thread) | ${peer.bestMs.toFixed(1)} | ${peer.gflops.toFixed(1)} |`);
   }
   if (r.memory.length > 0) {
-    lines.push('', 'Memory (MB = 2^20 bytes; goal: peak < 1.5 GB = 1536 MB):', '', '| runtime | dtype | what | before | loaded | after runs | peak |', '|---|---|---|---|---|---|---|');
+    lines.push(
+      '',
+      'Memory (MB = 2^20 bytes; goal: peak < 1.5 GB = 1536 MB):',
+      '',
+      '| runtime | dtype | what | before | loaded | after runs | peak |',
+      '|---|---|---|---|---|---|---|',
+    );
     const n = (x: number | null): string => (x === null ? 'n/a' : String(x));
-    for (const m of r.memory) lines.push(`| ${m.runtime} | ${m.dtype} | ${m.what} | ${n(m.baselineMB)} | ${n(m.afterLoadMB)} | ${n(m.afterRunsMB)} | ${n(m.peakMB)} |`);
+    for (const m of r.memory)
+      lines.push(
+        `| ${m.runtime} | ${m.dtype} | ${m.what} | ${n(m.baselineMB)} | ${n(m.afterLoadMB)} | ${n(m.afterRunsMB)} | ${n(m.peakMB)} |`,
+      );
   }
   if (r.load !== null) lines.push('', ...loadTable(r.load));
   if (r.profile !== null) lines.push('', ...profileTable(r.profile));
@@ -105,7 +146,9 @@ function loadTable(l: LoadResult): string[] {
     const bytes = median(row.modelBytes);
     const name = row.runtime === 'ours' ? `ours (${row.description})` : `transformers.js ASR (${row.description})`;
     const mb = (b: number): string => (b / 1e6).toFixed(1);
-    lines.push(`| ${name} | ${row.dtype} | ${row.phase} | ${formatTiming(row.init)} | ${formatTiming(row.firstResult)} | ${(row.firstResult.median - wireMs(bytes)).toFixed(0)} | ${mb(bytes)} | ${mb(median(row.otherBytes))} | ${row.runtime === 'ours' ? ratio(row.firstResult, peer?.firstResult) : ''} |`);
+    lines.push(
+      `| ${name} | ${row.dtype} | ${row.phase} | ${formatTiming(row.init)} | ${formatTiming(row.firstResult)} | ${(row.firstResult.median - wireMs(bytes)).toFixed(0)} | ${mb(bytes)} | ${mb(median(row.otherBytes))} | ${row.runtime === 'ours' ? ratio(row.firstResult, peer?.firstResult) : ''} |`,
+    );
   }
   return lines;
 }
@@ -124,11 +167,14 @@ function embeddedTables(e: EmbeddedResult): string[] {
     '| clip | A ms, median (min-max) | A audio / text / head ms | B ms, median (min-max) | B audio / text / head ms | B / A |',
     '|---|---|---|---|---|---|',
   ];
-  const parts = (r: EmbeddedResult['stop'][number]): string => [r.audio, r.text, r.head].map((t) => t.median.toFixed(t.median >= 100 ? 0 : 1)).join(' / ');
+  const parts = (r: EmbeddedResult['stop'][number]): string =>
+    [r.audio, r.text, r.head].map((t) => t.median.toFixed(t.median >= 100 ? 0 : 1)).join(' / ');
   for (const s of [...new Set(e.stop.map((r) => r.seconds))]) {
     const x = e.stop.find((r) => r.seconds === s && r.side === 'embedded');
     const y = e.stop.find((r) => r.seconds === s && r.side === 'onnx');
-    lines.push(`| ${s} s | ${x ? formatTiming(x.stop) : ''} | ${x ? parts(x) : ''} | ${y ? formatTiming(y.stop) : ''} | ${y ? parts(y) : ''} | ${ratio(y?.stop, x?.stop)} |`);
+    lines.push(
+      `| ${s} s | ${x ? formatTiming(x.stop) : ''} | ${x ? parts(x) : ''} | ${y ? formatTiming(y.stop) : ''} | ${y ? parts(y) : ''} | ${ratio(y?.stop, x?.stop)} |`,
+    );
   }
   const median = (xs: readonly number[]): number => [...xs].sort((p, q) => p - q)[Math.floor((xs.length - 1) / 2)] ?? 0;
   const mb = (bytes: number): string => (bytes / 1e6).toFixed(bytes < 1e6 ? 2 : 1);
@@ -142,7 +188,9 @@ function embeddedTables(e: EmbeddedResult): string[] {
   for (const r of e.ready) {
     const peer = r.side === 'onnx' ? e.ready.find((x) => x.side === 'embedded' && x.phase === r.phase) : undefined;
     const other = median(r.otherBytes);
-    lines.push(`| ${r.side === 'embedded' ? `A: ${a ?? ''}` : `B: ${b ?? ''}`} | ${r.phase} | ${formatTiming(r.init)} | ${formatTiming(r.firstResult)} | ${mb(median(r.modelBytes))} (${mb(median(r.headBytes))}) | ${mb(other)} | ${(r.firstResult.median + (other * 8) / (e.bandwidthMbit * 1e3)).toFixed(0)} | ${ratio(r.firstResult, peer?.firstResult)} |`);
+    lines.push(
+      `| ${r.side === 'embedded' ? `A: ${a ?? ''}` : `B: ${b ?? ''}`} | ${r.phase} | ${formatTiming(r.init)} | ${formatTiming(r.firstResult)} | ${mb(median(r.modelBytes))} (${mb(median(r.headBytes))}) | ${mb(other)} | ${(r.firstResult.median + (other * 8) / (e.bandwidthMbit * 1e3)).toFixed(0)} | ${ratio(r.firstResult, peer?.firstResult)} |`,
+    );
   }
   return lines;
 }
@@ -160,8 +208,12 @@ function flopsTables(f: FlopsResult): string[] {
     '|---|---|---|---|---|---|---|',
   ];
   for (const c of f.counts) {
-    const kinds = Object.entries(c.count.byKind).map(([k, v]) => `${k} ${g(v)}`).join(', ');
-    lines.push(`| ${c.model} | ${c.dtype} | ${c.size} ${c.unit} | ${g(c.count.denseFloat + c.count.denseInt)} | ${g(c.count.denseInt)} | ${kinds} | ${g(c.count.elementwise)} |`);
+    const kinds = Object.entries(c.count.byKind)
+      .map(([k, v]) => `${k} ${g(v)}`)
+      .join(', ');
+    lines.push(
+      `| ${c.model} | ${c.dtype} | ${c.size} ${c.unit} | ${g(c.count.denseFloat + c.count.denseInt)} | ${g(c.count.denseInt)} | ${kinds} | ${g(c.count.elementwise)} |`,
+    );
   }
   lines.push(
     '',
@@ -171,28 +223,51 @@ function flopsTables(f: FlopsResult): string[] {
     '|---|---|---|---|---|---|---|---|---|',
   );
   for (const t of f.timed) {
-    const nativeRow = t.runtime.startsWith('onnxruntime-web') ? f.timed.find((x) => x.runtime.startsWith('onnxruntime-node') && x.what === t.what && x.dtype === t.dtype) : undefined;
+    const nativeRow = t.runtime.startsWith('onnxruntime-web')
+      ? f.timed.find((x) => x.runtime.startsWith('onnxruntime-node') && x.what === t.what && x.dtype === t.dtype)
+      : undefined;
     const share = t.peakShare === null ? '' : `${(100 * t.peakShare).toFixed(0)} %`;
-    lines.push(`| ${t.runtime} | ${t.what} | ${t.dtype} | ${g(t.denseFloat + t.denseInt)} | ${formatTiming(t.timing)} | ${t.gflops.toFixed(1)} | ${t.bestGflops.toFixed(1)} | ${share} | ${ratio(t.timing, nativeRow?.timing)} |`);
+    lines.push(
+      `| ${t.runtime} | ${t.what} | ${t.dtype} | ${g(t.denseFloat + t.denseInt)} | ${formatTiming(t.timing)} | ${t.gflops.toFixed(1)} | ${t.bestGflops.toFixed(1)} | ${share} | ${ratio(t.timing, nativeRow?.timing)} |`,
+    );
   }
   for (const m of f.tfjs) {
-    lines.push(`| tfjs-${m.backend} (Node, training engine) | matmul [${m.size}x${m.size}]x[${m.size}x${m.size}] | fp32 | ${g(2 * m.size ** 3)} | ${m.msPerRun.toFixed(1)} (${m.runs} runs) | ${m.gflops.toFixed(1)} | | | |`);
+    lines.push(
+      `| tfjs-${m.backend} (Node, training engine) | matmul [${m.size}x${m.size}]x[${m.size}x${m.size}] | fp32 | ${g(2 * m.size ** 3)} | ${m.msPerRun.toFixed(1)} (${m.runs} runs) | ${m.gflops.toFixed(1)} | | | |`,
+    );
   }
   return lines;
 }
 
 /** The profile case: each configuration's pass time against native, then kernel time per operator type. */
 function profileTable(p: ProfileResult): string[] {
-  const lines = [`wav2vec2 graph alone, ${String(p.seconds)} s clip, pass ms by configuration:`, '', '| runtime | dtype | configuration | session ms | pass ms, median (min-max) | / native 2 threads |', '|---|---|---|---|---|---|'];
+  const lines = [
+    `wav2vec2 graph alone, ${String(p.seconds)} s clip, pass ms by configuration:`,
+    '',
+    '| runtime | dtype | configuration | session ms | pass ms, median (min-max) | / native 2 threads |',
+    '|---|---|---|---|---|---|',
+  ];
   for (const row of p.rows) {
-    const native = p.rows.find((x) => x.runtime === 'onnxruntime-node' && x.dtype === row.dtype && x.config.startsWith('2 '));
-    lines.push(`| ${row.runtime} | ${row.dtype} | ${row.config} | ${row.loadMs.toFixed(0)} | ${formatTiming(row.pass)} | ${ratio(row.pass, native?.pass)} |`);
+    const native = p.rows.find(
+      (x) => x.runtime === 'onnxruntime-node' && x.dtype === row.dtype && x.config.startsWith('2 '),
+    );
+    lines.push(
+      `| ${row.runtime} | ${row.dtype} | ${row.config} | ${row.loadMs.toFixed(0)} | ${formatTiming(row.pass)} | ${ratio(row.pass, native?.pass)} |`,
+    );
   }
   if (p.ops.length > 0) {
-    lines.push('', 'Kernel time per pass by operator type (onnxruntime profilers, WASM-only build as the app runs it, 2 threads):', '', '| dtype | operator | native ms | web ms | web / native |', '|---|---|---|---|---|');
+    lines.push(
+      '',
+      'Kernel time per pass by operator type (onnxruntime profilers, WASM-only build as the app runs it, 2 threads):',
+      '',
+      '| dtype | operator | native ms | web ms | web / native |',
+      '|---|---|---|---|---|',
+    );
     const sorted = [...p.ops].sort((a, b) => a.dtype.localeCompare(b.dtype) || b.webMs - a.webMs);
     for (const o of sorted.filter((x) => x.webMs >= 1 || x.nativeMs >= 1)) {
-      lines.push(`| ${o.dtype} | ${o.op} | ${o.nativeMs.toFixed(1)} | ${o.webMs.toFixed(1)} | ${o.nativeMs > 0 ? `${(o.webMs / o.nativeMs).toFixed(1)}x` : ''} |`);
+      lines.push(
+        `| ${o.dtype} | ${o.op} | ${o.nativeMs.toFixed(1)} | ${o.webMs.toFixed(1)} | ${o.nativeMs > 0 ? `${(o.webMs / o.nativeMs).toFixed(1)}x` : ''} |`,
+      );
     }
   }
   return lines;

@@ -27,7 +27,12 @@ export interface GraphTiming {
  * Creates a session for `model` and times `plan` passes of it on `input`. A fresh input tensor per pass, as the
  * pipeline makes one per clip; outputs are disposed, the session released.
  */
-export async function timeGraph(ort: OrtAdapter, model: Uint8Array, input: GraphInput, plan: RepeatPlan): Promise<GraphTiming> {
+export async function timeGraph(
+  ort: OrtAdapter,
+  model: Uint8Array,
+  input: GraphInput,
+  plan: RepeatPlan,
+): Promise<GraphTiming> {
   const t0 = performance.now();
   const session = await ort.createSession(model);
   const loadMs = performance.now() - t0;

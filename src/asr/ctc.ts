@@ -140,7 +140,10 @@ export function vocabFromJson(json: Record<string, number>): string[] {
     }
     const other = vocab[index];
     if (other !== undefined) {
-      throw new AppError('bad-model', `The speech model's vocabulary is malformed: "${other}" and "${symbol}" share index ${index}.`);
+      throw new AppError(
+        'bad-model',
+        `The speech model's vocabulary is malformed: "${other}" and "${symbol}" share index ${index}.`,
+      );
     }
     vocab[index] = symbol;
   }

@@ -17,14 +17,11 @@ import { MAX_CLIP_SECONDS } from './validate';
 import { SAMPLE_RATE } from './rate';
 import { CAPTURE_PROCESSOR, type FromWorklet, type ToWorklet } from './capture-protocol';
 
-
-
 /** How long `stop` waits for the worklet to hand over its last partial chunk. */
 const STOP_GRACE_MS = 500;
 
 export const MIC_DENIED_MESSAGE =
   "Microphone access was denied. Allow it in the browser's site settings, or choose an audio file instead.";
-
 
 /** Why a recording ended without `stop` being called. */
 export type AutoStopReason = 'limit' | 'ended';
@@ -64,7 +61,9 @@ export function mapGetUserMediaError(err: unknown): AppError {
     case 'DevicesNotFoundError':
     case 'OverconstrainedError':
     case 'ConstraintNotSatisfiedError':
-      return new AppError('mic-absent', 'No microphone was found. Connect one, or choose an audio file instead.', { cause: err });
+      return new AppError('mic-absent', 'No microphone was found. Connect one, or choose an audio file instead.', {
+        cause: err,
+      });
     case 'NotReadableError':
     case 'TrackStartError':
     case 'AbortError':
@@ -106,7 +105,10 @@ export async function startCapture(options: CaptureOptions = {}): Promise<Captur
   }
   const Ctor = findAudioContext();
   if (!Ctor || typeof AudioWorkletNode === 'undefined') {
-    throw new AppError('mic-absent', 'This browser cannot record audio (no Web Audio worklets). Choose an audio file instead.');
+    throw new AppError(
+      'mic-absent',
+      'This browser cannot record audio (no Web Audio worklets). Choose an audio file instead.',
+    );
   }
 
   // Created synchronously, inside the user gesture, at the device's native rate.
@@ -142,7 +144,10 @@ async function wire(ctx: AudioContext, stream: MediaStream, options: CaptureOpti
   if (!running()) {
     await Promise.race([ctx.resume(), delay(3000)]);
     if (!running()) {
-      throw new AppError('internal', 'The browser kept its audio engine paused. Click Record again to start recording.');
+      throw new AppError(
+        'internal',
+        'The browser kept its audio engine paused. Click Record again to start recording.',
+      );
     }
   }
 
@@ -151,7 +156,11 @@ async function wire(ctx: AudioContext, stream: MediaStream, options: CaptureOpti
   const buffer = new RecordingBuffer({ sampleRate: SAMPLE_RATE, maxSeconds: options.maxSeconds ?? MAX_CLIP_SECONDS });
   const source = ctx.createMediaStreamSource(stream);
   // One silent output routed to the destination keeps the node pulled by the render graph in every browser.
-  const node = new AudioWorkletNode(ctx, CAPTURE_PROCESSOR, { numberOfInputs: 1, numberOfOutputs: 1, outputChannelCount: [1] });
+  const node = new AudioWorkletNode(ctx, CAPTURE_PROCESSOR, {
+    numberOfInputs: 1,
+    numberOfOutputs: 1,
+    outputChannelCount: [1],
+  });
   source.connect(node);
   node.connect(ctx.destination);
 

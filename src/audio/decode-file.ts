@@ -15,12 +15,26 @@ import { resample } from './resample';
 import { decodeWav } from './wav';
 import { SAMPLE_RATE } from './rate';
 
-
 /** A 60 s clip never needs this much even as 8-channel 96 kHz float WAV; bigger files are refused before reading. */
 export const MAX_FILE_BYTES = 200 * 1024 * 1024;
 
 /** Extensions offered by the file picker and accepted without further ado. */
-export const AUDIO_EXTENSIONS = ['wav', 'wave', 'mp3', 'ogg', 'oga', 'opus', 'webm', 'flac', 'm4a', 'mp4', 'aac', 'aif', 'aiff', 'caf'] as const;
+export const AUDIO_EXTENSIONS = [
+  'wav',
+  'wave',
+  'mp3',
+  'ogg',
+  'oga',
+  'opus',
+  'webm',
+  'flac',
+  'm4a',
+  'mp4',
+  'aac',
+  'aif',
+  'aiff',
+  'caf',
+] as const;
 
 /** The `accept` attribute for `<input type="file">`. */
 export const FILE_ACCEPT = 'audio/*,.wav,.mp3,.ogg,.webm,.flac,.m4a';
@@ -87,9 +101,11 @@ export function sniff(head: Uint8Array): Sniffed {
   if (ascii(head, 0, 3) === 'ID3') return { kind: 'audio', format: 'MP3' };
   if (ascii(head, 0, 4) === 'OggS') return { kind: 'audio', format: 'Ogg' };
   if (ascii(head, 0, 4) === 'fLaC') return { kind: 'audio', format: 'FLAC' };
-  if (b(0) === 0x1a && b(1) === 0x45 && b(2) === 0xdf && b(3) === 0xa3) return { kind: 'audio', format: 'WebM/Matroska' };
+  if (b(0) === 0x1a && b(1) === 0x45 && b(2) === 0xdf && b(3) === 0xa3)
+    return { kind: 'audio', format: 'WebM/Matroska' };
   if (ascii(head, 4, 4) === 'ftyp') return { kind: 'audio', format: 'MP4/M4A' };
-  if (ascii(head, 0, 4) === 'FORM' && ['AIFF', 'AIFC'].includes(ascii(head, 8, 4))) return { kind: 'audio', format: 'AIFF' };
+  if (ascii(head, 0, 4) === 'FORM' && ['AIFF', 'AIFC'].includes(ascii(head, 8, 4)))
+    return { kind: 'audio', format: 'AIFF' };
   if (ascii(head, 0, 4) === 'caff') return { kind: 'audio', format: 'CAF' };
   if (ascii(head, 0, 5) === '#!AMR') return { kind: 'audio', format: 'AMR' };
   // MPEG audio frame sync (MP3) or ADTS (AAC): eleven set bits.
@@ -99,7 +115,8 @@ export function sniff(head: Uint8Array): Sniffed {
   if (b(0) === 0xff && b(1) === 0xd8 && b(2) === 0xff) return { kind: 'other', description: 'a JPEG image' };
   if (ascii(head, 0, 4) === 'GIF8') return { kind: 'other', description: 'a GIF image' };
   if (ascii(head, 0, 4) === '%PDF') return { kind: 'other', description: 'a PDF document' };
-  if (b(0) === 0x50 && b(1) === 0x4b && b(2) === 0x03 && b(3) === 0x04) return { kind: 'other', description: 'a ZIP archive (or an Office document)' };
+  if (b(0) === 0x50 && b(1) === 0x4b && b(2) === 0x03 && b(3) === 0x04)
+    return { kind: 'other', description: 'a ZIP archive (or an Office document)' };
   if (b(0) === 0x1f && b(1) === 0x8b) return { kind: 'other', description: 'a gzip archive' };
   if (ascii(head, 0, 4) === '\x7fELF' || ascii(head, 0, 2) === 'MZ') return { kind: 'other', description: 'a program' };
   if (looksLikeText(head)) return { kind: 'text' };
@@ -156,7 +173,10 @@ type DecodingContextCtor = new (numberOfChannels: number, length: number, sample
  * 16 kHz where the browser allows that rate (then our resampler has nothing to do), else to 48 kHz.
  */
 export const browserDecoder: CompressedDecoder = async (bytes) => {
-  const g = globalThis as unknown as { OfflineAudioContext?: DecodingContextCtor; webkitOfflineAudioContext?: DecodingContextCtor };
+  const g = globalThis as unknown as {
+    OfflineAudioContext?: DecodingContextCtor;
+    webkitOfflineAudioContext?: DecodingContextCtor;
+  };
   const Ctor = g.OfflineAudioContext ?? g.webkitOfflineAudioContext;
   if (!Ctor) throw new Error('this browser has no Web Audio decoder');
   let ctx: DecodingContext;

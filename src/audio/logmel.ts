@@ -4,6 +4,7 @@
  * number of frames whichever audio encoder is in use.
  */
 import { AppError } from '../core/errors';
+import { fftPlan, powerSpectrum, type FftPlan } from './fft';
 
 /** Parameters of `logMel`. */
 export interface LogMelOptions {
@@ -44,11 +45,7 @@ const LOG_FLOOR = 1e-6;
 interface Plan {
   readonly o: LogMelOptions;
   readonly window: Float64Array;
-  /** Bit-reversal permutation for the half-size complex FFT. */
-  readonly bitrev: Uint32Array;
-  /** cos/sin of -2*pi*k/nFft for k < nFft/2, shared by the complex stages and the real-split step. */
-  readonly cos: Float64Array;
-  readonly sin: Float64Array;
+  readonly fft: FftPlan;
   /** Sparse filterbank: band m covers bins `first[m] .. first[m] + count[m] - 1`, weights at `offset[m]`. */
   readonly first: Uint32Array;
   readonly count: Uint32Array;
@@ -74,9 +71,12 @@ function resolve(options: Partial<LogMelOptions> | undefined): LogMelOptions {
   if (!(sampleRate > 0)) problems.push(`sampleRate ${sampleRate} must be positive`);
   if (!Number.isInteger(nMels) || nMels < 1) problems.push(`nMels ${nMels} must be a positive integer`);
   if (!Number.isInteger(hop) || hop < 1) problems.push(`hop ${hop} must be a positive integer`);
-  if (!Number.isInteger(nFft) || nFft < 4 || (nFft & (nFft - 1)) !== 0) problems.push(`nFft ${nFft} must be a power of two >= 4`);
-  if (!Number.isInteger(winLength) || winLength < 1 || winLength > nFft) problems.push(`winLength ${winLength} must be 1..nFft`);
-  if (!(fMin >= 0 && fMin < fMax && fMax <= sampleRate / 2)) problems.push(`need 0 <= fMin < fMax <= sampleRate / 2 (got ${fMin}, ${fMax})`);
+  if (!Number.isInteger(nFft) || nFft < 4 || (nFft & (nFft - 1)) !== 0)
+    problems.push(`nFft ${nFft} must be a power of two >= 4`);
+  if (!Number.isInteger(winLength) || winLength < 1 || winLength > nFft)
+    problems.push(`winLength ${winLength} must be 1..nFft`);
+  if (!(fMin >= 0 && fMin < fMax && fMax <= sampleRate / 2))
+    problems.push(`need 0 <= fMin < fMax <= sampleRate / 2 (got ${fMin}, ${fMax})`);
   if (problems.length > 0) throw new AppError('internal', `Invalid log-mel settings: ${problems.join('; ')}.`);
   return o;
 }
@@ -104,20 +104,6 @@ function getPlan(o: LogMelOptions): Plan {
   const window = new Float64Array(winLength);
   for (let i = 0; i < winLength; i++) window[i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / winLength);
 
-  const bits = Math.log2(half);
-  const bitrev = new Uint32Array(half);
-  for (let i = 0; i < half; i++) {
-    let r = 0;
-    for (let b = 0; b < bits; b++) r |= ((i >> b) & 1) << (bits - 1 - b);
-    bitrev[i] = r;
-  }
-  const cos = new Float64Array(half);
-  const sin = new Float64Array(half);
-  for (let k = 0; k < half; k++) {
-    cos[k] = Math.cos((-2 * Math.PI * k) / nFft);
-    sin[k] = Math.sin((-2 * Math.PI * k) / nFft);
-  }
-
   // Triangles on continuous frequency (not snapped to bins), peak 1, as torchaudio's HTK filterbank.
   const points = melPoints(o);
   const first = new Uint32Array(nMels);
@@ -142,80 +128,9 @@ function getPlan(o: LogMelOptions): Plan {
     count[m] = weights.length - (offset[m] ?? 0);
   }
 
-  const plan: Plan = { o, window, bitrev, cos, sin, first, count, offset, weights: Float64Array.from(weights) };
+  const plan: Plan = { o, window, fft: fftPlan(nFft), first, count, offset, weights: Float64Array.from(weights) };
   plans.set(key, plan);
   return plan;
-}
-
-/** In-place iterative radix-2 complex FFT of the `n = nFft / 2` values in `re` + i `im`. */
-function fftComplex(re: Float64Array, im: Float64Array, plan: Plan): void {
-  const n = re.length;
-  const { bitrev, cos, sin } = plan;
-  for (let i = 0; i < n; i++) {
-    const j = bitrev[i] ?? 0;
-    if (j > i) {
-      const tr = re[i] ?? 0;
-      re[i] = re[j] ?? 0;
-      re[j] = tr;
-      const ti = im[i] ?? 0;
-      im[i] = im[j] ?? 0;
-      im[j] = ti;
-    }
-  }
-  for (let size = 2; size <= n; size <<= 1) {
-    const halfSize = size >> 1;
-    // Twiddles for a size-`size` stage are every (2n / size)-th entry of the size-2n tables.
-    const stride = (2 * n) / size;
-    for (let start = 0; start < n; start += size) {
-      for (let k = 0; k < halfSize; k++) {
-        const wr = cos[k * stride] ?? 0;
-        const wi = sin[k * stride] ?? 0;
-        const a = start + k;
-        const b = a + halfSize;
-        const br = re[b] ?? 0;
-        const bi = im[b] ?? 0;
-        const tr = br * wr - bi * wi;
-        const ti = br * wi + bi * wr;
-        const ar = re[a] ?? 0;
-        const ai = im[a] ?? 0;
-        re[a] = ar + tr;
-        im[a] = ai + ti;
-        re[b] = ar - tr;
-        im[b] = ai - ti;
-      }
-    }
-  }
-}
-
-/**
- * Power spectrum (bins 0..nFft/2) of one real frame, using the standard trick of packing the even and
- * odd samples into one half-size complex FFT and separating them afterwards.
- */
-function powerSpectrum(frame: Float64Array, re: Float64Array, im: Float64Array, power: Float64Array, plan: Plan): void {
-  const half = re.length;
-  for (let i = 0; i < half; i++) {
-    re[i] = frame[2 * i] ?? 0;
-    im[i] = frame[2 * i + 1] ?? 0;
-  }
-  fftComplex(re, im, plan);
-  const { cos, sin } = plan;
-  for (let k = 0; k <= half; k++) {
-    const a = re[k % half] ?? 0;
-    const b = im[k % half] ?? 0;
-    const c = re[(half - k) % half] ?? 0;
-    const d = im[(half - k) % half] ?? 0;
-    // Even part E = (Z[k] + conj Z[h-k]) / 2, odd part O = (Z[k] - conj Z[h-k]) / 2i, X = E + W^k O.
-    const er = 0.5 * (a + c);
-    const ei = 0.5 * (b - d);
-    const or = 0.5 * (b + d);
-    const oi = -0.5 * (a - c);
-    // W^half = -1 is not in the table, which stops at half - 1.
-    const wr = k === half ? -1 : (cos[k] ?? 0);
-    const wi = k === half ? 0 : (sin[k] ?? 0);
-    const xr = er + wr * or - wi * oi;
-    const xi = ei + wr * oi + wi * or;
-    power[k] = xr * xr + xi * xi;
-  }
 }
 
 /** The filterbank energies of one power spectrum (before the log), written to `mel`. */
@@ -254,7 +169,7 @@ export function logMel(pcm16k: Float32Array, options?: Partial<LogMelOptions>): 
     const start = f * hop;
     // Entries from winLength to nFft stay zero: that is the zero padding.
     for (let i = 0; i < winLength; i++) frame[i] = (pcm16k[start + i] ?? 0) * (window[i] ?? 0);
-    powerSpectrum(frame, re, im, power, plan);
+    powerSpectrum(frame, re, im, power, plan.fft);
     const row = f * nMels;
     melEnergies(plan, nMels, power, mel);
     for (let m = 0; m < nMels; m++) data[row + m] = Math.log((mel[m] ?? 0) + LOG_FLOOR);
@@ -291,7 +206,7 @@ export function frameAnalyser(options?: Partial<LogMelOptions>): FrameAnalyser {
     options: o,
     power(pcm, start, power) {
       for (let i = 0; i < winLength; i++) frame[i] = (pcm[start + i] ?? 0) * (window[i] ?? 0);
-      powerSpectrum(frame, re, im, power, plan);
+      powerSpectrum(frame, re, im, power, plan.fft);
     },
     mel(power, mel) {
       melEnergies(plan, nMels, power, mel);

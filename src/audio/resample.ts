@@ -61,7 +61,10 @@ function besselI0(x: number): number {
 
 function checkRate(rate: number): void {
   if (!Number.isFinite(rate) || rate <= 0) {
-    throw new AppError('decode-failed', `Cannot resample audio with a sample rate of ${rate} Hz; the rate must be a positive number.`);
+    throw new AppError(
+      'decode-failed',
+      `Cannot resample audio with a sample rate of ${rate} Hz; the rate must be a positive number.`,
+    );
   }
 }
 
@@ -230,7 +233,8 @@ export class StreamingResampler {
 
   /** Adds input samples and returns every output sample that is now fully determined. */
   push(chunk: Float32Array): Float32Array {
-    if (this.flushed) throw new AppError('internal', 'The resampler was already flushed; create a new one for a new stream.');
+    if (this.flushed)
+      throw new AppError('internal', 'The resampler was already flushed; create a new one for a new stream.');
     this.received += chunk.length;
     if (!this.plan) return chunk.slice();
     this.append(chunk);

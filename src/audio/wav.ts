@@ -24,7 +24,12 @@ interface Format {
 }
 
 function fourCC(view: DataView, offset: number): string {
-  return String.fromCharCode(view.getUint8(offset), view.getUint8(offset + 1), view.getUint8(offset + 2), view.getUint8(offset + 3));
+  return String.fromCharCode(
+    view.getUint8(offset),
+    view.getUint8(offset + 1),
+    view.getUint8(offset + 2),
+    view.getUint8(offset + 3),
+  );
 }
 
 function corrupt(detail: string): AppError {
@@ -96,13 +101,17 @@ function deinterleave(view: DataView, offset: number, frames: number, fmt: Forma
  * header is damaged or the encoding unsupported, and `empty-audio` when there are no complete samples.
  */
 export function decodeWav(bytes: ArrayBuffer | Uint8Array): DecodedWav {
-  const view = bytes instanceof Uint8Array ? new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength) : new DataView(bytes);
+  const view =
+    bytes instanceof Uint8Array ? new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength) : new DataView(bytes);
   const total = view.byteLength;
   if (total >= 12 && fourCC(view, 0) === 'RIFX' && fourCC(view, 8) === 'WAVE') {
     throw corrupt('it is a big-endian (RIFX) WAV file, which is not supported; convert it to a standard WAV file');
   }
   if (total < 12 || fourCC(view, 0) !== 'RIFF' || fourCC(view, 8) !== 'WAVE') {
-    throw new AppError('not-audio', 'This is not a WAV file: it does not start with a RIFF/WAVE header. Choose a .wav recording.');
+    throw new AppError(
+      'not-audio',
+      'This is not a WAV file: it does not start with a RIFF/WAVE header. Choose a .wav recording.',
+    );
   }
 
   let fmt: Format | null = null;
@@ -140,7 +149,10 @@ export function decodeWav(bytes: ArrayBuffer | Uint8Array): DecodedWav {
  */
 export function encodeWav(pcm: Float32Array, sampleRate: number): Uint8Array {
   if (!Number.isInteger(sampleRate) || sampleRate <= 0 || sampleRate > 0x7fffffff) {
-    throw new AppError('internal', `Cannot write a WAV file at ${sampleRate} Hz; the sample rate must be a positive whole number.`);
+    throw new AppError(
+      'internal',
+      `Cannot write a WAV file at ${sampleRate} Hz; the sample rate must be a positive whole number.`,
+    );
   }
   const dataBytes = pcm.length * 2;
   const out = new Uint8Array(44 + dataBytes);

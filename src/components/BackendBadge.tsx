@@ -24,11 +24,16 @@ export function BackendBadge({ info, requested, failed }: Props) {
       </div>
     );
   }
-  const detail = info.backend === 'webgpu' ? info.adapter : `${String(info.threads)} thread${info.threads === 1 ? '' : 's'}`;
+  const detail =
+    info.backend === 'webgpu' ? info.adapter : `${String(info.threads)} thread${info.threads === 1 ? '' : 's'}`;
   return (
     <div className="backend-badge" aria-live="polite" title={info.reason}>
       <span className="backend-label">Backend</span>
-      <code className={`backend-id backend-${info.backend}`} data-testid="backend" aria-label={backendLabel(info.backend)}>
+      <code
+        className={`backend-id backend-${info.backend}`}
+        data-testid="backend"
+        aria-label={backendLabel(info.backend)}
+      >
         {info.backend}
       </code>
       {detail !== null ? <span className="backend-detail">{detail}</span> : null}

@@ -148,10 +148,13 @@ export function ClassifyScreen({ ml, head, voice, pair, embeddedPair, active, re
   const recording = recorder.status !== 'idle';
   const inputsDisabled = !modelsReady || work !== 'idle';
 
-
   useEffect(() => {
     registerScores((scored) => {
-      setOutcome((o) => (o === null ? o : { ...o, summary: { ...o.summary, emotion: scored?.emotion ?? null, scorer: scored?.scorer ?? null } }));
+      setOutcome((o) =>
+        o === null
+          ? o
+          : { ...o, summary: { ...o.summary, emotion: scored?.emotion ?? null, scorer: scored?.scorer ?? null } },
+      );
     });
     return () => {
       registerScores(null);
@@ -168,7 +171,7 @@ export function ClassifyScreen({ ml, head, voice, pair, embeddedPair, active, re
           maxSeconds={MAX_CLIP_SECONDS}
           disabled={inputsDisabled}
           onToggle={recorder.toggle}
-            keyboard={active}
+          keyboard={active}
         />
         <FileDrop disabled={inputsDisabled || recording} onFile={onFile} />
       </div>
@@ -222,7 +225,9 @@ export function ClassifyScreen({ ml, head, voice, pair, embeddedPair, active, re
 
       {outcome || modelsReady ? (
         <div className={outcome ? 'results' : 'results solo'}>
-          {outcome ? <TranscriptPanel summary={outcome.summary} source={outcome.clip.source} onUseFullPair={onUseFullPair} /> : null}
+          {outcome ? (
+            <TranscriptPanel summary={outcome.summary} source={outcome.clip.source} onUseFullPair={onUseFullPair} />
+          ) : null}
           <EmotionPanel
             emotion={outcome?.summary.emotion ?? null}
             scorer={outcome?.summary.scorer ?? null}

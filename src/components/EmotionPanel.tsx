@@ -46,7 +46,8 @@ function noHeadReason(head: UseHead, embeddedPair: boolean): string {
 export function EmotionPanel({ emotion, scorer, analysed, head, voice, pair, embeddedPair, disabled }: Props) {
   const own = head.head;
   const standIn = own === null ? head.embedded : null;
-  const state: PanelState = emotion !== null ? 'scores' : own === null && standIn === null ? 'no-head' : analysed ? 'unscored' : 'ready';
+  const state: PanelState =
+    emotion !== null ? 'scores' : own === null && standIn === null ? 'no-head' : analysed ? 'unscored' : 'ready';
   const locked = disabled || head.busy;
   const scoringHead = scorer?.source === 'embedded' ? head.embedded : scorer?.source === 'pair' ? own : null;
   const source = scorer?.source ?? (own !== null ? 'pair' : standIn !== null ? 'embedded' : 'none');
@@ -74,7 +75,13 @@ export function EmotionPanel({ emotion, scorer, analysed, head, voice, pair, emb
         </Notice>
       ))}
       {state === 'scores' && emotion !== null ? (
-        <ScoreSummary emotion={emotion} scorer={scorer} scoringHead={scoringHead} pair={pair} embeddedPair={embeddedPair} />
+        <ScoreSummary
+          emotion={emotion}
+          scorer={scorer}
+          scoringHead={scoringHead}
+          pair={pair}
+          embeddedPair={embeddedPair}
+        />
       ) : null}
       {state === 'no-head' ? (
         <>
@@ -89,11 +96,18 @@ export function EmotionPanel({ emotion, scorer, analysed, head, voice, pair, emb
       {state === 'ready' ? (
         <p className="muted small" data-testid="emotion-ready">
           Record or choose a clip to see its emotion.
-          {standIn !== null ? ` The embedded acoustic model (${standIn.name}) scores it: these models have no trained emotion head yet.` : ''}
+          {standIn !== null
+            ? ` The embedded acoustic model (${standIn.name}) scores it: these models have no trained emotion head yet.`
+            : ''}
         </p>
       ) : null}
       {head.error !== null ? (
-        <ErrorBanner title="The emotion head could not be changed" error={head.error} onDismiss={head.dismissError} testId="head-error" />
+        <ErrorBanner
+          title="The emotion head could not be changed"
+          error={head.error}
+          onDismiss={head.dismissError}
+          testId="head-error"
+        />
       ) : null}
       {adaptable || voice.recordings > 0 ? <VoiceAdaptation voice={voice} disabled={locked} /> : null}
       {own !== null ? <HeadDetails head={own} role="pair" disabled={locked} onRemove={head.remove} /> : null}

@@ -10,7 +10,11 @@ interface Props {
   readonly onRemove: (() => void) | null;
 }
 
-const ENGINE_NAMES: Readonly<Record<HeadInfo['engine']['backend'], string>> = { webgpu: 'WebGPU', wasm: 'WASM', cpu: 'CPU (JavaScript)' };
+const ENGINE_NAMES: Readonly<Record<HeadInfo['engine']['backend'], string>> = {
+  webgpu: 'WebGPU',
+  wasm: 'WASM',
+  cpu: 'CPU (JavaScript)',
+};
 
 function pct(v: number): string {
   return `${(100 * v).toFixed(1)} %`;
@@ -31,7 +35,15 @@ function validationSet(head: HeadInfo): string | null {
   return parts.length === 0 ? null : parts.join(', ');
 }
 
-function Fact({ term, testId, children }: { readonly term: string; readonly testId: string; readonly children: ReactNode }) {
+function Fact({
+  term,
+  testId,
+  children,
+}: {
+  readonly term: string;
+  readonly testId: string;
+  readonly children: ReactNode;
+}) {
   return (
     <div>
       <dt>{term}</dt>
@@ -57,7 +69,13 @@ export function HeadDetails({ head, role, disabled, onRemove }: Props) {
         <strong data-testid="head-name">{head.name}</strong>
         {role === 'embedded' ? <span className="badge">embedded head</span> : null}
         {onRemove === null ? null : (
-          <button type="button" className="button subtle" disabled={disabled} onClick={onRemove} data-testid="head-remove">
+          <button
+            type="button"
+            className="button subtle"
+            disabled={disabled}
+            onClick={onRemove}
+            data-testid="head-remove"
+          >
             Remove head
           </button>
         )}
@@ -84,7 +102,9 @@ export function HeadDetails({ head, role, disabled, onRemove }: Props) {
         </Fact>
         <Fact term="Validation" testId="head-metrics">
           {measured
-            ? [ua === undefined ? null : `UA ${pct(ua)}`, wa === undefined ? null : `WA ${pct(wa)}`].filter((x) => x !== null).join(' · ')
+            ? [ua === undefined ? null : `UA ${pct(ua)}`, wa === undefined ? null : `WA ${pct(wa)}`]
+                .filter((x) => x !== null)
+                .join(' · ')
             : (card?.validation ?? 'no validation metrics stored: the scores are unverified')}
         </Fact>
         {measured && (held !== null || card?.validation !== undefined) ? (

@@ -38,7 +38,12 @@ export function HeadImport({ disabled, replacing, onFiles }: Props) {
           if (files.length > 0) onFiles(files);
         }}
       />
-      <label htmlFor={inputId} className={`button${disabled ? ' disabled' : ''}`} aria-disabled={disabled} data-testid="head-import">
+      <label
+        htmlFor={inputId}
+        className={`button${disabled ? ' disabled' : ''}`}
+        aria-disabled={disabled}
+        data-testid="head-import"
+      >
         {replacing ? 'Import another head…' : 'Import head…'}
       </label>
       <span className="muted small">config.json + model.safetensors, chosen or dropped together</span>

@@ -37,7 +37,9 @@ function fileStatus(f: FileProgress, modelReady: boolean): string {
     case 'done':
       return `${formatMB(f.total ?? f.loaded)}${f.fromCache ? ' · from cache' : ''}${modelReady ? '' : ' · loading'}`;
     case 'missing':
-      return f.fallback == null ? 'not on the server' : `not on the server · using the ${DTYPE_WORDS[f.fallback]} instead`;
+      return f.fallback == null
+        ? 'not on the server'
+        : `not on the server · using the ${DTYPE_WORDS[f.fallback]} instead`;
   }
 }
 
@@ -105,7 +107,8 @@ export function ModelProgress({ phase, progress, pairLabel, restarting, error, o
   }
 
   if (phase === 'ready') {
-    const cached = totals.fromCache > 0 ? ` (${totals.fromCache === totals.filesTotal ? 'all' : totals.fromCache} from cache)` : '';
+    const cached =
+      totals.fromCache > 0 ? ` (${totals.fromCache === totals.filesTotal ? 'all' : totals.fromCache} from cache)` : '';
     return (
       <section className="model-section" aria-label="Models">
         <details className="models-ready" data-testid="models-ready">

@@ -7,7 +7,11 @@ import type { MlPhase } from '../hooks/useMl';
 export function ModelsWaiting({ phase, what }: { readonly phase: MlPhase; readonly what: string }) {
   if (phase === 'ready') return null;
   return (
-    <span className={phase === 'failed' ? 'problem small' : 'muted small'} data-testid="models-waiting" data-phase={phase}>
+    <span
+      className={phase === 'failed' ? 'problem small' : 'muted small'}
+      data-testid="models-waiting"
+      data-phase={phase}
+    >
       {phase === 'failed'
         ? `The models could not be loaded, so ${what} cannot start: use Retry, or the embedded model, in the message at the top of the page.`
         : `Waiting for the models to load before ${what} can start…`}

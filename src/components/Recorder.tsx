@@ -18,7 +18,9 @@ interface Props {
 function spaceBelongsTo(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
   if (target.isContentEditable) return true;
-  return target.closest('input, textarea, select, button, a[href], summary, [role="button"], [contenteditable]') !== null;
+  return (
+    target.closest('input, textarea, select, button, a[href], summary, [role="button"], [contenteditable]') !== null
+  );
 }
 
 /** Record / stop button with a level meter and the elapsed time. Space toggles recording. */

@@ -20,9 +20,12 @@ function pairHave(pair: string): string {
 
 /** Which model scored the clip, in one sentence. */
 function scoredBy(scorer: EmotionScorer, head: HeadInfo | null, pair: string, embeddedPair: boolean): string {
-  if (scorer.source === 'embedded') return `Scored by the embedded acoustic model (${scorer.head}); ${pairHave(pair)} no trained emotion head yet.`;
+  if (scorer.source === 'embedded')
+    return `Scored by the embedded acoustic model (${scorer.head}); ${pairHave(pair)} no trained emotion head yet.`;
   if (head?.builtinId !== null && head?.builtinId !== undefined) {
-    return embeddedPair ? `Scored by the embedded acoustic model (${scorer.head}).` : `Scored by the built-in head ${scorer.head}.`;
+    return embeddedPair
+      ? `Scored by the embedded acoustic model (${scorer.head}).`
+      : `Scored by the built-in head ${scorer.head}.`;
   }
   return `Scored by the head ${scorer.head}.`;
 }
@@ -53,18 +56,27 @@ function Scores({ emotion }: { readonly emotion: EmotionScores }) {
  * when they restrict it (a non-commercial license is said right under the score).
  */
 export function ScoreSummary({ emotion, scorer, scoringHead, pair, embeddedPair }: Props) {
-  const top = emotion.reduce<EmotionScores[number] | null>((best, e) => (best === null || e.score > best.score ? e : best), null);
+  const top = emotion.reduce<EmotionScores[number] | null>(
+    (best, e) => (best === null || e.score > best.score ? e : best),
+    null,
+  );
   const license = scoringHead?.license ?? null;
   return (
     <>
       {top !== null ? (
         <p className="emotion-top" data-testid="top-emotion" data-emotion={top.label} data-value={top.score}>
-          <span className="emotion-top-label">{top.label}</span> <span className="emotion-top-score">{(100 * top.score).toFixed(0)}%</span>
+          <span className="emotion-top-label">{top.label}</span>{' '}
+          <span className="emotion-top-score">{(100 * top.score).toFixed(0)}%</span>
         </p>
       ) : null}
       <Scores emotion={emotion} />
       {scorer !== null ? (
-        <p className="muted small scored-by" data-testid="scored-by" data-source={scorer.source} data-head={scorer.head}>
+        <p
+          className="muted small scored-by"
+          data-testid="scored-by"
+          data-source={scorer.source}
+          data-head={scorer.head}
+        >
           {scoredBy(scorer, scoringHead, pair, embeddedPair)}
         </p>
       ) : null}

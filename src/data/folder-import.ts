@@ -76,7 +76,10 @@ function inferPrefix(paths: readonly string[], listed: readonly string[]): strin
     const parts = path.split('/');
     for (let i = 0; i < parts.length; i++) {
       if (!listedSet.has(parts.slice(i).join('/'))) continue;
-      const prefix = parts.slice(0, i).map((p) => `${p}/`).join('');
+      const prefix = parts
+        .slice(0, i)
+        .map((p) => `${p}/`)
+        .join('');
       votes.set(prefix, (votes.get(prefix) ?? 0) + 1);
     }
   }
@@ -91,18 +94,31 @@ function inferPrefix(paths: readonly string[], listed: readonly string[]): strin
 function planWithoutMetadata(audio: readonly ImportFileInfo[]): ImportItem[] {
   return audio.map((file) => {
     const ravdess = parseRavdessName(slashes(file.path));
-    if (ravdess === null) return { path: file.path, label: null, transcript: null, transcriptSource: null, speaker: null };
-    return { path: file.path, label: ravdess.emotion, transcript: ravdess.transcript, transcriptSource: 'filename', speaker: ravdess.speaker };
+    if (ravdess === null)
+      return { path: file.path, label: null, transcript: null, transcriptSource: null, speaker: null };
+    return {
+      path: file.path,
+      label: ravdess.emotion,
+      transcript: ravdess.transcript,
+      transcriptSource: 'filename',
+      speaker: ravdess.speaker,
+    };
   });
 }
 
-function planWithMetadata(files: readonly ImportFileInfo[], metadata: Exclude<ImportMetadata, null>): Pick<ImportPlan, 'items' | 'problems'> {
+function planWithMetadata(
+  files: readonly ImportFileInfo[],
+  metadata: Exclude<ImportMetadata, null>,
+): Pick<ImportPlan, 'items' | 'problems'> {
   const text = typeof metadata === 'string' ? metadata : metadata.text;
   const records = parseMetadata(text);
   const normalised = files.map((f) => ({ file: f, path: slashes(f.path) }));
   let prefix: string;
   if (typeof metadata === 'string') {
-    prefix = inferPrefix(normalised.map((f) => f.path), records.map((r) => r.path));
+    prefix = inferPrefix(
+      normalised.map((f) => f.path),
+      records.map((r) => r.path),
+    );
   } else {
     const at = slashes(metadata.path);
     prefix = at.includes('/') ? at.slice(0, at.lastIndexOf('/') + 1) : '';
@@ -127,17 +143,32 @@ function planWithMetadata(files: readonly ImportFileInfo[], metadata: Exclude<Im
     }
     used.add(file);
     items.push({
-      path: file.path, label: record.emotion, transcript: record.transcript,
-      transcriptSource: record.transcript === null ? null : 'metadata', speaker: record.speaker,
+      path: file.path,
+      label: record.emotion,
+      transcript: record.transcript,
+      transcriptSource: record.transcript === null ? null : 'metadata',
+      speaker: record.speaker,
     });
   }
   const unlisted = files.filter((f) => !used.has(f) && isAudioPath(f.path)).map((f) => f.path);
   const problems: string[] = [];
   if (missing.length > 0) {
-    problems.push(countSentence(missing, 'file listed in metadata.csv is not in the selection', 'files listed in metadata.csv are not in the selection'));
+    problems.push(
+      countSentence(
+        missing,
+        'file listed in metadata.csv is not in the selection',
+        'files listed in metadata.csv are not in the selection',
+      ),
+    );
   }
   if (unlisted.length > 0) {
-    problems.push(countSentence(unlisted, 'audio file is not listed in metadata.csv and was left out', 'audio files are not listed in metadata.csv and were left out'));
+    problems.push(
+      countSentence(
+        unlisted,
+        'audio file is not listed in metadata.csv and was left out',
+        'audio files are not listed in metadata.csv and were left out',
+      ),
+    );
   }
   return { items, problems };
 }
@@ -150,7 +181,12 @@ function planWithMetadata(files: readonly ImportFileInfo[], metadata: Exclude<Im
 export function planImport(files: readonly ImportFileInfo[], metadata: ImportMetadata): ImportPlan {
   const candidates = files.filter((f) => !isMetadataFile(slashes(f.path)));
   const ignored = candidates.filter((f) => !isAudioPath(f.path));
-  if (metadata === null) return { items: planWithoutMetadata(candidates.filter((f) => isAudioPath(f.path))), problems: [], ignored: ignored.length };
+  if (metadata === null)
+    return {
+      items: planWithoutMetadata(candidates.filter((f) => isAudioPath(f.path))),
+      problems: [],
+      ignored: ignored.length,
+    };
   const { items, problems } = planWithMetadata(candidates, metadata);
   // A listed file is taken whatever its extension (the decoder has the last word), so it is not "ignored".
   const taken = new Set(items.map((i) => i.path));

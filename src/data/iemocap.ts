@@ -70,7 +70,13 @@ export function releaseWavPath(utterance: string): string {
 /** Candidate audio locations for a CSV row, relative to the dataset folder, in the order they are tried. */
 export function csvAudioCandidates(utterance: string): string[] {
   const file = `${utterance}.wav`;
-  return [file, `iemocap_files/${file}`, `audio/IEMOCAP/iemocap_files/${file}`, releaseWavPath(utterance), `IEMOCAP_full_release/${releaseWavPath(utterance)}`];
+  return [
+    file,
+    `iemocap_files/${file}`,
+    `audio/IEMOCAP/iemocap_files/${file}`,
+    releaseWavPath(utterance),
+    `IEMOCAP_full_release/${releaseWavPath(utterance)}`,
+  ];
 }
 
 /**
@@ -78,7 +84,11 @@ export function csvAudioCandidates(utterance: string): string[] {
  * ignored). `Sentences` is the gold transcript, `AugmentedText` the back-translation. Audio is the first candidate
  * of `csvAudioCandidates` that `exists`. Throws AppError('bad-dataset') naming `source` and the line.
  */
-export function parseIemocapCsv(text: string, exists: (relPath: string) => boolean, source = 'iemocap.csv'): IemocapRead {
+export function parseIemocapCsv(
+  text: string,
+  exists: (relPath: string) => boolean,
+  source = 'iemocap.csv',
+): IemocapRead {
   const rows = parseCsv(text);
   const header = rows[0]?.map((h) => h.trim().toLowerCase());
   if (header === undefined) throw bad(`${source}: the file is empty`);
@@ -86,7 +96,9 @@ export function parseIemocapCsv(text: string, exists: (relPath: string) => boole
   const nameCol = col('filename');
   const labelCol = col('label');
   if (nameCol < 0 || labelCol < 0) {
-    throw bad(`${source}: needs the columns "FileName" and "Label" (found: ${header.filter((h) => h !== '').join(', ') || 'none'})`);
+    throw bad(
+      `${source}: needs the columns "FileName" and "Label" (found: ${header.filter((h) => h !== '').join(', ') || 'none'})`,
+    );
   }
   const transcriptCol = col('sentences');
   const augmentedCol = col('augmentedtext');
@@ -102,7 +114,8 @@ export function parseIemocapCsv(text: string, exists: (relPath: string) => boole
     const utterance = get(nameCol).replace(/\.wav$/i, '');
     const code = get(labelCol);
     if (utterance === '') throw bad(`${at} has no FileName`);
-    if (iemocapSpeaker(utterance) === null) throw bad(`${at}: "${utterance}" is not an IEMOCAP utterance name (like Ses01F_impro01_F000)`);
+    if (iemocapSpeaker(utterance) === null)
+      throw bad(`${at}: "${utterance}" is not an IEMOCAP utterance name (like Ses01F_impro01_F000)`);
     if (code === '') throw bad(`${at} (${utterance}) has no Label`);
     if (seen.has(utterance)) throw bad(`${at}: "${utterance}" is listed twice`);
     seen.add(utterance);
@@ -148,7 +161,9 @@ export function parseEmoEvaluation(text: string, source: string): { utterance: s
     const m = SUMMARY.exec(line);
     const utterance = m?.[1] ?? '';
     if (!m || iemocapSpeaker(utterance) === null) {
-      throw bad(`${source} line ${k + 1} is not an EmoEvaluation line like "[6.29 - 8.23]<TAB>Ses01F_impro01_F000<TAB>neu<TAB>[2.5, 2.5, 2.5]": "${line.slice(0, 80)}"`);
+      throw bad(
+        `${source} line ${k + 1} is not an EmoEvaluation line like "[6.29 - 8.23]<TAB>Ses01F_impro01_F000<TAB>neu<TAB>[2.5, 2.5, 2.5]": "${line.slice(0, 80)}"`,
+      );
     }
     out.push({ utterance, code: m[2] ?? '' });
   });
@@ -184,10 +199,15 @@ export function releaseTextFiles(paths: readonly string[]): string[] {
  * Labels come from EmoEvaluation, transcripts from the dialog's transcriptions file, audio from `sentences/wav`.
  * `root` (the folder the paths are relative to, e.g. `/data/iemocap/`) only prefixes file names in error messages.
  */
-export function parseIemocapRelease(paths: readonly string[], texts: ReadonlyMap<string, string>, root = ''): IemocapRead {
+export function parseIemocapRelease(
+  paths: readonly string[],
+  texts: ReadonlyMap<string, string>,
+  root = '',
+): IemocapRead {
   const wavs = new Set(paths.filter((p) => p.endsWith('.wav') && !isResourceFork(p)));
   const evaluations = releaseTextFiles(paths).filter((p) => EVALUATION.test(p));
-  if (evaluations.length === 0) throw bad(`No IEMOCAP label files (${root}Session<n>/dialog/EmoEvaluation/<dialog>.txt) were found.`);
+  if (evaluations.length === 0)
+    throw bad(`No IEMOCAP label files (${root}Session<n>/dialog/EmoEvaluation/<dialog>.txt) were found.`);
   const records: ClipRecord[] = [];
   const missingAudio: string[] = [];
   const seen = new Map<string, string>();
@@ -197,7 +217,9 @@ export function parseIemocapRelease(paths: readonly string[], texts: ReadonlyMap
     const [, prefix = '', session = '', dialog = ''] = EVALUATION.exec(file) ?? [];
     const text = texts.get(file);
     if (text === undefined) throw new AppError('internal', `${root}${file} was listed but its text was not supplied.`);
-    const transcripts = parseTranscriptions(texts.get(`${prefix}Session${session}/dialog/transcriptions/${dialog}.txt`) ?? '');
+    const transcripts = parseTranscriptions(
+      texts.get(`${prefix}Session${session}/dialog/transcriptions/${dialog}.txt`) ?? '',
+    );
     for (const { utterance, code } of parseEmoEvaluation(text, `${root}${file}`)) {
       const before = seen.get(utterance);
       if (before !== undefined) throw bad(`${root}${file}: ${utterance} is already labelled in ${root}${before}`);
@@ -213,7 +235,13 @@ export function parseIemocapRelease(paths: readonly string[], texts: ReadonlyMap
       }
       const transcript = transcripts.get(utterance) ?? null;
       if (transcript === null) noTranscript++;
-      records.push({ path, emotion: iemocapEmotion(code), transcript, speaker: iemocapSpeaker(utterance), augmentedTranscript: null });
+      records.push({
+        path,
+        emotion: iemocapEmotion(code),
+        transcript,
+        speaker: iemocapSpeaker(utterance),
+        augmentedTranscript: null,
+      });
     }
   }
   return { records, noAgreement, missingAudio, noTranscript };

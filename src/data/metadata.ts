@@ -46,13 +46,19 @@ export function parseMetadata(text: string): ClipRecord[] {
     const path = get(pathCol).replace(/\\/g, '/');
     const emotion = get(emotionCol);
     if (path === '') throw bad(`line ${line} has no path`);
-    if (path.startsWith('/') || path.split('/').includes('..')) throw bad(`line ${line}: path "${path}" must stay inside the dataset folder`);
+    if (path.startsWith('/') || path.split('/').includes('..'))
+      throw bad(`line ${line}: path "${path}" must stay inside the dataset folder`);
     if (emotion === '') throw bad(`line ${line} (${path}) has no emotion`);
     if (seen.has(path)) throw bad(`line ${line}: "${path}" is listed twice`);
     seen.add(path);
     const transcript = get(transcriptCol);
     const speaker = get(speakerCol);
-    const record: ClipRecord = { path, emotion, transcript: transcript === '' ? null : transcript, speaker: speakerCol < 0 || speaker === '' ? null : speaker };
+    const record: ClipRecord = {
+      path,
+      emotion,
+      transcript: transcript === '' ? null : transcript,
+      speaker: speakerCol < 0 || speaker === '' ? null : speaker,
+    };
     const augmented = get(augmentedCol);
     out.push(augmentedCol < 0 ? record : { ...record, augmentedTranscript: augmented === '' ? null : augmented });
   });

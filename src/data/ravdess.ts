@@ -14,7 +14,16 @@ export interface RavdessName {
 }
 
 /** Emotion codes 01-08 in the dataset's order. */
-export const RAVDESS_EMOTIONS: readonly string[] = ['neutral', 'calm', 'happy', 'sad', 'angry', 'fearful', 'disgust', 'surprised'];
+export const RAVDESS_EMOTIONS: readonly string[] = [
+  'neutral',
+  'calm',
+  'happy',
+  'sad',
+  'angry',
+  'fearful',
+  'disgust',
+  'surprised',
+];
 
 /** The two statements every actor reads. */
 export const RAVDESS_STATEMENTS: readonly string[] = ['Kids are talking by the door', 'Dogs are sitting by the door'];

@@ -6,7 +6,11 @@ import type { AudioEncoderModel, AudioEncoding, TextEncoderModel, TextEncoding, 
 import { UTTERANCE_DIM, utteranceFeatures } from './utterance';
 
 /** The weight-free utterance statistics (prosody, voice quality, spectral shape and balance, log-mel statistics). */
-export const ACOUSTIC_FEATURES: UtteranceFeatureSet = { id: 'acoustic-636-v1', dim: UTTERANCE_DIM, compute: utteranceFeatures };
+export const ACOUSTIC_FEATURES: UtteranceFeatureSet = {
+  id: 'acoustic-636-v1',
+  dim: UTTERANCE_DIM,
+  compute: utteranceFeatures,
+};
 
 /**
  * Options of the lite audio encoder: log-mel settings plus `stack` (consecutive frames joined into one), `cmvn`
@@ -14,15 +18,21 @@ export const ACOUSTIC_FEATURES: UtteranceFeatureSet = { id: 'acoustic-636-v1', d
  * microphone and the voice's fixed colour) and `utterance` (1: put the clip's utterance statistics, feature set
  * `UTTERANCE_FEATURES`, in front of the frames; see src/mmer/utterance.ts).
  */
-export type LiteAudioOptions = Partial<LogMelOptions> & { readonly stack?: number; readonly cmvn?: number; readonly utterance?: number };
+export type LiteAudioOptions = Partial<LogMelOptions> & {
+  readonly stack?: number;
+  readonly cmvn?: number;
+  readonly utterance?: number;
+};
 
 /** Subtracts each column's mean over the rows, in place. */
 function subtractColumnMeans(m: { frames: number; dim: number; data: Float32Array }): void {
   if (m.frames === 0) return;
   const mean = new Float64Array(m.dim);
-  for (let f = 0; f < m.frames; f++) for (let j = 0; j < m.dim; j++) mean[j] = (mean[j] ?? 0) + (m.data[f * m.dim + j] ?? 0);
+  for (let f = 0; f < m.frames; f++)
+    for (let j = 0; j < m.dim; j++) mean[j] = (mean[j] ?? 0) + (m.data[f * m.dim + j] ?? 0);
   for (let j = 0; j < m.dim; j++) mean[j] = (mean[j] ?? 0) / m.frames;
-  for (let f = 0; f < m.frames; f++) for (let j = 0; j < m.dim; j++) m.data[f * m.dim + j] = (m.data[f * m.dim + j] ?? 0) - (mean[j] ?? 0);
+  for (let f = 0; f < m.frames; f++)
+    for (let j = 0; j < m.dim; j++) m.data[f * m.dim + j] = (m.data[f * m.dim + j] ?? 0) - (mean[j] ?? 0);
 }
 
 /**
@@ -30,8 +40,12 @@ function subtractColumnMeans(m: { frames: number; dim: number; data: Float32Arra
  * dropped). Stacking shortens the sequence the head's attention runs over by k, which is what makes training on
  * CPU/WASM affordable, while keeping every filterbank value.
  */
-export function stackFrames(m: { frames: number; dim: number; data: Float32Array }, k: number): { frames: number; dim: number; data: Float32Array } {
-  if (!Number.isInteger(k) || k < 1) throw new AppError('internal', `Frame stacking must be a positive integer (got ${String(k)}).`);
+export function stackFrames(
+  m: { frames: number; dim: number; data: Float32Array },
+  k: number,
+): { frames: number; dim: number; data: Float32Array } {
+  if (!Number.isInteger(k) || k < 1)
+    throw new AppError('internal', `Frame stacking must be a positive integer (got ${String(k)}).`);
   if (k === 1) return m;
   const frames = Math.floor(m.frames / k);
   // Frame-major data: k consecutive frames already sit next to each other, so stacking is a reinterpretation.

@@ -39,7 +39,8 @@ export class OnnxAudioEncoder implements AudioEncoderModel {
       // Copy out of runtime-owned buffers (GPU download / WASM heap views) before disposing them.
       const logits = matrix(floatData(logitsT, this.names.logits).slice(), logitsT?.dims ?? [], this.names.logits);
       const hidden = matrix(floatData(hiddenT, this.names.hidden).slice(), hiddenT?.dims ?? [], this.names.hidden);
-      if (logits.rows !== hidden.rows) throw new Error(`logits has ${logits.rows} frames but hidden state has ${hidden.rows}`);
+      if (logits.rows !== hidden.rows)
+        throw new Error(`logits has ${logits.rows} frames but hidden state has ${hidden.rows}`);
       return { hidden, logits };
     } finally {
       for (const t of Object.values(out)) t.dispose?.();

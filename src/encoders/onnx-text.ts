@@ -33,14 +33,19 @@ export class OnnxTextEncoder implements TextEncoderModel {
     // Keep <s> ... </s> framing when truncating to the model's position limit.
     if (ids.length > this.maxTokens) ids = [...ids.slice(0, this.maxTokens - 1), ids[ids.length - 1] ?? 2];
     const n = ids.length;
-    const inputIds = this.ort.tensor('int64', BigInt64Array.from(ids, (v) => BigInt(v)), [1, n]);
+    const inputIds = this.ort.tensor(
+      'int64',
+      BigInt64Array.from(ids, (v) => BigInt(v)),
+      [1, n],
+    );
     const mask = this.ort.tensor('int64', new BigInt64Array(n).fill(1n), [1, n]);
     const out = await this.session.run({ input_ids: inputIds, attention_mask: mask });
     try {
       const t = out[this.outputName];
       const data = floatData(t, this.outputName).slice();
       const dim = t?.dims[2] ?? 0;
-      if (t?.dims.length !== 3 || t.dims[1] !== n) throw new Error(`Output "${this.outputName}" has shape [${t?.dims.join(', ') ?? ''}], expected [1, ${n}, dim]`);
+      if (t?.dims.length !== 3 || t.dims[1] !== n)
+        throw new Error(`Output "${this.outputName}" has shape [${t?.dims.join(', ') ?? ''}], expected [1, ${n}, dim]`);
       return { hidden: { rows: n, dim, data }, tokenIds: ids };
     } finally {
       for (const x of Object.values(out)) x.dispose?.();

@@ -44,7 +44,8 @@ async function droppedFiles(data: DataTransfer): Promise<DroppedFile[]> {
   const entries = Array.from(data.items)
     .map((item) => (typeof item.webkitGetAsEntry === 'function' ? item.webkitGetAsEntry() : null))
     .filter((e): e is FileSystemEntry => e !== null);
-  if (entries.length === 0 || !entries.some((e) => e.isDirectory)) return Array.from(data.files, (file) => ({ file, path: file.name }));
+  if (entries.length === 0 || !entries.some((e) => e.isDirectory))
+    return Array.from(data.files, (file) => ({ file, path: file.name }));
   const out: DroppedFile[] = [];
   for (const entry of entries) await walk(entry, out);
   return out;
@@ -54,7 +55,11 @@ async function droppedFiles(data: DataTransfer): Promise<DroppedFile[]> {
  * Drag-and-drop of files onto an element. Only drags that carry files are accepted (text or links dragged over the
  * page are left to the browser), and a disabled target shows the "not allowed" cursor instead of dropping.
  */
-export function useFileDrop(disabled: boolean, onFiles: (files: File[]) => void, onEntries?: (files: DroppedFile[]) => void): FileDropTarget {
+export function useFileDrop(
+  disabled: boolean,
+  onFiles: (files: File[]) => void,
+  onEntries?: (files: DroppedFile[]) => void,
+): FileDropTarget {
   const [over, setOver] = useState(false);
   const onDragOver = (e: DragEvent<HTMLElement>): void => {
     if (!e.dataTransfer.types.includes('Files')) return;

@@ -19,7 +19,9 @@ export interface HeadNoticeView {
 }
 
 /** The user's last choice for a pair, replayed into a fresh worker. */
-type Intent = { readonly kind: 'imported'; readonly pair: string; readonly files: HeadFiles; readonly name: string } | { readonly kind: 'removed'; readonly pair: string };
+type Intent =
+  | { readonly kind: 'imported'; readonly pair: string; readonly files: HeadFiles; readonly name: string }
+  | { readonly kind: 'removed'; readonly pair: string };
 
 /** The emotion head as the page shows it, and what the user can do with it. */
 export interface UseHead {
@@ -45,7 +47,9 @@ export interface UseHead {
   readonly dismissNotice: (id: string) => void;
 }
 
-type MlHeadApi = Pick<UseMl, 'phase' | 'key' | 'crash'> & { readonly worker: Pick<UseMl['worker'], 'loadHead' | 'unloadHead' | 'classifyLast' | 'headStatus'> };
+type MlHeadApi = Pick<UseMl, 'phase' | 'key' | 'crash'> & {
+  readonly worker: Pick<UseMl['worker'], 'loadHead' | 'unloadHead' | 'classifyLast' | 'headStatus'>;
+};
 
 /** Head state of one ready worker session; state of an older session is never shown. */
 interface Snapshot {
@@ -59,7 +63,11 @@ interface Snapshot {
 const EMPTY: Snapshot = { epoch: null, head: null, embedded: null, error: null, workerNotices: [] };
 
 function workerNoticeViews(notices: readonly HeadNotice[], epoch: string): HeadNoticeView[] {
-  return notices.map((n, i) => ({ id: `${epoch}/${i}`, tone: n.kind === 'dropped' ? 'info' : 'warning', text: headNoticeText(n) }));
+  return notices.map((n, i) => ({
+    id: `${epoch}/${i}`,
+    tone: n.kind === 'dropped' ? 'info' : 'warning',
+    text: headNoticeText(n),
+  }));
 }
 
 /**
@@ -107,7 +115,13 @@ export function useHead(ml: MlHeadApi, pair: string, onScores: (scored: ScoredEm
       if (!run.live) return;
       setStored(
         status.ok
-          ? { epoch: readyEpoch, head: status.value.head, embedded: status.value.embedded, error, workerNotices: workerNoticeViews(status.value.notices, readyEpoch) }
+          ? {
+              epoch: readyEpoch,
+              head: status.value.head,
+              embedded: status.value.embedded,
+              error,
+              workerNotices: workerNoticeViews(status.value.notices, readyEpoch),
+            }
           : { ...EMPTY, epoch: readyEpoch, error: status.error },
       );
     })();

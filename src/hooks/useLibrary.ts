@@ -6,7 +6,15 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { AppError, toErrorInfo, type ErrorInfo, type Result } from '../core/errors';
 import { IdbClipLibrary } from '../data/library/idb-library';
-import type { ClipLibrary, ClipPatch, DeletedClips, LabelSet, LibraryClip, NewClip, StoredHeadInfo } from '../data/library/library-types';
+import type {
+  ClipLibrary,
+  ClipPatch,
+  DeletedClips,
+  LabelSet,
+  LibraryClip,
+  NewClip,
+  StoredHeadInfo,
+} from '../data/library/library-types';
 
 export type LibraryStatus = 'opening' | 'ready' | 'failed';
 
@@ -45,7 +53,12 @@ interface Snapshot {
 const EMPTY: Snapshot = { clips: [], labelSets: [], activeSetId: null, heads: [] };
 
 async function readAll(store: ClipLibrary): Promise<Snapshot> {
-  const [clips, labelSets, activeSetId, heads] = await Promise.all([store.listClips(), store.listLabelSets(), store.getSetting('activeLabelSet'), store.listHeads()]);
+  const [clips, labelSets, activeSetId, heads] = await Promise.all([
+    store.listClips(),
+    store.listLabelSets(),
+    store.getSetting('activeLabelSet'),
+    store.listHeads(),
+  ]);
   clips.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.name.localeCompare(b.name));
   heads.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   return { clips, labelSets, activeSetId, heads };
@@ -76,7 +89,10 @@ export function useLibrary(): UseLibrary {
         if (!live) return;
         setStatus('failed');
         const info = toErrorInfo(err);
-        setError({ code: info.code, message: `The clip library could not be opened: ${info.message} Private windows and some browser settings block this site's storage.` });
+        setError({
+          code: info.code,
+          message: `The clip library could not be opened: ${info.message} Private windows and some browser settings block this site's storage.`,
+        });
       });
     return () => {
       live = false;
@@ -113,7 +129,10 @@ export function useLibrary(): UseLibrary {
   );
 
   const addClips = useCallback((clips: readonly NewClip[]) => edit((lib) => lib.addClips(clips)), [edit]);
-  const updateClips = useCallback((ids: readonly string[], patch: ClipPatch) => edit((lib) => lib.updateClips(ids, patch)), [edit]);
+  const updateClips = useCallback(
+    (ids: readonly string[], patch: ClipPatch) => edit((lib) => lib.updateClips(ids, patch)),
+    [edit],
+  );
   const deleteClips = useCallback(
     async (ids: readonly string[]) => {
       const r = await edit((lib) => lib.deleteClips(ids));
@@ -165,7 +184,8 @@ export function useLibrary(): UseLibrary {
     setError(null);
   }, []);
 
-  const activeSet = snap.labelSets.find((s) => s.id === snap.activeSetId) ?? snap.labelSets.find((s) => s.builtin) ?? null;
+  const activeSet =
+    snap.labelSets.find((s) => s.id === snap.activeSetId) ?? snap.labelSets.find((s) => s.builtin) ?? null;
   return {
     status,
     error,

@@ -45,9 +45,16 @@ export interface UseMl extends MlState {
 const PROGRESS_INTERVAL_MS = 100;
 
 function initialState(key: string): MlState {
-  return { key, phase: 'loading', progress: EMPTY_SNAPSHOT, backend: null, error: null, crash: null, restarting: false };
+  return {
+    key,
+    phase: 'loading',
+    progress: EMPTY_SNAPSHOT,
+    backend: null,
+    error: null,
+    crash: null,
+    restarting: false,
+  };
 }
-
 
 interface Session {
   readonly client: MlClient;
@@ -103,7 +110,8 @@ export function useMl(pair: string, backend: BackendChoice, builtinHead = true):
       timer = undefined;
       if (res.ok) update(() => ({ phase: 'ready', backend: res.value, error: null, restarting: false }));
       // A crash during init is followed by a re-init in the new worker; the crash listener reports its outcome.
-      else if (res.error.code !== 'worker-crashed') update(() => ({ phase: 'failed', error: res.error, restarting: false }));
+      else if (res.error.code !== 'worker-crashed')
+        update(() => ({ phase: 'failed', error: res.error, restarting: false }));
     };
 
     const unsubscribe = client.onCrash((notice) => {
@@ -120,22 +128,27 @@ export function useMl(pair: string, backend: BackendChoice, builtinHead = true):
       });
     });
 
-    client.init({ pair, manifestUrl: manifestUrl(), hubUrl: hubUrlSetting(), backend, builtinHead }, onProgress).then(settleInit, (err: unknown) => {
-      update(() => ({ phase: 'failed', error: toErrorInfo(err) }));
-    });
+    client
+      .init({ pair, manifestUrl: manifestUrl(), hubUrl: hubUrlSetting(), backend, builtinHead }, onProgress)
+      .then(settleInit, (err: unknown) => {
+        update(() => ({ phase: 'failed', error: toErrorInfo(err) }));
+      });
 
     return () => {
       live = false;
       if (timer !== undefined) clearTimeout(timer);
       unsubscribe();
-      cancel({ ok: false, error: { code: 'internal', message: 'The analysis was cancelled because the models were changed.' } });
+      cancel({
+        ok: false,
+        error: { code: 'internal', message: 'The analysis was cancelled because the models were changed.' },
+      });
       client.dispose();
       if (sessionRef.current?.client === client) sessionRef.current = null;
     };
   }, [key, pair, backend, builtinHead]);
 
   /** Runs a client call on the live session; settles with an error if the session is replaced meanwhile. */
-  const withSession = useCallback(async <T,>(fn: (client: MlClient) => Promise<Result<T>>): Promise<Result<T>> => {
+  const withSession = useCallback(async <T>(fn: (client: MlClient) => Promise<Result<T>>): Promise<Result<T>> => {
     const session = sessionRef.current;
     if (session === null) return { ok: false, error: { code: 'internal', message: 'The ML engine is not running.' } };
     try {
@@ -149,7 +162,14 @@ export function useMl(pair: string, backend: BackendChoice, builtinHead = true):
   // rule below cannot see that the proxy only stores `withSession`: the session ref is read when a method is called
   // (from effects and event handlers), never while rendering.
   // eslint-disable-next-line react-hooks/refs
-  const [worker] = useState(() => methodProxy<UseMl['worker']>((name, args) => withSession((c) => (c[name as keyof MlCalls] as (...xs: unknown[]) => Promise<Result<unknown>>)(...args)), {}, ['init']));
+  const [worker] = useState(() =>
+    methodProxy<UseMl['worker']>(
+      (name, args) =>
+        withSession((c) => (c[name as keyof MlCalls] as (...xs: unknown[]) => Promise<Result<unknown>>)(...args)),
+      {},
+      ['init'],
+    ),
+  );
 
   const retry = useCallback(() => {
     setAttempt((n) => n + 1);

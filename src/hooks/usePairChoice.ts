@@ -103,7 +103,10 @@ export function usePairChoice(): UsePairChoice {
   const parsed = manifest === 'failed' ? null : manifest;
   const defaultPair = parsed?.defaultPair ?? FALLBACK_PAIR;
   /** The remembered pair when it is worth a look into the cache (known, and not the default anyway). */
-  const candidate = parsed !== null && remembered !== null && remembered !== parsed.defaultPair && remembered in parsed.pairs ? remembered : null;
+  const candidate =
+    parsed !== null && remembered !== null && remembered !== parsed.defaultPair && remembered in parsed.pairs
+      ? remembered
+      : null;
   const needsLook = options.pair === null && override === null && candidate !== null && verdict?.pair !== candidate;
 
   useEffect(() => {
@@ -112,7 +115,9 @@ export function usePairChoice(): UsePairChoice {
     void loadsOffline(parsed, candidate).then((ok) => {
       if (!live) return;
       if (!ok) {
-        setNotice(`The ${pairShortName(candidate)} models you chose on an earlier visit are no longer in this browser's cache, so the embedded model is in use. Choose them again to download them.`);
+        setNotice(
+          `The ${pairShortName(candidate)} models you chose on an earlier visit are no longer in this browser's cache, so the embedded model is in use. Choose them again to download them.`,
+        );
       }
       setVerdict({ pair: candidate, ok });
     });
@@ -154,7 +159,9 @@ export function usePairChoice(): UsePairChoice {
   const failed = useCallback(
     (pair: string, error: ErrorInfo) => {
       if (fromMemory !== pair) return;
-      setNotice(`The ${pairShortName(pair)} models could not be loaded (${error.message}), so the embedded model is in use.`);
+      setNotice(
+        `The ${pairShortName(pair)} models could not be loaded (${error.message}), so the embedded model is in use.`,
+      );
       setOverride({ pair: defaultPair, source: 'default' });
     },
     [fromMemory, defaultPair],

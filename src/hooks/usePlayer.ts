@@ -36,7 +36,8 @@ export function usePlayer(store: ClipLibrary | null): UsePlayer {
       if (wasPlaying || store === null) return;
       void store.getAudio(clipId).then((a) => {
         if (a === null) return;
-        const blob = a.original ?? new Blob([encodeWav(a.pcm, SAMPLE_RATE) as Uint8Array<ArrayBuffer>], { type: 'audio/wav' });
+        const blob =
+          a.original ?? new Blob([encodeWav(a.pcm, SAMPLE_RATE) as Uint8Array<ArrayBuffer>], { type: 'audio/wav' });
         const url = URL.createObjectURL(blob);
         const audio = new Audio(url);
         current.current = { audio, url, id: clipId };

@@ -60,7 +60,8 @@ export function useStoredHeads(head: UseHead, library: UseLibrary, pair: string,
       if (store === null) throw new AppError('internal', 'The clip library is not open.');
       const files = await store.getHeadFiles(id);
       const info = (await store.listHeads()).find((h) => h.id === id);
-      if (files === null || info === undefined) throw new AppError('bad-model', 'That head is no longer in the library.');
+      if (files === null || info === undefined)
+        throw new AppError('bad-model', 'That head is no longer in the library.');
       const r = await activate({ ...files, source: `${info.name} (library)` });
       if (!r.ok) throw new AppError(r.error.code, r.error.message);
       await store.setSetting(`activeHead:${pair}`, id);
@@ -115,9 +116,13 @@ export function useStoredHeads(head: UseHead, library: UseLibrary, pair: string,
     (id: string) =>
       work(async () => {
         const files = await store?.getHeadFiles(id);
-        if (files === null || files === undefined) throw new AppError('bad-model', 'That head is no longer in the library.');
+        if (files === null || files === undefined)
+          throw new AppError('bad-model', 'That head is no longer in the library.');
         downloadBlob(new Blob([files.configJson], { type: 'application/json' }), 'config.json');
-        downloadBlob(new Blob([files.weights as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }), 'model.safetensors');
+        downloadBlob(
+          new Blob([files.weights as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }),
+          'model.safetensors',
+        );
       }),
     [work, store],
   );
@@ -146,5 +151,17 @@ export function useStoredHeads(head: UseHead, library: UseLibrary, pair: string,
     [work, store, refresh, activeId, pair, head],
   );
 
-  return { activeId, busy, error, use, importFiles, exportHead, rename, remove, dismissError: () => { setError(null); } };
+  return {
+    activeId,
+    busy,
+    error,
+    use,
+    importFiles,
+    exportHead,
+    rename,
+    remove,
+    dismissError: () => {
+      setError(null);
+    },
+  };
 }

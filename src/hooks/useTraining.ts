@@ -8,7 +8,14 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ErrorInfo } from '../core/errors';
 import type { TrainCheckpoint } from '../data/library/library-types';
 import type { HeadEngine } from '../worker-api/protocol';
-import type { LossReport, MetricsSummary, OffGpuEstimate, TrainEvent, TrainOutcome, TrainSettings } from '../worker-api/training-protocol';
+import type {
+  LossReport,
+  MetricsSummary,
+  OffGpuEstimate,
+  TrainEvent,
+  TrainOutcome,
+  TrainSettings,
+} from '../worker-api/training-protocol';
 import type { UseLibrary } from './useLibrary';
 import type { UseMl } from './useMl';
 
@@ -75,17 +82,36 @@ const IDLE: TrainingView = {
 export function reduceTrainEvent(view: TrainingView, e: TrainEvent): TrainingView {
   switch (e.kind) {
     case 'started':
-      return { ...view, phase: 'preparing', runId: e.runId, engine: e.engine, offGpu: e.offGpu, clips: e.clips, resumedFromEpoch: e.resumedFromEpoch };
+      return {
+        ...view,
+        phase: 'preparing',
+        runId: e.runId,
+        engine: e.engine,
+        offGpu: e.offGpu,
+        clips: e.clips,
+        resumedFromEpoch: e.resumedFromEpoch,
+      };
     case 'notice':
       return { ...view, notices: [...view.notices, e.message] };
     case 'features':
       return { ...view, features: { done: e.done, total: e.total, cached: e.cached } };
     case 'step': {
       const x = (e.epoch - 1) * e.steps + e.step;
-      return { ...view, phase: view.phase === 'paused' ? 'paused' : 'training', current: e, steps: [...view.steps, { x, loss: e.loss }] };
+      return {
+        ...view,
+        phase: view.phase === 'paused' ? 'paused' : 'training',
+        current: e,
+        steps: [...view.steps, { x, loss: e.loss }],
+      };
     }
     case 'epoch':
-      return { ...view, epochs: [...view.epochs.filter((p) => p.epoch !== e.epoch), { epoch: e.epoch, loss: e.loss, validation: e.validation, checkpointSaved: e.checkpointSaved }] };
+      return {
+        ...view,
+        epochs: [
+          ...view.epochs.filter((p) => p.epoch !== e.epoch),
+          { epoch: e.epoch, loss: e.loss, validation: e.validation, checkpointSaved: e.checkpointSaved },
+        ],
+      };
     case 'paused':
       return { ...view, phase: 'paused' };
     case 'resumed':
@@ -93,7 +119,9 @@ export function reduceTrainEvent(view: TrainingView, e: TrainEvent): TrainingVie
   }
 }
 
-type TrainingMl = Pick<UseMl, 'phase'> & { readonly worker: Pick<UseMl['worker'], 'train' | 'pauseTraining' | 'resumeTraining' | 'cancelTraining'> };
+type TrainingMl = Pick<UseMl, 'phase'> & {
+  readonly worker: Pick<UseMl['worker'], 'train' | 'pauseTraining' | 'resumeTraining' | 'cancelTraining'>;
+};
 
 export function useTraining(ml: TrainingMl, library: UseLibrary, pair: string): UseTraining {
   const [view, setView] = useState<TrainingView>(IDLE);
@@ -127,7 +155,8 @@ export function useTraining(ml: TrainingMl, library: UseLibrary, pair: string): 
       };
       void train(resumeRunId === undefined ? { settings } : { settings, resumeRunId }, onEvent).then(async (r) => {
         runningRef.current = false;
-        if (r.ok) setView((v) => ({ ...v, phase: r.value.kind === 'done' ? 'finished' : 'cancelled', outcome: r.value }));
+        if (r.ok)
+          setView((v) => ({ ...v, phase: r.value.kind === 'done' ? 'finished' : 'cancelled', outcome: r.value }));
         else setView((v) => ({ ...v, phase: 'failed', error: r.error }));
         // The worker stored a head and a checkpoint: show them.
         await refresh().catch(() => undefined);
@@ -136,9 +165,12 @@ export function useTraining(ml: TrainingMl, library: UseLibrary, pair: string): 
     [train, refresh],
   );
 
-  const start = useCallback((settings: TrainSettings) => {
-    run(settings);
-  }, [run]);
+  const start = useCallback(
+    (settings: TrainSettings) => {
+      run(settings);
+    },
+    [run],
+  );
   const resume = useCallback(
     (runId: string) => {
       const c = resumable;

@@ -29,7 +29,9 @@ export interface UseVoice {
   readonly addRecording: () => void;
 }
 
-type MlVoiceApi = Pick<UseMl, 'phase' | 'key' | 'crash'> & { readonly worker: Pick<UseMl['worker'], 'setVoice' | 'lastUtteranceStats'> };
+type MlVoiceApi = Pick<UseMl, 'phase' | 'key' | 'crash'> & {
+  readonly worker: Pick<UseMl['worker'], 'setVoice' | 'lastUtteranceStats'>;
+};
 
 function readEnabled(): boolean {
   try {
@@ -51,7 +53,9 @@ function writeEnabled(on: boolean): void {
 /** The rows of the most recent feature set (statistics of different sets never mix). */
 function currentSet(rows: readonly VoiceRow[]): { features: string; rows: Float64Array[] } | null {
   const last = rows.at(-1);
-  return last === undefined ? null : { features: last.features, rows: rows.filter((r) => r.features === last.features).map((r) => r.stats) };
+  return last === undefined
+    ? null
+    : { features: last.features, rows: rows.filter((r) => r.features === last.features).map((r) => r.stats) };
 }
 
 /** The current set's rows when there are enough of them to adapt with, else null. */
@@ -94,7 +98,8 @@ export function useVoice(ml: MlVoiceApi, onProfileChanged: () => void): UseVoice
 
   // The worker's profile follows the kept rows, in every new worker session too.
   const usable = enabled ? usableSet(rows) : null;
-  const usableKey = usable === null ? 'none' : `${usable.features}/${String(usable.rows.length)}/${rows.at(-1)?.at ?? ''}`;
+  const usableKey =
+    usable === null ? 'none' : `${usable.features}/${String(usable.rows.length)}/${rows.at(-1)?.at ?? ''}`;
   const usableRef = useRef(usable);
   useEffect(() => {
     usableRef.current = usable;
@@ -163,5 +168,13 @@ export function useVoice(ml: MlVoiceApi, onProfileChanged: () => void): UseVoice
     })();
   }, [enabled, lastUtteranceStats]);
 
-  return { enabled, recordings: currentSet(rows)?.rows.length ?? 0, profileClips: enabled ? profileClips : 0, error, setEnabled, forget, addRecording };
+  return {
+    enabled,
+    recordings: currentSet(rows)?.rows.length ?? 0,
+    profileClips: enabled ? profileClips : 0,
+    error,
+    setEnabled,
+    forget,
+    addRecording,
+  };
 }

@@ -29,7 +29,10 @@ async function headFile(ctx: LoaderContext, entry: HeadEntry, ref: FileRef): Pro
   const bytes = await fetchModelFile(ctx, entry.id, ref, url);
   if (looksLikeHtml(bytes)) {
     // Single-page-app servers (Vite's included) answer a missing file with index.html and status 200.
-    throw new AppError('download-failed', `The head file ${ref.path} is missing on the server (it answered with a web page instead).`);
+    throw new AppError(
+      'download-failed',
+      `The head file ${ref.path} is missing on the server (it answered with a web page instead).`,
+    );
   }
   if (key !== null) {
     // A full cache must not stop the head from running: it is simply downloaded again next visit.
@@ -46,12 +49,17 @@ async function headFile(ctx: LoaderContext, entry: HeadEntry, ref: FileRef): Pro
  * @throws AppError('download-failed' | 'integrity') from the download, or 'bad-model' when config.json is not UTF-8.
  */
 export async function fetchBuiltinHead(ctx: LoaderContext, entry: HeadEntry): Promise<HeadFiles> {
-  const [config, weights] = await Promise.all([headFile(ctx, entry, entry.files.config), headFile(ctx, entry, entry.files.weights)]);
+  const [config, weights] = await Promise.all([
+    headFile(ctx, entry, entry.files.config),
+    headFile(ctx, entry, entry.files.weights),
+  ]);
   let configJson: string;
   try {
     configJson = new TextDecoder('utf-8', { fatal: true }).decode(config);
   } catch (err) {
-    throw new AppError('bad-model', `${entry.files.config.path} of head "${entry.id}" is not UTF-8 text.`, { cause: err });
+    throw new AppError('bad-model', `${entry.files.config.path} of head "${entry.id}" is not UTF-8 text.`, {
+      cause: err,
+    });
   }
   return { configJson, weights, source: headFileUrl(ctx.manifestUrl, entry.files.config).replace(/[^/]*$/, '') };
 }

@@ -8,7 +8,14 @@ import type { AudioEncoderModel } from '../encoders/types';
 import { applyProfile, profileFromStats, utteranceStats, type SpeakerProfile } from '../mmer/utterance';
 import type { Manifest } from '../runtime/manifest';
 import type { LoaderContext } from '../runtime/model-loader';
-import type { EmotionScorer, EmotionScores, HeadInfo, HeadNotice, UtteranceStatsRow, VoiceRecordings } from '../worker-api/protocol';
+import type {
+  EmotionScorer,
+  EmotionScores,
+  HeadInfo,
+  HeadNotice,
+  UtteranceStatsRow,
+  VoiceRecordings,
+} from '../worker-api/protocol';
 import type { Analysis } from './analyse';
 import type { HeadSlot } from './emotion-head';
 import { EmbeddedScorer, embeddedPlan, type ClipFeatures } from './embedded-scorer';
@@ -81,7 +88,8 @@ export class ClipScoring {
   private adapt(slot: HeadSlot, audio: ClipFeatures['audio']): { audio: ClipFeatures['audio']; clips: number | null } {
     const spec = slot.utterance;
     const voice = this.voice;
-    if (spec === null || voice === null || voice.features !== spec.features || voice.profile.mean.length !== spec.dim) return { audio, clips: null };
+    if (spec === null || voice === null || voice.features !== spec.features || voice.profile.mean.length !== spec.dim)
+      return { audio, clips: null };
     return { audio: applyProfile(audio, spec.dim, voice.profile), clips: voice.profile.clips };
   }
 
@@ -91,7 +99,11 @@ export class ClipScoring {
     const t0 = performance.now();
     const { audio, clips } = this.adapt(slot, features.audio);
     const emotion = await slot.score({ audio, text: features.text });
-    return { emotion, scorer: emotion === null ? null : { source, head: info.name, adaptedClips: clips }, headMs: performance.now() - t0 };
+    return {
+      emotion,
+      scorer: emotion === null ? null : { source, head: info.name, adaptedClips: clips },
+      headMs: performance.now() - t0,
+    };
   }
 
   /** Scores `clip` with the pair's head, else the embedded head; unscored when neither is active. */
@@ -100,7 +112,11 @@ export class ClipScoring {
     if (runtime === null) return UNSCORED;
     if (runtime.slot.info !== null) {
       // The head was checked against these encoders when it was loaded, so scoring fails only on a real fault.
-      return this.scoreWith(runtime.slot, { audio: clip.analysis.audioFeatures, text: clip.analysis.textFeatures }, 'pair');
+      return this.scoreWith(
+        runtime.slot,
+        { audio: clip.analysis.audioFeatures, text: clip.analysis.textFeatures },
+        'pair',
+      );
     }
     const embedded = this.embedded;
     if (embedded === null || runtime.embedded.info === null) return UNSCORED;
@@ -112,7 +128,8 @@ export class ClipScoring {
    * encoders on the same audio; null when neither does.
    */
   async stats(clip: WorkerClip, audio: AudioEncoderModel): Promise<UtteranceStatsRow | null> {
-    if (audio.utterance) return { features: audio.utterance.id, stats: utteranceStats(clip.analysis.audioFeatures, audio.utterance.dim) };
+    if (audio.utterance)
+      return { features: audio.utterance.id, stats: utteranceStats(clip.analysis.audioFeatures, audio.utterance.dim) };
     const embedded = this.embedded;
     const set = embedded?.utterance ?? null;
     if (embedded === null || set === null) return null;

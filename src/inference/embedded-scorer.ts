@@ -67,7 +67,10 @@ export class EmbeddedScorer {
   static async prepare(plan: EmbeddedPlan, ctx: LoaderContext, runtime: HeadRuntime): Promise<EmbeddedScorer> {
     const { audio, text } = resolvePair(ctx.manifest, plan.pair);
     if (audio.format !== 'lite' || text.format !== 'lite') throw new Error(`pair "${plan.pair}" is not weight-free`);
-    const encoders: EncoderPair = { audio: new LiteAudioEncoder(audio.id, audio.options), text: new LiteTextEncoder(text.id, text.options) };
+    const encoders: EncoderPair = {
+      audio: new LiteAudioEncoder(audio.id, audio.options),
+      text: new LiteTextEncoder(text.id, text.options),
+    };
     const files = await fetchBuiltinHead(ctx, plan.head);
     const target = { ...pairIdentity(ctx.manifest, plan.pair), ...(await measureWidths(encoders)) };
     const info = runtime.embedded.load(files, target, builtinOrigin(ctx.manifestUrl, plan.head), runtime.engine);

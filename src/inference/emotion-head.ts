@@ -18,7 +18,13 @@ import type { HeadTarget } from './head-target';
  * the manifest gives it) or an import.
  */
 export type HeadOrigin =
-  | { readonly kind: 'builtin'; readonly id: string; readonly description: string; readonly license?: string | null; readonly cardUrl?: string | null }
+  | {
+      readonly kind: 'builtin';
+      readonly id: string;
+      readonly description: string;
+      readonly license?: string | null;
+      readonly cardUrl?: string | null;
+    }
   | { readonly kind: 'imported' };
 
 interface ActiveHead {
@@ -164,7 +170,10 @@ export class HeadSlot {
    * The active head's softmax scores for one clip, sorted best first, or null when no head is active.
    * @throws AppError('bad-model') when the features do not have the widths the head was trained on.
    */
-  async score(features: { readonly audio: FeatureMatrix; readonly text: FeatureMatrix }): Promise<EmotionScores | null> {
+  async score(features: {
+    readonly audio: FeatureMatrix;
+    readonly text: FeatureMatrix;
+  }): Promise<EmotionScores | null> {
     const head = this.active;
     if (head === null) return null;
     const { config } = head.manifest;

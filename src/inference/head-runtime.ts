@@ -43,7 +43,10 @@ export class HeadRuntimeHost {
     const starting = (async () => {
       const { HeadSlot: Slot } = await import('./emotion-head');
       const engine = await this.startEngine(engineOrder(this.backend())).catch((err: unknown) => {
-        throw new AppError('backend-unavailable', `The emotion head cannot run here: ${err instanceof Error ? err.message : String(err)}`);
+        throw new AppError(
+          'backend-unavailable',
+          `The emotion head cannot run here: ${err instanceof Error ? err.message : String(err)}`,
+        );
       });
       return { slot: new Slot(), embedded: new Slot(), engine };
     })();

@@ -30,12 +30,20 @@ export interface HeadTarget extends PairIdentity {
 /** The encoders of `pairName` as the manifest names them. @throws AppError('bad-manifest') for an unknown pair. */
 export function pairIdentity(manifest: Manifest, pairName: string): PairIdentity {
   const { audio, text } = resolvePair(manifest, pairName);
-  return { pair: pairName, audio: audio.id, text: text.id, hiddenStateLayer: audio.format === 'onnx' ? audio.surgery.layer : 'head-input' };
+  return {
+    pair: pairName,
+    audio: audio.id,
+    text: text.id,
+    hiddenStateLayer: audio.format === 'onnx' ? audio.surgery.layer : 'head-input',
+  };
 }
 
 /** Half a second of a quiet tone: long enough for every audio encoder to give at least one frame. */
 function probeClip(): Float32Array {
-  return Float32Array.from({ length: SAMPLE_RATE / 2 }, (_, i) => 0.1 * Math.sin((2 * Math.PI * 220 * i) / SAMPLE_RATE));
+  return Float32Array.from(
+    { length: SAMPLE_RATE / 2 },
+    (_, i) => 0.1 * Math.sin((2 * Math.PI * 220 * i) / SAMPLE_RATE),
+  );
 }
 
 /**

@@ -41,14 +41,19 @@ async function tryOpen(ctx: EncoderContext, entry: OnnxModelEntry, dtype: Dtype)
     session = await ctx.ort.createSession(bytes);
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
-    throw new AppError('bad-model', `Model "${entry.id}" (${dtype}) could not be opened on ${ctx.backend}: ${why}`, { cause: err });
+    throw new AppError('bad-model', `Model "${entry.id}" (${dtype}) could not be opened on ${ctx.backend}: ${why}`, {
+      cause: err,
+    });
   }
   const missing = [entry.surgery.hiddenOutput, ...entry.inputs.map((i) => i.name)].filter(
     (n) => !session.outputNames.includes(n) && !session.inputNames.includes(n),
   );
   if (missing.length > 0) {
     await session.release();
-    throw new AppError('bad-model', `Model "${entry.id}" lacks ${missing.join(', ')} after editing; its graph does not match the manifest.`);
+    throw new AppError(
+      'bad-model',
+      `Model "${entry.id}" lacks ${missing.join(', ')} after editing; its graph does not match the manifest.`,
+    );
   }
   ctx.onProgress({ status: 'ready', model: entry.id, dtype });
   return session;
@@ -68,7 +73,12 @@ async function openSession(ctx: EncoderContext, entry: OnnxModelEntry): Promise<
       return await tryOpen(ctx, entry, dtype);
     } catch (err) {
       if (err instanceof MissingFileError) {
-        ctx.onProgress({ status: 'missing', model: entry.id, file: entry.weights[dtype]?.path ?? dtype, next: candidates[i + 1] ?? null });
+        ctx.onProgress({
+          status: 'missing',
+          model: entry.id,
+          file: entry.weights[dtype]?.path ?? dtype,
+          next: candidates[i + 1] ?? null,
+        });
       } else if (!(err instanceof AppError) || err.code !== 'bad-model') throw err;
       lastError = err;
     }
@@ -124,15 +134,24 @@ function firstGraphBytes(ctx: EncoderContext, entry: ModelEntry): number {
 export async function loadEncoders(ctx: EncoderContext, pairName: string): Promise<EncoderPair> {
   const { audio, text } = resolvePair(ctx.manifest, pairName);
   if (firstGraphBytes(ctx, audio) <= firstGraphBytes(ctx, text)) {
-    const [t, a] = await openBoth(() => loadText(ctx, text), () => loadAudio(ctx, audio));
+    const [t, a] = await openBoth(
+      () => loadText(ctx, text),
+      () => loadAudio(ctx, audio),
+    );
     return { audio: a, text: t };
   }
-  const [a, t] = await openBoth(() => loadAudio(ctx, audio), () => loadText(ctx, text));
+  const [a, t] = await openBoth(
+    () => loadAudio(ctx, audio),
+    () => loadText(ctx, text),
+  );
   return { audio: a, text: t };
 }
 
 /** Opens `first`, then `second`; if the second fails, the first is disposed before the error goes on. */
-async function openBoth<A extends { dispose(): Promise<void> }, B>(first: () => Promise<A>, second: () => Promise<B>): Promise<[A, B]> {
+async function openBoth<A extends { dispose(): Promise<void> }, B>(
+  first: () => Promise<A>,
+  second: () => Promise<B>,
+): Promise<[A, B]> {
   const a = await first();
   try {
     return [a, await second()];
@@ -147,13 +166,18 @@ async function openBoth<A extends { dispose(): Promise<void> }, B>(first: () => 
  * for starting a head's encoder layers from its weights; null for encoders without a graph (lite). `dtype`: the one
  * the encoder runs at (default: the first this backend can run).
  */
-export async function loadAudioGraph(ctx: EncoderContext, pairName: string, dtype?: Dtype): Promise<EncoderGraph | null> {
+export async function loadAudioGraph(
+  ctx: EncoderContext,
+  pairName: string,
+  dtype?: Dtype,
+): Promise<EncoderGraph | null> {
   const { audio } = resolvePair(ctx.manifest, pairName);
   if (audio.format !== 'onnx') return null;
   const chosen = dtype ?? dtypeCandidates(ctx.manifest, audio, ctx.backend, ctx.hasShaderF16)[0];
   if (chosen === undefined) throw new AppError('bad-model', `${audio.id} lists no file this machine can run.`);
   const bytes = await loadEditedModel(ctx, audio, chosen);
-  const config = audio.files.config === undefined ? {} : ((await loadJsonFile(ctx, audio, 'config')) as Record<string, unknown>);
+  const config =
+    audio.files.config === undefined ? {} : ((await loadJsonFile(ctx, audio, 'config')) as Record<string, unknown>);
   return { entry: audio, bytes, config };
 }
 
@@ -161,7 +185,10 @@ export async function loadAudioGraph(ctx: EncoderContext, pairName: string, dtyp
  * `loadEncoders`, plus a reader of the audio encoder's graph at the dtype that actually opened, so a training run
  * starts the head's encoder layers from the very file the encoder runs (the graph is only read when asked).
  */
-export async function loadEncodersWithGraph(ctx: EncoderContext, pairName: string): Promise<{ encoders: EncoderPair; audioGraph: () => Promise<EncoderGraph | null> }> {
+export async function loadEncodersWithGraph(
+  ctx: EncoderContext,
+  pairName: string,
+): Promise<{ encoders: EncoderPair; audioGraph: () => Promise<EncoderGraph | null> }> {
   const audioId = resolvePair(ctx.manifest, pairName).audio.id;
   let dtype: Dtype | undefined;
   const encoders = await loadEncoders(

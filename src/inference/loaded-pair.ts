@@ -5,13 +5,16 @@
  * instead of asking the person to reload the models.
  */
 import type { EncoderGraph } from './load-encoders';
-import { pairIdentity, type PairIdentity } from './head-target';
+import { measureWidths, pairIdentity, type HeadTarget, type PairIdentity } from './head-target';
 import { loadEncodersWithGraph, type EncoderContext, type EncoderPair } from './load-encoders';
 import { exposedLayer, resolvePair, withAudioLayer } from '../runtime/manifest';
 
 type Layer = 'head-input' | number;
 
 export class LoadedPair {
+  /** The encoders' feature widths, measured by one probe pass the first time a head needs them (again after a cut). */
+  private widths: Promise<{ audioDim: number; textDim: number }> | null = null;
+
   private constructor(
     private readonly ctx: EncoderContext,
     readonly name: string,
@@ -34,6 +37,16 @@ export class LoadedPair {
     return this.id;
   }
 
+  /** What the loaded encoders give a head: their ids, the audio hidden state and the feature widths. */
+  async target(): Promise<HeadTarget> {
+    const measuring = (this.widths ??= measureWidths(this.loaded.encoders));
+    // A failed probe is not kept: the next head load measures again.
+    measuring.catch(() => {
+      if (this.widths === measuring) this.widths = null;
+    });
+    return { ...this.id, ...(await measuring) };
+  }
+
   /** The audio graph as loaded (null for lite), read from the model cache when a new run needs it. */
   audioGraph(): Promise<EncoderGraph | null> {
     return this.loaded.audioGraph();
@@ -50,13 +63,15 @@ export class LoadedPair {
    * cut at a layer edits the graph). Resolves true when it reloaded, false when nothing had to change.
    */
   async cutAt(layer: Layer): Promise<boolean> {
-    if (this.id.hiddenStateLayer === layer || resolvePair(this.ctx.manifest, this.name).audio.format !== 'onnx') return false;
+    if (this.id.hiddenStateLayer === layer || resolvePair(this.ctx.manifest, this.name).audio.format !== 'onnx')
+      return false;
     const manifest = withAudioLayer(this.ctx.manifest, this.name, layer);
     // Quiet: the page's progress view belongs to the init that loaded the pair.
     const next = await loadEncodersWithGraph({ ...this.ctx, manifest, onProgress: () => undefined }, this.name);
     await this.dispose();
     this.loaded = next;
     this.id = pairIdentity(manifest, this.name);
+    this.widths = null;
     return true;
   }
 

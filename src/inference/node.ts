@@ -45,7 +45,10 @@ export async function readNodeManifest(options: Pick<NodeLoadOptions, 'manifestP
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new AppError('bad-manifest', `Cannot read the model manifest ${path}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new AppError(
+      'bad-manifest',
+      `Cannot read the model manifest ${path}: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
   let json: unknown;
   try {

@@ -26,14 +26,23 @@ export interface SettleContext {
  * Settles the head for the newly loaded `pair` and returns the notices for the page. `builtin` false leaves the
  * pair's built-in head out (`?head=none`).
  */
-export async function settleHead(worker: SettleContext, manifest: Manifest, ctx: LoaderContext, pair: string, builtin: boolean): Promise<HeadNotice[]> {
+export async function settleHead(
+  worker: SettleContext,
+  manifest: Manifest,
+  ctx: LoaderContext,
+  pair: string,
+  builtin: boolean,
+): Promise<HeadNotice[]> {
   const notices: HeadNotice[] = [];
   const { runtime } = worker;
   const active = runtime?.slot.info ?? null;
   if (runtime !== null && active !== null) {
     // A head that fits the new pair stays (re-initialising the same pair loses nothing); if the new encoders cannot
     // even be measured, the head cannot be trusted on them either.
-    const fits = await worker.target().then((t) => runtime.slot.mismatch(t) === null, () => false);
+    const fits = await worker.target().then(
+      (t) => runtime.slot.mismatch(t) === null,
+      () => false,
+    );
     if (fits) return notices;
     runtime.slot.unload();
     notices.push({

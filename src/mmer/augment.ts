@@ -29,15 +29,22 @@ export interface AudioAugmentation {
 }
 
 /** The defaults of `augmentAudio`. */
-export const DEFAULT_AUDIO_AUGMENT: Readonly<AudioAugmentOptions> = { speed: [0.9, 1.1], snrDb: [10, 30], gainDb: [-6, 6] };
-
+export const DEFAULT_AUDIO_AUGMENT: Readonly<AudioAugmentOptions> = {
+  speed: [0.9, 1.1],
+  snrDb: [10, 30],
+  gainDb: [-6, 6],
+};
 
 function checkRange(name: string, r: readonly number[], positive: boolean): void {
   const [lo, hi] = r;
-  const ok = r.length === 2 && lo !== undefined && hi !== undefined && Number.isFinite(lo) && Number.isFinite(hi) && lo <= hi;
+  const ok =
+    r.length === 2 && lo !== undefined && hi !== undefined && Number.isFinite(lo) && Number.isFinite(hi) && lo <= hi;
   if (!ok || (positive && lo <= 0)) {
     const rule = positive ? '0 < low <= high' : 'low <= high';
-    throw new AppError('internal', `Augmentation ${name} must be a finite range [low, high] with ${rule} (got ${JSON.stringify(r)}).`);
+    throw new AppError(
+      'internal',
+      `Augmentation ${name} must be a finite range [low, high] with ${rule} (got ${JSON.stringify(r)}).`,
+    );
   }
 }
 
@@ -92,7 +99,11 @@ function gaussian(n: number, rand: Rand): Float64Array {
  * a clip that stays within it is returned unclipped, so the SNR and gain above hold exactly.
  * The input is not modified.
  */
-export function augmentAudio(pcm16k: Float32Array, seed: number, options: Partial<AudioAugmentOptions> = {}): Float32Array {
+export function augmentAudio(
+  pcm16k: Float32Array,
+  seed: number,
+  options: Partial<AudioAugmentOptions> = {},
+): Float32Array {
   const { speed, snrDb, gainDb } = drawAugmentation(seed, options);
   const pct = Math.round(speed * 100);
   const sped = pct === 100 ? pcm16k.slice() : resample(pcm16k, pct, 100);

@@ -6,7 +6,13 @@ import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../core/errors';
-import { decodeCheckpoint, encodeCheckpoint, HEAD_CONFIG_FILE, HEAD_WEIGHTS_FILE, type HeadManifest } from './checkpoint';
+import {
+  decodeCheckpoint,
+  encodeCheckpoint,
+  HEAD_CONFIG_FILE,
+  HEAD_WEIGHTS_FILE,
+  type HeadManifest,
+} from './checkpoint';
 import type { ParamStore } from './params';
 
 /** Options of `saveHeadDir`. */
@@ -30,7 +36,10 @@ async function exists(path: string): Promise<boolean> {
 }
 
 function refuse(path: string): AppError {
-  return new AppError('internal', `Refusing to overwrite the existing MMER head file ${path}; choose another directory or allow overwriting.`);
+  return new AppError(
+    'internal',
+    `Refusing to overwrite the existing MMER head file ${path}; choose another directory or allow overwriting.`,
+  );
 }
 
 /** Writes a file under a temporary name and flushes it to disk, so a rename later publishes complete bytes only. */
@@ -79,7 +88,12 @@ async function removeQuietly(path: string): Promise<void> {
  * @throws AppError('bad-model'|'internal') from encodeCheckpoint; AppError('internal') when a file exists and
  *   `overwrite` is not set, or when the file system fails (the message names the path).
  */
-export async function saveHeadDir(dir: string, manifest: HeadManifest, params: ParamStore, options: SaveHeadOptions = {}): Promise<void> {
+export async function saveHeadDir(
+  dir: string,
+  manifest: HeadManifest,
+  params: ParamStore,
+  options: SaveHeadOptions = {},
+): Promise<void> {
   // Encode first: an invalid manifest must not touch the disk at all.
   const { configJson, safetensors } = await encodeCheckpoint(manifest, params);
   const configPath = join(dir, HEAD_CONFIG_FILE);
@@ -147,7 +161,9 @@ export async function loadHeadDir(dir: string): Promise<ReturnType<typeof decode
  * The raw files of a head folder (what the recognizer's `loadHead` takes, as the page reads them from a picker).
  * @throws AppError('bad-model') naming a missing or unreadable file.
  */
-export async function readHeadDir(dir: string): Promise<{ configJson: string; weights: Uint8Array; source: string; paths: { config: string; weights: string } }> {
+export async function readHeadDir(
+  dir: string,
+): Promise<{ configJson: string; weights: Uint8Array; source: string; paths: { config: string; weights: string } }> {
   const paths = { config: join(dir, HEAD_CONFIG_FILE), weights: join(dir, HEAD_WEIGHTS_FILE) };
   const [config, weights] = [await readHeadFile(paths.config, dir), await readHeadFile(paths.weights, dir)];
   return { configJson: config.toString('utf8'), weights, source: dir, paths };

@@ -57,7 +57,18 @@ const DEFAULT_NAMES: CheckpointFileNames = { config: HEAD_CONFIG_FILE, weights: 
 
 type Obj = Record<string, unknown>;
 
-const CONFIG_KEYS = ['labels', 'audioDim', 'textDim', 'hidden', 'heads', 'ffn', 'dropout', 'layerNormEps', 'vocabSize', 'audioLayers'] as const;
+const CONFIG_KEYS = [
+  'labels',
+  'audioDim',
+  'textDim',
+  'hidden',
+  'heads',
+  'ffn',
+  'dropout',
+  'layerNormEps',
+  'vocabSize',
+  'audioLayers',
+] as const;
 /** Config fields a head only has when it runs encoder layers (heads without them stay valid). */
 const OPTIONAL_CONFIG_KEYS = ['encoderLayers', 'encoderHeads', 'encoderFfn', 'encoderLayerNormEps'] as const;
 const TOP_KEYS = ['format', 'version', 'config', 'encoders', 'vocab', 'loss', 'metrics', 'createdAt', 'training'];
@@ -88,7 +99,8 @@ function parseManifest(raw: unknown, file: string): HeadManifest {
   const obj = (v: unknown, field: string, allowed: readonly string[]): Obj => {
     if (!isObj(v)) return fail(field, 'must be an object');
     const extra = Object.keys(v).find((k) => !allowed.includes(k));
-    if (extra !== undefined) fail(`${field === '' ? '' : `${field}.`}${extra}`, 'is not part of the head format (version 1)');
+    if (extra !== undefined)
+      fail(`${field === '' ? '' : `${field}.`}${extra}`, 'is not part of the head format (version 1)');
     return v;
   };
   const str = (v: unknown, field: string): string =>
@@ -99,11 +111,14 @@ function parseManifest(raw: unknown, file: string): HeadManifest {
   };
   if (!isObj(raw)) throw new AppError('bad-model', `${file}: the content must be a JSON object.`);
   const top = obj(raw, '', TOP_KEYS);
-  if (top.format !== 'mmer-head') fail('format', `must be "mmer-head" (got ${show(top.format)}); this is not an MMER head`);
+  if (top.format !== 'mmer-head')
+    fail('format', `must be "mmer-head" (got ${show(top.format)}); this is not an MMER head`);
   if (top.version !== 1) fail('version', `must be 1 (got ${show(top.version)}); this app reads version 1 only`);
 
   const c = obj(top.config, 'config', [...CONFIG_KEYS, ...OPTIONAL_CONFIG_KEYS, 'utterance']);
-  const labels = Array.isArray(c.labels) ? (c.labels as unknown[]) : fail('config.labels', 'must be an array of strings');
+  const labels = Array.isArray(c.labels)
+    ? (c.labels as unknown[])
+    : fail('config.labels', 'must be an array of strings');
   const config: MmerConfig = {
     labels: labels.map((l, i) => str(l, `config.labels[${i}]`)),
     audioDim: num(c.audioDim, 'config.audioDim'),
@@ -116,10 +131,12 @@ function parseManifest(raw: unknown, file: string): HeadManifest {
     vocabSize: num(c.vocabSize, 'config.vocabSize'),
     audioLayers: num(c.audioLayers, 'config.audioLayers'),
   };
-  for (const k of OPTIONAL_CONFIG_KEYS) if (c[k] !== undefined) Object.assign(config, { [k]: num(c[k], `config.${k}`) });
+  for (const k of OPTIONAL_CONFIG_KEYS)
+    if (c[k] !== undefined) Object.assign(config, { [k]: num(c[k], `config.${k}`) });
   if (c.utterance !== undefined) {
     const u = obj(c.utterance, 'config.utterance', ['features', 'dim', 'frames', 'global', 'speaker', 'dropout']);
-    const nums = (v: unknown, field: string): number[] => (Array.isArray(v) ? v.map((x, i) => num(x, `${field}[${i}]`)) : fail(field, 'must be an array of numbers'));
+    const nums = (v: unknown, field: string): number[] =>
+      Array.isArray(v) ? v.map((x, i) => num(x, `${field}[${i}]`)) : fail(field, 'must be an array of numbers');
     const norm = (v: unknown, field: string): { mean: number[]; std: number[] } => {
       const n = obj(v, field, ['mean', 'std']);
       return { mean: nums(n.mean, `${field}.mean`), std: nums(n.std, `${field}.std`) };
@@ -146,7 +163,12 @@ function parseManifest(raw: unknown, file: string): HeadManifest {
   if (!(layer === 'head-input' || (typeof layer === 'number' && Number.isInteger(layer) && layer >= 0))) {
     fail('encoders.hiddenStateLayer', `must be "head-input" or a non-negative integer (got ${show(layer)})`);
   }
-  const encoders = { pair: str(e.pair, 'encoders.pair'), audio: str(e.audio, 'encoders.audio'), text: str(e.text, 'encoders.text'), hiddenStateLayer: layer as 'head-input' | number };
+  const encoders = {
+    pair: str(e.pair, 'encoders.pair'),
+    audio: str(e.audio, 'encoders.audio'),
+    text: str(e.text, 'encoders.text'),
+    hiddenStateLayer: layer as 'head-input' | number,
+  };
 
   const vocabRaw = Array.isArray(top.vocab) ? (top.vocab as unknown[]) : fail('vocab', 'must be an array of strings');
   const vocab = vocabRaw.map((s, i) => str(s, `vocab[${i}]`));
@@ -194,11 +216,16 @@ function bad(message: string, cause: unknown): AppError {
  * read back) and must describe the configuration the parameters were built for.
  * @throws AppError('bad-model') for an invalid manifest; AppError('internal') when it does not match `params`.
  */
-export async function encodeCheckpoint(manifest: HeadManifest, params: ParamStore): Promise<{ configJson: string; safetensors: Uint8Array }> {
+export async function encodeCheckpoint(
+  manifest: HeadManifest,
+  params: ParamStore,
+): Promise<{ configJson: string; safetensors: Uint8Array }> {
   // The JSON round trip is what a reader will see: NaN turns into null, undefined disappears, and both get caught.
   const checked = parseManifest(JSON.parse(JSON.stringify(manifest)) as unknown, HEAD_CONFIG_FILE);
   const pc = params.config;
-  const mismatch = [...CONFIG_KEYS, ...OPTIONAL_CONFIG_KEYS, 'utterance' as const].find((k) => JSON.stringify(pc[k]) !== JSON.stringify(checked.config[k]));
+  const mismatch = [...CONFIG_KEYS, ...OPTIONAL_CONFIG_KEYS, 'utterance' as const].find(
+    (k) => JSON.stringify(pc[k]) !== JSON.stringify(checked.config[k]),
+  );
   if (mismatch !== undefined) {
     throw new AppError(
       'internal',
@@ -240,6 +267,9 @@ export function decodeCheckpoint(
   try {
     return { manifest, params: ParamStore.load(manifest.config, record) };
   } catch (err) {
-    throw bad(`${names.weights} does not fit ${names.config}: ${inner(err, /^MMER checkpoint does not fit the model: /)}.`, err);
+    throw bad(
+      `${names.weights} does not fit ${names.config}: ${inner(err, /^MMER checkpoint does not fit the model: /)}.`,
+      err,
+    );
   }
 }

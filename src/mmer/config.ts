@@ -87,7 +87,10 @@ export const DEFAULT_CONFIG: MmerConfig = {
  * `compact` (d = 64, one audio layer) is for encoders whose utterance statistics carry most of the signal
  * (lite-acoustic): the frame path then only adds what the statistics miss, and a run takes a fraction of the time.
  */
-export function liteConfig(labels: readonly string[] = IEMOCAP_LABELS, size: 'standard' | 'compact' = 'standard'): MmerConfig {
+export function liteConfig(
+  labels: readonly string[] = IEMOCAP_LABELS,
+  size: 'standard' | 'compact' = 'standard',
+): MmerConfig {
   const compact = size === 'compact';
   return {
     labels: [...labels],
@@ -128,7 +131,8 @@ export function validateConfig(c: MmerConfig): void {
   }
   if (c.hidden % c.heads !== 0) fail(`hidden (${c.hidden}) must be divisible by heads (${c.heads})`);
   const enc = encoderLayersOf(c);
-  if (!Number.isInteger(enc.count) || enc.count < 0) fail(`encoderLayers must be a non-negative integer (got ${String(enc.count)})`);
+  if (!Number.isInteger(enc.count) || enc.count < 0)
+    fail(`encoderLayers must be a non-negative integer (got ${String(enc.count)})`);
   if (enc.count > 0) {
     if (!isPositiveInt(enc.heads) || c.audioDim % enc.heads !== 0) {
       fail(`encoderHeads (${String(enc.heads)}) must be a positive integer dividing audioDim (${c.audioDim})`);

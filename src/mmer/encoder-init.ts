@@ -30,7 +30,11 @@ export function ctcHeadMatchesEncoder(config: MmerConfig): boolean {
  * Reads the pretrained weights a head of `config` starts from: `encoder_layers.*` for its top k layers and, where
  * it fits, `ctc.*` from lm_head. Returns what was read (the caller assigns it with `ParamStore.assignSome`).
  */
-export function readEncoderInit(onnxBytes: Uint8Array, config: MmerConfig, graph: EncoderGraphInfo): { weights: WeightRecord; ctcFromLmHead: boolean } {
+export function readEncoderInit(
+  onnxBytes: Uint8Array,
+  config: MmerConfig,
+  graph: EncoderGraphInfo,
+): { weights: WeightRecord; ctcFromLmHead: boolean } {
   const reader = new WeightReader(onnxBytes);
   const k = encoderLayersOf(config).count;
   exposedLayer(k, graph.numLayers);
@@ -49,7 +53,11 @@ export function readEncoderInit(onnxBytes: Uint8Array, config: MmerConfig, graph
 }
 
 /** Reads and assigns the encoder's weights into `params`; returns whether the CTC head came from lm_head. */
-export function initFromEncoder(params: ParamStore, onnxBytes: Uint8Array, graph: EncoderGraphInfo): { ctcFromLmHead: boolean; tensors: number } {
+export function initFromEncoder(
+  params: ParamStore,
+  onnxBytes: Uint8Array,
+  graph: EncoderGraphInfo,
+): { ctcFromLmHead: boolean; tensors: number } {
   const { weights, ctcFromLmHead } = readEncoderInit(onnxBytes, params.config, graph);
   params.assignSome(weights);
   return { ctcFromLmHead, tensors: Object.keys(weights).length };

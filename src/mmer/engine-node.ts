@@ -13,7 +13,8 @@ const GRADIENTS = '@tensorflow/tfjs-core/dist/register_all_gradients';
  */
 export async function ensureGradients(): Promise<void> {
   // Typed as always defined, but undefined until a gradient is registered.
-  const registered = (): boolean => (tf.getGradient('Sum') as ReturnType<typeof tf.getGradient> | undefined) !== undefined;
+  const registered = (): boolean =>
+    (tf.getGradient('Sum') as ReturnType<typeof tf.getGradient> | undefined) !== undefined;
   if (registered()) return;
   try {
     await import(GRADIENTS);

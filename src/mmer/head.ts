@@ -65,15 +65,20 @@ function checkBatch(config: MmerConfig, batch: MmerBatch): void {
   if (ad !== config.audioDim) bad(`audio frames have ${ad} values, the model expects ${config.audioDim}`);
   if (td !== config.textDim) bad(`text tokens have ${td} values, the model expects ${config.textDim}`);
   if (tb !== b) bad(`audio batch is ${b} but text batch is ${tb}`);
-  const sameShape = (m: tf.Tensor2D, want: [number, number]): boolean => m.shape[0] === want[0] && m.shape[1] === want[1];
-  if (!sameShape(batch.audioMask, [b, ta])) bad(`audio mask shape [${batch.audioMask.shape.join(', ')}] is not [${b}, ${ta}]`);
-  if (!sameShape(batch.textMask, [b, tt])) bad(`text mask shape [${batch.textMask.shape.join(', ')}] is not [${b}, ${tt}]`);
+  const sameShape = (m: tf.Tensor2D, want: [number, number]): boolean =>
+    m.shape[0] === want[0] && m.shape[1] === want[1];
+  if (!sameShape(batch.audioMask, [b, ta]))
+    bad(`audio mask shape [${batch.audioMask.shape.join(', ')}] is not [${b}, ${ta}]`);
+  if (!sameShape(batch.textMask, [b, tt]))
+    bad(`text mask shape [${batch.textMask.shape.join(', ')}] is not [${b}, ${tt}]`);
 }
 
 function checkStore(params: ParamStore, config: MmerConfig): void {
   const c = params.config;
   const keys = ['audioDim', 'textDim', 'hidden', 'heads', 'ffn', 'vocabSize', 'audioLayers'] as const;
-  const diff = keys.find((k) => c[k] !== config[k]) ?? (JSON.stringify(encoderLayersOf(c)) === JSON.stringify(encoderLayersOf(config)) ? undefined : 'encoderLayers');
+  const diff =
+    keys.find((k) => c[k] !== config[k]) ??
+    (JSON.stringify(encoderLayersOf(c)) === JSON.stringify(encoderLayersOf(config)) ? undefined : 'encoderLayers');
   if (diff !== undefined || c.labels.length !== config.labels.length) {
     throw new AppError('bad-model', `MMER parameters were made for a different configuration (${diff ?? 'labels'}).`);
   }
@@ -128,7 +133,10 @@ export function mmerForward(
     // Audio first, as the authors concatenate (classification_feats_audio, classification_feats_multimodal).
     const pooled = tf.concat([maskedMax(audioStates, audioMask), textPooled], 1) as tf.Tensor2D;
     const frameLogits = linear(params, 'classifier', pooled) as tf.Tensor2D;
-    const logits = spec === undefined || prefix === null ? frameLogits : tf.add<tf.Tensor2D>(frameLogits, utteranceLogits(ctx, spec, prefix));
+    const logits =
+      spec === undefined || prefix === null
+        ? frameLogits
+        : tf.add<tf.Tensor2D>(frameLogits, utteranceLogits(ctx, spec, prefix));
     const ctcLogits = linear(params, 'ctc', dropout(ctx, 'ctc.drop', audioStates)) as tf.Tensor3D;
     return { logits, pooled, audioStates, ctcLogits, gate };
   });
@@ -142,11 +150,22 @@ export function mmerForward(
  */
 function utteranceLogits(ctx: LayerContext, spec: UtteranceSpec, p: SplitPrefix): tf.Tensor2D {
   const drop = (x: tf.Tensor2D, site: string): tf.Tensor2D =>
-    ctx.training && spec.dropout > 0 ? (tf.dropout(x, spec.dropout, undefined, `${ctx.seed}:${site}`) as tf.Tensor2D) : x;
-  const global = linear(ctx.params, 'utt_global', drop(zScore(p.raw, p.missing, spec.global), 'utt_global')) as tf.Tensor2D;
-  const speaker = linear(ctx.params, 'utt_speaker', drop(zScore(p.speaker, p.missing, spec.speaker), 'utt_speaker')) as tf.Tensor2D;
+    ctx.training && spec.dropout > 0
+      ? (tf.dropout(x, spec.dropout, undefined, `${ctx.seed}:${site}`) as tf.Tensor2D)
+      : x;
+  const global = linear(
+    ctx.params,
+    'utt_global',
+    drop(zScore(p.raw, p.missing, spec.global), 'utt_global'),
+  ) as tf.Tensor2D;
+  const speaker = linear(
+    ctx.params,
+    'utt_speaker',
+    drop(zScore(p.speaker, p.missing, spec.speaker), 'utt_speaker'),
+  ) as tf.Tensor2D;
   let use = p.hasProfile;
-  if (ctx.training) use = tf.mul(use, tf.cast(tf.less(tf.randomUniform(use.shape, 0, 1, 'float32', ctx.seed + 7919), 0.5), 'float32'));
+  if (ctx.training)
+    use = tf.mul(use, tf.cast(tf.less(tf.randomUniform(use.shape, 0, 1, 'float32', ctx.seed + 7919), 0.5), 'float32'));
   return tf.add(tf.mul(speaker, use), tf.mul(global, tf.sub(1, use)));
 }
 

@@ -36,7 +36,8 @@ export function useFastMatMulGradient(): void {
       const [a, b] = saved as [tf.Tensor, tf.Tensor];
       const { transposeA, transposeB } = attrs as unknown as tf.BatchMatMulAttrs;
       const g = dy as tf.Tensor;
-      if (!transposeA && !transposeB) return { a: () => matMulPlain(g, b, false, true), b: () => matMulPlain(a, g, true, false) };
+      if (!transposeA && !transposeB)
+        return { a: () => matMulPlain(g, b, false, true), b: () => matMulPlain(a, g, true, false) };
       if (!transposeA) return { a: () => matMulPlain(g, b, false, false), b: () => matMulPlain(g, a, true, false) };
       if (!transposeB) return { a: () => matMulPlain(b, g, false, true), b: () => matMulPlain(a, g, false, false) };
       return { a: () => matMulPlain(b, g, true, true), b: () => matMulPlain(g, a, true, true) };

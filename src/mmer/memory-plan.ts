@@ -46,7 +46,12 @@ export interface StepShape {
  * The shape of a batch of `batch` clips drawn from `examples`, padded to their longest clip and transcript: with all
  * of a run's training examples, the worst batch it can meet.
  */
-export function stepShape(examples: readonly TrainExample[], batch: number, loss: LossWeights, accumulation: number): StepShape {
+export function stepShape(
+  examples: readonly TrainExample[],
+  batch: number,
+  loss: LossWeights,
+  accumulation: number,
+): StepShape {
   let frames = 1;
   let tokens = 1;
   let target = 0;
@@ -57,7 +62,14 @@ export function stepShape(examples: readonly TrainExample[], batch: number, loss
     target = Math.max(target, e.ctcTarget?.length ?? 0);
     augmented ||= e.augmented !== null;
   }
-  return { batch, frames, tokens, ctcTarget: loss.ctc > 0 ? target : null, augmented: augmented && loss.acl > 0, accumulating: accumulation > 1 };
+  return {
+    batch,
+    frames,
+    tokens,
+    ctcTarget: loss.ctc > 0 ? target : null,
+    augmented: augmented && loss.acl > 0,
+    accumulating: accumulation > 1,
+  };
 }
 
 /** Floats per clip that one attention block (`Tq` queries over `Tk` keys) holds through a step's backward pass. */
@@ -73,7 +85,10 @@ function viewFloats(c: MmerConfig, frames: number, tokens: number, ctcTarget: nu
   if (c.audioDim !== d) n += 4 * frames * (c.audioDim + d);
   if (c.textDim !== d) n += 4 * tokens * (c.textDim + d);
   n += c.audioLayers * blockFloats(frames, frames, d, c.heads, c.ffn);
-  n += blockFloats(tokens, tokens, d, c.heads, c.ffn) + 2 * blockFloats(tokens, frames, d, c.heads, c.ffn) + blockFloats(frames, tokens, d, c.heads, c.ffn);
+  n +=
+    blockFloats(tokens, tokens, d, c.heads, c.ffn) +
+    2 * blockFloats(tokens, frames, d, c.heads, c.ffn) +
+    blockFloats(frames, tokens, d, c.heads, c.ffn);
   // Projections to blocks B and C, the gate, pooling and the contrastive projection.
   n += 15 * frames * d + 21 * tokens * d + 64 * d;
   // The CTC head, and the loss's recursion over 2L + 1 states per frame.

@@ -19,12 +19,14 @@ export interface ClassMetrics {
 
 /** Computes UA, WA, macro-F1, per-class recall and the confusion matrix for class indices in [0, nClasses). */
 export function classMetrics(truth: readonly number[], predicted: readonly number[], nClasses: number): ClassMetrics {
-  if (truth.length !== predicted.length) throw new Error(`metrics: ${truth.length} labels but ${predicted.length} predictions`);
+  if (truth.length !== predicted.length)
+    throw new Error(`metrics: ${truth.length} labels but ${predicted.length} predictions`);
   const confusion = Array.from({ length: nClasses }, () => new Array<number>(nClasses).fill(0));
   truth.forEach((t, i) => {
     const p = predicted[i] ?? -1;
     const row = confusion[t];
-    if (row === undefined || p < 0 || p >= nClasses) throw new Error(`metrics: class index out of range at ${i} (${t} -> ${p})`);
+    if (row === undefined || p < 0 || p >= nClasses)
+      throw new Error(`metrics: class index out of range at ${i} (${t} -> ${p})`);
     row[p] = (row[p] ?? 0) + 1;
   });
   const correct = confusion.reduce((s, row, c) => s + (row[c] ?? 0), 0);

@@ -25,7 +25,13 @@ export interface LossWeights {
 }
 
 /** The authors' weights (0.1 each) and temperature (0.07). */
-export const DEFAULT_LOSS: LossWeights = { ctc: 0.1, supcon: 0.1, acl: 0.1, temperature: 0.07, supconVariant: 'khosla' };
+export const DEFAULT_LOSS: LossWeights = {
+  ctc: 0.1,
+  supcon: 0.1,
+  acl: 0.1,
+  temperature: 0.07,
+  supconVariant: 'khosla',
+};
 
 export type LossParts = Readonly<Record<'total' | 'ce' | 'ctc' | 'supcon' | 'acl', number>>;
 
@@ -38,7 +44,12 @@ export function usesAugmentedView(examples: readonly TrainExample[], weights: Lo
  * The contrastive projection z of the augmented views [B, d], the input of ACL; the caller disposes it. Dropout is
  * seeded by (seed + 1, site), so every call for the same batch and seed gives the same z.
  */
-export function augmentedProjection(params: ParamStore, config: MmerConfig, examples: readonly TrainExample[], seed: number): tf.Tensor2D {
+export function augmentedProjection(
+  params: ParamStore,
+  config: MmerConfig,
+  examples: readonly TrainExample[],
+  seed: number,
+): tf.Tensor2D {
   const aug = makeBatch(examples.map((e) => e.augmented).filter((a): a is ClipFeatures => a !== null));
   const out = mmerForward(params, config, aug.batch, { training: true, seed: seed + 1 });
   const z = out.projection(out.pooled, 'aug');
@@ -73,7 +84,12 @@ export function multitaskLoss(
   if (weights.ctc > 0) {
     // The head's CTC frames follow the utterance prefix, which the lengths still count.
     const lengths = audioLengths.map((l) => l - prefixRows(config.utterance));
-    const ctc = ctcLoss(tf.logSoftmax(out.ctcLogits), examples.map((e) => e.ctcTarget), lengths, { zeroInfinity: true }) as tf.Scalar;
+    const ctc = ctcLoss(
+      tf.logSoftmax(out.ctcLogits),
+      examples.map((e) => e.ctcTarget),
+      lengths,
+      { zeroInfinity: true },
+    ) as tf.Scalar;
     keep('ctc', ctc);
     total = tf.add(total, tf.mul(ctc, weights.ctc));
   }
@@ -85,7 +101,9 @@ export function multitaskLoss(
     total = tf.add(total, tf.mul(sc, weights.supcon));
   }
   if (zOrig !== null && usesAugmentedView(examples, weights)) {
-    const acl = infoNceLoss(zOrig, zAug ?? augmentedProjection(params, config, examples, seed), { temperature: weights.temperature });
+    const acl = infoNceLoss(zOrig, zAug ?? augmentedProjection(params, config, examples, seed), {
+      temperature: weights.temperature,
+    });
     keep('acl', acl);
     total = tf.add(total, tf.mul(acl, weights.acl));
   }

@@ -33,7 +33,16 @@ export interface AdamWOptions {
 }
 
 /** The authors' learning rate (5e-5 for a full wav2vec2 fine-tune); heads on frozen features take larger ones. */
-export const DEFAULT_ADAMW: AdamWOptions = { lr: 5e-5, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, warmupSteps: 0, decaySteps: 0, clipNorm: 1 };
+export const DEFAULT_ADAMW: AdamWOptions = {
+  lr: 5e-5,
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-8,
+  weightDecay: 0.01,
+  warmupSteps: 0,
+  decaySteps: 0,
+  clipNorm: 1,
+};
 
 /** Biases and LayerNorm parameters are not decayed (decay would pull gains towards zero). */
 function decays(name: string): boolean {
@@ -99,7 +108,9 @@ export class AdamW {
     this.step += 1;
     // Added one by one, not with tf.addN: tfjs-webgpu's AddN returns garbage, silently, past 7 inputs (one storage
     // buffer per input, 8 per shader stage by default), and a head has over a hundred gradients.
-    const squared = tf.tidy(() => [...this.acc.values()].map((g) => tf.sum(tf.square(g))).reduce((a, b) => tf.add(a, b), tf.scalar(0)));
+    const squared = tf.tidy(() =>
+      [...this.acc.values()].map((g) => tf.sum(tf.square(g))).reduce((a, b) => tf.add(a, b), tf.scalar(0)),
+    );
     // Read asynchronously: WebGPU has no synchronous readback (dataSync yields zeros there).
     const norm = Math.sqrt((await squared.data())[0] ?? 0);
     squared.dispose();
@@ -121,7 +132,8 @@ export class AdamW {
         const decayed = decays(name) && weightDecay > 0 ? tf.mul(p, 1 - lr * weightDecay) : p;
         return [mNext, vNext, tf.sub(decayed, tf.mul(update, lr))];
       });
-      if (m1 === undefined || v1 === undefined || p1 === undefined) throw new Error('AdamW: update produced no tensors');
+      if (m1 === undefined || v1 === undefined || p1 === undefined)
+        throw new Error('AdamW: update produced no tensors');
       m.assign(m1);
       v.assign(v1);
       p.assign(p1);
@@ -139,8 +151,12 @@ export class AdamW {
    */
   async exportState(): Promise<AdamWState> {
     const tensors: SerialisedParams = {};
-    for (const [prefix, map] of [['m', this.m], ['v', this.v]] as const) {
-      for (const [name, t] of map) tensors[`${prefix}.${name}`] = { shape: [...t.shape], data: new Float32Array(await t.data()) };
+    for (const [prefix, map] of [
+      ['m', this.m],
+      ['v', this.v],
+    ] as const) {
+      for (const [name, t] of map)
+        tensors[`${prefix}.${name}`] = { shape: [...t.shape], data: new Float32Array(await t.data()) };
     }
     return { step: this.step, tensors };
   }
@@ -150,7 +166,8 @@ export class AdamW {
    * @throws AppError('bad-model') for a moment of a parameter the model lacks, of the wrong shape, or not finite.
    */
   importState(state: AdamWState): void {
-    if (!Number.isInteger(state.step) || state.step < 0) throw new AppError('bad-model', `Cannot resume the optimizer: step ${String(state.step)} is not a step count.`);
+    if (!Number.isInteger(state.step) || state.step < 0)
+      throw new AppError('bad-model', `Cannot resume the optimizer: step ${String(state.step)} is not a step count.`);
     const checked: [Map<string, tf.Variable>, string, readonly number[], Float32Array][] = [];
     for (const [key, entry] of Object.entries(state.tensors)) {
       const fail = (msg: string): never => {
@@ -161,8 +178,10 @@ export class AdamW {
       const map = match?.[1] === 'm' ? this.m : this.v;
       if (!this.params.has(name)) fail('belongs to a parameter the model does not have');
       const shape = this.params.get(name).shape;
-      if (entry.shape.length !== shape.length || entry.shape.some((n, i) => n !== shape[i])) fail(`has shape [${entry.shape.join(', ')}], expected [${shape.join(', ')}]`);
-      if (entry.data.length !== shape.reduce((a, b) => a * b, 1) || entry.data.some((x) => !Number.isFinite(x))) fail('holds the wrong number of values or a non-finite one');
+      if (entry.shape.length !== shape.length || entry.shape.some((n, i) => n !== shape[i]))
+        fail(`has shape [${entry.shape.join(', ')}], expected [${shape.join(', ')}]`);
+      if (entry.data.length !== shape.reduce((a, b) => a * b, 1) || entry.data.some((x) => !Number.isFinite(x)))
+        fail('holds the wrong number of values or a non-finite one');
       checked.push([map, name, shape, entry.data]);
     }
     for (const map of [this.m, this.v]) {

@@ -70,9 +70,13 @@ export function paramSpecs(c: MmerConfig): ParamSpec[] {
   for (const b of ['block_b', 'block_c', 'block_d']) specs.push(...blockSpecs(b, d, c.ffn));
   specs.push(...linearSpecs('gate', 2 * d, d), ...linearSpecs('text_pool', 2 * d, d));
   specs.push(...linearSpecs('classifier', 2 * d, c.labels.length), ...linearSpecs('ctc', d, c.vocabSize));
-  for (const p of ['proj_orig', 'proj_aug']) specs.push(...linearSpecs(`${p}.fc1`, 2 * d, d), ...linearSpecs(`${p}.fc2`, d, d));
+  for (const p of ['proj_orig', 'proj_aug'])
+    specs.push(...linearSpecs(`${p}.fc1`, 2 * d, d), ...linearSpecs(`${p}.fc2`, d, d));
   if (c.utterance !== undefined) {
-    specs.push(...linearSpecs('utt_global', c.utterance.dim, c.labels.length), ...linearSpecs('utt_speaker', c.utterance.dim, c.labels.length));
+    specs.push(
+      ...linearSpecs('utt_global', c.utterance.dim, c.labels.length),
+      ...linearSpecs('utt_speaker', c.utterance.dim, c.labels.length),
+    );
   }
   return specs;
 }
@@ -122,7 +126,10 @@ export class ParamStore {
   /** Fresh parameters for `config`, deterministic in `seed`. */
   static init(config: MmerConfig, seed = 0): ParamStore {
     validateConfig(config);
-    return new ParamStore(config, paramSpecs(config).map((s) => [s, initialData(s, seed)] as const));
+    return new ParamStore(
+      config,
+      paramSpecs(config).map((s) => [s, initialData(s, seed)] as const),
+    );
   }
 
   /**
@@ -213,12 +220,18 @@ export class ParamStore {
 }
 
 /** Checks one record entry against its spec (shape, size, finite values); `fail` words the error. */
-function checkEntry(spec: ParamSpec, entry: { shape: number[]; data: Float32Array }, fail: (msg: string) => never): Float32Array {
+function checkEntry(
+  spec: ParamSpec,
+  entry: { shape: number[]; data: Float32Array },
+  fail: (msg: string) => never,
+): Float32Array {
   const { shape, data } = entry;
   const sameShape = shape.length === spec.shape.length && shape.every((n, i) => n === spec.shape[i]);
-  if (!sameShape) fail(`parameter "${spec.name}" has shape ${fmtShape(shape)} but the model expects ${fmtShape(spec.shape)}`);
+  if (!sameShape)
+    fail(`parameter "${spec.name}" has shape ${fmtShape(shape)} but the model expects ${fmtShape(spec.shape)}`);
   const size = spec.shape.reduce((a, b) => a * b, 1);
-  if (!(data instanceof Float32Array) || data.length !== size) fail(`parameter "${spec.name}" should hold ${size} float32 values`);
+  if (!(data instanceof Float32Array) || data.length !== size)
+    fail(`parameter "${spec.name}" should hold ${size} float32 values`);
   // One NaN would poison every output silently; catch it at load time instead.
   for (const x of data) if (!Number.isFinite(x)) fail(`parameter "${spec.name}" holds a non-finite value`);
   return data;
@@ -245,7 +258,10 @@ function checkRecord(config: MmerConfig, record: SerialisedParams): [ParamSpec, 
  * Gradients must be registered with the engine first (`import '@tensorflow/tfjs-core/dist/register_all_gradients'`:
  * tfjs-core alone ships none). Parameters the loss does not reach are absent from the map. The caller disposes all.
  */
-export function paramGrads(store: ParamStore, loss: () => tf.Scalar): { value: tf.Scalar; grads: Map<string, tf.Tensor> } {
+export function paramGrads(
+  store: ParamStore,
+  loss: () => tf.Scalar,
+): { value: tf.Scalar; grads: Map<string, tf.Tensor> } {
   const { value, grads } = tf.variableGrads(loss, store.variables());
   const named = new Map<string, tf.Tensor>();
   for (const [tfName, g] of Object.entries(grads)) {

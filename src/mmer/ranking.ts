@@ -13,9 +13,17 @@ export interface LabelScore {
  * non-finite one: a fault in the head, never something to show as a score.
  */
 export function rankScores(labels: readonly string[], probs: ArrayLike<number>): LabelScore[] {
-  if (probs.length !== labels.length) throw new AppError('internal', `The emotion head gave ${String(probs.length)} scores for ${String(labels.length)} labels.`);
+  if (probs.length !== labels.length)
+    throw new AppError(
+      'internal',
+      `The emotion head gave ${String(probs.length)} scores for ${String(labels.length)} labels.`,
+    );
   const scored = labels.map((label, i) => ({ label, score: probs[i] ?? Number.NaN }));
   const bad = scored.find((s) => !Number.isFinite(s.score));
-  if (bad !== undefined) throw new AppError('internal', `The emotion head gave a non-finite score (${String(bad.score)}) for "${bad.label}".`);
+  if (bad !== undefined)
+    throw new AppError(
+      'internal',
+      `The emotion head gave a non-finite score (${String(bad.score)}) for "${bad.label}".`,
+    );
   return scored.sort((a, b) => b.score - a.score);
 }

@@ -23,7 +23,10 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const bad = (message: string): AppError => new AppError('bad-model', `Checkpoint: ${message}`);
 
 /** Serialises tensors (sorted by name, so equal inputs give equal bytes) with optional string metadata. */
-export function encodeSafetensors(tensors: Readonly<Record<string, NamedTensor>>, metadata: Readonly<Record<string, string>> = {}): Uint8Array {
+export function encodeSafetensors(
+  tensors: Readonly<Record<string, NamedTensor>>,
+  metadata: Readonly<Record<string, string>> = {},
+): Uint8Array {
   const names = Object.keys(tensors).sort();
   const header: Record<string, HeaderEntry | Record<string, string>> = {};
   if (Object.keys(metadata).length > 0) header.__metadata__ = { ...metadata };
@@ -32,7 +35,8 @@ export function encodeSafetensors(tensors: Readonly<Record<string, NamedTensor>>
     const t = tensors[name];
     if (t === undefined) continue;
     const count = t.shape.reduce((a, b) => a * b, 1);
-    if (count !== t.data.length) throw bad(`tensor "${name}" has ${t.data.length} values but shape [${t.shape.join(', ')}]`);
+    if (count !== t.data.length)
+      throw bad(`tensor "${name}" has ${t.data.length} values but shape [${t.shape.join(', ')}]`);
     header[name] = { dtype: 'F32', shape: [...t.shape], data_offsets: [offset, offset + 4 * count] };
     offset += 4 * count;
   }
@@ -60,11 +64,15 @@ export function encodeSafetensors(tensors: Readonly<Record<string, NamedTensor>>
 }
 
 /** Parses a safetensors file; throws AppError('bad-model') naming what is wrong. */
-export function decodeSafetensors(bytes: Uint8Array): { tensors: Record<string, NamedTensor>; metadata: Record<string, string> } {
+export function decodeSafetensors(bytes: Uint8Array): {
+  tensors: Record<string, NamedTensor>;
+  metadata: Record<string, string>;
+} {
   if (bytes.byteLength < 8) throw bad('the file is too short to be a safetensors file');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen = Number(view.getBigUint64(0, true));
-  if (headerLen > bytes.byteLength - 8) throw bad(`the header claims ${headerLen} bytes but the file has ${bytes.byteLength - 8} after the length field`);
+  if (headerLen > bytes.byteLength - 8)
+    throw bad(`the header claims ${headerLen} bytes but the file has ${bytes.byteLength - 8} after the length field`);
   let header: Record<string, unknown>;
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLen))) as Record<string, unknown>;
@@ -86,11 +94,13 @@ export function decodeSafetensors(bytes: Uint8Array): { tensors: Record<string, 
     if (!Array.isArray(shape) || !Array.isArray(offsets)) throw bad(`tensor "${name}" has a malformed header entry`);
     const [begin, end] = offsets as readonly number[];
     if (begin === undefined || end === undefined) throw bad(`tensor "${name}" has a malformed header entry`);
-    if (begin < 0 || end < begin || end > dataLen) throw bad(`tensor "${name}" points outside the file (bytes ${begin}..${end} of ${dataLen})`);
+    if (begin < 0 || end < begin || end > dataLen)
+      throw bad(`tensor "${name}" points outside the file (bytes ${begin}..${end} of ${dataLen})`);
     const count = shape.reduce((a, b) => a * b, 1);
     const width = e.dtype === 'F32' ? 4 : e.dtype === 'F16' ? 2 : 0;
     if (width === 0) throw bad(`tensor "${name}" has dtype ${String(e.dtype)}; only F32 and F16 are supported`);
-    if (end - begin !== count * width) throw bad(`tensor "${name}" has ${end - begin} bytes but shape [${shape.join(', ')}] needs ${count * width}`);
+    if (end - begin !== count * width)
+      throw bad(`tensor "${name}" has ${end - begin} bytes but shape [${shape.join(', ')}] needs ${count * width}`);
     const at = dataStart + begin;
     let data: Float32Array;
     if (width === 4 && LITTLE_ENDIAN) {

@@ -23,7 +23,11 @@ function bySpeaker<T>(items: readonly T[], speakers: readonly string[]): Map<str
 }
 
 /** One profile per speaker, from that speaker's clips' features. `speakers[i]` is the speaker of `features[i]`. */
-export function speakerProfiles(features: readonly FeatureMatrix[], speakers: readonly string[], dim: number): Map<string, SpeakerProfile> {
+export function speakerProfiles(
+  features: readonly FeatureMatrix[],
+  speakers: readonly string[],
+  dim: number,
+): Map<string, SpeakerProfile> {
   const out = new Map<string, SpeakerProfile>();
   for (const [speaker, clips] of bySpeaker(features, speakers)) out.set(speaker, speakerProfile(clips, dim));
   return out;
@@ -37,13 +41,19 @@ export function adaptExamples<T extends ClipFeatures>(
   items: readonly T[],
   speakers: readonly string[],
   dim: number,
-  profiles: ReadonlyMap<string, SpeakerProfile> = speakerProfiles(items.map((e) => e.audio), speakers, dim),
+  profiles: ReadonlyMap<string, SpeakerProfile> = speakerProfiles(
+    items.map((e) => e.audio),
+    speakers,
+    dim,
+  ),
 ): T[] {
   return items.map((e, i) => {
     const p = profiles.get(speakers[i] ?? '') ?? null;
     const adapted = { ...e, audio: applyProfile(e.audio, dim, p) };
     const aug = (e as Partial<TrainExample>).augmented;
-    return aug === undefined || aug === null ? adapted : { ...adapted, augmented: { ...aug, audio: applyProfile(aug.audio, dim, p) } };
+    return aug === undefined || aug === null
+      ? adapted
+      : { ...adapted, augmented: { ...aug, audio: applyProfile(aug.audio, dim, p) } };
   });
 }
 
@@ -61,6 +71,11 @@ export function prepareUtteranceRun(
 ): { config: MmerConfig; train: TrainExample[] } {
   if (featureSet === null || featureSet === undefined) return { config, train: [...train] };
   const adapted = adaptExamples(train, speakers, featureSet.dim);
-  const utterance = fitUtteranceSpec(featureSet.id, adapted.map((e) => e.audio), featureSet.dim, dropout);
+  const utterance = fitUtteranceSpec(
+    featureSet.id,
+    adapted.map((e) => e.audio),
+    featureSet.dim,
+    dropout,
+  );
   return { config: { ...config, utterance }, train: adapted };
 }

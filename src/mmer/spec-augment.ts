@@ -26,7 +26,12 @@ export interface SpecAugmentOptions {
 }
 
 /** The masking measured in docs/decisions.md (two masks of each kind, up to 10 % of the frames and 10 of 80 bands). */
-export const SPEC_AUGMENT: Omit<SpecAugmentOptions, 'bands'> = { timeMasks: 2, maxTimeFraction: 0.1, freqMasks: 2, maxBands: 10 };
+export const SPEC_AUGMENT: Omit<SpecAugmentOptions, 'bands'> = {
+  timeMasks: 2,
+  maxTimeFraction: 0.1,
+  freqMasks: 2,
+  maxBands: 10,
+};
 
 /** A masked copy of `m`; its first `skipRows` rows (the utterance prefix) are kept as they are. */
 export function maskFrames(m: FeatureMatrix, o: SpecAugmentOptions, skipRows: number, rand: Rand): FeatureMatrix {
@@ -45,19 +50,26 @@ export function maskFrames(m: FeatureMatrix, o: SpecAugmentOptions, skipRows: nu
     const first = Math.floor(rand() * (bands - width + 1));
     if (width === 0) continue;
     for (let r = skipRows; r < m.rows; r++) {
-      for (let slot = 0; slot < m.dim; slot += bands) data.fill(0, r * m.dim + slot + first, Math.min(r * m.dim + slot + first + width, (r + 1) * m.dim));
+      for (let slot = 0; slot < m.dim; slot += bands)
+        data.fill(0, r * m.dim + slot + first, Math.min(r * m.dim + slot + first + width, (r + 1) * m.dim));
     }
   }
   return { rows: m.rows, dim: m.dim, data };
 }
 
 /** The step's clips with both audio views masked, drawn from `seed` alone (a replayed step masks the same spans). */
-export function specAugmentChunk(chunk: readonly TrainExample[], o: SpecAugmentOptions, skipRows: number, seed: number): TrainExample[] {
+export function specAugmentChunk(
+  chunk: readonly TrainExample[],
+  o: SpecAugmentOptions,
+  skipRows: number,
+  seed: number,
+): TrainExample[] {
   const rand = mulberry32(seed);
   return chunk.map((e) => ({
     ...e,
     audio: maskFrames(e.audio, o, skipRows, rand),
-    augmented: e.augmented === null ? null : { ...e.augmented, audio: maskFrames(e.augmented.audio, o, skipRows, rand) },
+    augmented:
+      e.augmented === null ? null : { ...e.augmented, audio: maskFrames(e.augmented.audio, o, skipRows, rand) },
   }));
 }
 

@@ -15,7 +15,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MmerConfig } from './config';
 import { paramGrads, type ParamStore } from './params';
-import { augmentedProjection, multitaskLoss, usesAugmentedView, type LossParts, type LossWeights, type TrainExample } from './multitask';
+import {
+  augmentedProjection,
+  multitaskLoss,
+  usesAugmentedView,
+  type LossParts,
+  type LossWeights,
+  type TrainExample,
+} from './multitask';
 
 /** 'joint': both views on one tape; 'sequential': one view's tape at a time (about half the memory, one more pass). */
 export type ViewSchedule = 'joint' | 'sequential';
@@ -49,7 +56,10 @@ export function stepGrads(
   let upstream: tf.Tensor | undefined;
   let first: StepGrads;
   try {
-    const { value, grads } = tf.variableGrads(() => multitaskLoss(params, config, examples, weights, seed, parts, zInput), [...params.variables(), zInput]);
+    const { value, grads } = tf.variableGrads(
+      () => multitaskLoss(params, config, examples, weights, seed, parts, zInput),
+      [...params.variables(), zInput],
+    );
     upstream = grads[zInput.name];
     const named = new Map<string, tf.Tensor>();
     for (const [tfName, g] of Object.entries(grads)) {

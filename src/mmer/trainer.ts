@@ -17,7 +17,15 @@ import { stepGrads } from './step';
 import { prefixRows } from './utterance';
 import { ParamAverage } from './weight-average';
 
-export { DEFAULT_LOSS, augmentedProjection, multitaskLoss, usesAugmentedView, type LossParts, type LossWeights, type TrainExample } from './multitask';
+export {
+  DEFAULT_LOSS,
+  augmentedProjection,
+  multitaskLoss,
+  usesAugmentedView,
+  type LossParts,
+  type LossWeights,
+  type TrainExample,
+} from './multitask';
 
 export interface TrainOptions {
   readonly epochs: number;
@@ -89,7 +97,15 @@ export interface FitState {
 /** What `fit` needs to resume (the parameters themselves are the store's). */
 export type FitResume = Omit<FitState, 'params' | 'average'> & { readonly average?: SerialisedParams | null };
 
-export const DEFAULT_TRAIN: TrainOptions = { epochs: 10, batchSize: 8, accumulation: 1, seed: 0, patience: 3, optimizer: {}, loss: DEFAULT_LOSS };
+export const DEFAULT_TRAIN: TrainOptions = {
+  epochs: 10,
+  batchSize: 8,
+  accumulation: 1,
+  seed: 0,
+  patience: 3,
+  optimizer: {},
+  loss: DEFAULT_LOSS,
+};
 
 async function readParts(parts: Map<keyof LossParts, tf.Scalar>): Promise<LossParts> {
   const out: Record<keyof LossParts, number> = { total: 0, ce: 0, ctc: 0, supcon: 0, acl: 0 };
@@ -101,7 +117,12 @@ async function readParts(parts: Map<keyof LossParts, tf.Scalar>): Promise<LossPa
 }
 
 /** Predicted class per example (eval mode, batched). Reads asynchronously so it works on WebGPU. */
-export async function predict(params: ParamStore, config: MmerConfig, clips: readonly ClipFeatures[], batchSize = 16): Promise<{ label: number; scores: number[] }[]> {
+export async function predict(
+  params: ParamStore,
+  config: MmerConfig,
+  clips: readonly ClipFeatures[],
+  batchSize = 16,
+): Promise<{ label: number; scores: number[] }[]> {
   const results: { label: number; scores: number[] }[] = [];
   for (let i = 0; i < clips.length; i += batchSize) {
     const { batch } = makeBatch(clips.slice(i, i + batchSize));
@@ -121,9 +142,17 @@ export async function predict(params: ParamStore, config: MmerConfig, clips: rea
 }
 
 /** UA, WA, macro-F1 and the confusion matrix of the head on labelled clips. */
-export async function evaluate(params: ParamStore, config: MmerConfig, examples: readonly (ClipFeatures & { label: number })[]): Promise<ClassMetrics> {
+export async function evaluate(
+  params: ParamStore,
+  config: MmerConfig,
+  examples: readonly (ClipFeatures & { label: number })[],
+): Promise<ClassMetrics> {
   const preds = await predict(params, config, examples);
-  return classMetrics(examples.map((e) => e.label), preds.map((p) => p.label), config.labels.length);
+  return classMetrics(
+    examples.map((e) => e.label),
+    preds.map((p) => p.label),
+    config.labels.length,
+  );
 }
 
 function mean(xs: readonly LossParts[]): LossParts {
@@ -169,9 +198,12 @@ export async function fit(
   stoppedEarly = spent && (o.resume?.epoch ?? 0) < o.epochs;
   const budget = o.memoryBudget === undefined ? defaultMemoryBudget() : o.memoryBudget;
   // Refused here, not by the allocator halfway through an epoch.
-  if (budget !== null && !spent) requireStepPlan(config, stepShape(train, Math.min(o.batchSize, train.length), o.loss, o.accumulation), budget);
+  if (budget !== null && !spent)
+    requireStepPlan(config, stepShape(train, Math.min(o.batchSize, train.length), o.loss, o.accumulation), budget);
   const scheduleOf = (chunk: readonly TrainExample[]) =>
-    budget === null ? 'joint' : (planStep(config, stepShape(chunk, chunk.length, o.loss, o.accumulation), budget)?.schedule ?? 'sequential');
+    budget === null
+      ? 'joint'
+      : (planStep(config, stepShape(chunk, chunk.length, o.loss, o.accumulation), budget)?.schedule ?? 'sequential');
   try {
     if (o.resume !== undefined) opt.importState(o.resume.optimizer);
     for (let epoch = (o.resume?.epoch ?? 0) + 1; epoch <= o.epochs && !spent; epoch++) {
@@ -183,7 +215,10 @@ export async function fit(
         await o.beforeStep?.();
         const stepSeed = o.seed * 7919 + epoch * 131 + s;
         const drawn = order.slice(s * o.batchSize, (s + 1) * o.batchSize);
-        const chunk = o.specAugment == null ? drawn : specAugmentChunk(drawn, o.specAugment, prefixRows(config.utterance), stepSeed + 0x5eed);
+        const chunk =
+          o.specAugment == null
+            ? drawn
+            : specAugmentChunk(drawn, o.specAugment, prefixRows(config.utterance), stepSeed + 0x5eed);
         const { value, grads } = stepGrads(params, config, chunk, o.loss, stepSeed, parts, scheduleOf(chunk));
         parts.set('total', value);
         opt.accumulate(grads, 1 / o.accumulation);
@@ -213,8 +248,18 @@ export async function fit(
         } else if (o.patience > 0 && ++sinceBest >= o.patience) patienceOut = true;
       }
       if (!stopped && o.onEpochEnd !== undefined) {
-        const state = { params: avg === null ? await params.serialise() : await avg.raw(), average: avg === null ? null : await avg.average() };
-        await o.onEpochEnd({ epoch, ...state, optimizer: await opt.exportState(), best, sinceBest, history: [...epochs] });
+        const state = {
+          params: avg === null ? await params.serialise() : await avg.raw(),
+          average: avg === null ? null : await avg.average(),
+        };
+        await o.onEpochEnd({
+          epoch,
+          ...state,
+          optimizer: await opt.exportState(),
+          best,
+          sinceBest,
+          history: [...epochs],
+        });
       }
       if (patienceOut) {
         stoppedEarly = epoch < o.epochs;

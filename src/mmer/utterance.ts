@@ -76,7 +76,10 @@ export function withUtterancePrefix(frames: FeatureMatrix, stats: Float32Array):
 function checkPrefix(m: FeatureMatrix, dim: number): number {
   const f = blockFrames(dim, m.dim);
   if (m.rows < 3 * f || m.data[dim] !== 1) {
-    throw new AppError('bad-model', `These audio features carry no utterance statistics (${dim} expected); the encoder does not match the head.`);
+    throw new AppError(
+      'bad-model',
+      `These audio features carry no utterance statistics (${dim} expected); the encoder does not match the head.`,
+    );
   }
   return f * m.dim;
 }
@@ -98,7 +101,10 @@ export function columnStats(rows: readonly Float64Array[], dim: number): { mean:
     let s = 0;
     for (const r of rows) {
       const v = r[j] ?? Number.NaN;
-      if (Number.isFinite(v)) { n += 1; s += v; }
+      if (Number.isFinite(v)) {
+        n += 1;
+        s += v;
+      }
     }
     const mu = n > 0 ? s / n : 0;
     let ss = 0;
@@ -121,7 +127,10 @@ export function profileFromStats(rows: readonly Float64Array[], dim: number): Sp
 /** A speaker profile from the prefixed features of that speaker's clips. */
 export function speakerProfile(clips: readonly FeatureMatrix[], dim: number): SpeakerProfile {
   if (clips.length === 0) throw new AppError('internal', 'A speaker profile needs at least one clip.');
-  return profileFromStats(clips.map((c) => utteranceStats(c, dim)), dim);
+  return profileFromStats(
+    clips.map((c) => utteranceStats(c, dim)),
+    dim,
+  );
 }
 
 /** A copy of prefixed features with block 2 filled from `profile` (or emptied when it is null). */
@@ -141,7 +150,12 @@ export function applyProfile(m: FeatureMatrix, dim: number, profile: SpeakerProf
 }
 
 /** The head's normalisation constants from the training clips' prefixed features (each with its speaker profile). */
-export function fitUtteranceSpec(features: string, clips: readonly FeatureMatrix[], dim: number, dropout: number): UtteranceSpec {
+export function fitUtteranceSpec(
+  features: string,
+  clips: readonly FeatureMatrix[],
+  dim: number,
+  dropout: number,
+): UtteranceSpec {
   const first = clips[0];
   if (first === undefined) throw new AppError('bad-dataset', 'No training clip to fit the utterance statistics on.');
   const block = checkPrefix(first, dim);
@@ -168,9 +182,13 @@ export function validateUtteranceSpec(u: UtteranceSpec, audioDim: number): strin
   if (typeof u.features !== 'string' || u.features.length === 0) return 'utterance.features must name a feature set';
   if (!Number.isInteger(u.dim) || u.dim < 1) return 'utterance.dim must be a positive integer';
   if (u.frames !== blockFrames(u.dim, audioDim)) return `utterance.frames must be ${blockFrames(u.dim, audioDim)}`;
-  for (const [name, n] of [['global', u.global], ['speaker', u.speaker]] as const) {
+  for (const [name, n] of [
+    ['global', u.global],
+    ['speaker', u.speaker],
+  ] as const) {
     if (n.mean.length !== u.dim || n.std.length !== u.dim) return `utterance.${name} must hold ${u.dim} means and SDs`;
-    if (![...n.mean, ...n.std].every(Number.isFinite) || n.std.some((v) => v <= 0)) return `utterance.${name} holds a non-finite mean or a non-positive SD`;
+    if (![...n.mean, ...n.std].every(Number.isFinite) || n.std.some((v) => v <= 0))
+      return `utterance.${name} holds a non-finite mean or a non-positive SD`;
   }
   if (!(u.dropout >= 0 && u.dropout < 1)) return 'utterance.dropout must be in [0, 1)';
   return null;

@@ -25,10 +25,18 @@ export function warmStartConfig(head: MmerConfig, labels: readonly string[]): Mm
  * elsewhere. Labels are matched by name.
  * @throws AppError('training') when no label of the run is one the head knows (nothing of its classifier would carry over).
  */
-export function warmStart(head: MmerConfig, from: SerialisedParams, labels: readonly string[], seed: number): { config: MmerConfig; params: ParamStore; carried: string[] } {
+export function warmStart(
+  head: MmerConfig,
+  from: SerialisedParams,
+  labels: readonly string[],
+  seed: number,
+): { config: MmerConfig; params: ParamStore; carried: string[] } {
   const carried = labels.filter((l) => head.labels.includes(l));
   if (carried.length === 0) {
-    throw new AppError('training', `The head to start from knows the labels ${head.labels.join(', ')}, none of this run's (${labels.join(', ')}); start from nothing instead.`);
+    throw new AppError(
+      'training',
+      `The head to start from knows the labels ${head.labels.join(', ')}, none of this run's (${labels.join(', ')}); start from nothing instead.`,
+    );
   }
   const config = warmStartConfig(head, labels);
   const params = ParamStore.init(config, seed);
@@ -48,11 +56,16 @@ export function warmStart(head: MmerConfig, from: SerialisedParams, labels: read
 }
 
 /** Per label known to both lists, that label's column (last axis) of `value`; zeros for new labels. */
-function remapColumns(value: { shape: number[]; data: Float32Array }, fromLabels: readonly string[], toLabels: readonly string[]): { shape: number[]; data: Float32Array } {
+function remapColumns(
+  value: { shape: number[]; data: Float32Array },
+  fromLabels: readonly string[],
+  toLabels: readonly string[],
+): { shape: number[]; data: Float32Array } {
   const nFrom = fromLabels.length;
   const nTo = toLabels.length;
   const rows = value.data.length / nFrom;
-  if (!Number.isInteger(rows) || value.shape.at(-1) !== nFrom) throw new AppError('bad-model', 'A per-label parameter of the head has an unexpected shape.');
+  if (!Number.isInteger(rows) || value.shape.at(-1) !== nFrom)
+    throw new AppError('bad-model', 'A per-label parameter of the head has an unexpected shape.');
   const data = new Float32Array(rows * nTo);
   toLabels.forEach((label, j) => {
     const i = fromLabels.indexOf(label);

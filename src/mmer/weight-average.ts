@@ -21,12 +21,14 @@ export class ParamAverage {
     private readonly decay: number,
     from?: SerialisedParams,
   ) {
-    if (!(decay >= 0 && decay < 1)) throw new AppError('training', `The weight-average decay must be in [0, 1); got ${decay}.`);
+    if (!(decay >= 0 && decay < 1))
+      throw new AppError('training', `The weight-average decay must be in [0, 1); got ${decay}.`);
     for (const name of params.names()) {
       const live = params.get(name);
       const saved = from?.[name];
       const initial = saved === undefined ? live.clone() : tf.tensor(saved.data, saved.shape, 'float32');
-      if (!tf.util.arraysEqual(initial.shape, live.shape)) throw new AppError('bad-model', `The stored weight average of "${name}" has the wrong shape.`);
+      if (!tf.util.arraysEqual(initial.shape, live.shape))
+        throw new AppError('bad-model', `The stored weight average of "${name}" has the wrong shape.`);
       this.shadow.set(name, tf.variable(initial, false));
       initial.dispose();
     }
@@ -34,9 +36,11 @@ export class ParamAverage {
 
   /** Folds the current parameters into the average (call after each optimizer step, never while swapped). */
   update(): void {
-    if (this.swapped) throw new AppError('internal', 'The weight average was updated while it stood in for the parameters.');
+    if (this.swapped)
+      throw new AppError('internal', 'The weight average was updated while it stood in for the parameters.');
     tf.tidy(() => {
-      for (const [name, avg] of this.shadow) avg.assign(tf.add(tf.mul(avg, this.decay), tf.mul(this.params.get(name), 1 - this.decay)));
+      for (const [name, avg] of this.shadow)
+        avg.assign(tf.add(tf.mul(avg, this.decay), tf.mul(this.params.get(name), 1 - this.decay)));
     });
   }
 

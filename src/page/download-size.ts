@@ -3,7 +3,11 @@ import { pairDownloadBytes, type Manifest } from '../runtime/manifest';
 import type { Backend, Dtype } from '../runtime/runtime-types';
 
 /** How a precision is named to people. */
-export const DTYPE_WORDS: Readonly<Record<Dtype, string>> = { q8: '8-bit weights', fp16: '16-bit weights', fp32: '32-bit weights' };
+export const DTYPE_WORDS: Readonly<Record<Dtype, string>> = {
+  q8: '8-bit weights',
+  fp16: '16-bit weights',
+  fp32: '32-bit weights',
+};
 
 function mb(bytes: number): string {
   return `${Math.round(bytes / 1_000_000)} MB`;
@@ -20,5 +24,7 @@ export function downloadSizeText(manifest: Manifest, pair: string, backend: Back
   const [first, second] = sizes;
   if (first === undefined) return null;
   const main = `about ${mb(first.bytes)} (${DTYPE_WORDS[first.dtype]})`;
-  return first.dtype === 'fp16' && second !== undefined ? `${main}, or ${mb(second.bytes)} (${DTYPE_WORDS[second.dtype]}) where the GPU cannot run 16-bit weights` : main;
+  return first.dtype === 'fp16' && second !== undefined
+    ? `${main}, or ${mb(second.bytes)} (${DTYPE_WORDS[second.dtype]}) where the GPU cannot run 16-bit weights`
+    : main;
 }

@@ -30,12 +30,24 @@ export async function readHeadFiles(files: readonly PickedFile[]): Promise<HeadF
   const weights = files.filter((f) => f.name.toLowerCase().endsWith('.safetensors'));
   const config = configs[0];
   const weight = weights[0];
-  if (files.length !== 2 || configs.length !== 1 || weights.length !== 1 || config === undefined || weight === undefined) {
+  if (
+    files.length !== 2 ||
+    configs.length !== 1 ||
+    weights.length !== 1 ||
+    config === undefined ||
+    weight === undefined
+  ) {
     const got = names.length === 0 ? 'no file' : names.join(', ');
-    throw new AppError('bad-model', `A head is two files: config.json and model.safetensors. Choose both together (got ${got}).`);
+    throw new AppError(
+      'bad-model',
+      `A head is two files: config.json and model.safetensors. Choose both together (got ${got}).`,
+    );
   }
   if (config.size > MAX_CONFIG_BYTES) {
-    throw new AppError('bad-model', `${config.name} is ${config.size} bytes; a head's config.json is a few kilobytes. Is it the right file?`);
+    throw new AppError(
+      'bad-model',
+      `${config.name} is ${config.size} bytes; a head's config.json is a few kilobytes. Is it the right file?`,
+    );
   }
   const [configJson, bytes] = await Promise.all([config.text(), weight.arrayBuffer()]);
   return { configJson, weights: new Uint8Array(bytes), source: `${config.name} + ${weight.name}` };

@@ -32,7 +32,10 @@ export interface ImportReport {
 
 /** The files of an <input type=file> (with webkitRelativePath for a folder pick). */
 export function inputFiles(list: FileList | null): ImportFile[] {
-  return Array.from(list ?? [], (file) => ({ file, path: file.webkitRelativePath === '' ? file.name : file.webkitRelativePath }));
+  return Array.from(list ?? [], (file) => ({
+    file,
+    path: file.webkitRelativePath === '' ? file.name : file.webkitRelativePath,
+  }));
 }
 
 /** The metadata.csv nearest the top of the selection, if any. */
@@ -46,7 +49,10 @@ function findMetadata(files: readonly ImportFile[]): ImportFile | null {
  * Decodes and checks the files into clips ready for `addClips`. `onProgress` gets (done, total) after each file;
  * decoding is sequential so memory holds one file's samples at a time besides the results.
  */
-export async function prepareImport(files: readonly ImportFile[], onProgress: (done: number, total: number) => void = () => undefined): Promise<ImportReport> {
+export async function prepareImport(
+  files: readonly ImportFile[],
+  onProgress: (done: number, total: number) => void = () => undefined,
+): Promise<ImportReport> {
   const metadata = findMetadata(files);
   const metadataText = metadata === null ? null : await metadata.file.text();
   const plan = planImport(

@@ -10,7 +10,8 @@
 /** Absolute URL of the manifest the page and the worker read. */
 export function manifestUrl(): string {
   const setting = import.meta.env.VITE_MMER_MANIFEST_URL?.trim() ?? '';
-  return new URL(setting !== '' ? setting : `${import.meta.env.BASE_URL}models/manifest.json`, window.location.href).href;
+  return new URL(setting !== '' ? setting : `${import.meta.env.BASE_URL}models/manifest.json`, window.location.href)
+    .href;
 }
 
 /** The hub host that replaces the manifest's `hubUrl`, or null to keep it. */

@@ -18,5 +18,10 @@ export function downloadBlob(blob: Blob, fileName: string): void {
 
 /** A file-name-safe stem of `base` (extension dropped, odd characters replaced). */
 export function safeStem(base: string, fallback: string): string {
-  return base.replace(/\.[a-z0-9]{1,5}$/i, '').replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '') || fallback;
+  return (
+    base
+      .replace(/\.[a-z0-9]{1,5}$/i, '')
+      .replace(/[^\w.-]+/g, '-')
+      .replace(/^-+|-+$/g, '') || fallback
+  );
 }

@@ -20,13 +20,15 @@ export const PAIRS: readonly PairChoice[] = [
     id: 'lite',
     label: 'Embedded acoustic model (no download)',
     shortName: 'embedded acoustic',
-    description: 'Built into the page: weight-free acoustic statistics and a shipped emotion head. Ready at once, works offline, no transcript.',
+    description:
+      'Built into the page: weight-free acoustic statistics and a shipped emotion head. Ready at once, works offline, no transcript.',
   },
   {
     id: 'base',
     label: 'wav2vec2 + RoBERTa (download)',
     shortName: 'wav2vec2 + RoBERTa',
-    description: 'wav2vec2-base-960h speech recognition and RoBERTa-base text features: a transcript, and the full MMER models. A large one-time download, then cached.',
+    description:
+      'wav2vec2-base-960h speech recognition and RoBERTa-base text features: a transcript, and the full MMER models. A large one-time download, then cached.',
   },
   {
     id: 'fixture',
@@ -67,7 +69,11 @@ export function parseUrlOptions(search: string): UrlOptions {
   const pairParam = params.get('pair')?.trim() ?? '';
   const backendParam = params.get('backend')?.trim().toLowerCase() ?? '';
   const backend = (BACKENDS as readonly string[]).includes(backendParam) ? (backendParam as BackendChoice) : 'auto';
-  return { pair: PAIR_PATTERN.test(pairParam) ? pairParam : null, backend, noBuiltinHead: params.get('head')?.trim().toLowerCase() === 'none' };
+  return {
+    pair: PAIR_PATTERN.test(pairParam) ? pairParam : null,
+    backend,
+    noBuiltinHead: params.get('head')?.trim().toLowerCase() === 'none',
+  };
 }
 
 /** The query string for `options`, keeping unrelated parameters and leaving defaults out. */

@@ -25,13 +25,28 @@ export function nodePlatform(options: NodePlatformOptions = {}): RecognizerPlatf
   const threads = options.threads ?? 2;
   return {
     chooseBackend(requested) {
-      if (requested === 'webgpu') return Promise.reject(new AppError('backend-unavailable', 'WebGPU is a browser backend; in Node the encoders run on onnxruntime-node\'s CPU kernels.'));
-      const info = { backend: 'wasm' as const, reason: `onnxruntime-node on the CPU with ${String(threads)} threads`, threads, adapter: null, rejected: [] };
+      if (requested === 'webgpu')
+        return Promise.reject(
+          new AppError(
+            'backend-unavailable',
+            "WebGPU is a browser backend; in Node the encoders run on onnxruntime-node's CPU kernels.",
+          ),
+        );
+      const info = {
+        backend: 'wasm' as const,
+        reason: `onnxruntime-node on the CPU with ${String(threads)} threads`,
+        threads,
+        adapter: null,
+        rejected: [],
+      };
       return Promise.resolve({ info, shaderF16: false, ort: nodeAdapter(threads) });
     },
     async readManifest(location, hubUrl) {
       const path = resolve(location);
-      return { manifest: await readNodeManifest({ manifestPath: path, ...(hubUrl === null ? {} : { hubUrl }) }), manifestUrl: pathToFileURL(path).href };
+      return {
+        manifest: await readNodeManifest({ manifestPath: path, ...(hubUrl === null ? {} : { hubUrl }) }),
+        manifestUrl: pathToFileURL(path).href,
+      };
     },
     openStore: () => options.store ?? new DirectoryStore(defaultCacheDir()),
     fetchImpl: options.fetchImpl ?? fileAwareFetch,

@@ -28,7 +28,10 @@ export interface RecognizerPlatform {
   /** Chooses the encoders' backend for `requested` (what the host offers decides 'auto'). */
   chooseBackend(requested: Backend | 'auto'): Promise<ChosenBackend>;
   /** The manifest at `location` (a URL or path as the host reads it), with its hub host replaced by `hubUrl`. */
-  readManifest(location: string, hubUrl: string | null): Promise<{ readonly manifest: Manifest; readonly manifestUrl: string }>;
+  readManifest(
+    location: string,
+    hubUrl: string | null,
+  ): Promise<{ readonly manifest: Manifest; readonly manifestUrl: string }>;
   /** The model cache for one load. */
   openStore(): FlushableStore;
   /** Fetch for model files (default: the global fetch). */

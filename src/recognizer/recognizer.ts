@@ -11,13 +11,23 @@ import { fetchBuiltinHead } from '../inference/builtin-head';
 import { ClipScoring, type WorkerClip } from '../inference/clip-scoring';
 import type { HeadOrigin } from '../inference/emotion-head';
 import { HeadRuntimeHost } from '../inference/head-runtime';
-import { headLayerFor, measureWidths, type HeadTarget } from '../inference/head-target';
+import { headLayerFor, type HeadTarget } from '../inference/head-target';
 import { LoadedPair } from '../inference/loaded-pair';
 import { settleHead } from '../inference/settle-head';
 import { TrainingJobs, type JobContext } from '../training/training-jobs';
 import type { SplitName } from '../data/library/library-types';
 import type { LoaderContext } from '../runtime/model-loader';
-import type { AnalysisSummary, HeadFiles, HeadInfo, HeadStatus, HeadNotice, InitOptions, ScoredEmotion, UtteranceStatsRow, VoiceRecordings } from '../worker-api/protocol';
+import type {
+  AnalysisSummary,
+  HeadFiles,
+  HeadInfo,
+  HeadStatus,
+  HeadNotice,
+  InitOptions,
+  ScoredEmotion,
+  UtteranceStatsRow,
+  VoiceRecordings,
+} from '../worker-api/protocol';
 import type { Backend, BackendInfo, LoadProgress } from '../runtime/runtime-types';
 import type { Evaluation, TrainEvent, TrainOutcome, TrainRequest } from '../worker-api/training-protocol';
 import type { RecognizerPlatform } from './platform';
@@ -28,8 +38,6 @@ type Layer = 'head-input' | number;
 export class Recognizer {
   /** The loaded model pair; null while none is loaded. */
   private loaded: LoadedPair | null = null;
-  /** The loaded encoders' feature widths, measured the first time a head needs them (reset by a load and a new cut). */
-  private widths: Promise<{ audioDim: number; textDim: number }> | null = null;
   /** The last analysed clip (its features, summary and audio); null before the first and after the encoders change. */
   private lastClip: WorkerClip | null = null;
   /** The manifest and model cache of the last load (built-in heads a training run starts from are fetched with them). */
@@ -49,9 +57,15 @@ export class Recognizer {
   private readonly jobs: TrainingJobs;
 
   constructor(private readonly platform: RecognizerPlatform) {
-    this.heads = new HeadRuntimeHost(() => this.encoderBackend, (order) => platform.startEngine(order));
+    this.heads = new HeadRuntimeHost(
+      () => this.encoderBackend,
+      (order) => platform.startEngine(order),
+    );
     this.scoring = new ClipScoring(this.heads);
-    this.jobs = new TrainingJobs(platform.openLibrary ?? (() => Promise.reject(new AppError('training', 'There is no clip library here to train on.'))));
+    this.jobs = new TrainingJobs(
+      platform.openLibrary ??
+        (() => Promise.reject(new AppError('training', 'There is no clip library here to train on.'))),
+    );
   }
 
   /**
@@ -68,15 +82,25 @@ export class Recognizer {
       this.loaded = null;
     }
     // The last clip's features belong to the old encoders; a head must never score them after a switch.
-    this.forgetFeatures();
+    this.lastClip = null;
     this.headNotices = [];
     // Cache writes may overlap the next download or session; the pair counts as loaded once they have landed, so a
     // reload right after finds every file cached.
     const store = this.platform.openStore();
-    const ctx: LoaderContext = { manifest, manifestUrl, store, onProgress, ...(this.platform.fetchImpl === undefined ? {} : { fetchImpl: this.platform.fetchImpl }) };
+    const ctx: LoaderContext = {
+      manifest,
+      manifestUrl,
+      store,
+      onProgress,
+      ...(this.platform.fetchImpl === undefined ? {} : { fetchImpl: this.platform.fetchImpl }),
+    };
     this.loadContext = ctx;
     this.loaded = await LoadedPair.load({ ...ctx, ort, backend: info.backend, hasShaderF16: shaderF16 }, options.pair);
-    const settle = { runtime: await this.heads.current(), target: () => this.currentTarget(), activate: (f: HeadFiles, o: HeadOrigin) => this.activateHead(f, o) };
+    const settle = {
+      runtime: await this.heads.current(),
+      target: () => this.currentTarget(),
+      activate: (f: HeadFiles, o: HeadOrigin) => this.activateHead(f, o),
+    };
     const notices = await settleHead(settle, manifest, ctx, options.pair, options.builtinHead !== false);
     const embeddedNotice = await this.scoring.prepare(manifest, ctx, options.pair);
     this.headNotices = embeddedNotice === null ? notices : [...notices, embeddedNotice];
@@ -105,7 +129,11 @@ export class Recognizer {
   async unloadHead(): Promise<void> {
     (await this.heads.current())?.slot.unload();
     const last = this.lastClip;
-    if (last !== null) this.lastClip = { ...last, analysis: { ...last.analysis, summary: { ...last.analysis.summary, emotion: null, scorer: null } } };
+    if (last !== null)
+      this.lastClip = {
+        ...last,
+        analysis: { ...last.analysis, summary: { ...last.analysis.summary, emotion: null, scorer: null } },
+      };
   }
 
   /**
@@ -132,7 +160,9 @@ export class Recognizer {
 
   /** The last clip's raw utterance statistics (to add to the person's recordings), or null when none are computed. */
   async lastUtteranceStats(): Promise<UtteranceStatsRow | null> {
-    return this.lastClip === null || this.loaded === null ? null : this.scoring.stats(this.lastClip, this.loaded.encoders.audio);
+    return this.lastClip === null || this.loaded === null
+      ? null
+      : this.scoring.stats(this.lastClip, this.loaded.encoders.audio);
   }
 
   /** Copies of the last clip's feature matrices (tests compare backends on them). */
@@ -145,7 +175,12 @@ export class Recognizer {
   /** Fine-tunes a head on the library's clips and stores it there. @throws AppError('training') while a run is going. */
   async train(request: TrainRequest, onEvent: (e: TrainEvent) => unknown): Promise<TrainOutcome> {
     const pair = this.loaded;
-    const layer = pair === null ? null : request.resumeRunId === undefined ? pair.trainingLayer(request.settings.encoderLayers) : await this.jobs.layerOf('run', request.resumeRunId, pair.identity);
+    const layer =
+      pair === null
+        ? null
+        : request.resumeRunId === undefined
+          ? pair.trainingLayer(request.settings.encoderLayers)
+          : await this.jobs.layerOf('run', request.resumeRunId, pair.identity);
     await this.cutAudioAt(layer);
     return this.jobs.train(this.jobContext(), request, onEvent);
   }
@@ -181,38 +216,32 @@ export class Recognizer {
     await this.jobs.stop();
     await this.loaded?.dispose();
     this.loaded = null;
-    this.forgetFeatures();
-  }
-
-  private requirePair(code: 'internal' | 'training'): LoadedPair {
-    if (this.loaded === null) throw new AppError(code, code === 'training' ? 'The models are not loaded yet; train once they are ready.' : 'The models are not loaded yet.');
-    return this.loaded;
-  }
-
-  private forgetFeatures(): void {
-    this.widths = null;
     this.lastClip = null;
   }
 
-  /** What the loaded pair gives a head: ids from the manifest, widths from the last clip or one probe pass. */
+  /** The loaded pair; `code` and `doing` word the error when there is none yet. */
+  private requirePair(code: 'internal' | 'training', doing = ''): LoadedPair {
+    if (this.loaded === null) throw new AppError(code, `The models are not loaded yet${doing}.`);
+    return this.loaded;
+  }
+
+  /** What the loaded pair gives a head: widths from the last clip, else from one probe pass (LoadedPair.target). */
   private async currentTarget(): Promise<HeadTarget> {
     const pair = this.loaded;
-    if (pair === null) throw new AppError('internal', 'The models are not loaded yet; load a head once they are ready.');
+    if (pair === null)
+      throw new AppError('internal', 'The models are not loaded yet; load a head once they are ready.');
     const last = this.lastClip?.analysis;
-    if (last !== undefined) return { ...pair.identity, audioDim: last.audioFeatures.dim, textDim: last.textFeatures.dim };
-    const measuring = (this.widths ??= measureWidths(pair.encoders));
-    measuring.catch(() => {
-      if (this.widths === measuring) this.widths = null;
-    });
-    return { ...pair.identity, ...(await measuring) };
+    if (last === undefined) return pair.target();
+    return { ...pair.identity, audioDim: last.audioFeatures.dim, textDim: last.textFeatures.dim };
   }
 
   /** Moves the audio graph's cut to `layer` (see LoadedPair.cutAt); never under a running training job. */
   private async cutAudioAt(layer: Layer | null): Promise<void> {
     if (layer === null || this.loaded === null || this.loaded.identity.hiddenStateLayer === layer) return;
-    if (this.jobs.running) throw new AppError('training', 'A training run is using the models; wait for it to end, or cancel it, first.');
+    if (this.jobs.running)
+      throw new AppError('training', 'A training run is using the models; wait for it to end, or cancel it, first.');
     // The last clip's features were cut elsewhere: no head may score them now.
-    if (await this.loaded.cutAt(layer)) this.forgetFeatures();
+    if (await this.loaded.cutAt(layer)) this.lastClip = null;
   }
 
   /** Loads `files` as the active head, checked against the loaded pair; the previous head stays on failure. */
@@ -233,7 +262,12 @@ export class Recognizer {
   /** Scores `clip` (the pair's head, else the embedded one) and keeps the result as the last clip's summary. */
   private async scoreClip(clip: WorkerClip): Promise<{ scored: ScoredEmotion | null; summary: AnalysisSummary }> {
     const { emotion, scorer, headMs } = await this.scoring.score(clip);
-    const summary: AnalysisSummary = { ...clip.analysis.summary, emotion, scorer, timings: { ...clip.analysis.summary.timings, headMs } };
+    const summary: AnalysisSummary = {
+      ...clip.analysis.summary,
+      emotion,
+      scorer,
+      timings: { ...clip.analysis.summary.timings, headMs },
+    };
     // A clip analysed meanwhile is newer, and features dropped meanwhile (a new cut or pair) stay dropped.
     if (this.lastClip?.pcm === clip.pcm) this.lastClip = { ...clip, analysis: { ...clip.analysis, summary } };
     return { scored: emotion === null || scorer === null ? null : { emotion, scorer }, summary };
@@ -241,7 +275,7 @@ export class Recognizer {
 
   /** What a training or evaluation job needs of the loaded pipeline. */
   private jobContext(): JobContext {
-    const pair = this.requirePair('training');
+    const pair = this.requirePair('training', '; train once they are ready');
     return {
       encoders: pair.encoders,
       identity: pair.identity,

@@ -45,7 +45,8 @@ export async function chooseBackend(requested: Backend | 'auto', probe: BackendP
     return failure === null ? null : `the WebGPU self-test failed: ${failure}`;
   };
   const mtProblem = (): string | null => {
-    if (!probe.crossOriginIsolated) return 'the page is not cross-origin isolated (COOP/COEP headers missing), so WASM threads are unavailable';
+    if (!probe.crossOriginIsolated)
+      return 'the page is not cross-origin isolated (COOP/COEP headers missing), so WASM threads are unavailable';
     if (probe.hardwareConcurrency < 2) return 'this device reports a single CPU core';
     return null;
   };
@@ -56,21 +57,32 @@ export async function chooseBackend(requested: Backend | 'auto', probe: BackendP
     if (problem === null) {
       return {
         backend: 'webgpu',
-        reason: requested === 'auto' ? `WebGPU adapter found and self-test passed` : 'WebGPU requested; adapter found and self-test passed',
+        reason:
+          requested === 'auto'
+            ? `WebGPU adapter found and self-test passed`
+            : 'WebGPU requested; adapter found and self-test passed',
         threads: mtProblem() === null ? threads : 1,
         adapter: probe.adapter,
         rejected,
       };
     }
-    if (requested === 'webgpu') throw new AppError('no-webgpu', `WebGPU was requested but cannot run here: ${problem}.`);
+    if (requested === 'webgpu')
+      throw new AppError('no-webgpu', `WebGPU was requested but cannot run here: ${problem}.`);
     rejected.push({ backend: 'webgpu', reason: problem });
   }
   if (requested === 'wasm-mt' || requested === 'auto') {
     const problem = mtProblem();
     if (problem === null) {
-      return { backend: 'wasm-mt', reason: `multithreaded WASM with ${threads} threads`, threads, adapter: null, rejected };
+      return {
+        backend: 'wasm-mt',
+        reason: `multithreaded WASM with ${threads} threads`,
+        threads,
+        adapter: null,
+        rejected,
+      };
     }
-    if (requested === 'wasm-mt') throw new AppError('backend-unavailable', `Multithreaded WASM was requested but cannot run here: ${problem}.`);
+    if (requested === 'wasm-mt')
+      throw new AppError('backend-unavailable', `Multithreaded WASM was requested but cannot run here: ${problem}.`);
     rejected.push({ backend: 'wasm-mt', reason: problem });
   }
   return {

@@ -24,7 +24,13 @@ export function sideFileKey(url: string, ref: FileRef): string {
  * Key of an edited graph. The plan and the expected hash are part of it: exposing another layer, or a manifest that
  * pins new weights, must not reuse a graph cached for the old ones.
  */
-export async function editedGraphKey(url: string, entry: Pick<OnnxModelEntry, 'surgery'>, ref: FileRef): Promise<string> {
-  const planKey = (await sha256Hex(new TextEncoder().encode(JSON.stringify([entry.surgery, ref.sha256 ?? null, ref.bytes ?? null])))).slice(0, 16);
+export async function editedGraphKey(
+  url: string,
+  entry: Pick<OnnxModelEntry, 'surgery'>,
+  ref: FileRef,
+): Promise<string> {
+  const planKey = (
+    await sha256Hex(new TextEncoder().encode(JSON.stringify([entry.surgery, ref.sha256 ?? null, ref.bytes ?? null])))
+  ).slice(0, 16);
   return variantKey(url, `edited-${planKey}`);
 }

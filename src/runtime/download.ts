@@ -85,7 +85,8 @@ async function attempt(url: string, opts: DownloadOptions): Promise<Uint8Array> 
     throw new AttemptError('network', err instanceof Error ? err.message : String(err));
   }
   // Not found and gone do not heal with a retry: the repository has no such file.
-  if (res.status === 404 || res.status === 410) throw new AttemptError('missing', `server answered ${res.status} ${res.statusText}`.trim());
+  if (res.status === 404 || res.status === 410)
+    throw new AttemptError('missing', `server answered ${res.status} ${res.statusText}`.trim());
   if (!res.ok) throw new AttemptError('network', `server answered ${res.status} ${res.statusText}`.trim());
   let body: Uint8Array;
   try {
@@ -99,7 +100,11 @@ async function attempt(url: string, opts: DownloadOptions): Promise<Uint8Array> 
   }
   if (opts.sha256 !== undefined) {
     const got = await sha256Hex(body);
-    if (got !== opts.sha256) throw new AttemptError('integrity', `SHA-256 mismatch (expected ${opts.sha256.slice(0, 12)}…, got ${got.slice(0, 12)}…)`);
+    if (got !== opts.sha256)
+      throw new AttemptError(
+        'integrity',
+        `SHA-256 mismatch (expected ${opts.sha256.slice(0, 12)}…, got ${got.slice(0, 12)}…)`,
+      );
   }
   return body;
 }
@@ -127,7 +132,13 @@ export async function downloadVerified(url: string, opts: DownloadOptions = {}):
   }
   const name = url.split('/').pop() ?? url;
   if (last?.kind === 'integrity') {
-    throw new AppError('integrity', `The model file ${name} failed its integrity check after ${attempts} attempts (${last.message}). It was not used.`);
+    throw new AppError(
+      'integrity',
+      `The model file ${name} failed its integrity check after ${attempts} attempts (${last.message}). It was not used.`,
+    );
   }
-  throw new AppError('download-failed', `Could not download ${name} after ${attempts} attempts (${last?.message ?? 'unknown error'}). Check the connection and retry.`);
+  throw new AppError(
+    'download-failed',
+    `Could not download ${name} after ${attempts} attempts (${last?.message ?? 'unknown error'}). Check the connection and retry.`,
+  );
 }

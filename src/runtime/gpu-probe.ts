@@ -24,7 +24,12 @@ export async function probeGpu(): Promise<GpuProbe> {
   const name = [vendor, architecture, description].filter((s) => s.length > 0).join(' ') || 'unnamed adapter';
   // isFallbackAdapter is newer than the DOM typings in use; older browsers lack it and are judged by name.
   const fallback = (adapter.info as { isFallbackAdapter?: boolean }).isFallbackAdapter;
-  return { api: true, adapter: name, software: isSoftwareAdapter(fallback, name), shaderF16: adapter.features.has('shader-f16') };
+  return {
+    api: true,
+    adapter: name,
+    software: isSoftwareAdapter(fallback, name),
+    shaderF16: adapter.features.has('shader-f16'),
+  };
 }
 
 /** The Cache API store, or memory for this session where the Cache API is missing. */

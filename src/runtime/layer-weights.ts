@@ -86,7 +86,8 @@ export class WeightReader {
       this.initInput(scope, 'Mul', (t) => t.data.length === 1 || t.data.length === (q.shape[1] ?? 0));
     if (scale === null) throw bad(`the quantized weight under "${scope}" has no scale`);
     const cols = q.shape[1] ?? 0;
-    const per = (t: FloatTensor | null, j: number, fallback: number): number => (t === null ? fallback : (t.data.length === 1 ? t.data[0] : t.data[j]) ?? fallback);
+    const per = (t: FloatTensor | null, j: number, fallback: number): number =>
+      t === null ? fallback : ((t.data.length === 1 ? t.data[0] : t.data[j]) ?? fallback);
     const data = new Float32Array(q.data.length);
     for (let i = 0; i < data.length; i++) {
       const j = i % cols;

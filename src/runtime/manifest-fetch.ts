@@ -11,7 +11,8 @@ export async function fetchManifest(manifestUrl: string, hubUrl?: string | null)
   const res = await fetch(manifestUrl).catch((err: unknown) => {
     throw new AppError('download-failed', `Could not fetch the model manifest (${String(err)}).`);
   });
-  if (!res.ok) throw new AppError('download-failed', `Could not fetch the model manifest: server answered ${res.status}.`);
+  if (!res.ok)
+    throw new AppError('download-failed', `Could not fetch the model manifest: server answered ${res.status}.`);
   const json: unknown = await res.json().catch(() => {
     throw new AppError('bad-manifest', `The model manifest at ${manifestUrl} is not JSON.`);
   });

@@ -49,14 +49,18 @@ function labelList(v: unknown, path: string): string[] {
   return labels;
 }
 function oneOf<T extends string>(v: unknown, allowed: readonly T[], path: string): T {
-  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) fail(path, `must be one of ${allowed.join(', ')}`);
+  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v))
+    fail(path, `must be one of ${allowed.join(', ')}`);
   return v as T;
 }
 
 function fileRef(v: unknown, path: string): FileRef {
   const o = obj(v, path);
-  const ref: { path: string; sha256?: string; bytes?: number; downloadBytes?: number } = { path: str(o.path, `${path}.path`) };
-  if (ref.path.includes('..') || ref.path.startsWith('/')) fail(`${path}.path`, 'must be a relative path inside the model folder');
+  const ref: { path: string; sha256?: string; bytes?: number; downloadBytes?: number } = {
+    path: str(o.path, `${path}.path`),
+  };
+  if (ref.path.includes('..') || ref.path.startsWith('/'))
+    fail(`${path}.path`, 'must be a relative path inside the model folder');
   if (o.sha256 !== undefined) {
     const sha = str(o.sha256, `${path}.sha256`);
     if (!/^[0-9a-f]{64}$/.test(sha)) fail(`${path}.sha256`, 'must be 64 lower-case hex digits');
@@ -79,7 +83,11 @@ function tensor(v: unknown, path: string): TensorSpec {
   const shape = arr(o.shape, `${path}.shape`).map((d, i) =>
     typeof d === 'number' ? num(d, `${path}.shape[${i}]`) : str(d, `${path}.shape[${i}]`),
   );
-  return { name: str(o.name, `${path}.name`), dtype: oneOf(o.dtype, ['float32', 'float16', 'int64'] as const, `${path}.dtype`), shape };
+  return {
+    name: str(o.name, `${path}.name`),
+    dtype: oneOf(o.dtype, ['float32', 'float16', 'int64'] as const, `${path}.dtype`),
+    shape,
+  };
 }
 
 function surgery(v: unknown, path: string): SurgeryPlan {
@@ -115,7 +123,8 @@ function model(v: unknown, path: string): ModelEntry {
   }
   const weightsObj = obj(o.weights, `${path}.weights`);
   const weights: Partial<Record<Dtype, FileRef>> = {};
-  for (const [k, val] of Object.entries(weightsObj)) weights[oneOf(k, DTYPES, `${path}.weights key`)] = fileRef(val, `${path}.weights.${k}`);
+  for (const [k, val] of Object.entries(weightsObj))
+    weights[oneOf(k, DTYPES, `${path}.weights key`)] = fileRef(val, `${path}.weights.${k}`);
   if (Object.keys(weights).length === 0) fail(`${path}.weights`, 'must list at least one ONNX file');
   const files: Record<string, FileRef> = {};
   for (const [k, val] of Object.entries(obj(o.files, `${path}.files`))) files[k] = fileRef(val, `${path}.files.${k}`);
@@ -131,12 +140,17 @@ function model(v: unknown, path: string): ModelEntry {
     hiddenSize: num(o.hiddenSize, `${path}.hiddenSize`),
     numLayers: num(o.numLayers, `${path}.numLayers`),
   };
-  if (entry.role === 'audio-encoder' && entry.files.vocab === undefined) fail(`${path}.files.vocab`, 'is required for an audio encoder (CTC vocabulary)');
-  if (entry.role === 'text-encoder' && (entry.files.tokenizer === undefined || entry.files.tokenizerConfig === undefined)) {
+  if (entry.role === 'audio-encoder' && entry.files.vocab === undefined)
+    fail(`${path}.files.vocab`, 'is required for an audio encoder (CTC vocabulary)');
+  if (
+    entry.role === 'text-encoder' &&
+    (entry.files.tokenizer === undefined || entry.files.tokenizerConfig === undefined)
+  ) {
     fail(`${path}.files`, 'must name tokenizer and tokenizerConfig for a text encoder');
   }
   const { layer } = entry.surgery;
-  if (typeof layer === 'number' && layer >= entry.numLayers) fail(`${path}.surgery.layer`, `must be below numLayers (${entry.numLayers})`);
+  if (typeof layer === 'number' && layer >= entry.numLayers)
+    fail(`${path}.surgery.layer`, `must be below numLayers (${entry.numLayers})`);
   return entry;
 }
 
@@ -152,7 +166,8 @@ function head(v: unknown, path: string, pairs: Readonly<Record<string, ModelPair
   if (!(pair in pairs)) fail(`${path}.pair`, `names no pair ("${pair}"; known: ${Object.keys(pairs).join(', ')})`);
   const files = obj(o.files, `${path}.files`);
   const extraFile = Object.keys(files).find((k) => !HEAD_FILES.includes(k));
-  if (extraFile !== undefined) fail(`${path}.files.${extraFile}`, `is not a head file (expected ${HEAD_FILES.join(', ')})`);
+  if (extraFile !== undefined)
+    fail(`${path}.files.${extraFile}`, `is not a head file (expected ${HEAD_FILES.join(', ')})`);
   return {
     id: str(o.id, `${path}.id`),
     pair,
@@ -192,11 +207,17 @@ export function parseManifest(json: unknown): Manifest {
   const pairs: Record<string, ModelPair> = {};
   for (const [name, val] of Object.entries(obj(o.pairs, 'pairs'))) {
     const p = obj(val, `pairs.${name}`);
-    const pair = { audio: str(p.audio, `pairs.${name}.audio`), text: str(p.text, `pairs.${name}.text`), description: str(p.description, `pairs.${name}.description`) };
+    const pair = {
+      audio: str(p.audio, `pairs.${name}.audio`),
+      text: str(p.text, `pairs.${name}.text`),
+      description: str(p.description, `pairs.${name}.description`),
+    };
     const audio = models.find((m) => m.id === pair.audio);
     const text = models.find((m) => m.id === pair.text);
-    if (audio?.role !== 'audio-encoder') fail(`pairs.${name}.audio`, `must name an audio-encoder model ("${pair.audio}" is not one)`);
-    if (text?.role !== 'text-encoder') fail(`pairs.${name}.text`, `must name a text-encoder model ("${pair.text}" is not one)`);
+    if (audio?.role !== 'audio-encoder')
+      fail(`pairs.${name}.audio`, `must name an audio-encoder model ("${pair.audio}" is not one)`);
+    if (text?.role !== 'text-encoder')
+      fail(`pairs.${name}.text`, `must name a text-encoder model ("${pair.text}" is not one)`);
     pairs[name] = pair;
   }
   const defaultPair = str(o.defaultPair, 'defaultPair');
@@ -204,7 +225,9 @@ export function parseManifest(json: unknown): Manifest {
   const prefObj = obj(o.dtypePreference, 'dtypePreference');
   const dtypePreference = {} as Record<Backend, readonly Dtype[]>;
   for (const b of BACKENDS) {
-    dtypePreference[b] = arr(prefObj[b], `dtypePreference.${b}`).map((d, i) => oneOf(d, DTYPES, `dtypePreference.${b}[${i}]`));
+    dtypePreference[b] = arr(prefObj[b], `dtypePreference.${b}`).map((d, i) =>
+      oneOf(d, DTYPES, `dtypePreference.${b}[${i}]`),
+    );
   }
   return {
     version: 1,

@@ -100,11 +100,15 @@ export interface Manifest {
 export function resolvePair(manifest: Manifest, pairName: string): { audio: ModelEntry; text: ModelEntry } {
   const pair = manifest.pairs[pairName];
   if (pair === undefined) {
-    throw new AppError('bad-manifest', `Unknown model pair "${pairName}". Known pairs: ${Object.keys(manifest.pairs).join(', ')}.`);
+    throw new AppError(
+      'bad-manifest',
+      `Unknown model pair "${pairName}". Known pairs: ${Object.keys(manifest.pairs).join(', ')}.`,
+    );
   }
   const find = (id: string): ModelEntry => {
     const m = manifest.models.find((e) => e.id === id);
-    if (m === undefined) throw new AppError('bad-manifest', `Model "${id}" of pair "${pairName}" is not in the manifest.`);
+    if (m === undefined)
+      throw new AppError('bad-manifest', `Model "${id}" of pair "${pairName}" is not in the manifest.`);
     return m;
   };
   return { audio: find(pair.audio), text: find(pair.text) };
@@ -114,11 +118,17 @@ export function resolvePair(manifest: Manifest, pairName: string): { audio: Mode
  * Weight precisions to try on a backend, best first: the preferred dtypes the model ships, then any other it ships,
  * skipping fp16 where the GPU lacks shader-f16 (fp16 weights would then be upcast or fail).
  */
-export function dtypeCandidates(manifest: Manifest, entry: OnnxModelEntry, backend: Backend, hasShaderF16: boolean): Dtype[] {
+export function dtypeCandidates(
+  manifest: Manifest,
+  entry: OnnxModelEntry,
+  backend: Backend,
+  hasShaderF16: boolean,
+): Dtype[] {
   const shipped = (Object.keys(entry.weights) as Dtype[]).filter((d) => d !== 'fp16' || hasShaderF16);
   const preferred = manifest.dtypePreference[backend].filter((d) => shipped.includes(d));
   const out = [...preferred, ...shipped.filter((d) => !preferred.includes(d))];
-  if (out.length === 0) throw new AppError('bad-model', `Model "${entry.id}" ships only fp16 weights, which this device cannot run.`);
+  if (out.length === 0)
+    throw new AppError('bad-model', `Model "${entry.id}" ships only fp16 weights, which this device cannot run.`);
   return out;
 }
 
@@ -171,7 +181,11 @@ export function fileUrl(manifest: Manifest, manifestUrl: string, source: ModelSo
  */
 export function exposedLayer(k: number, numLayers: number): 'head-input' | number {
   if (k === 0) return 'head-input';
-  if (k >= numLayers) throw new AppError('bad-model', `encoderLayers is ${String(k)}, but the audio encoder has only ${String(numLayers)} layers; at most ${String(numLayers - 1)} can be trained.`);
+  if (k >= numLayers)
+    throw new AppError(
+      'bad-model',
+      `encoderLayers is ${String(k)}, but the audio encoder has only ${String(numLayers)} layers; at most ${String(numLayers - 1)} can be trained.`,
+    );
   return numLayers - 1 - k;
 }
 
@@ -185,7 +199,10 @@ export function withAudioLayer(manifest: Manifest, pair: string, layer: 'head-in
   const { audio } = resolvePair(manifest, pair);
   if (layer === undefined || audio.format !== 'onnx' || audio.surgery.layer === layer) return manifest;
   if (typeof layer === 'number' && (layer < 0 || layer >= audio.numLayers)) {
-    throw new AppError('bad-model', `Layer ${String(layer)} does not exist in ${audio.id} (layers 0-${String(audio.numLayers - 1)}).`);
+    throw new AppError(
+      'bad-model',
+      `Layer ${String(layer)} does not exist in ${audio.id} (layers 0-${String(audio.numLayers - 1)}).`,
+    );
   }
   const patched: OnnxModelEntry = { ...audio, surgery: { ...audio.surgery, layer } };
   return { ...manifest, models: manifest.models.map((m) => (m === audio ? patched : m)) };
@@ -204,8 +221,12 @@ export function withHubUrl(manifest: Manifest, hubUrl: string | null | undefined
   try {
     url = new URL(raw);
   } catch {
-    throw new AppError('bad-manifest', `The hub URL "${raw}" is not a URL (expected e.g. https://hf-mirror.example.org).`);
+    throw new AppError(
+      'bad-manifest',
+      `The hub URL "${raw}" is not a URL (expected e.g. https://hf-mirror.example.org).`,
+    );
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new AppError('bad-manifest', `The hub URL "${raw}" must start with https:// or http://.`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new AppError('bad-manifest', `The hub URL "${raw}" must start with https:// or http://.`);
   return { ...manifest, hubUrl: url.href.replace(/\/+$/, '') };
 }

@@ -36,7 +36,12 @@ async function storeQuietly(ctx: LoaderContext, key: string, bytes: Uint8Array):
  * Downloads one file of `model` with retries, size and hash checks, reporting byte progress under the model's id.
  * Shared by encoder graphs, their side files and built-in emotion heads.
  */
-export async function fetchModelFile(ctx: LoaderContext, model: string, ref: FileRef, url: string): Promise<Uint8Array> {
+export async function fetchModelFile(
+  ctx: LoaderContext,
+  model: string,
+  ref: FileRef,
+  url: string,
+): Promise<Uint8Array> {
   const file = ref.path;
   ctx.onProgress({ status: 'initiate', model, file });
   const bytes = await downloadVerified(url, {
@@ -58,7 +63,8 @@ export async function fetchModelFile(ctx: LoaderContext, model: string, ref: Fil
 /** Loads a side file (vocab, tokenizer, config) as parsed JSON, from the cache when present. */
 export async function loadJsonFile(ctx: LoaderContext, entry: OnnxModelEntry, purpose: string): Promise<unknown> {
   const ref = entry.files[purpose];
-  if (ref === undefined) throw new AppError('bad-manifest', `Model "${entry.id}" has no "${purpose}" file in the manifest.`);
+  if (ref === undefined)
+    throw new AppError('bad-manifest', `Model "${entry.id}" has no "${purpose}" file in the manifest.`);
   const url = fileUrl(ctx.manifest, ctx.manifestUrl, entry.source, ref);
   const key = sideFileKey(url, ref);
   let bytes = await ctx.store.get(key);

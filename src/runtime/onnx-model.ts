@@ -18,10 +18,32 @@ export interface TensorSpec {
 }
 
 /** ONNX TensorProto element types used here. */
-export const T = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, BOOL: 9, FLOAT16: 10, DOUBLE: 11, BFLOAT16: 16 } as const;
+export const T = {
+  FLOAT: 1,
+  UINT8: 2,
+  INT8: 3,
+  INT32: 6,
+  INT64: 7,
+  BOOL: 9,
+  FLOAT16: 10,
+  DOUBLE: 11,
+  BFLOAT16: 16,
+} as const;
 export const DTYPE_NAMES: Readonly<Record<number, string>> = {
-  1: 'float32', 2: 'uint8', 3: 'int8', 4: 'uint16', 5: 'int16', 6: 'int32', 7: 'int64', 8: 'string', 9: 'bool', 10: 'float16',
-  11: 'float64', 12: 'uint32', 13: 'uint64', 16: 'bfloat16',
+  1: 'float32',
+  2: 'uint8',
+  3: 'int8',
+  4: 'uint16',
+  5: 'int16',
+  6: 'int32',
+  7: 'int64',
+  8: 'string',
+  9: 'bool',
+  10: 'float16',
+  11: 'float64',
+  12: 'uint32',
+  13: 'uint64',
+  16: 'bfloat16',
 };
 
 /** Decodes an ONNX file; a damaged file is a 'bad-model' error. */
@@ -29,7 +51,9 @@ export function decode(bytes: Uint8Array): pb.ModelProto {
   try {
     return onnx.ModelProto.decode(bytes);
   } catch (err) {
-    throw new AppError('bad-model', 'The model file is not a valid ONNX protobuf (truncated or not a model).', { cause: err });
+    throw new AppError('bad-model', 'The model file is not a valid ONNX protobuf (truncated or not a model).', {
+      cause: err,
+    });
   }
 }
 
@@ -42,7 +66,6 @@ export function graphOf(model: pb.ModelProto): pb.IGraphProto {
 /** A decoded dimension: its name, its size, or `fallback` (decoded oneof members read as ''/0 when unset). */
 export const dimOf = (d: pb.TensorShapeProto.IDimension, fallback: string): number | string =>
   d.dimParam ? d.dimParam : Number(d.dimValue ?? 0) > 0 ? Number(d.dimValue) : fallback;
-
 
 function spec(v: pb.IValueInfoProto): TensorSpec {
   const t = v.type?.tensorType;
@@ -90,19 +113,28 @@ export function tensorValues(t: pb.ITensorProto): { dims: number[]; data: Float3
       data = raw ? new Float32Array(raw.buffer, 0, raw.byteLength / 4) : Float32Array.from(t.floatData ?? []);
       break;
     case T.FLOAT16:
-      data = Float32Array.from(raw ? new Uint16Array(raw.buffer, 0, raw.byteLength / 2) : (t.int32Data ?? []), halfToFloat);
+      data = Float32Array.from(
+        raw ? new Uint16Array(raw.buffer, 0, raw.byteLength / 2) : (t.int32Data ?? []),
+        halfToFloat,
+      );
       break;
     case T.INT8:
       data = Float32Array.from(raw ? new Int8Array(raw.buffer) : (t.int32Data ?? []));
       break;
     case T.UINT8:
-      data = Float32Array.from(raw ?? (t.int32Data ?? []));
+      data = Float32Array.from(raw ?? t.int32Data ?? []);
       break;
     default:
-      throw new AppError('bad-model', `Initializer "${name}" is ${DTYPE_NAMES[t.dataType ?? 0] ?? 'of an unknown type'}, which cannot be read as numbers here.`);
+      throw new AppError(
+        'bad-model',
+        `Initializer "${name}" is ${DTYPE_NAMES[t.dataType ?? 0] ?? 'of an unknown type'}, which cannot be read as numbers here.`,
+      );
   }
   if (data.length !== size) {
-    throw new AppError('bad-model', `Initializer "${name}" holds ${data.length} values but its shape [${dims.join(', ')}] needs ${size}.`);
+    throw new AppError(
+      'bad-model',
+      `Initializer "${name}" holds ${data.length} values but its shape [${dims.join(', ')}] needs ${size}.`,
+    );
   }
   return { dims, data };
 }
@@ -113,7 +145,10 @@ export function readInitializer(bytes: Uint8Array, name: string): { dims: number
   const t = g.initializer?.find((x) => x.name === name);
   if (!t) throw new AppError('bad-model', `The model has no initializer "${name}".`);
   if (t.dataType !== T.FLOAT && t.dataType !== T.FLOAT16) {
-    throw new AppError('bad-model', `Initializer "${name}" is ${DTYPE_NAMES[t.dataType ?? 0] ?? 'of an unknown type'}, not float32 or float16.`);
+    throw new AppError(
+      'bad-model',
+      `Initializer "${name}" is ${DTYPE_NAMES[t.dataType ?? 0] ?? 'of an unknown type'}, not float32 or float16.`,
+    );
   }
   return tensorValues(t);
 }

@@ -7,7 +7,9 @@ export function nodeAdapter(threads = 2): OrtAdapter {
   function tensor(type: 'float32', data: Float32Array, dims: readonly number[]): OrtTensor;
   function tensor(type: 'int64', data: BigInt64Array, dims: readonly number[]): OrtTensor;
   function tensor(type: 'float32' | 'int64', data: Float32Array | BigInt64Array, dims: readonly number[]): OrtTensor {
-    return type === 'float32' ? new ort.Tensor('float32', data as Float32Array, dims) : new ort.Tensor('int64', data as BigInt64Array, dims);
+    return type === 'float32'
+      ? new ort.Tensor('float32', data as Float32Array, dims)
+      : new ort.Tensor('int64', data as BigInt64Array, dims);
   }
   return {
     name: `onnxruntime-node (cpu, ${threads} threads)`,

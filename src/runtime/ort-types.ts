@@ -38,7 +38,8 @@ export function floatData(t: OrtTensor | undefined, name: string): Float32Array 
   if (t.data instanceof Float32Array) return t.data;
   if (t.type === 'float16') {
     if (t.data instanceof Uint16Array) return Float32Array.from(t.data, halfToFloat);
-    if (ArrayBuffer.isView(t.data) && 'length' in t.data) return Float32Array.from(t.data as unknown as ArrayLike<number>);
+    if (ArrayBuffer.isView(t.data) && 'length' in t.data)
+      return Float32Array.from(t.data as unknown as ArrayLike<number>);
   }
   throw new Error(`Model output "${name}" is ${t.type}, expected float32 or float16`);
 }

@@ -32,10 +32,14 @@ function buildFor(backend: Backend): Promise<OrtModule> {
   const build: Build = backend === 'webgpu' ? 'webgpu' : 'wasm';
   let module = builds.get(build);
   if (module === undefined) {
-    const imported: Promise<OrtModule> = build === 'webgpu' ? import('onnxruntime-web/webgpu') : import('onnxruntime-web/wasm');
+    const imported: Promise<OrtModule> =
+      build === 'webgpu' ? import('onnxruntime-web/webgpu') : import('onnxruntime-web/wasm');
     const [wasm, mjs] = build === 'webgpu' ? [asyncifyWasm, asyncifyMjs] : [plainWasm, plainMjs];
     module = imported.then((ort) => {
-      ort.env.wasm.wasmPaths = { wasm: new URL(wasm, self.location.href).href, mjs: new URL(mjs, self.location.href).href };
+      ort.env.wasm.wasmPaths = {
+        wasm: new URL(wasm, self.location.href).href,
+        mjs: new URL(mjs, self.location.href).href,
+      };
       ort.env.wasm.numThreads = configuredThreads ?? 1;
       ort.env.wasm.proxy = false;
       ort.env.logLevel = 'error';
@@ -53,7 +57,9 @@ export async function webAdapter(backend: Backend): Promise<OrtAdapter> {
   function tensor(type: 'float32', data: Float32Array, dims: readonly number[]): OrtTensor;
   function tensor(type: 'int64', data: BigInt64Array, dims: readonly number[]): OrtTensor;
   function tensor(type: 'float32' | 'int64', data: Float32Array | BigInt64Array, dims: readonly number[]): OrtTensor {
-    return type === 'float32' ? new ort.Tensor('float32', data as Float32Array, dims) : new ort.Tensor('int64', data as BigInt64Array, dims);
+    return type === 'float32'
+      ? new ort.Tensor('float32', data as Float32Array, dims)
+      : new ort.Tensor('int64', data as BigInt64Array, dims);
   }
   return {
     name: `onnxruntime-web (${backend}, ${ort.env.wasm.numThreads ?? 1} threads)`,

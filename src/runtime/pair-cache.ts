@@ -11,11 +11,17 @@ const LOADED_FILES: Readonly<Record<ModelEntry['role'], readonly string[]>> = {
   'text-encoder': ['tokenizer', 'tokenizerConfig', 'config'],
 };
 
-async function modelCached(manifest: Manifest, manifestUrl: string, entry: ModelEntry, has: (key: string) => Promise<boolean>): Promise<boolean> {
+async function modelCached(
+  manifest: Manifest,
+  manifestUrl: string,
+  entry: ModelEntry,
+  has: (key: string) => Promise<boolean>,
+): Promise<boolean> {
   if (entry.format !== 'onnx') return true;
   for (const purpose of LOADED_FILES[entry.role]) {
     const ref = entry.files[purpose];
-    if (ref !== undefined && !(await has(sideFileKey(fileUrl(manifest, manifestUrl, entry.source, ref), ref)))) return false;
+    if (ref !== undefined && !(await has(sideFileKey(fileUrl(manifest, manifestUrl, entry.source, ref), ref))))
+      return false;
   }
   // The worker picks the precision for its backend; any cached one means the graph was loaded here before.
   for (const ref of Object.values(entry.weights)) {
@@ -29,7 +35,14 @@ async function modelCached(manifest: Manifest, manifestUrl: string, entry: Model
  * file they read and an edited graph of at least one precision. The precision the backend picks next time may
  * still differ; the page then falls back to the embedded pair if that download fails.
  */
-export async function isPairCached(manifest: Manifest, manifestUrl: string, pair: string, has: (key: string) => Promise<boolean>): Promise<boolean> {
+export async function isPairCached(
+  manifest: Manifest,
+  manifestUrl: string,
+  pair: string,
+  has: (key: string) => Promise<boolean>,
+): Promise<boolean> {
   const { audio, text } = resolvePair(manifest, pair);
-  return (await modelCached(manifest, manifestUrl, audio, has)) && (await modelCached(manifest, manifestUrl, text, has));
+  return (
+    (await modelCached(manifest, manifestUrl, audio, has)) && (await modelCached(manifest, manifestUrl, text, has))
+  );
 }

@@ -24,11 +24,29 @@ export interface BackendInfo {
 /** Byte-level progress of model loading (a discriminated union, like transformers.js' progress callback). */
 export type LoadProgress =
   | { readonly status: 'initiate'; readonly model: string; readonly file: string }
-  | { readonly status: 'progress'; readonly model: string; readonly file: string; readonly loaded: number; readonly total: number | null }
-  | { readonly status: 'retry'; readonly model: string; readonly file: string; readonly attempt: number; readonly reason: string }
+  | {
+      readonly status: 'progress';
+      readonly model: string;
+      readonly file: string;
+      readonly loaded: number;
+      readonly total: number | null;
+    }
+  | {
+      readonly status: 'retry';
+      readonly model: string;
+      readonly file: string;
+      readonly attempt: number;
+      readonly reason: string;
+    }
   /** The server has no such file; `next` is the precision loaded instead (null: none left to try). */
   | { readonly status: 'missing'; readonly model: string; readonly file: string; readonly next: Dtype | null }
   | { readonly status: 'verify'; readonly model: string; readonly file: string }
   | { readonly status: 'edit'; readonly model: string; readonly file: string }
-  | { readonly status: 'done'; readonly model: string; readonly file: string; readonly fromCache: boolean; readonly bytes: number }
+  | {
+      readonly status: 'done';
+      readonly model: string;
+      readonly file: string;
+      readonly fromCache: boolean;
+      readonly bytes: number;
+    }
   | { readonly status: 'ready'; readonly model: string; readonly dtype: Dtype | 'none' };

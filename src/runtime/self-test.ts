@@ -19,11 +19,21 @@ function buildModel(): Uint8Array {
       name: 'selftest',
       node: [
         { opType: 'MatMul', input: ['a', 'b'], output: ['ab'], name: 'mm' },
-        { opType: 'Softmax', input: ['ab'], output: ['y'], name: 'sm', attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: -1 }] },
+        {
+          opType: 'Softmax',
+          input: ['ab'],
+          output: ['y'],
+          name: 'sm',
+          attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: -1 }],
+        },
       ],
       initializer: [{ name: 'b', dataType: f32, dims: [3, 4], rawData: raw }],
-      input: [{ name: 'a', type: { tensorType: { elemType: f32, shape: { dim: [{ dimValue: 2 }, { dimValue: 3 }] } } } }],
-      output: [{ name: 'y', type: { tensorType: { elemType: f32, shape: { dim: [{ dimValue: 2 }, { dimValue: 4 }] } } } }],
+      input: [
+        { name: 'a', type: { tensorType: { elemType: f32, shape: { dim: [{ dimValue: 2 }, { dimValue: 3 }] } } } },
+      ],
+      output: [
+        { name: 'y', type: { tensorType: { elemType: f32, shape: { dim: [{ dimValue: 2 }, { dimValue: 4 }] } } } },
+      ],
     },
   });
   return onnx.ModelProto.encode(model).finish();

@@ -9,6 +9,7 @@
 import type { onnx as pb } from 'onnx-proto';
 import { AppError } from '../core/errors';
 import { decode, dimOf, graphOf, onnx, T } from './onnx-model';
+import { inferTypes, ins, outs, pruneDead } from './onnx-graph';
 type Graph = pb.IGraphProto;
 type NodeP = pb.INodeProto;
 
@@ -31,46 +32,7 @@ const FLOATS: ReadonlySet<number> = new Set([T.FLOAT, T.FLOAT16, T.DOUBLE, T.BFL
 const PASS_THROUGH: ReadonlySet<string> = new Set(['DynamicQuantizeLinear', 'QuantizeLinear', 'Cast', 'Identity']);
 
 const bad = (message: string): AppError => new AppError('bad-model', message);
-const ins = (n: NodeP): string[] => n.input ?? [];
-const outs = (n: NodeP): string[] => n.output ?? [];
 const nameOf = (n: NodeP): string => n.name ?? '';
-
-/** Element type of every tensor whose type can be read or cheaply inferred (enough to tell float from quantized). */
-function inferTypes(g: Graph): Map<string, number> {
-  const types = new Map<string, number>();
-  for (const t of g.initializer ?? []) types.set(t.name ?? '', t.dataType ?? 0);
-  for (const v of [...(g.input ?? []), ...(g.valueInfo ?? []), ...(g.output ?? [])]) {
-    const e = v.type?.tensorType?.elemType;
-    if (e) types.set(v.name ?? '', e);
-  }
-  const attr = (n: NodeP, name: string): pb.IAttributeProto | undefined => n.attribute?.find((a) => a.name === name);
-  const of = (name: string | undefined): number | undefined => (name ? types.get(name) : undefined);
-  for (const n of g.node ?? []) {
-    const first = ins(n).map((i) => of(i)).find((t) => t !== undefined);
-    const rule = (k: number): number | undefined => {
-      switch (n.opType) {
-        case 'Cast': return Number(attr(n, 'to')?.i ?? 0);
-        case 'CastLike': case 'Where': return of(ins(n)[1]);
-        case 'Constant': return attr(n, 'value')?.t?.dataType ?? (attr(n, 'value_float') ? T.FLOAT : T.INT64);
-        case 'ConstantOfShape': return attr(n, 'value')?.t?.dataType ?? T.FLOAT;
-        case 'Shape': case 'Size': case 'NonZero': case 'ArgMax': case 'ArgMin': return T.INT64;
-        case 'Equal': case 'Less': case 'Greater': case 'LessOrEqual': case 'GreaterOrEqual':
-        case 'Not': case 'And': case 'Or': case 'Xor': case 'IsNaN': case 'IsInf': return T.BOOL;
-        case 'DynamicQuantizeLinear': return k === 1 ? T.FLOAT : T.UINT8;
-        case 'QuantizeLinear': return of(ins(n)[2]) ?? T.UINT8;
-        case 'DequantizeLinear': return of(ins(n)[1]);
-        case 'MatMulInteger': case 'ConvInteger': return T.INT32;
-        case 'TopK': return k === 1 ? T.INT64 : first;
-        default: return first;
-      }
-    };
-    outs(n).forEach((o, k) => {
-      const t = types.has(o) ? undefined : rule(k);
-      if (o && t !== undefined) types.set(o, t);
-    });
-  }
-  return types;
-}
 
 /** Lookup tables over one graph. */
 interface Index {
@@ -111,7 +73,8 @@ const isFloat = (ix: Index, t: string): boolean => FLOATS.has(ix.types.get(t) ??
 /** Follows quantize/cast/identity nodes outside `inside` back to the float tensor they encode. */
 function resolveEncoding(ix: Index, tensor: string, inside: ReadonlySet<NodeP>): string {
   let t = tensor;
-  for (let p = ix.producer.get(t); p && PASS_THROUGH.has(p.opType ?? '') && !inside.has(p); p = ix.producer.get(t)) t = ins(p)[0] ?? t;
+  for (let p = ix.producer.get(t); p && PASS_THROUGH.has(p.opType ?? '') && !inside.has(p); p = ix.producer.get(t))
+    t = ins(p)[0] ?? t;
   return t;
 }
 
@@ -163,7 +126,8 @@ function traceHead(ix: Index, prefix: string): Head {
     const live = dynamic(n);
     if (op === 'MatMul' || op === 'MatMulInteger') {
       const [x = '', w = ''] = ins(n);
-      if (ix.constant.has(x) || !ix.constant.has(w)) return fail(`${op} "${nameOf(n)}" does not multiply an activation by a weight`);
+      if (ix.constant.has(x) || !ix.constant.has(w))
+        return fail(`${op} "${nameOf(n)}" does not multiply an activation by a weight`);
       return { nodes, input: resolveEncoding(ix, x, nodes) };
     }
     if (op === 'Cast' || op === 'Add' || op === 'DynamicQuantizeLinear') {
@@ -186,15 +150,24 @@ function scopeOf(template: string, i: number): string {
 
 /** The output of transformer layer `layer`: what the last float-producing node of its scope computes. */
 function layerOutput(ix: Index, layer: number, template: string | undefined): string {
-  if (template?.includes('{i}') !== true) throw bad(`Layer ${layer} was asked for, but the plan has no layerScope with "{i}".`);
-  const pattern = new RegExp(`^${template.split('{i}').map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('(\\d+)')}`);
+  if (template?.includes('{i}') !== true)
+    throw bad(`Layer ${layer} was asked for, but the plan has no layerScope with "{i}".`);
+  const pattern = new RegExp(
+    `^${template
+      .split('{i}')
+      .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('(\\d+)')}`,
+  );
   const found = new Set<number>();
   for (const n of ix.nodes) {
     const m = pattern.exec(nameOf(n));
     if (m?.[1] !== undefined) found.add(Number(m[1]));
   }
   const count = found.size === 0 ? 0 : Math.max(...found) + 1;
-  if (count === 0) throw bad(`Layer ${layer} not found: no node name starts with "${template}" for any {i} (no layers in that scope).`);
+  if (count === 0)
+    throw bad(
+      `Layer ${layer} not found: no node name starts with "${template}" for any {i} (no layers in that scope).`,
+    );
   if (!Number.isInteger(layer) || layer < 0 || layer >= count) {
     throw bad(`Layer ${layer} is out of range: the model has ${count} layers (0-${count - 1}) under "${template}".`);
   }
@@ -216,38 +189,15 @@ function hiddenSize(ix: Index, t: string): number | null {
   const p = ix.producer.get(t);
   if (p?.opType === 'LayerNormalization') return dimsOf(ins(p)[1]).at(-1) ?? null;
   const direct = ix.consumers.get(t) ?? [];
-  const readers = direct.flatMap((c) => (c.opType === 'DynamicQuantizeLinear' ? (ix.consumers.get(outs(c)[0] ?? '') ?? []) : [c]));
+  const readers = direct.flatMap((c) =>
+    c.opType === 'DynamicQuantizeLinear' ? (ix.consumers.get(outs(c)[0] ?? '') ?? []) : [c],
+  );
   for (const c of readers) {
     const d = dimsOf(ins(c)[1]);
     if ((c.opType === 'MatMul' || c.opType === 'MatMulInteger') && d.length === 2) return d[0] ?? null;
   }
   if (p?.opType === 'Add') for (const i of ins(p)) if (dimsOf(i).length === 1) return dimsOf(i)[0] ?? null;
   return null;
-}
-
-/** Keeps only nodes that feed a graph output, and the initializers, inputs and value infos they still use. */
-function pruneDead(g: Graph): void {
-  const live = new Set((g.output ?? []).map((o) => o.name ?? ''));
-  // Nodes inside If/Loop bodies may read outer tensors by name: count those reads as uses (over-approximation).
-  const subgraphInputs = (n: NodeP): string[] =>
-    (n.attribute ?? [])
-      .flatMap((a) => [...(a.g ? [a.g] : []), ...(a.graphs ?? [])])
-      .flatMap((sg) => (sg.node ?? []).flatMap((m) => [...ins(m), ...subgraphInputs(m)]));
-  const kept: NodeP[] = [];
-  const nodes = g.node ?? [];
-  for (let k = nodes.length - 1; k >= 0; k--) {
-    const n = nodes[k];
-    if (!n || !outs(n).some((o) => live.has(o))) continue;
-    kept.push(n);
-    for (const i of [...ins(n), ...subgraphInputs(n)]) live.add(i);
-  }
-  g.node = kept.reverse();
-  const removed = new Set((g.initializer ?? []).filter((t) => !live.has(t.name ?? '')).map((t) => t.name ?? ''));
-  g.initializer = (g.initializer ?? []).filter((t) => !removed.has(t.name ?? ''));
-  // Old IR versions list initializers among the inputs too; those go with their initializer.
-  g.input = (g.input ?? []).filter((v) => !removed.has(v.name ?? ''));
-  const produced = new Set([...g.node.flatMap(outs), ...g.input.map((v) => v.name ?? ''), ...g.initializer.map((t) => t.name ?? '')]);
-  g.valueInfo = (g.valueInfo ?? []).filter((v) => produced.has(v.name ?? ''));
 }
 
 const dimProto = (d: number | string): pb.TensorShapeProto.IDimension =>
@@ -297,7 +247,10 @@ export function editModel(bytes: Uint8Array, plan: SurgeryPlan): Uint8Array {
     }),
   ];
   const shape = { dim: [...lead, width ?? 'hidden_size'].map(dimProto) };
-  const output = onnx.ValueInfoProto.fromObject({ name: plan.hiddenOutput, type: { tensorType: { elemType: T.FLOAT, shape } } });
+  const output = onnx.ValueInfoProto.fromObject({
+    name: plan.hiddenOutput,
+    type: { tensorType: { elemType: T.FLOAT, shape } },
+  });
   g.output = [...(g.output ?? []), output];
   if (!plan.keepHead) pruneDead(g);
   const out = onnx.ModelProto.encode(model).finish();

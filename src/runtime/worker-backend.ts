@@ -9,7 +9,9 @@ import { configureOrtWeb, webAdapter } from './ort-web';
 import { runSelfTest } from './self-test';
 
 /** Chooses the backend for `requested` in this worker; `shaderF16` says whether fp16 graphs can run on its GPU. */
-export async function chooseWorkerBackend(requested: Backend | 'auto'): Promise<{ info: BackendInfo; shaderF16: boolean }> {
+export async function chooseWorkerBackend(
+  requested: Backend | 'auto',
+): Promise<{ info: BackendInfo; shaderF16: boolean }> {
   const gpu = await probeGpu();
   const isolated = self.crossOriginIsolated;
   configureOrtWeb(requested === 'wasm' || !isolated ? 1 : wasmThreads(navigator.hardwareConcurrency));

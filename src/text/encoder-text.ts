@@ -13,7 +13,12 @@ const WORD = /[\p{L}\p{M}\p{N}']+/gu;
  * word's ends go (quotes), everything else that is not a letter, mark or digit separates words.
  */
 export function encoderText(text: string): string {
-  const words = text.normalize('NFC').replace(/[\u2018\u2019\u02bc]/g, "'").toLowerCase().match(WORD) ?? [];
+  const words =
+    text
+      .normalize('NFC')
+      .replace(/[\u2018\u2019\u02bc]/g, "'")
+      .toLowerCase()
+      .match(WORD) ?? [];
   return words
     .map((w) => w.replace(/^'+|'+$/g, ''))
     .filter((w) => w !== '')

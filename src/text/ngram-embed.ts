@@ -112,7 +112,10 @@ function resolve(options: Partial<NgramOptions> | undefined): NgramOptions {
     o.maxN >= o.minN &&
     Number.isInteger(o.seed);
   if (!ok) {
-    throw new AppError('internal', `Invalid n-gram embedding settings ${JSON.stringify(o)}: sizes must be positive integers and minN <= maxN.`);
+    throw new AppError(
+      'internal',
+      `Invalid n-gram embedding settings ${JSON.stringify(o)}: sizes must be positive integers and minN <= maxN.`,
+    );
   }
   return o;
 }

@@ -46,14 +46,21 @@ export interface ExampleSource {
   readonly augmentedTranscript?: string | null;
 }
 
-async function encodeView(encoders: EncoderPair, pcm16k: Float32Array, transcript: string | null, augmentSeed: number | null, augmentedTranscript: string | null): Promise<ViewFeatures> {
+async function encodeView(
+  encoders: EncoderPair,
+  pcm16k: Float32Array,
+  transcript: string | null,
+  augmentSeed: number | null,
+  augmentedTranscript: string | null,
+): Promise<ViewFeatures> {
   const audio = await encodeAudio(encoders.audio, augmentSeed === null ? pcm16k : augmentAudio(pcm16k, augmentSeed));
   // A pair without a recogniser has no text in use (no transcript to read), so it trains on none either: a head
   // trained on gold sentences would meet only empty text in the page.
   if (!encoders.audio.hasAsr) return { audio: audio.hidden, text: (await encoders.text.encode('')).hidden, asr: null };
   // Text features come from the gold transcript when there is one (as the authors do), else from the ASR output; the
   // augmented view reads a paraphrase the dataset ships, else the ASR transcript of the perturbed audio.
-  const text = augmentSeed === null ? (transcript ?? audio.transcript ?? '') : (augmentedTranscript ?? audio.transcript ?? '');
+  const text =
+    augmentSeed === null ? (transcript ?? audio.transcript ?? '') : (augmentedTranscript ?? audio.transcript ?? '');
   return { audio: audio.hidden, text: (await encoders.text.encode(text)).hidden, asr: audio.transcript };
 }
 
@@ -62,9 +69,15 @@ async function encodeView(encoders: EncoderPair, pcm16k: Float32Array, transcrip
  * A clip without a transcript gets no CTC target rather than a made-up one. With `cache`, views found there are not
  * encoded again (and the audio is not even read when all are), and computed views are offered to it.
  */
-export async function buildExample(encoders: EncoderPair, clip: ExampleSource, augmentSeed: number | null, cache?: FeatureCache): Promise<TrainExample> {
+export async function buildExample(
+  encoders: EncoderPair,
+  clip: ExampleSource,
+  augmentSeed: number | null,
+  cache?: FeatureCache,
+): Promise<TrainExample> {
   let pcm: Promise<Float32Array> | null = null;
-  const audio = (): Promise<Float32Array> => (pcm ??= typeof clip.pcm16k === 'function' ? clip.pcm16k() : Promise.resolve(clip.pcm16k));
+  const audio = (): Promise<Float32Array> =>
+    (pcm ??= typeof clip.pcm16k === 'function' ? clip.pcm16k() : Promise.resolve(clip.pcm16k));
   const view = async (name: FeatureView, seed: number | null): Promise<ViewFeatures> => {
     const hit = await cache?.get(name);
     if (hit !== undefined && hit !== null) return hit;
@@ -76,5 +89,11 @@ export async function buildExample(encoders: EncoderPair, clip: ExampleSource, a
   const aug = augmentSeed === null ? null : await view(`aug-${augmentSeed}`, augmentSeed);
   const augmented: ClipFeatures | null = aug === null ? null : { audio: aug.audio, text: aug.text };
   const target = clip.transcript === null ? null : transcriptToTargets(clip.transcript, ctcVocab(encoders));
-  return { audio: own.audio, text: own.text, label: clip.label, ctcTarget: target !== null && target.length > 0 ? target : null, augmented };
+  return {
+    audio: own.audio,
+    text: own.text,
+    label: clip.label,
+    ctcTarget: target !== null && target.length > 0 ? target : null,
+    augmented,
+  };
 }

@@ -21,23 +21,48 @@ export function headConfig(
   graph: Pick<EncoderGraph, 'config'> | null,
   encoderLayers: number,
 ): MmerConfig {
-  if (graph === null) return { ...liteConfig(labels, dims.utterance === true ? 'compact' : 'standard'), audioDim: dims.audio, textDim: dims.text };
+  if (graph === null)
+    return {
+      ...liteConfig(labels, dims.utterance === true ? 'compact' : 'standard'),
+      audioDim: dims.audio,
+      textDim: dims.text,
+    };
   const c = graph.config;
-  const int = (v: unknown, fallback: number): number => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : fallback);
+  const int = (v: unknown, fallback: number): number =>
+    typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : fallback;
   const heads = int(c.num_attention_heads, DEFAULT_CONFIG.heads);
   const ffn = int(c.intermediate_size, 4 * dims.audio);
   const eps = typeof c.layer_norm_eps === 'number' ? c.layer_norm_eps : 1e-5;
-  const encoder = encoderLayers > 0 ? { encoderLayers, encoderHeads: heads, encoderFfn: ffn, encoderLayerNormEps: eps } : {};
-  return { ...DEFAULT_CONFIG, labels: [...labels], audioDim: dims.audio, textDim: dims.text, hidden: dims.audio, heads, ffn, ...encoder };
+  const encoder =
+    encoderLayers > 0 ? { encoderLayers, encoderHeads: heads, encoderFfn: ffn, encoderLayerNormEps: eps } : {};
+  return {
+    ...DEFAULT_CONFIG,
+    labels: [...labels],
+    audioDim: dims.audio,
+    textDim: dims.text,
+    hidden: dims.audio,
+    heads,
+    ffn,
+    ...encoder,
+  };
 }
 
 /** The loss weights of a run (SupCon as Khosla et al., as the authors use it). */
 export function lossWeights(s: TrainSettings): LossWeights {
-  return { ctc: s.ctcWeight, supcon: s.supconWeight, acl: s.aclWeight, temperature: s.temperature, supconVariant: 'khosla' };
+  return {
+    ctc: s.ctcWeight,
+    supcon: s.supconWeight,
+    acl: s.aclWeight,
+    temperature: s.temperature,
+    supconVariant: 'khosla',
+  };
 }
 
 /** `fit` options from run settings (gradient clipping and Adam's betas stay at their defaults). */
-export function fitOptions(s: TrainSettings, trainClips: number): Pick<TrainOptions, 'epochs' | 'batchSize' | 'seed' | 'patience' | 'optimizer' | 'loss'> {
+export function fitOptions(
+  s: TrainSettings,
+  trainClips: number,
+): Pick<TrainOptions, 'epochs' | 'batchSize' | 'seed' | 'patience' | 'optimizer' | 'loss'> {
   const decaySteps = s.lrDecay === 'cosine' ? s.epochs * Math.ceil(trainClips / s.batchSize) : 0;
   return {
     epochs: s.epochs,
@@ -85,10 +110,18 @@ export function headManifest(input: HeadManifestInput): HeadManifest {
     format: 'mmer-head',
     version: 1,
     config: input.config,
-    encoders: { pair: input.encoders.pair, audio: input.encoders.audio, text: input.encoders.text, hiddenStateLayer: input.encoders.hiddenStateLayer },
+    encoders: {
+      pair: input.encoders.pair,
+      audio: input.encoders.audio,
+      text: input.encoders.text,
+      hiddenStateLayer: input.encoders.hiddenStateLayer,
+    },
     vocab: [...input.vocab],
     loss: { ...input.loss },
-    metrics: best === null ? null : { ua: best.metrics.ua, wa: best.metrics.wa, macroF1: best.metrics.macroF1, epoch: best.epoch },
+    metrics:
+      best === null
+        ? null
+        : { ua: best.metrics.ua, wa: best.metrics.wa, macroF1: best.metrics.macroF1, epoch: best.epoch },
     createdAt: input.createdAt ?? new Date().toISOString(),
     training: { ...input.settings, labels: [...input.settings.labels], ...input.run },
   };

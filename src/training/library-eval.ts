@@ -29,7 +29,11 @@ export interface LibraryEvalDeps {
  * @throws AppError('training') for an unknown head or a split with nothing to evaluate; AppError('bad-model') for a
  *   damaged head or one trained on other encoders than the loaded ones.
  */
-export async function evaluateHeadOnLibrary(deps: LibraryEvalDeps, headId: string, split: SplitName): Promise<Evaluation> {
+export async function evaluateHeadOnLibrary(
+  deps: LibraryEvalDeps,
+  headId: string,
+  split: SplitName,
+): Promise<Evaluation> {
   const files = await deps.library.getHeadFiles(headId);
   if (files === null) throw new AppError('training', `The library has no head "${headId}" (it may have been deleted).`);
   const { manifest, params } = decodeCheckpoint(files.configJson, files.weights);
@@ -44,16 +48,35 @@ export async function evaluateHeadOnLibrary(deps: LibraryEvalDeps, headId: strin
     for (const clip of clips.filter((c: LibraryClip) => (splits.get(c.id) ?? 'train') === split)) {
       const label = clip.label === null ? -1 : labels.indexOf(clip.label);
       if (label >= 0) items.push({ clip, label, augmentSeed: null });
-      else skipped.push({ clipId: clip.id, reason: clip.label === null ? 'the clip has no label' : `its label "${clip.label}" is not one of the head's labels` });
+      else
+        skipped.push({
+          clipId: clip.id,
+          reason:
+            clip.label === null ? 'the clip has no label' : `its label "${clip.label}" is not one of the head's labels`,
+        });
     }
-    const encoded = await encodeLibraryClips({ library: deps.library, encoders: deps.encoders, identity: deps.target }, items);
+    const encoded = await encodeLibraryClips(
+      { library: deps.library, encoders: deps.encoders, identity: deps.target },
+      items,
+    );
     for (const s of encoded.skipped) skipped.push({ clipId: s.clip.id, reason: s.reason });
     if (encoded.examples.length === 0) {
-      throw new AppError('training', `The ${split} split has no clip this head can be evaluated on (${String(skipped.length)} left out; labels: ${labels.join(', ')}).`);
+      throw new AppError(
+        'training',
+        `The ${split} split has no clip this head can be evaluated on (${String(skipped.length)} left out; labels: ${labels.join(', ')}).`,
+      );
     }
-    const predictions = await predict(params, manifest.config, encoded.examples.map((e) => e.example));
+    const predictions = await predict(
+      params,
+      manifest.config,
+      encoded.examples.map((e) => e.example),
+    );
     const truth = encoded.examples.map((e) => e.example.label);
-    const m = classMetrics(truth, predictions.map((p) => p.label), labels.length);
+    const m = classMetrics(
+      truth,
+      predictions.map((p) => p.label),
+      labels.length,
+    );
     return {
       headId,
       split,
@@ -63,7 +86,12 @@ export async function evaluateHeadOnLibrary(deps: LibraryEvalDeps, headId: strin
       confusion: m.confusion,
       predictions: encoded.examples.map((e, i) => {
         const p = predictions[i];
-        return { clipId: e.clip.id, truth: labels[e.example.label] ?? '', predicted: p === undefined ? '' : (labels[p.label] ?? ''), scores: p?.scores ?? [] };
+        return {
+          clipId: e.clip.id,
+          truth: labels[e.example.label] ?? '',
+          predicted: p === undefined ? '' : (labels[p.label] ?? ''),
+          scores: p?.scores ?? [],
+        };
       }),
       skipped,
     };

@@ -68,7 +68,10 @@ export interface ClipEncoding {
 export async function encodeLibraryClips(
   deps: ClipEncoding,
   items: readonly ClipToEncode[],
-  hooks: { readonly beforeClip?: () => Promise<void>; readonly onProgress?: (done: number, total: number, cached: number) => void } = {},
+  hooks: {
+    readonly beforeClip?: () => Promise<void>;
+    readonly onProgress?: (done: number, total: number, cached: number) => void;
+  } = {},
 ): Promise<EncodedClips> {
   const encoders = encoderKey(deps.identity);
   const examples: EncodedClips['examples'] = [];
@@ -83,7 +86,12 @@ export async function encodeLibraryClips(
       return audio.pcm;
     };
     try {
-      const example = await buildExample(deps.encoders, { pcm16k: pcm, transcript: clip.transcript, label }, augmentSeed, clipCache(deps.library, clip, encoders, counter));
+      const example = await buildExample(
+        deps.encoders,
+        { pcm16k: pcm, transcript: clip.transcript, label },
+        augmentSeed,
+        clipCache(deps.library, clip, encoders, counter),
+      );
       examples.push({ clip, example });
       if (counter.hits === (augmentSeed === null ? 1 : 2)) cached += 1;
     } catch (err) {

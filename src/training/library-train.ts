@@ -5,26 +5,22 @@
  * Engine-agnostic: the caller has started TensorFlow.js; no DOM-only API is used.
  */
 import { AppError } from '../core/errors';
-import { seedFor } from '../core/rng';
-import { trainingReadiness } from '../data/library/readiness';
-import { effectiveSplits } from '../data/library/library-splits';
-import type { LibraryClip, SplitName, StoredHeadInfo, TrainCheckpoint } from '../data/library/library-types';
+import type { StoredHeadInfo, TrainCheckpoint } from '../data/library/library-types';
 import { encodeCheckpoint } from '../mmer/checkpoint';
-import { validateConfig, type MmerConfig } from '../mmer/config';
-import { initFromEncoder } from '../mmer/encoder-init';
+import type { MmerConfig } from '../mmer/config';
 import { ctcVocab } from './examples';
 import { layersAbove } from '../runtime/manifest';
 import { ParamStore } from '../mmer/params';
 import type { ClassMetrics } from '../mmer/metrics';
-import { estimateSlowdown, measureMatmulRate, WEBGPU_REFERENCE_GFLOPS } from '../mmer/throughput';
 import { fit, type FitState, type TrainExample } from '../mmer/trainer';
-import { prepareUtteranceRun } from '../mmer/speaker-adapt';
 import type { HeadEngine } from '../worker-api/protocol';
-import type { MetricsSummary, OffGpuEstimate, TrainOutcome, TrainRequest, TrainSettings } from '../worker-api/training-protocol';
-import { fitOptions, headConfig, headManifest, lossWeights } from './head-config';
+import type { MetricsSummary, TrainOutcome, TrainRequest, TrainSettings } from '../worker-api/training-protocol';
+import { fitOptions, headManifest, lossWeights } from './head-config';
+import { newHead } from './new-head';
 import type { EncoderGraph } from '../inference/load-encoders';
 import type { PairIdentity } from '../inference/head-target';
-import { encodeLibraryClips, type ClipEncoding, type ClipToEncode } from './library-features';
+import type { ClipEncoding } from './library-features';
+import { encodePlan, offGpuEstimate, planRun } from './run-plan';
 import { checkpointOf, readCheckpoint, type ResumableRun, type StoredRunSettings } from './train-checkpoint';
 import { passGate, RunCancelled, type TrainControl } from './train-control';
 import { checkTrainSettings } from './train-settings';
@@ -48,75 +44,22 @@ export interface LibraryTrainDeps extends ClipEncoding {
 const sameIdentity = (a: PairIdentity, b: PairIdentity): boolean =>
   a.pair === b.pair && a.audio === b.audio && a.text === b.text && a.hiddenStateLayer === b.hiddenStateLayer;
 
-/** The clips a run encodes, clip counts per split, and notices saying what was left out and why. */
-interface RunPlan {
-  readonly train: ClipToEncode[];
-  readonly validation: ClipToEncode[];
-  readonly counts: Record<SplitName, number>;
-  readonly notices: string[];
-}
-
-/** Times the fallback engine's matmul (a fraction of a second) to say how much slower than a GPU the run will be. */
-async function offGpuEstimate(): Promise<OffGpuEstimate | null> {
-  const e = estimateSlowdown(await measureMatmulRate());
-  return e === null ? null : { gflops: e.rate.gflops, low: e.low, high: e.high, reference: { ...WEBGPU_REFERENCE_GFLOPS } };
-}
-
-/** Picks a run's clips by split (the splits the library shows) after the guard rails (`trainingReadiness`). */
-async function planRun(deps: ClipEncoding, s: TrainSettings): Promise<RunPlan> {
-  const clips = await deps.library.listClips();
-  const { splits, notes } = effectiveSplits(clips);
-  const ready = trainingReadiness(clips, splits, s.labels, s.minClipsPerLabel);
-  if (ready.errors.length > 0) throw new AppError('training', ready.errors.join(' '));
-  const used = clips.filter((c): c is LibraryClip & { label: string } => c.label !== null && s.labels.includes(c.label));
-  const of = (split: SplitName, augment: boolean): ClipToEncode[] =>
-    used
-      .filter((c) => (splits.get(c.id) ?? 'train') === split)
-      // The augmentation seed is tied to the clip, not its position, so the feature cache survives added clips.
-      .map((clip) => ({ clip, label: s.labels.indexOf(clip.label), augmentSeed: augment ? seedFor(s.seed, clip.id) : null }));
-  const train = of('train', true);
-  const notices = [...notes, ...ready.notices];
-  if (train.every((t) => t.clip.transcript === null) && used.some((c) => c.transcript !== null)) notices.push('CTC is off: no training clip has a transcript.');
-  return { train, validation: of('validation', false), counts: { ...ready.counts }, notices };
-}
-
-async function resumable(deps: LibraryTrainDeps, runId: string): Promise<ResumableRun & { checkpoint: TrainCheckpoint }> {
+async function resumable(
+  deps: LibraryTrainDeps,
+  runId: string,
+): Promise<ResumableRun & { checkpoint: TrainCheckpoint }> {
   const checkpoint = await deps.library.getCheckpoint(runId);
-  if (checkpoint === null) throw new AppError('training', `There is no checkpoint of run ${runId} to resume (it may have been deleted).`);
+  if (checkpoint === null)
+    throw new AppError('training', `There is no checkpoint of run ${runId} to resume (it may have been deleted).`);
   const run = readCheckpoint(checkpoint);
   const e = run.settings.run.encoders;
   if (!sameIdentity(e, deps.identity)) {
-    throw new AppError('training', `Run ${runId} trains on the "${e.pair}" models (${e.audio} + ${e.text}); load them to resume it (the page now has "${deps.identity.pair}").`);
+    throw new AppError(
+      'training',
+      `Run ${runId} trains on the "${e.pair}" models (${e.audio} + ${e.text}); load them to resume it (the page now has "${deps.identity.pair}").`,
+    );
   }
   return { ...run, checkpoint };
-}
-
-/** Encodes a run's clips (features events), leaving out those that cannot be encoded and checking what is left. */
-async function encodePlan(
-  deps: ClipEncoding,
-  plan: Pick<RunPlan, 'train' | 'validation'>,
-  s: TrainSettings,
-  gate: () => Promise<void>,
-  emit: TrainControl['onEvent'],
-): Promise<{ trainSet: TrainExample[]; validationSet: TrainExample[]; trainSpeakers: string[] }> {
-  const total = plan.train.length + plan.validation.length;
-  const progress = (offset: number, cachedBefore: number) => (done: number, _n: number, cached: number): void => {
-    emit({ kind: 'features', done: offset + done, total, cached: cachedBefore + cached });
-  };
-  const train = await encodeLibraryClips(deps, plan.train, { beforeClip: gate, onProgress: progress(0, 0) });
-  const validation = await encodeLibraryClips(deps, plan.validation, { beforeClip: gate, onProgress: progress(plan.train.length, train.cached) });
-  const skipped = [...train.skipped, ...validation.skipped];
-  if (skipped.length > 0) {
-    const some = skipped.slice(0, 3).map((x) => `${x.clip.name} (${x.reason})`).join(', ');
-    emit({ kind: 'notice', message: `${String(skipped.length)} clip(s) could not be encoded and are left out: ${some}${skipped.length > 3 ? ', ...' : ''}.` });
-    // The guard rails again, on the clips that are really there.
-    const splits = new Map<string, SplitName>([...train.examples.map((e) => [e.clip.id, 'train'] as const), ...validation.examples.map((e) => [e.clip.id, 'validation'] as const)]);
-    const again = trainingReadiness([...train.examples, ...validation.examples].map((e) => e.clip), splits, s.labels, s.minClipsPerLabel);
-    if (again.errors.length > 0) throw new AppError('training', again.errors.join(' '));
-  }
-  // Clips with no speaker tag share one profile: the person recording is the usual speaker of an untagged clip.
-  const trainSpeakers = train.examples.map((e) => e.clip.speaker ?? '');
-  return { trainSet: train.examples.map((e) => e.example), validationSet: validation.examples.map((e) => e.example), trainSpeakers };
 }
 
 /**
@@ -135,9 +78,16 @@ async function startingPoint(
   if (stored !== null) {
     const run = stored.settings.run;
     if (run.config.audioDim !== first.audio.dim || run.config.textDim !== first.text.dim) {
-      throw new AppError('training', `This run was trained on ${String(run.config.audioDim)}/${String(run.config.textDim)}-value features, but the loaded models give ${String(first.audio.dim)}/${String(first.text.dim)}.`);
+      throw new AppError(
+        'training',
+        `This run was trained on ${String(run.config.audioDim)}/${String(run.config.textDim)}-value features, but the loaded models give ${String(first.audio.dim)}/${String(first.text.dim)}.`,
+      );
     }
-    return { params: ParamStore.load(run.config, stored.params), run, trainSet: withProfiles(run.config, trainSet, trainSpeakers) };
+    return {
+      params: ParamStore.load(run.config, stored.params),
+      run,
+      trainSet: withProfiles(run.config, trainSet, trainSpeakers),
+    };
   }
   const noCtc = trainSet.every((e) => e.ctcTarget === null);
   const loss = { ...lossWeights(s), ctc: noCtc ? 0 : s.ctcWeight };
@@ -149,21 +99,28 @@ async function startingPoint(
   const graph = await deps.audioGraph();
   const k = graph === null ? 0 : layersAbove(deps.identity.hiddenStateLayer, graph.entry.numLayers);
   if (graph !== null && k !== s.encoderLayers) {
-    emit({ kind: 'notice', message: `The loaded ${deps.identity.audio} is cut below its top ${String(k)} layer(s), so ${String(k)} audio layer(s) train (the settings ask for ${String(s.encoderLayers)}).` });
+    emit({
+      kind: 'notice',
+      message: `The loaded ${deps.identity.audio} is cut below its top ${String(k)} layer(s), so ${String(k)} audio layer(s) train (the settings ask for ${String(s.encoderLayers)}).`,
+    });
   }
-  const featureSet = deps.encoders.audio.utterance ?? null;
-  const plain = headConfig(s.labels, { audio: first.audio.dim, text: first.text.dim, utterance: featureSet !== null }, graph, k);
-  const prepared = prepareUtteranceRun(deps.configOverride?.(plain) ?? plain, featureSet, trainSet, trainSpeakers, UTTERANCE_DROPOUT);
-  const config = prepared.config;
-  validateConfig(config);
-  const params = ParamStore.init(config, s.seed);
-  try {
-    if (graph !== null) initFromEncoder(params, graph.bytes, { numLayers: graph.entry.numLayers, layerScope: graph.entry.surgery.layerScope ?? '', headPrefix: graph.entry.surgery.headPrefix });
-  } catch (err) {
-    params.dispose();
-    throw err;
-  }
-  return { params, run: { encoders: deps.identity, config, loss, vocab: ctcVocab(deps.encoders) }, trainSet: prepared.train };
+  const head = newHead({
+    labels: s.labels,
+    dims: { audio: first.audio.dim, text: first.text.dim },
+    featureSet: deps.encoders.audio.utterance ?? null,
+    graph,
+    encoderLayers: k,
+    train: trainSet,
+    speakers: trainSpeakers,
+    utteranceDropout: UTTERANCE_DROPOUT,
+    seed: s.seed,
+    ...(deps.configOverride === undefined ? {} : { override: deps.configOverride }),
+  });
+  return {
+    params: head.params,
+    run: { encoders: deps.identity, config: head.config, loss, vocab: ctcVocab(deps.encoders) },
+    trainSet: head.train,
+  };
 }
 
 const summary = (m: ClassMetrics): MetricsSummary => ({ ua: m.ua, wa: m.wa, macroF1: m.macroF1 });
@@ -176,7 +133,11 @@ const summary = (m: ClassMetrics): MetricsSummary => ({ ua: m.ua, wa: m.wa, macr
  * @throws AppError('training') for a library that cannot train a head (naming the labels and counts at fault),
  *   AppError('bad-dataset') for settings out of range, AppError('storage-full') when the head cannot be stored.
  */
-export async function trainOnLibrary(deps: LibraryTrainDeps, request: TrainRequest, control: TrainControl): Promise<TrainOutcome> {
+export async function trainOnLibrary(
+  deps: LibraryTrainDeps,
+  request: TrainRequest,
+  control: TrainControl,
+): Promise<TrainOutcome> {
   const stored = request.resumeRunId === undefined ? null : await resumable(deps, request.resumeRunId);
   const settings: TrainSettings = stored?.settings ?? request.settings;
   checkTrainSettings(settings);
@@ -197,11 +158,24 @@ export async function trainOnLibrary(deps: LibraryTrainDeps, request: TrainReque
   try {
     const plan = await planRun(deps, settings);
     const offGpu = deps.engine === 'webgpu' ? null : await offGpuEstimate();
-    emit({ kind: 'started', runId, engine: deps.engine, offGpu, resumedFromEpoch: stored?.checkpoint.epoch ?? null, clips: plan.counts });
+    emit({
+      kind: 'started',
+      runId,
+      engine: deps.engine,
+      offGpu,
+      resumedFromEpoch: stored?.checkpoint.epoch ?? null,
+      clips: plan.counts,
+    });
     for (const message of plan.notices) emit({ kind: 'notice', message });
     // A resumed run's earlier epochs, so the charts show the whole run and not only what follows the resume.
     for (const h of stored?.resume.history ?? []) {
-      emit({ kind: 'epoch', epoch: h.epoch, loss: h.loss, validation: h.validation === null ? null : summary(h.validation), checkpointSaved: true });
+      emit({
+        kind: 'epoch',
+        epoch: h.epoch,
+        loss: h.loss,
+        validation: h.validation === null ? null : summary(h.validation),
+        checkpointSaved: true,
+      });
     }
 
     const encoded = await encodePlan(deps, plan, settings, gate, emit);
@@ -209,7 +183,11 @@ export async function trainOnLibrary(deps: LibraryTrainDeps, request: TrainReque
     const first = encoded.trainSet[0];
     if (first === undefined) throw new AppError('training', 'No training clip could be encoded.');
 
-    const { params: store, run, trainSet } = await startingPoint(deps, settings, first, encoded.trainSet, encoded.trainSpeakers, stored, emit);
+    const {
+      params: store,
+      run,
+      trainSet,
+    } = await startingPoint(deps, settings, first, encoded.trainSet, encoded.trainSpeakers, stored, emit);
     params = store;
     const runSettings: StoredRunSettings = { ...settings, labels: [...settings.labels], pair: deps.identity.pair, run };
 
@@ -228,7 +206,16 @@ export async function trainOnLibrary(deps: LibraryTrainDeps, request: TrainReque
         const seconds = (performance.now() - startedAt - (pausedMs - pausedBefore)) / 1000;
         const rate = seconds > 0 ? clipsDone / seconds : 0;
         const left = (settings.epochs - epoch) * n + (n - inEpoch);
-        emit({ kind: 'step', epoch, epochs: settings.epochs, step, steps, loss, clipsPerSecond: rate, etaSeconds: rate > 0 ? left / rate : null });
+        emit({
+          kind: 'step',
+          epoch,
+          epochs: settings.epochs,
+          step,
+          steps,
+          loss,
+          clipsPerSecond: rate,
+          etaSeconds: rate > 0 ? left / rate : null,
+        });
       },
       onEpochEnd: async (state: FitState) => {
         const checkpoint = checkpointOf(runId, runSettings, state, 'running');
@@ -239,15 +226,25 @@ export async function trainOnLibrary(deps: LibraryTrainDeps, request: TrainReque
         } catch (err) {
           if (!(err instanceof AppError && err.code === 'storage-full')) throw err;
           saved = false;
-          emit({ kind: 'notice', message: `The checkpoint of epoch ${String(state.epoch)} was not saved (storage is full); training goes on, but after a reload the run could only resume from an earlier saved epoch, if any.` });
+          emit({
+            kind: 'notice',
+            message: `The checkpoint of epoch ${String(state.epoch)} was not saved (storage is full); training goes on, but after a reload the run could only resume from an earlier saved epoch, if any.`,
+          });
         }
         const entry = state.history.at(-1);
         if (entry === undefined) throw new AppError('internal', 'The trainer reported an epoch without its record.');
-        emit({ kind: 'epoch', epoch: state.epoch, loss: entry.loss, validation: entry.validation === null ? null : summary(entry.validation), checkpointSaved: saved });
+        emit({
+          kind: 'epoch',
+          epoch: state.epoch,
+          loss: entry.loss,
+          validation: entry.validation === null ? null : summary(entry.validation),
+          checkpointSaved: saved,
+        });
       },
     });
 
-    const best = result.bestValidation === null ? null : { epoch: result.bestEpoch, metrics: summary(result.bestValidation) };
+    const best =
+      result.bestValidation === null ? null : { epoch: result.bestEpoch, metrics: summary(result.bestValidation) };
     const manifest = headManifest({
       config: run.config,
       encoders: run.encoders,
@@ -255,7 +252,15 @@ export async function trainOnLibrary(deps: LibraryTrainDeps, request: TrainReque
       loss: run.loss,
       best,
       settings,
-      run: { trainClips: trainSet.length, validationClips: validationSet.length, testClips: plan.counts.test, engine: deps.engine, runId, epochsRun: result.epochs.length, stoppedEarly: result.stoppedEarly },
+      run: {
+        trainClips: trainSet.length,
+        validationClips: validationSet.length,
+        testClips: plan.counts.test,
+        engine: deps.engine,
+        runId,
+        epochsRun: result.epochs.length,
+        stoppedEarly: result.stoppedEarly,
+      },
     });
     const { configJson, safetensors } = await encodeCheckpoint(manifest, store);
     const info: StoredHeadInfo = {
@@ -270,7 +275,14 @@ export async function trainOnLibrary(deps: LibraryTrainDeps, request: TrainReque
     };
     await deps.library.putHead(info, { configJson, weights: safetensors });
     await mark('done');
-    return { kind: 'done', runId, headId: info.id, bestEpoch: result.bestEpoch, validation: best?.metrics ?? null, stoppedEarly: result.stoppedEarly };
+    return {
+      kind: 'done',
+      runId,
+      headId: info.id,
+      bestEpoch: result.bestEpoch,
+      validation: best?.metrics ?? null,
+      stoppedEarly: result.stoppedEarly,
+    };
   } catch (err) {
     if (err instanceof RunCancelled) {
       await mark('cancelled');

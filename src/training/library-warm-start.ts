@@ -23,7 +23,11 @@ export interface HeadFileSource {
 }
 
 /** Training clips with their speaker's profile applied, for a head that reads utterance statistics. */
-export function withProfiles(config: MmerConfig, examples: readonly TrainExample[], speakers: readonly string[]): TrainExample[] {
+export function withProfiles(
+  config: MmerConfig,
+  examples: readonly TrainExample[],
+  speakers: readonly string[],
+): TrainExample[] {
   return config.utterance === undefined ? [...examples] : adaptExamples(examples, speakers, config.utterance.dim);
 }
 
@@ -37,16 +41,31 @@ export async function warmStartFrom(
   emit: (e: TrainEvent) => void,
 ): Promise<{ config: MmerConfig; params: ParamStore }> {
   const id = settings.startFrom ?? '';
-  if (deps.headFiles === undefined) throw new AppError('training', 'Starting from a trained head is not available here.');
+  if (deps.headFiles === undefined)
+    throw new AppError('training', 'Starting from a trained head is not available here.');
   const files = await deps.headFiles(id).catch((err: unknown) => {
-    throw new AppError('training', `The head to start from (${id}) could not be read: ${err instanceof Error ? err.message : String(err)}`);
+    throw new AppError(
+      'training',
+      `The head to start from (${id}) could not be read: ${err instanceof Error ? err.message : String(err)}`,
+    );
   });
-  const head = decodeCheckpoint(files.configJson, files.weights, { config: `${id}/config.json`, weights: `${id}/model.safetensors` });
+  const head = decodeCheckpoint(files.configJson, files.weights, {
+    config: `${id}/config.json`,
+    weights: `${id}/model.safetensors`,
+  });
   try {
     const e = head.manifest.encoders;
     const want = deps.identity;
-    if (e.pair !== want.pair || e.audio !== want.audio || e.text !== want.text || e.hiddenStateLayer !== want.hiddenStateLayer) {
-      throw new AppError('training', `The head to start from was trained on ${e.audio} + ${e.text} features; the loaded models are ${want.audio} + ${want.text}. Load its pair, or start from nothing.`);
+    if (
+      e.pair !== want.pair ||
+      e.audio !== want.audio ||
+      e.text !== want.text ||
+      e.hiddenStateLayer !== want.hiddenStateLayer
+    ) {
+      throw new AppError(
+        'training',
+        `The head to start from was trained on ${e.audio} + ${e.text} features; the loaded models are ${want.audio} + ${want.text}. Load its pair, or start from nothing.`,
+      );
     }
     const start = warmStart(head.manifest.config, await head.params.serialise(), settings.labels, settings.seed);
     const fresh = settings.labels.filter((l) => !start.carried.includes(l));

@@ -34,12 +34,18 @@ function toBytes(record: SerialisedParams): Uint8Array {
 
 function fromBytes(bytes: Uint8Array): SerialisedParams {
   const out: SerialisedParams = {};
-  for (const [name, t] of Object.entries(decodeSafetensors(bytes).tensors)) out[name] = { shape: [...t.shape], data: t.data };
+  for (const [name, t] of Object.entries(decodeSafetensors(bytes).tensors))
+    out[name] = { shape: [...t.shape], data: t.data };
   return out;
 }
 
 /** The checkpoint of a run after a complete epoch. */
-export function checkpointOf(runId: string, settings: StoredRunSettings, state: FitState, status: TrainCheckpoint['status']): TrainCheckpoint {
+export function checkpointOf(
+  runId: string,
+  settings: StoredRunSettings,
+  state: FitState,
+  status: TrainCheckpoint['status'],
+): TrainCheckpoint {
   return {
     runId,
     settings: JSON.parse(JSON.stringify(settings)) as Record<string, unknown>,
@@ -47,7 +53,8 @@ export function checkpointOf(runId: string, settings: StoredRunSettings, state: 
     status,
     params: toBytes(state.params),
     optimizer: { step: state.optimizer.step, state: toBytes(state.optimizer.tensors) },
-    best: state.best === null ? null : { epoch: state.best.epoch, ua: state.best.ua, params: toBytes(state.best.params) },
+    best:
+      state.best === null ? null : { epoch: state.best.epoch, ua: state.best.ua, params: toBytes(state.best.params) },
     sinceBest: state.sinceBest,
     history: JSON.parse(JSON.stringify(state.history)) as Record<string, unknown>[],
     updatedAt: new Date().toISOString(),
@@ -68,13 +75,24 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
  * @throws AppError('training') when the run has finished or was cancelled, or its content is damaged.
  */
 export function readCheckpoint(c: TrainCheckpoint): ResumableRun {
-  if (c.status === 'done' || c.status === 'cancelled') throw new AppError('training', `Run ${c.runId} has ${c.status === 'done' ? 'finished' : 'been cancelled'}; start a new run instead.`);
+  if (c.status === 'done' || c.status === 'cancelled')
+    throw new AppError(
+      'training',
+      `Run ${c.runId} has ${c.status === 'done' ? 'finished' : 'been cancelled'}; start a new run instead.`,
+    );
   const damaged = (why: string, cause?: unknown): never => {
     throw new AppError('training', `The checkpoint of run ${c.runId} cannot be resumed: ${why}.`, { cause });
   };
   try {
     const s = c.settings as Partial<StoredRunSettings>;
-    if (typeof s.pair !== 'string' || !isObj(s.run) || !isObj(s.run.encoders) || !isObj(s.run.config) || !isObj(s.run.loss) || !Array.isArray(s.run.vocab)) {
+    if (
+      typeof s.pair !== 'string' ||
+      !isObj(s.run) ||
+      !isObj(s.run.encoders) ||
+      !isObj(s.run.config) ||
+      !isObj(s.run.loss) ||
+      !Array.isArray(s.run.vocab)
+    ) {
       return damaged('its settings lack what the head is built from');
     }
     const settings = s as StoredRunSettings;
@@ -82,12 +100,19 @@ export function readCheckpoint(c: TrainCheckpoint): ResumableRun {
     validateConfig(settings.run.config);
     if (c.optimizer === null) return damaged('it holds no optimizer state');
     const history = c.history as unknown as EpochRecord[];
-    if (!history.every((h) => isObj(h) && typeof h.epoch === 'number' && isObj(h.loss))) damaged('its history is not a list of epochs');
+    if (!history.every((h) => isObj(h) && typeof h.epoch === 'number' && isObj(h.loss)))
+      damaged('its history is not a list of epochs');
     const best = c.best === null ? null : { epoch: c.best.epoch, ua: c.best.ua, params: fromBytes(c.best.params) };
     return {
       settings,
       params: fromBytes(c.params),
-      resume: { epoch: c.epoch, sinceBest: c.sinceBest, best, optimizer: { step: c.optimizer.step, tensors: fromBytes(c.optimizer.state) }, history },
+      resume: {
+        epoch: c.epoch,
+        sinceBest: c.sinceBest,
+        best,
+        optimizer: { step: c.optimizer.step, tensors: fromBytes(c.optimizer.state) },
+        history,
+      },
     };
   } catch (err) {
     if (err instanceof AppError && err.code === 'training') throw err;

@@ -34,10 +34,12 @@ export function checkTrainSettings(s: TrainSettings): void {
     throw new AppError('bad-dataset', `Training setting ${what}.`);
   };
   const int = (v: number, name: string, min: number, max: number): void => {
-    if (!Number.isInteger(v) || v < min || v > max) fail(`"${name}" must be a whole number from ${String(min)} to ${String(max)} (got ${String(v)})`);
+    if (!Number.isInteger(v) || v < min || v > max)
+      fail(`"${name}" must be a whole number from ${String(min)} to ${String(max)} (got ${String(v)})`);
   };
   const real = (v: number, name: string, min: number, max: number): void => {
-    if (!Number.isFinite(v) || v < min || v > max) fail(`"${name}" must be between ${String(min)} and ${String(max)} (got ${String(v)})`);
+    if (!Number.isFinite(v) || v < min || v > max)
+      fail(`"${name}" must be between ${String(min)} and ${String(max)} (got ${String(v)})`);
   };
   if (s.headName.trim() === '') fail('"head name" must not be empty');
   if (new Set(s.labels).size !== s.labels.length) fail('"labels" lists a label twice');

@@ -6,7 +6,13 @@
 import { AppError } from '../core/errors';
 import type { ClipLibrary, SplitName, StoredHeadFiles } from '../data/library/library-types';
 import type { HeadEngine, HeadFiles } from '../worker-api/protocol';
-import { BUILTIN_PREFIX, type Evaluation, type TrainEvent, type TrainOutcome, type TrainRequest } from '../worker-api/training-protocol';
+import {
+  BUILTIN_PREFIX,
+  type Evaluation,
+  type TrainEvent,
+  type TrainOutcome,
+  type TrainRequest,
+} from '../worker-api/training-protocol';
 import type { EncoderGraph } from '../inference/load-encoders';
 import { headLayerFor, layerValue, type HeadTarget, type PairIdentity } from '../inference/head-target';
 import type { EncoderPair } from '../inference/load-encoders';
@@ -52,7 +58,11 @@ export class TrainingJobs {
    * @throws AppError('training') while another run is going.
    */
   async train(ctx: JobContext, request: TrainRequest, onEvent: (e: TrainEvent) => unknown): Promise<TrainOutcome> {
-    if (this.run !== null) throw new AppError('training', 'A training run is already going; wait for it to end, or cancel it, before starting another.');
+    if (this.run !== null)
+      throw new AppError(
+        'training',
+        'A training run is already going; wait for it to end, or cancel it, before starting another.',
+      );
     // A callback proxied from the page answers each call with a promise. The outcome travels on another channel, so
     // it waits for the last event's answer: the page never sees an event after the outcome.
     let delivered: Promise<unknown> = Promise.resolve();
@@ -61,14 +71,23 @@ export class TrainingJobs {
       if (answer instanceof Promise) delivered = answer.catch(() => undefined);
     });
     const job = (async () => {
-      const [library, engine, { trainOnLibrary }] = await Promise.all([this.openLibrary(), ctx.startEngine(), import('./library-train')]);
+      const [library, engine, { trainOnLibrary }] = await Promise.all([
+        this.openLibrary(),
+        ctx.startEngine(),
+        import('./library-train'),
+      ]);
       const headFiles = async (id: string): Promise<StoredHeadFiles> => {
         if (id.startsWith(BUILTIN_PREFIX)) return ctx.builtinHead(id.slice(BUILTIN_PREFIX.length));
         const files = await library.getHeadFiles(id);
-        if (files === null) throw new AppError('training', `The library has no head "${id}" (it may have been deleted).`);
+        if (files === null)
+          throw new AppError('training', `The library has no head "${id}" (it may have been deleted).`);
         return files;
       };
-      return trainOnLibrary({ library, encoders: ctx.encoders, identity: ctx.identity, audioGraph: ctx.audioGraph, engine, headFiles }, request, control);
+      return trainOnLibrary(
+        { library, encoders: ctx.encoders, identity: ctx.identity, audioGraph: ctx.audioGraph, engine, headFiles },
+        request,
+        control,
+      );
     })();
     const run = { control, done: job.catch(() => undefined) };
     this.run = run;
@@ -113,13 +132,21 @@ export class TrainingJobs {
       return files === null ? null : headLayerFor(files.configJson, loaded);
     }
     const run = (await library.getCheckpoint(id))?.settings.run;
-    const encoders = typeof run === 'object' && run !== null ? (run as { encoders?: { hiddenStateLayer?: unknown } }).encoders : undefined;
+    const encoders =
+      typeof run === 'object' && run !== null
+        ? (run as { encoders?: { hiddenStateLayer?: unknown } }).encoders
+        : undefined;
     return layerValue(encoders?.hiddenStateLayer);
   }
 
   /** Evaluates a stored head on a split of the library (see `evaluateHeadOnLibrary`). */
   async evaluate(ctx: JobContext, headId: string, split: SplitName): Promise<Evaluation> {
-    const [library, target, , { evaluateHeadOnLibrary }] = await Promise.all([this.openLibrary(), ctx.target(), ctx.startEngine(), import('./library-eval')]);
+    const [library, target, , { evaluateHeadOnLibrary }] = await Promise.all([
+      this.openLibrary(),
+      ctx.target(),
+      ctx.startEngine(),
+      import('./library-eval'),
+    ]);
     return evaluateHeadOnLibrary({ library, encoders: ctx.encoders, target }, headId, split);
   }
 }

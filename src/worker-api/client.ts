@@ -30,7 +30,8 @@ const OUTGOING: { readonly [K in keyof MlApi]?: (args: readonly unknown[]) => un
 /** Creates the module worker; replaceable in tests. */
 export type WorkerFactory = () => Worker;
 
-const defaultFactory: WorkerFactory = () => new Worker(new URL('../../workers/ml.worker.ts', import.meta.url), { type: 'module', name: 'mmer-ml' });
+const defaultFactory: WorkerFactory = () =>
+  new Worker(new URL('../../workers/ml.worker.ts', import.meta.url), { type: 'module', name: 'mmer-ml' });
 
 interface Live {
   readonly worker: Worker;
@@ -88,8 +89,11 @@ export function createMlClient(factory: WorkerFactory = defaultFactory): MlClien
 
   /** A method call on the worker, made crash-safe; callbacks are proxied and `OUTGOING` prepares the rest. */
   function invoke(method: keyof MlApi, args: readonly unknown[]): Promise<Result<unknown>> {
-    if (method === 'init') lastInit = { options: args[0] as InitOptions, onProgress: args[1] as (p: LoadProgress) => void };
-    const sent = (OUTGOING[method]?.(args) ?? args).map((a) => (typeof a === 'function' ? Comlink.proxy(a as (...xs: unknown[]) => unknown) : a));
+    if (method === 'init')
+      lastInit = { options: args[0] as InitOptions, onProgress: args[1] as (p: LoadProgress) => void };
+    const sent = (OUTGOING[method]?.(args) ?? args).map((a) =>
+      typeof a === 'function' ? Comlink.proxy(a as (...xs: unknown[]) => unknown) : a,
+    );
     return call((r) => (r[method] as (...xs: unknown[]) => Promise<Result<unknown>>)(...sent));
   }
 

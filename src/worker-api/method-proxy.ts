@@ -10,7 +10,11 @@ type AnyCall = (...args: unknown[]) => unknown;
  * method twice gives the same function (safe in React dependency lists). `then` and the names in `hidden` read as
  * undefined, so the object is never taken for a promise and hidden methods stay out of reach.
  */
-export function methodProxy<T extends object>(call: (name: keyof T & string, args: unknown[]) => unknown, own: object = {}, hidden: readonly string[] = []): T {
+export function methodProxy<T extends object>(
+  call: (name: keyof T & string, args: unknown[]) => unknown,
+  own: object = {},
+  hidden: readonly string[] = [],
+): T {
   const made = new Map<string, AnyCall>();
   return new Proxy(own, {
     get(target, name) {

@@ -143,7 +143,13 @@ export type HeadNotice =
   /** A built-in head listed for the pair could not be loaded; transcription works without it. */
   | { readonly kind: 'builtin-failed'; readonly headId: string; readonly error: ErrorInfo }
   /** The active head was made for another model pair and was removed when the pair changed. */
-  | { readonly kind: 'dropped'; readonly name: string; readonly headPair: string; readonly pair: string; readonly message: string }
+  | {
+      readonly kind: 'dropped';
+      readonly name: string;
+      readonly headPair: string;
+      readonly pair: string;
+      readonly message: string;
+    }
   /** The embedded pair's head, which scores clips of a pair without a head, could not be loaded. */
   | { readonly kind: 'embedded-failed'; readonly headId: string; readonly error: ErrorInfo };
 

@@ -103,13 +103,26 @@ export type TrainEvent =
       /** Seconds left for the whole run at the current pace; null before the first timed step. */
       readonly etaSeconds: number | null;
     }
-  | { readonly kind: 'epoch'; readonly epoch: number; readonly loss: LossReport; readonly validation: MetricsSummary | null; readonly checkpointSaved: boolean }
+  | {
+      readonly kind: 'epoch';
+      readonly epoch: number;
+      readonly loss: LossReport;
+      readonly validation: MetricsSummary | null;
+      readonly checkpointSaved: boolean;
+    }
   | { readonly kind: 'paused' }
   | { readonly kind: 'resumed' };
 
 /** How a run ended. */
 export type TrainOutcome =
-  | { readonly kind: 'done'; readonly runId: string; readonly headId: string; readonly bestEpoch: number; readonly validation: MetricsSummary | null; readonly stoppedEarly: boolean }
+  | {
+      readonly kind: 'done';
+      readonly runId: string;
+      readonly headId: string;
+      readonly bestEpoch: number;
+      readonly validation: MetricsSummary | null;
+      readonly stoppedEarly: boolean;
+    }
   | { readonly kind: 'cancelled'; readonly runId: string };
 
 /** One clip's prediction in an evaluation. */

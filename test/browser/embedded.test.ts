@@ -110,14 +110,19 @@ describe('the embedded head', () => {
     // The same in the page: the profile applied to the worker's features, then predict with the shipped head.
     const status = unwrap(await lite.headStatus());
     const source = status.head?.source ?? '';
-    const [config, weights] = await Promise.all([fetch(`${source}config.json`).then((r) => r.text()), fetch(`${source}model.safetensors`).then((r) => r.arrayBuffer())]);
+    const [config, weights] = await Promise.all([
+      fetch(`${source}config.json`).then((r) => r.text()),
+      fetch(`${source}model.safetensors`).then((r) => r.arrayBuffer()),
+    ]);
     const last = unwrap(await lite.lastFeatures());
     if (last === null) throw new Error('no features');
     await initWebEngine(['wasm']);
     const { manifest, params } = decodeCheckpoint(config, new Uint8Array(weights));
     const dim = manifest.config.utterance?.dim ?? 0;
     const profile = { ...columnStats(rows, dim), clips: rows.length };
-    const [direct] = await predict(params, manifest.config, [{ audio: applyProfile(last.audio, dim, profile), text: last.text }]);
+    const [direct] = await predict(params, manifest.config, [
+      { audio: applyProfile(last.audio, dim, profile), text: last.text },
+    ]);
     params.dispose();
     const expected = manifest.config.labels.map((label, i) => ({ label, score: direct?.scores[i] ?? Number.NaN }));
     expect(maxDiff(adapted.emotion, expected)).toBeLessThan(TOLERANCE);

@@ -11,7 +11,11 @@ import { mulberry32 } from '../../src/core/rng';
 /** A small attention-like computation with every op kind the head uses: matMul, softmax, layer norm maths, GELU (erf), max. */
 async function probe(): Promise<{ value: number; grads: Float32Array[] }> {
   const rand = mulberry32(11);
-  const make = (shape: number[]): tf.Tensor => tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rand() - 0.5), shape);
+  const make = (shape: number[]): tf.Tensor =>
+    tf.tensor(
+      Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rand() - 0.5),
+      shape,
+    );
   const { value, grads } = tf.tidy(() => {
     const x = make([2, 5, 8]);
     const w = make([8, 8]);
@@ -27,7 +31,10 @@ async function probe(): Promise<{ value: number; grads: Float32Array[] }> {
     return tf.valueAndGrads(f)([x, w]);
   });
   // Read asynchronously: WebGPU has no synchronous readback.
-  const out = { value: (await value.data())[0] ?? Number.NaN, grads: await Promise.all(grads.map(async (g) => (await g.data()) as Float32Array)) };
+  const out = {
+    value: (await value.data())[0] ?? Number.NaN,
+    grads: await Promise.all(grads.map(async (g) => (await g.data()) as Float32Array)),
+  };
   tf.dispose([value, ...grads]);
   return out;
 }

@@ -38,13 +38,25 @@ async function loadClip(): Promise<Float32Array> {
 }
 
 async function fixtureHead(): Promise<HeadFiles> {
-  const [config, weights] = await Promise.all([fetch(`${HEAD_DIR}/config.json`), fetch(`${HEAD_DIR}/model.safetensors`)]);
-  expect(config.ok && weights.ok, 'run `npm run fixtures` first').toBe(true);
-  return { configJson: await config.text(), weights: new Uint8Array(await weights.arrayBuffer()), source: 'fixture head files' };
+  const [config, weights] = await Promise.all([
+    fetch(`${HEAD_DIR}/config.json`),
+    fetch(`${HEAD_DIR}/model.safetensors`),
+  ]);
+  expect([config.status, weights.status], 'run `npm run fixtures` first').toEqual([200, 200]);
+  return {
+    configJson: await config.text(),
+    weights: new Uint8Array(await weights.arrayBuffer()),
+    source: 'fixture head files',
+  };
 }
 
 /** A head like the fixture one with `change` applied, random parameters from `seed` (built with the page's engine). */
-async function variantHead(base: HeadFiles, change: (m: HeadManifest) => HeadManifest, seed: number, source: string): Promise<HeadFiles> {
+async function variantHead(
+  base: HeadFiles,
+  change: (m: HeadManifest) => HeadManifest,
+  seed: number,
+  source: string,
+): Promise<HeadFiles> {
   const { manifest, params } = decodeCheckpoint(base.configJson, base.weights);
   params.dispose();
   const m = change(manifest);
@@ -60,9 +72,13 @@ async function variantHead(base: HeadFiles, change: (m: HeadManifest) => HeadMan
 function checkScores(emotion: EmotionScores | null, labels: readonly string[]): EmotionScores {
   if (emotion === null) throw new Error('no emotion scores');
   expect(emotion.map((e) => e.label).sort()).toEqual([...labels].sort());
-  expect(emotion.every((e) => Number.isFinite(e.score) && e.score >= 0 && e.score <= 1)).toBe(true);
+  for (const e of emotion) {
+    expect(e.score, e.label).toBeGreaterThanOrEqual(0);
+    expect(e.score, e.label).toBeLessThanOrEqual(1);
+  }
   expect(Math.abs(emotion.reduce((s, e) => s + e.score, 0) - 1)).toBeLessThan(TOLERANCE);
-  for (let i = 1; i < emotion.length; i++) expect(emotion[i - 1]?.score).toBeGreaterThanOrEqual(emotion[i]?.score ?? Number.NaN);
+  for (let i = 1; i < emotion.length; i++)
+    expect(emotion[i - 1]?.score).toBeGreaterThanOrEqual(emotion[i]?.score ?? Number.NaN);
   return emotion;
 }
 
@@ -111,7 +127,7 @@ describe('emotion head in the worker (fixture pair)', () => {
     expect(head.description).toMatch(/random-weight fixture head/);
     // `?backend=wasm` keeps the head off the GPU as well.
     expect(head.engine.backend).toBe('wasm');
-    expect(progress.some((p) => p.status === 'ready' && p.model === 'fixture-random')).toBe(true);
+    expect(progress.filter((p) => p.status === 'ready').map((p) => p.model)).toContain('fixture-random');
 
     const summary = unwrap(await client.analyse(clip));
     const emotion = checkScores(summary.emotion, labels);
@@ -144,7 +160,10 @@ describe('emotion head in the worker (fixture pair)', () => {
     const wrong = await variantHead(files, (m) => ({ ...m, config: { ...m.config, audioDim: 48 } }), 7, 'wrong dims');
     const r = await client.loadHead(wrong);
     expect(r).toMatchObject({ ok: false, error: { code: 'bad-model' } });
-    if (!r.ok) expect(r.error.message).toMatch(/expects 48-value audio frames and 32-value text tokens, but .* give 32-value audio frames and 32-value text tokens/);
+    if (!r.ok)
+      expect(r.error.message).toMatch(
+        /expects 48-value audio frames and 32-value text tokens, but .* give 32-value audio frames and 32-value text tokens/,
+      );
     expect(unwrap(await client.headStatus()).head).toEqual(head);
     const again = unwrap(await client.classifyLast());
     if (again === null || summary.emotion === null) throw new Error('scores missing');
@@ -153,16 +172,35 @@ describe('emotion head in the worker (fixture pair)', () => {
 
   it('refuses a head trained on other encoders, naming both pairs', async () => {
     const { client, head } = wasm;
-    const other = await variantHead(files, (m) => ({ ...m, encoders: { pair: 'lite', audio: 'lite-acoustic', text: 'lite-ngram', hiddenStateLayer: 'head-input' } }), 8, 'lite head');
+    const other = await variantHead(
+      files,
+      (m) => ({
+        ...m,
+        encoders: { pair: 'lite', audio: 'lite-acoustic', text: 'lite-ngram', hiddenStateLayer: 'head-input' },
+      }),
+      8,
+      'lite head',
+    );
     const r = await client.loadHead(other);
     expect(r).toMatchObject({ ok: false, error: { code: 'bad-model' } });
-    if (!r.ok) expect(r.error.message).toMatch(/lite-acoustic \+ lite-ngram features \(pair "lite"\), but the loaded models are wav2vec2-tiny-fixture \+ roberta-tiny-fixture \(pair "fixture"\)/);
+    if (!r.ok)
+      expect(r.error.message).toMatch(
+        /lite-acoustic \+ lite-ngram features \(pair "lite"\), but the loaded models are wav2vec2-tiny-fixture \+ roberta-tiny-fixture \(pair "fixture"\)/,
+      );
     expect(unwrap(await client.headStatus()).head).toEqual(head);
   });
 
   it.each([
-    { name: 'a corrupted safetensors header', damage: (w: Uint8Array) => w.map((b, i) => (i >= 8 && i < 40 ? 0x7b : b)), message: /model\.safetensors is not a readable safetensors file/ },
-    { name: 'a truncated safetensors file', damage: (w: Uint8Array) => w.slice(0, w.length - 100), message: /model\.safetensors/ },
+    {
+      name: 'a corrupted safetensors header',
+      damage: (w: Uint8Array) => w.map((b, i) => (i >= 8 && i < 40 ? 0x7b : b)),
+      message: /model\.safetensors is not a readable safetensors file/,
+    },
+    {
+      name: 'a truncated safetensors file',
+      damage: (w: Uint8Array) => w.slice(0, w.length - 100),
+      message: /model\.safetensors/,
+    },
   ])('refuses $name with bad-model and keeps the active head', async ({ damage, message }) => {
     const { client, head } = wasm;
     const r = await client.loadHead({ ...files, weights: damage(files.weights), source: 'damaged' });
@@ -203,7 +241,9 @@ describe('emotion head in the worker (fixture pair)', () => {
     expect(status.head?.pair).toBe('lite');
     // The lite pair is the embedded pair: nothing stands in for it.
     expect(status.embedded).toBeNull();
-    expect(status.notices).toEqual([expect.objectContaining({ kind: 'dropped', name: 'fixture-random', headPair: 'fixture', pair: 'lite' })]);
+    expect(status.notices).toEqual([
+      expect.objectContaining({ kind: 'dropped', name: 'fixture-random', headPair: 'fixture', pair: 'lite' }),
+    ]);
     const summary = unwrap(await client.analyse(clip));
     expect(summary.scorer?.source).toBe('pair');
     checkScores(summary.emotion, status.head?.labels ?? []);
@@ -229,8 +269,18 @@ describe('emotion head in the worker (fixture pair)', () => {
         last = r?.scores ?? [];
       }
       params.dispose();
-      scores.set(backend, checkScores(manifest.config.labels.map((label, i) => ({ label, score: last[i] ?? Number.NaN })).sort((x, y) => y.score - x.score), labels));
-      lines.push(`${backend}: first ${(runs[0] ?? Number.NaN).toFixed(1)} ms, then median ${median(runs.slice(1)).toFixed(1)} ms`);
+      scores.set(
+        backend,
+        checkScores(
+          manifest.config.labels
+            .map((label, i) => ({ label, score: last[i] ?? Number.NaN }))
+            .sort((x, y) => y.score - x.score),
+          labels,
+        ),
+      );
+      lines.push(
+        `${backend}: first ${(runs[0] ?? Number.NaN).toFixed(1)} ms, then median ${median(runs.slice(1)).toFixed(1)} ms`,
+      );
     }
     const cpu = scores.get('cpu');
     if (cpu === undefined) throw new Error('no cpu scores');
@@ -252,40 +302,56 @@ describe('a built-in head that cannot be loaded', () => {
 
   it.each([
     // The dev and preview servers answer a missing file with index.html (status 200), like many static hosts.
-    { name: 'a file missing on the server', weights: '/models/fixtures/heads/fixture/no-such-file.safetensors', message: /no-such-file\.safetensors is missing on the server/ },
-    { name: 'an unreachable host', weights: 'http://127.0.0.1:9/heads/model.safetensors', message: /Could not download model\.safetensors after 3 attempts/ },
-  ])('is a warning notice for $name; the transcript still works and the embedded head scores', async ({ weights, message }) => {
-    const m = (await (await fetch(MANIFEST)).json()) as {
-      models: { source?: { path?: string } }[];
-      heads: { pair: string; files: { config: { path: string }; weights: { path: string }; card?: { path: string } } }[];
-    };
-    // A blob: manifest has no folder of its own, so every local path is made absolute.
-    const absolute = (path: string): string => new URL(path.startsWith('http') ? path : `/models/${path}`, location.href).href;
-    for (const e of m.models) if (e.source?.path !== undefined) e.source.path = absolute(e.source.path);
-    for (const h of m.heads) {
-      h.files.config.path = absolute(h.files.config.path);
-      if (h.files.card !== undefined) h.files.card.path = absolute(h.files.card.path);
-      h.files.weights.path = h.pair === 'fixture' ? new URL(weights, location.href).href : absolute(h.files.weights.path);
-    }
-    const url = URL.createObjectURL(new Blob([JSON.stringify(m)], { type: 'application/json' }));
-    const client = createMlClient();
-    try {
-      unwrap(await client.init({ pair: 'fixture', manifestUrl: url, backend: 'wasm' }, () => undefined));
-      const status = unwrap(await client.headStatus());
-      expect(status.head).toBeNull();
-      expect(status.notices).toEqual([expect.objectContaining({ kind: 'builtin-failed', headId: 'fixture-random' })]);
-      const notice = status.notices[0];
-      if (notice?.kind !== 'builtin-failed') throw new Error('no notice');
-      expect(notice.error.code).toBe('download-failed');
-      expect(notice.error.message).toMatch(message);
-      const summary = unwrap(await client.analyse(clip));
-      expect(typeof summary.transcript).toBe('string');
-      expect(status.embedded).not.toBeNull();
-      expect(summary.scorer).toMatchObject({ source: 'embedded', head: status.embedded?.name });
-      checkScores(summary.emotion, status.embedded?.labels ?? []);
-    } finally {
-      client.dispose();
-      URL.revokeObjectURL(url);
-    }
-  });
+    {
+      name: 'a file missing on the server',
+      weights: '/models/fixtures/heads/fixture/no-such-file.safetensors',
+      message: /no-such-file\.safetensors is missing on the server/,
+    },
+    {
+      name: 'an unreachable host',
+      weights: 'http://127.0.0.1:9/heads/model.safetensors',
+      message: /Could not download model\.safetensors after 3 attempts/,
+    },
+  ])(
+    'is a warning notice for $name; the transcript still works and the embedded head scores',
+    async ({ weights, message }) => {
+      const m = (await (await fetch(MANIFEST)).json()) as {
+        models: { source?: { path?: string } }[];
+        heads: {
+          pair: string;
+          files: { config: { path: string }; weights: { path: string }; card?: { path: string } };
+        }[];
+      };
+      // A blob: manifest has no folder of its own, so every local path is made absolute.
+      const absolute = (path: string): string =>
+        new URL(path.startsWith('http') ? path : `/models/${path}`, location.href).href;
+      for (const e of m.models) if (e.source?.path !== undefined) e.source.path = absolute(e.source.path);
+      for (const h of m.heads) {
+        h.files.config.path = absolute(h.files.config.path);
+        if (h.files.card !== undefined) h.files.card.path = absolute(h.files.card.path);
+        h.files.weights.path =
+          h.pair === 'fixture' ? new URL(weights, location.href).href : absolute(h.files.weights.path);
+      }
+      const url = URL.createObjectURL(new Blob([JSON.stringify(m)], { type: 'application/json' }));
+      const client = createMlClient();
+      try {
+        unwrap(await client.init({ pair: 'fixture', manifestUrl: url, backend: 'wasm' }, () => undefined));
+        const status = unwrap(await client.headStatus());
+        expect(status.head).toBeNull();
+        expect(status.notices).toEqual([expect.objectContaining({ kind: 'builtin-failed', headId: 'fixture-random' })]);
+        const notice = status.notices[0];
+        if (notice?.kind !== 'builtin-failed') throw new Error('no notice');
+        expect(notice.error.code).toBe('download-failed');
+        expect(notice.error.message).toMatch(message);
+        const summary = unwrap(await client.analyse(clip));
+        expect(typeof summary.transcript).toBe('string');
+        expect(status.embedded).not.toBeNull();
+        expect(summary.scorer).toMatchObject({ source: 'embedded', head: status.embedded?.name });
+        checkScores(summary.emotion, status.embedded?.labels ?? []);
+      } finally {
+        client.dispose();
+        URL.revokeObjectURL(url);
+      }
+    },
+  );
 });

@@ -34,7 +34,15 @@ async function loadClip(): Promise<Float32Array> {
 
 /** Frames of wav2vec2's feature encoder (kernel, stride) stack, the fixture's too, for `n` input samples. */
 function wav2vec2Frames(n: number): number {
-  const stack = [[10, 5], [3, 2], [3, 2], [3, 2], [3, 2], [2, 2], [2, 2]] as const;
+  const stack = [
+    [10, 5],
+    [3, 2],
+    [3, 2],
+    [3, 2],
+    [3, 2],
+    [2, 2],
+    [2, 2],
+  ] as const;
   return stack.reduce((len, [k, s]) => Math.floor((len - k) / s) + 1, n);
 }
 
@@ -48,7 +56,10 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
 describe('ML worker on fixture models', () => {
   let clip: Float32Array;
   const clients: MlClient[] = [];
-  const results = new Map<string, { info: BackendInfo; summary: AnalysisSummary; client: MlClient; progress: LoadProgress[] }>();
+  const results = new Map<
+    string,
+    { info: BackendInfo; summary: AnalysisSummary; client: MlClient; progress: LoadProgress[] }
+  >();
 
   beforeAll(async () => {
     clip = await loadClip();
@@ -61,15 +72,25 @@ describe('ML worker on fixture models', () => {
     const client = createMlClient();
     clients.push(client);
     const progress: LoadProgress[] = [];
-    const info = unwrap(await client.init({ pair: 'fixture', manifestUrl: MANIFEST, backend }, (p) => progress.push(p)));
+    const info = unwrap(
+      await client.init({ pair: 'fixture', manifestUrl: MANIFEST, backend }, (p) => progress.push(p)),
+    );
     expect(info.backend).toBe(backend);
     if (backend === 'webgpu') expect(info.adapter).not.toBeNull();
     // The larger graph opens first (RoBERTa's 239 kB before wav2vec2's 194 kB: a smaller WASM heap), and the fixture
     // pair's built-in emotion head loads after the encoders (head.test.ts covers it in depth), then the embedded
     // pair's head, which stands in should the pair's own head go (embedded.test.ts).
-    const manifest = (await (await fetch(MANIFEST)).json()) as { defaultPair: string; heads: { id: string; pair: string }[] };
+    const manifest = (await (await fetch(MANIFEST)).json()) as {
+      defaultPair: string;
+      heads: { id: string; pair: string }[];
+    };
     const embedded = manifest.heads.find((h) => h.pair === manifest.defaultPair)?.id;
-    expect(progress.filter((p) => p.status === 'ready').map((p) => p.model)).toEqual(['roberta-tiny-fixture', 'wav2vec2-tiny-fixture', 'fixture-random', embedded]);
+    expect(progress.filter((p) => p.status === 'ready').map((p) => p.model)).toEqual([
+      'roberta-tiny-fixture',
+      'wav2vec2-tiny-fixture',
+      'fixture-random',
+      embedded,
+    ]);
 
     const summary = unwrap(await client.analyse(clip));
     // The clip's length is whatever its WAV file holds (full RAVDESS clips run 2.9-5 s): one 20 s window.
@@ -95,7 +116,9 @@ describe('ML worker on fixture models', () => {
     if (a === null || b === null) throw new Error('features missing');
     const audioDiff = maxAbsDiff(a.audio.data, b.audio.data);
     const textDiff = maxAbsDiff(a.text.data, b.text.data);
-    console.info(`WebGPU vs WASM max |diff|: audio hidden ${audioDiff.toExponential(2)}, text hidden ${textDiff.toExponential(2)}`);
+    console.info(
+      `WebGPU vs WASM max |diff|: audio hidden ${audioDiff.toExponential(2)}, text hidden ${textDiff.toExponential(2)}`,
+    );
     expect(audioDiff).toBeLessThan(TOLERANCE);
     expect(textDiff).toBeLessThan(TOLERANCE);
   });
@@ -111,7 +134,9 @@ describe('ML worker on fixture models', () => {
     expect(done.length).toBeGreaterThan(0);
     expect(done.every((p) => p.fromCache)).toBe(true);
     expect(models.some((p) => p.status === 'progress')).toBe(false);
-    const headDone = progress.filter((p): p is Extract<LoadProgress, { status: 'done' }> => p.model === 'fixture-random' && p.status === 'done');
+    const headDone = progress.filter(
+      (p): p is Extract<LoadProgress, { status: 'done' }> => p.model === 'fixture-random' && p.status === 'done',
+    );
     expect(headDone.map((p) => p.fromCache)).toEqual([false, false]);
   });
 
@@ -145,7 +170,8 @@ describe('model download failures', () => {
   }
   async function manifestBlob(change: (m: LooseManifest) => void): Promise<string> {
     const m = (await (await fetch(MANIFEST)).json()) as LooseManifest;
-    for (const e of m.models) if (e.source?.path !== undefined) e.source.path = new URL(`/models/${e.source.path}`, location.href).href;
+    for (const e of m.models)
+      if (e.source?.path !== undefined) e.source.path = new URL(`/models/${e.source.path}`, location.href).href;
     change(m);
     return URL.createObjectURL(new Blob([JSON.stringify(m)], { type: 'application/json' }));
   }
@@ -184,7 +210,11 @@ describe('model download failures', () => {
   });
 
   it.each([
-    { name: 'an unreachable manifest is a download failure', url: 'http://127.0.0.1:9/models/manifest.json', code: 'download-failed' },
+    {
+      name: 'an unreachable manifest is a download failure',
+      url: 'http://127.0.0.1:9/models/manifest.json',
+      code: 'download-failed',
+    },
     { name: 'a manifest that is not JSON is a bad manifest', url: '/index.html', code: 'bad-manifest' },
   ])('$name', async ({ url, code }) => {
     const client = createMlClient();

@@ -36,7 +36,11 @@ type Matrix = { rows: number; dim: number; data: Float32Array };
 /** Four clips of different audio and text lengths, each with an augmented view of other lengths; one has no transcript. */
 function examples(): TrainExample[] {
   const rand = mulberry32(21);
-  const mat = (rows: number, dim: number): Matrix => ({ rows, dim, data: Float32Array.from({ length: rows * dim }, () => 2 * rand() - 1) });
+  const mat = (rows: number, dim: number): Matrix => ({
+    rows,
+    dim,
+    data: Float32Array.from({ length: rows * dim }, () => 2 * rand() - 1),
+  });
   const audioRows = [7, 4, 6, 3];
   const textRows = [5, 2, 4, 3];
   const augAudioRows = [6, 5, 7, 3];
@@ -56,7 +60,10 @@ function examples(): TrainExample[] {
 /** A fixed tensor of uniform values in [-scale, scale), from its own seed. */
 function fixed(shape: number[], seed: number, scale = 1): tf.Tensor {
   const rand = mulberry32(seed);
-  return tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => scale * (2 * rand() - 1)), shape);
+  return tf.tensor(
+    Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => scale * (2 * rand() - 1)),
+    shape,
+  );
 }
 
 /** Inputs of the stand-alone CTC loss: T = 7 frames, lengths 7, 5, 6, 2; targets of lengths 3, 0 (empty), null, 1. */
@@ -86,7 +93,9 @@ async function compute(params: ParamStore): Promise<Quantities> {
 
   // 2. Each loss and its gradient w.r.t. its input.
   const logits = fixed(CTC_SHAPE, 31, 2);
-  const ctc = tf.valueAndGrad((x: tf.Tensor) => ctcLoss(tf.logSoftmax(x) as tf.Tensor3D, CTC_TARGETS, CTC_LENGTHS) as tf.Scalar)(logits);
+  const ctc = tf.valueAndGrad(
+    (x: tf.Tensor) => ctcLoss(tf.logSoftmax(x) as tf.Tensor3D, CTC_TARGETS, CTC_LENGTHS) as tf.Scalar,
+  )(logits);
   await take('ctc.value', ctc.value);
   await take('ctc.grad(logits)', ctc.grad);
   tf.dispose([logits, ctc.value, ctc.grad]);
@@ -99,7 +108,10 @@ async function compute(params: ParamStore): Promise<Quantities> {
     tf.dispose([sc.value, sc.grad]);
   }
   const other = fixed([4, 8], 33);
-  const nce = tf.valueAndGrads((a: tf.Tensor, b: tf.Tensor) => infoNceLoss(a as tf.Tensor2D, b as tf.Tensor2D))([features, other]);
+  const nce = tf.valueAndGrads((a: tf.Tensor, b: tf.Tensor) => infoNceLoss(a as tf.Tensor2D, b as tf.Tensor2D))([
+    features,
+    other,
+  ]);
   const [gradA, gradB] = nce.grads;
   if (gradA === undefined || gradB === undefined) throw new Error('infoNceLoss: missing gradient');
   await take('infonce.value', nce.value);
@@ -137,34 +149,39 @@ function worstRelative(x: Float32Array, ref: Float32Array): number {
 describe('training maths on every backend', () => {
   const results = new Map<EngineBackend, Quantities>();
 
-  it.each(['webgpu', 'wasm', 'cpu'] as const)('%s computes the forward pass, losses and gradients without leaking', async (backend) => {
-    const info = await initWebEngine([backend]);
-    expect(info.backend).toBe(backend);
-    const started = performance.now();
-    // The store is made outside the counted region: ParamStore's constructor keeps one stray tensor per parameter
-    // (the initial value handed to tf.variable is never disposed), which is not what this test is about.
-    const params = ParamStore.init(CONFIG, PARAM_SEED);
-    let first: Quantities;
-    try {
-      const before = tf.memory().numTensors;
-      first = await compute(params);
-      const afterFirst = tf.memory().numTensors;
-      // A second run must leave the count unchanged too (no growth per step) and give bit-identical numbers.
-      const second = await compute(params);
-      const afterSecond = tf.memory().numTensors;
-      console.info(`${backend}: numTensors ${before} -> ${afterFirst} -> ${afterSecond} over two runs`);
-      expect(afterFirst).toBe(before);
-      expect(afterSecond).toBe(before);
-      for (const [name, v] of first) {
-        for (const x of v) expect(Number.isFinite(x), `${backend} ${name} is finite`).toBe(true);
-        expect(second.get(name), `${backend} ${name} is repeatable`).toEqual(v);
+  it.each(['webgpu', 'wasm', 'cpu'] as const)(
+    '%s computes the forward pass, losses and gradients without leaking',
+    async (backend) => {
+      const info = await initWebEngine([backend]);
+      expect(info.backend).toBe(backend);
+      const started = performance.now();
+      // The store is made outside the counted region: ParamStore's constructor keeps one stray tensor per parameter
+      // (the initial value handed to tf.variable is never disposed), which is not what this test is about.
+      const params = ParamStore.init(CONFIG, PARAM_SEED);
+      let first: Quantities;
+      try {
+        const before = tf.memory().numTensors;
+        first = await compute(params);
+        const afterFirst = tf.memory().numTensors;
+        // A second run must leave the count unchanged too (no growth per step) and give bit-identical numbers.
+        const second = await compute(params);
+        const afterSecond = tf.memory().numTensors;
+        console.info(`${backend}: numTensors ${before} -> ${afterFirst} -> ${afterSecond} over two runs`);
+        expect(afterFirst).toBe(before);
+        expect(afterSecond).toBe(before);
+        for (const [name, v] of first) {
+          for (const x of v) expect(Number.isFinite(x), `${backend} ${name} is finite`).toBe(true);
+          expect(second.get(name), `${backend} ${name} is repeatable`).toEqual(v);
+        }
+      } finally {
+        params.dispose();
       }
-    } finally {
-      params.dispose();
-    }
-    results.set(backend, first);
-    console.info(`${backend}: ${first.size} quantities, two runs in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  });
+      results.set(backend, first);
+      console.info(
+        `${backend}: ${first.size} quantities, two runs in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+      );
+    },
+  );
 
   it(`WebGPU and WASM agree with CPU within ${TOLERANCE} relative to max(1, |cpu|)`, () => {
     const cpu = results.get('cpu');
@@ -172,7 +189,11 @@ describe('training maths on every backend', () => {
     const rows: Record<string, Record<string, string>> = {};
     const failures: string[] = [];
     // A reference of all zeros would make the comparison vacuous (and is what a broken readback looks like).
-    for (const [name, ref] of cpu) expect(ref.some((x) => x !== 0), `cpu ${name} is not all zeros`).toBe(true);
+    for (const [name, ref] of cpu)
+      expect(
+        ref.some((x) => x !== 0),
+        `cpu ${name} is not all zeros`,
+      ).toBe(true);
     for (const backend of ['webgpu', 'wasm'] as const) {
       const r = results.get(backend);
       if (r === undefined) throw new Error(`${backend} did not run`);
@@ -186,7 +207,9 @@ describe('training maths on every backend', () => {
       }
       (rows['grad.* (every parameter)'] ??= {})[backend] = `${worstGrad.d.toExponential(2)} (${worstGrad.name})`;
     }
-    const lines = Object.entries(rows).map(([name, by]) => `  ${name.padEnd(34)} webgpu ${by['webgpu'] ?? '-'}   wasm ${by['wasm'] ?? '-'}`);
+    const lines = Object.entries(rows).map(
+      ([name, by]) => `  ${name.padEnd(34)} webgpu ${by['webgpu'] ?? '-'}   wasm ${by['wasm'] ?? '-'}`,
+    );
     console.info(`max |backend - cpu| / max(1, |cpu|):\n${lines.join('\n')}`);
     expect(failures).toEqual([]);
   });
@@ -202,7 +225,11 @@ describe('training maths at the lite head sizes', () => {
   const LITE: MmerConfig = { ...liteConfig(['a', 'b']), dropout: 0 };
   const sizedExamples = (): TrainExample[] => {
     const rand = mulberry32(22);
-    const mat = (rows: number, dim: number): Matrix => ({ rows, dim, data: Float32Array.from({ length: rows * dim }, () => 2 * rand() - 1) });
+    const mat = (rows: number, dim: number): Matrix => ({
+      rows,
+      dim,
+      data: Float32Array.from({ length: rows * dim }, () => 2 * rand() - 1),
+    });
     return [0, 1, 0, 1].map((label, i) => ({
       audio: mat(60 - i, LITE.audioDim),
       text: mat(8, LITE.textDim),
@@ -218,7 +245,9 @@ describe('training maths at the lite head sizes', () => {
     const out: Quantities = new Map();
     try {
       const parts = new Map<keyof LossParts, tf.Scalar>();
-      const { value, grads } = paramGrads(params, () => multitaskLoss(params, LITE, sizedExamples(), DEFAULT_LOSS, 5, parts));
+      const { value, grads } = paramGrads(params, () =>
+        multitaskLoss(params, LITE, sizedExamples(), DEFAULT_LOSS, 5, parts),
+      );
       out.set('multitask.total', Float32Array.from(await value.data()));
       for (const [k, t] of parts) out.set(`multitask.${k}`, Float32Array.from(await t.data()));
       for (const [name, g] of grads) out.set(`grad.${name}`, Float32Array.from(await g.data()));
@@ -237,7 +266,9 @@ describe('training maths at the lite head sizes', () => {
     const cpu = await run('cpu');
     const gpu = await run('webgpu');
     expect(cpu.get('multitask.ctc')?.[0]).toBeGreaterThan(1);
-    const failures = [...cpu].map(([name, ref]) => ({ name, d: worstRelative(gpu.get(name) ?? new Float32Array(), ref) })).filter((x) => !(x.d <= TOLERANCE));
+    const failures = [...cpu]
+      .map(([name, ref]) => ({ name, d: worstRelative(gpu.get(name) ?? new Float32Array(), ref) }))
+      .filter((x) => !(x.d <= TOLERANCE));
     expect(failures).toEqual([]);
   });
 });

@@ -23,11 +23,16 @@ const PROBE = 'Actor_03/03-01-05-02-01-01-03.wav';
 const TOLERANCE = 1e-4;
 
 function mmer(args: string[]): string {
-  return execFileSync('npx', ['tsx', 'cli/mmer.ts', ...args], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
+  return execFileSync('npx', ['tsx', 'cli/mmer.ts', ...args], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 300_000,
+  });
 }
 
 test('a head trained by the CLI imports into the page and scores a clip as `predict` does', async ({ page }) => {
-  test.setTimeout(600_000);
+  test.setTimeout(180_000);
   const dir = join(E2E_TMP, `cli-head-${String(process.pid)}-${String(Date.now())}`);
   mkdirSync(join(dir, 'data'), { recursive: true });
   const rows = CLIPS.map(([rel, emotion, speaker], i) => {
@@ -36,8 +41,24 @@ test('a head trained by the CLI imports into the page and scores a clip as `pred
   });
   writeFileSync(join(dir, 'data', 'metadata.csv'), `path,emotion,speaker\n${rows.join('\n')}\n`);
   const head = join(dir, 'head');
-  mmer(['train', '--data', join(dir, 'data'), '--encoders', 'lite', '--out', head, '--val-speakers', '02', '--epochs', '1', '--batch', '4']);
-  const predicted = JSON.parse(mmer(['predict', '--head', head, '--json', ravdessClip(PROBE)])) as { scores: { label: string; score: number }[] }[];
+  mmer([
+    'train',
+    '--data',
+    join(dir, 'data'),
+    '--encoders',
+    'lite',
+    '--out',
+    head,
+    '--val-speakers',
+    '02',
+    '--epochs',
+    '1',
+    '--batch',
+    '4',
+  ]);
+  const predicted = JSON.parse(mmer(['predict', '--head', head, '--json', ravdessClip(PROBE)])) as {
+    scores: { label: string; score: number }[];
+  }[];
   const cli = new Map((predicted[0]?.scores ?? []).map((s) => [s.label, s.score]));
   expect([...cli.keys()].sort()).toEqual(['angry', 'sad']);
   // A trained head's scores are not uniform, so agreeing within the tolerance below says something.
@@ -45,22 +66,35 @@ test('a head trained by the CLI imports into the page and scores a clip as `pred
 
   await page.goto('/?pair=lite&backend=wasm#heads');
   await expect(page.getByTestId('models-ready')).toBeVisible({ timeout: LOAD_TIMEOUT });
-  await page.getByTestId('library-head-input').setInputFiles([join(head, 'config.json'), join(head, 'model.safetensors')]);
+  await page
+    .getByTestId('library-head-input')
+    .setInputFiles([join(head, 'config.json'), join(head, 'model.safetensors')]);
   await expect(page.getByTestId('head-item').getByTestId('active-badge')).toBeVisible({ timeout: 60_000 });
 
   await page.getByTestId('tab-classify').click();
   await page.getByTestId('file-input').setInputFiles(ravdessClip(PROBE));
   const panel = page.getByTestId('emotion-panel');
   await expect(panel).toHaveAttribute('data-state', 'scores', { timeout: 120_000 });
-  const shown = await panel.locator('[data-label]').evaluateAll((els) => els.map((e) => ({ label: e.getAttribute('data-label') ?? '', score: Number(e.getAttribute('data-score')) })));
+  const shown = await panel
+    .locator('[data-label]')
+    .evaluateAll((els) =>
+      els.map((e) => ({ label: e.getAttribute('data-label') ?? '', score: Number(e.getAttribute('data-score')) })),
+    );
   expect(shown.map((s) => s.label).sort()).toEqual(['angry', 'sad']);
   for (const s of shown) expect(Math.abs(s.score - (cli.get(s.label) ?? Number.NaN))).toBeLessThan(TOLERANCE);
 });
 
 test('`npm run cli -- transcribe` scores a clip as the page does with the same pair and head', async ({ page }) => {
   test.setTimeout(300_000);
-  const out = execFileSync('npx', ['tsx', 'cli/main.ts', 'transcribe', '--pair', 'fixture', '--json', ravdessClip(PROBE)], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
-  const line = JSON.parse(out.trim()) as { emotion: { label: string; score: number }[] | null; scorer: { source: string; head: string } | null };
+  const out = execFileSync(
+    'npx',
+    ['tsx', 'cli/main.ts', 'transcribe', '--pair', 'fixture', '--json', ravdessClip(PROBE)],
+    { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 },
+  );
+  const line = JSON.parse(out.trim()) as {
+    emotion: { label: string; score: number }[] | null;
+    scorer: { source: string; head: string } | null;
+  };
   expect(line.scorer?.source).toBe('pair');
   const cli = new Map((line.emotion ?? []).map((s) => [s.label, s.score]));
   expect(cli.size).toBeGreaterThan(1);
@@ -70,7 +104,11 @@ test('`npm run cli -- transcribe` scores a clip as the page does with the same p
   await page.getByTestId('file-input').setInputFiles(ravdessClip(PROBE));
   const panel = page.getByTestId('emotion-panel');
   await expect(panel).toHaveAttribute('data-state', 'scores', { timeout: 120_000 });
-  const shown = await panel.locator('[data-label]').evaluateAll((els) => els.map((e) => ({ label: e.getAttribute('data-label') ?? '', score: Number(e.getAttribute('data-score')) })));
+  const shown = await panel
+    .locator('[data-label]')
+    .evaluateAll((els) =>
+      els.map((e) => ({ label: e.getAttribute('data-label') ?? '', score: Number(e.getAttribute('data-score')) })),
+    );
   expect(shown.map((s) => s.label).sort()).toEqual([...cli.keys()].sort());
   // The encoders run on onnxruntime-web's WASM kernels in the page and on onnxruntime-node's in the CLI: the head's
   // scores may differ only by float32 rounding carried through both encoders.

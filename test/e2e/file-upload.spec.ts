@@ -2,7 +2,14 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { decodeWav } from '../../src/audio/wav.ts';
-import { ANALYSE_TIMEOUT, openReady, ravdessClipSamples, ravdessPath, reportedSeconds, shownDuration } from './helpers.ts';
+import {
+  ANALYSE_TIMEOUT,
+  openReady,
+  ravdessClipSamples,
+  ravdessPath,
+  reportedSeconds,
+  shownDuration,
+} from './helpers.ts';
 
 test('a RAVDESS WAV file is transcribed and its duration reported', async ({ page }) => {
   await openReady(page, 'wasm');
@@ -59,7 +66,9 @@ test('a compressed WebM/Opus file goes through the browser decoder', async ({ pa
   });
   expect(bytes.length).toBeGreaterThan(1000);
 
-  await page.getByTestId('file-input').setInputFiles({ name: 'tone.webm', mimeType: 'audio/webm', buffer: Buffer.from(bytes) });
+  await page
+    .getByTestId('file-input')
+    .setInputFiles({ name: 'tone.webm', mimeType: 'audio/webm', buffer: Buffer.from(bytes) });
   await expect(page.getByTestId('transcript')).toBeVisible({ timeout: ANALYSE_TIMEOUT });
   await expect(page.getByTestId('error')).toHaveCount(0);
   // MediaRecorder's real-time capture is loose on a busy machine (it has produced 0.8 s for 1.5 s of wall time), so

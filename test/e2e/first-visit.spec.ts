@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { REPO_ROOT } from '../shared-data.ts';
-import { ANALYSE_TIMEOUT, LOAD_TIMEOUT, ravdessPath } from './helpers.ts';
+import { ANALYSE_TIMEOUT, LOAD_TIMEOUT, ravdessPath, recordedAtLeast } from './helpers.ts';
 
 interface ManifestHead {
   id: string;
@@ -19,10 +19,15 @@ interface ManifestHead {
   files: { config: { path: string } };
 }
 const MODELS = join(REPO_ROOT, 'public', 'models');
-const manifest = JSON.parse(readFileSync(join(MODELS, 'manifest.json'), 'utf8')) as { defaultPair: string; heads: ManifestHead[] };
+const manifest = JSON.parse(readFileSync(join(MODELS, 'manifest.json'), 'utf8')) as {
+  defaultPair: string;
+  heads: ManifestHead[];
+};
 const SHIPPED = manifest.heads.find((h) => h.pair === manifest.defaultPair);
 if (SHIPPED === undefined) throw new Error(`the manifest ships no head for its default pair ${manifest.defaultPair}`);
-const LABELS = (JSON.parse(readFileSync(join(MODELS, SHIPPED.files.config.path), 'utf8')) as { config: { labels: string[] } }).config.labels;
+const LABELS = (
+  JSON.parse(readFileSync(join(MODELS, SHIPPED.files.config.path), 'utf8')) as { config: { labels: string[] } }
+).config.labels;
 /** The clip dropped in these tests (and, padded, what the fake microphone plays). */
 const CLIP = ravdessPath();
 
@@ -43,11 +48,18 @@ function external(urls: readonly string[]): string[] {
 }
 
 /** The panel shows the shipped head's scores: every label once, a softmax, best first, and who scored them. */
-async function expectShippedScores(page: Page, source: 'pair' | 'embedded'): Promise<{ label: string; score: number }[]> {
+async function expectShippedScores(
+  page: Page,
+  source: 'pair' | 'embedded',
+): Promise<{ label: string; score: number }[]> {
   const panel = page.getByTestId('emotion-panel');
   await expect(panel).toHaveAttribute('data-state', 'scores', { timeout: ANALYSE_TIMEOUT });
   await expect(panel).toHaveAttribute('data-scorer', source);
-  const rows = await panel.locator('[data-label]').evaluateAll((els) => els.map((e) => ({ label: e.getAttribute('data-label') ?? '', score: Number(e.getAttribute('data-score')) })));
+  const rows = await panel
+    .locator('[data-label]')
+    .evaluateAll((els) =>
+      els.map((e) => ({ label: e.getAttribute('data-label') ?? '', score: Number(e.getAttribute('data-score')) })),
+    );
   expect(rows.map((r) => r.label).sort()).toEqual([...LABELS].sort());
   expect(Math.abs(rows.reduce((a, r) => a + r.score, 0) - 1)).toBeLessThan(1e-4);
   const top = page.getByTestId('top-emotion');
@@ -73,11 +85,13 @@ async function dropFile(page: Page, path: string): Promise<void> {
 async function recordOnce(page: Page): Promise<void> {
   await page.getByTestId('record').click();
   await expect(page.getByTestId('stop')).toBeVisible({ timeout: 30_000 });
-  await page.waitForTimeout(3500);
+  await recordedAtLeast(page, 3);
   await page.getByTestId('stop').click();
 }
 
-test('a first visit scores a recording and a dropped file with the shipped head, offline, and again after a reload', async ({ page }) => {
+test('a first visit scores a recording and a dropped file with the shipped head, offline, and again after a reload', async ({
+  page,
+}) => {
   const urls = recordRequests(page);
   await page.goto('/');
   await expect(page.getByTestId('models-ready')).toBeVisible({ timeout: 60_000 });
@@ -144,7 +158,9 @@ test('?pair=base without a network says the download failed and offers the embed
   await expectShippedScores(page, 'pair');
 });
 
-test('a pair without a head of its own is scored by the embedded head, as `mmer predict` scores the clip', async ({ page }) => {
+test('a pair without a head of its own is scored by the embedded head, as `mmer predict` scores the clip', async ({
+  page,
+}) => {
   await page.goto('/?pair=fixture&backend=wasm&head=none');
   await expect(page.getByTestId('models-ready')).toBeVisible({ timeout: LOAD_TIMEOUT });
   const panel = page.getByTestId('emotion-panel');
@@ -155,16 +171,24 @@ test('a pair without a head of its own is scored by the embedded head, as `mmer 
   await page.getByTestId('file-input').setInputFiles(CLIP);
   await expect(page.getByTestId('transcript')).toBeVisible({ timeout: ANALYSE_TIMEOUT });
   const shown = await expectShippedScores(page, 'embedded');
-  await expect(page.getByTestId('scored-by')).toHaveText(`Scored by the embedded acoustic model (${SHIPPED.id}); the test fixture models have no trained emotion head yet.`);
+  await expect(page.getByTestId('scored-by')).toHaveText(
+    `Scored by the embedded acoustic model (${SHIPPED.id}); the test fixture models have no trained emotion head yet.`,
+  );
 
   const cli = JSON.parse(
-    execFileSync('npx', ['tsx', 'cli/mmer.ts', 'predict', '--head', join(MODELS, SHIPPED.files.config.path, '..'), '--json', CLIP], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 300_000 }),
+    execFileSync(
+      'npx',
+      ['tsx', 'cli/mmer.ts', 'predict', '--head', join(MODELS, SHIPPED.files.config.path, '..'), '--json', CLIP],
+      { cwd: REPO_ROOT, encoding: 'utf8', timeout: 300_000 },
+    ),
   ) as { scores: { label: string; score: number }[] }[];
   const expected = new Map((cli[0]?.scores ?? []).map((s) => [s.label, s.score]));
   for (const s of shown) expect(Math.abs(s.score - (expected.get(s.label) ?? Number.NaN))).toBeLessThan(1e-4);
 });
 
-test('a pair chosen in the page is used on the next visit while it is cached; the embedded model is the way back', async ({ page }) => {
+test('a pair chosen in the page is used on the next visit while it is cached; the embedded model is the way back', async ({
+  page,
+}) => {
   await page.goto('/?backend=wasm');
   await expect(page.getByTestId('models-ready')).toBeVisible({ timeout: 60_000 });
   await page.getByTestId('pair-select').selectOption('fixture');

@@ -22,7 +22,10 @@ async function shownScores(panel: Locator): Promise<{ label: string; score: numb
   const out: { label: string; score: number }[] = [];
   for (let i = 0; i < n; i++) {
     const row = rows.nth(i);
-    out.push({ label: (await row.getAttribute('data-label')) ?? '', score: Number(await row.getAttribute('data-score')) });
+    out.push({
+      label: (await row.getAttribute('data-label')) ?? '',
+      score: Number(await row.getAttribute('data-score')),
+    });
   }
   return out;
 }
@@ -31,7 +34,8 @@ function expectScores(scores: { label: string; score: number }[]): void {
   expect(scores.map((s) => s.label).sort()).toEqual([...LABELS].sort());
   expect(scores.every((s) => Number.isFinite(s.score))).toBe(true);
   expect(Math.abs(scores.reduce((a, s) => a + s.score, 0) - 1)).toBeLessThan(1e-5);
-  for (let i = 1; i < scores.length; i++) expect(scores[i - 1]?.score).toBeGreaterThanOrEqual(scores[i]?.score ?? Number.NaN);
+  for (let i = 1; i < scores.length; i++)
+    expect(scores[i - 1]?.score).toBeGreaterThanOrEqual(scores[i]?.score ?? Number.NaN);
 }
 
 /** Drops files on the head's drop target as a drag from the desktop would. */
@@ -76,15 +80,22 @@ test('the fixture head scores a clip; imported heads replace it or are refused',
     // Only one of the two files.
     { files: [valid[0]], message: /two files: config\.json and model\.safetensors.*got config\.json/ },
     // A damaged weights file.
-    { files: writeTempHead('head-truncated', head.config, head.weights.slice(0, head.weights.length - 1000)), message: /model\.safetensors is not a readable safetensors file/ },
+    {
+      files: writeTempHead('head-truncated', head.config, head.weights.slice(0, head.weights.length - 1000)),
+      message: /model\.safetensors is not a readable safetensors file/,
+    },
     // A head trained on other encoders.
     {
       files: writeTempHead(
         'head-lite',
-        JSON.stringify({ ...(JSON.parse(head.config) as HeadConfig), encoders: { pair: 'lite', audio: 'lite-acoustic', text: 'lite-ngram', hiddenStateLayer: 'head-input' } }),
+        JSON.stringify({
+          ...(JSON.parse(head.config) as HeadConfig),
+          encoders: { pair: 'lite', audio: 'lite-acoustic', text: 'lite-ngram', hiddenStateLayer: 'head-input' },
+        }),
         head.weights,
       ),
-      message: /lite-acoustic \+ lite-ngram features \(pair "lite"\), but the loaded models are wav2vec2-tiny-fixture \+ roberta-tiny-fixture \(pair "fixture"\)/,
+      message:
+        /lite-acoustic \+ lite-ngram features \(pair "lite"\), but the loaded models are wav2vec2-tiny-fixture \+ roberta-tiny-fixture \(pair "fixture"\)/,
     },
   ];
   for (const { files, message } of refusals) {
@@ -125,12 +136,28 @@ test('switching pairs drops an imported head with a notice', async ({ page }) =>
   await expect(page.getByTestId('head-name')).toHaveText('fixture-random', { timeout: LOAD_TIMEOUT });
   // Validation metrics stored with a head are shown as UA/WA, and its model card's facts beside them.
   const base = JSON.parse(head.config) as HeadConfig & { training?: Record<string, unknown> };
-  const card = { data: 'Six acted clips', license: 'CC BY-NC-SA 4.0', validation: 'Held-out speaker 02', limitations: 'Not for decisions about people' };
-  const withMetrics = JSON.stringify({ ...base, metrics: { ua: 0.5, wa: 0.625, macroF1: 0.4 }, training: { ...base.training, validationClips: 2, validationSpeakers: ['02'], card } });
-  await page.getByTestId('head-input').setInputFiles(writeTempHead('head-switch', withMetrics, head.weights, { config: 'my-head.json', weights: 'my-head.safetensors' }));
+  const card = {
+    data: 'Six acted clips',
+    license: 'CC BY-NC-SA 4.0',
+    validation: 'Held-out speaker 02',
+    limitations: 'Not for decisions about people',
+  };
+  const withMetrics = JSON.stringify({
+    ...base,
+    metrics: { ua: 0.5, wa: 0.625, macroF1: 0.4 },
+    training: { ...base.training, validationClips: 2, validationSpeakers: ['02'], card },
+  });
+  await page.getByTestId('head-input').setInputFiles(
+    writeTempHead('head-switch', withMetrics, head.weights, {
+      config: 'my-head.json',
+      weights: 'my-head.safetensors',
+    }),
+  );
   await expect(page.getByTestId('head-name')).toHaveText('my-head.json + my-head.safetensors');
   await expect(page.getByTestId('head-metrics')).toHaveText('UA 50.0 % · WA 62.5 %');
-  await expect(page.getByTestId('head-validation-set')).toHaveText('2 validation clips, speakers 02. Held-out speaker 02');
+  await expect(page.getByTestId('head-validation-set')).toHaveText(
+    '2 validation clips, speakers 02. Held-out speaker 02',
+  );
   await expect(page.getByTestId('head-data')).toHaveText(card.data);
   await expect(page.getByTestId('head-license')).toHaveText('CC BY-NC-SA 4.0: non-commercial use only');
   await expect(page.getByTestId('head-limitations')).toHaveText(card.limitations);
@@ -138,7 +165,9 @@ test('switching pairs drops an imported head with a notice', async ({ page }) =>
   await page.getByTestId('pair-select').selectOption('lite');
   await expect(page.getByTestId('models-ready')).toBeVisible({ timeout: LOAD_TIMEOUT });
   const panel = page.getByTestId('emotion-panel');
-  await expect(page.getByTestId('head-notice')).toContainText('"my-head.json + my-head.safetensors" was removed: it was trained for pair "fixture"');
+  await expect(page.getByTestId('head-notice')).toContainText(
+    '"my-head.json + my-head.safetensors" was removed: it was trained for pair "fixture"',
+  );
   // The lite pair's own shipped head takes its place.
   await expect(panel).toHaveAttribute('data-state', 'ready');
   await expect(panel).toHaveAttribute('data-scorer', 'pair');
@@ -156,7 +185,11 @@ test('a worker restart keeps the imported head, and a removed head stays removed
   };
   await openReady(page, 'wasm', '&debug=1');
   await expect(page.getByTestId('head-name')).toHaveText('fixture-random', { timeout: LOAD_TIMEOUT });
-  await page.getByTestId('head-input').setInputFiles(writeTempHead('head-crash', head.config, head.weights, { config: 'mine.json', weights: 'mine.safetensors' }));
+  await page
+    .getByTestId('head-input')
+    .setInputFiles(
+      writeTempHead('head-crash', head.config, head.weights, { config: 'mine.json', weights: 'mine.safetensors' }),
+    );
   await expect(page.getByTestId('head-name')).toHaveText('mine.json + mine.safetensors');
 
   await crash();

@@ -78,25 +78,40 @@ export const FIXTURE_HEAD_DIR = join(REPO_ROOT, 'public', 'models', 'fixtures', 
 
 /** The fixture head's two files: config.json text and model.safetensors bytes. */
 export function fixtureHeadFiles(): { config: string; weights: Uint8Array } {
-  return { config: readFileSync(join(FIXTURE_HEAD_DIR, 'config.json'), 'utf8'), weights: readFileSync(join(FIXTURE_HEAD_DIR, 'model.safetensors')) };
+  return {
+    config: readFileSync(join(FIXTURE_HEAD_DIR, 'config.json'), 'utf8'),
+    weights: readFileSync(join(FIXTURE_HEAD_DIR, 'model.safetensors')),
+  };
 }
 
 /**
  * Writes a head's two files into their own folder under the temp folder (named as a trained head's files are) and
  * returns their paths, config first.
  */
-export function writeTempHead(folder: string, config: string, weights: Uint8Array, names = { config: 'config.json', weights: 'model.safetensors' }): [string, string] {
+export function writeTempHead(
+  folder: string,
+  config: string,
+  weights: Uint8Array,
+  names = { config: 'config.json', weights: 'model.safetensors' },
+): [string, string] {
   mkdirSync(join(E2E_TMP, folder), { recursive: true });
   return [writeTempFile(join(folder, names.config), config), writeTempFile(join(folder, names.weights), weights)];
 }
 
 /** A sine tone, loud enough to pass the silence check. */
 export function tone(seconds: number, sampleRate = 16_000, hz = 220, amplitude = 0.3): Float32Array {
-  return Float32Array.from({ length: Math.round(seconds * sampleRate) }, (_, i) => amplitude * Math.sin((2 * Math.PI * hz * i) / sampleRate));
+  return Float32Array.from(
+    { length: Math.round(seconds * sampleRate) },
+    (_, i) => amplitude * Math.sin((2 * Math.PI * hz * i) / sampleRate),
+  );
 }
 
 /** Opens the page with the fixture models and waits until they are loaded. */
-export async function openReady(page: Page, backend: 'wasm' | 'webgpu' | 'wasm-mt' | 'auto' = 'wasm', extra = ''): Promise<void> {
+export async function openReady(
+  page: Page,
+  backend: 'wasm' | 'webgpu' | 'wasm-mt' | 'auto' = 'wasm',
+  extra = '',
+): Promise<void> {
   page.on('pageerror', (err) => {
     console.log(`[pageerror] ${err.message}`);
   });
@@ -108,4 +123,12 @@ export async function openReady(page: Page, backend: 'wasm' | 'webgpu' | 'wasm-m
 export async function reportedSeconds(page: Page): Promise<number> {
   const raw = await page.getByTestId('duration').getAttribute('data-seconds');
   return Number(raw);
+}
+
+/**
+ * Waits until the recorder has captured at least `seconds` (1-9) of audio, by the page's own clock next to the
+ * record button: an event of the capture, not a guess at how long the microphone takes to start.
+ */
+export async function recordedAtLeast(page: Page, seconds: number): Promise<void> {
+  await expect(page.getByTestId('elapsed')).toHaveText(new RegExp(`^0:0[${String(seconds)}-9] /`), { timeout: 60_000 });
 }

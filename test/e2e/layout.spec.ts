@@ -16,7 +16,10 @@ for (const width of [360, 640]) {
           const r = el.getBoundingClientRect();
           return r.width > 0 && r.right > window.innerWidth + 1;
         });
-        return { scrollWidth: document.documentElement.scrollWidth, wider: wider.slice(0, 5).map((el) => `${el.tagName.toLowerCase()}.${el.className}`) };
+        return {
+          scrollWidth: document.documentElement.scrollWidth,
+          wider: wider.slice(0, 5).map((el) => `${el.tagName.toLowerCase()}.${el.className}`),
+        };
       });
       expect(overflow, `the ${screen} screen at ${String(width)} px`).toEqual({ scrollWidth: width, wider: [] });
     }

@@ -16,7 +16,10 @@ test('an unknown pair fails with a coded error; choosing another pair recovers',
   // The header does not claim the backend is still being chosen.
   await expect(page.getByTestId('backend-pending')).toHaveText('not loaded');
   // Every screen that needs the models says they failed and what to do, with the banner still at the top.
-  for (const [tab, what] of [['tab-train', 'training'], ['tab-heads', 'using, importing or evaluating a head']] as const) {
+  for (const [tab, what] of [
+    ['tab-train', 'training'],
+    ['tab-heads', 'using, importing or evaluating a head'],
+  ] as const) {
     await page.getByTestId(tab).click();
     await expect(page.getByTestId('models-waiting')).toHaveAttribute('data-phase', 'failed');
     await expect(page.getByTestId('models-waiting')).toContainText(`could not be loaded, so ${what}`);

@@ -1,8 +1,9 @@
 /**
  * The layout rules of docs/architecture.md, checked on the source itself so they stay true: no import circle
- * (type-only imports count: they tie the modules' meaning together all the same), the layers (each folder imports only
- * folders below it: core, audio, runtime, encoders, mmer, inference, training, recognizer, worker-api, then the page), one file name per module across folders, only hooks in src/hooks, and one definition of
- * the 16 kHz rate.
+ * (type-only imports count: they tie the modules' meaning together all the same); layers, each folder importing
+ * only folders below it (core, audio, runtime, encoders, mmer, inference, training, recognizer, worker-api, then the
+ * page); one file name per module across folders; only hooks in src/hooks; files of at most 300 lines as the
+ * formatter wraps them (`npm run format`); one definition of the 16 kHz rate.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
@@ -25,7 +26,9 @@ const rel = (p: string): string => relative(REPO_ROOT, p);
 /** Relative imports of one file (static, dynamic and re-exports), resolved to files of the tree. */
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  const specs = [...text.matchAll(/(?:from\s+|import\s*\(\s*|import\s+)['"](\.{1,2}\/[^'"]+)['"]/g)].map((m) => m[1] ?? '');
+  const specs = [...text.matchAll(/(?:from\s+|import\s*\(\s*|import\s+)['"](\.{1,2}\/[^'"]+)['"]/g)].map(
+    (m) => m[1] ?? '',
+  );
   return specs.flatMap((spec) => {
     const base = resolve(dirname(file), spec.replace(/\?.*$/, ''));
     const found = [base, `${base}.ts`, `${base}.tsx`, join(base, 'index.ts')].find((c) => files.includes(c));
@@ -73,11 +76,76 @@ function circles(): string[][] {
 
 /** Folders (under the repository root) that a folder's modules must not import from. */
 const FORBIDDEN: readonly { readonly from: string; readonly to: readonly string[] }[] = [
-  { from: 'src/core', to: ['src/audio', 'src/runtime', 'src/encoders', 'src/mmer', 'src/inference', 'src/training', 'src/recognizer', 'src/worker-api', 'src/page', 'src/hooks', 'src/components'] },
-  { from: 'src/audio', to: ['src/runtime', 'src/encoders', 'src/mmer', 'src/inference', 'src/training', 'src/recognizer', 'src/worker-api', 'src/page', 'src/hooks', 'src/components'] },
-  { from: 'src/runtime', to: ['src/encoders', 'src/mmer', 'src/inference', 'src/training', 'src/recognizer', 'src/worker-api', 'src/page', 'src/hooks', 'src/components'] },
-  { from: 'src/encoders', to: ['src/mmer', 'src/inference', 'src/training', 'src/recognizer', 'src/worker-api', 'src/page', 'src/hooks', 'src/components'] },
-  { from: 'src/mmer', to: ['src/inference', 'src/training', 'src/recognizer', 'src/worker-api', 'src/page', 'src/hooks', 'src/components'] },
+  {
+    from: 'src/core',
+    to: [
+      'src/audio',
+      'src/runtime',
+      'src/encoders',
+      'src/mmer',
+      'src/inference',
+      'src/training',
+      'src/recognizer',
+      'src/worker-api',
+      'src/page',
+      'src/hooks',
+      'src/components',
+    ],
+  },
+  {
+    from: 'src/audio',
+    to: [
+      'src/runtime',
+      'src/encoders',
+      'src/mmer',
+      'src/inference',
+      'src/training',
+      'src/recognizer',
+      'src/worker-api',
+      'src/page',
+      'src/hooks',
+      'src/components',
+    ],
+  },
+  {
+    from: 'src/runtime',
+    to: [
+      'src/encoders',
+      'src/mmer',
+      'src/inference',
+      'src/training',
+      'src/recognizer',
+      'src/worker-api',
+      'src/page',
+      'src/hooks',
+      'src/components',
+    ],
+  },
+  {
+    from: 'src/encoders',
+    to: [
+      'src/mmer',
+      'src/inference',
+      'src/training',
+      'src/recognizer',
+      'src/worker-api',
+      'src/page',
+      'src/hooks',
+      'src/components',
+    ],
+  },
+  {
+    from: 'src/mmer',
+    to: [
+      'src/inference',
+      'src/training',
+      'src/recognizer',
+      'src/worker-api',
+      'src/page',
+      'src/hooks',
+      'src/components',
+    ],
+  },
   { from: 'src/inference', to: ['src/training', 'src/recognizer', 'src/page', 'src/hooks', 'src/components'] },
   { from: 'src/training', to: ['src/recognizer', 'src/page', 'src/hooks', 'src/components'] },
   { from: 'src/recognizer', to: ['src/page', 'src/hooks', 'src/components'] },
@@ -91,7 +159,9 @@ describe('architecture', () => {
 
   it.each(FORBIDDEN)('keeps $from out of $to', ({ from, to }) => {
     const bad = [...graph].flatMap(([f, deps]) =>
-      rel(f).startsWith(`${from}/`) ? deps.filter((d) => to.some((t) => rel(d).startsWith(`${t}/`))).map((d) => `${rel(f)} -> ${rel(d)}`) : [],
+      rel(f).startsWith(`${from}/`)
+        ? deps.filter((d) => to.some((t) => rel(d).startsWith(`${t}/`))).map((d) => `${rel(f)} -> ${rel(d)}`)
+        : [],
     );
     expect(bad).toEqual([]);
   });
@@ -105,6 +175,12 @@ describe('architecture', () => {
 
   it('keeps only hooks in src/hooks', () => {
     expect(files.map(rel).filter((f) => f.startsWith('src/hooks/') && !/^use[A-Z]/.test(basename(f)))).toEqual([]);
+  });
+
+  it('keeps every file at 300 lines or fewer', () => {
+    expect(
+      files.map((f) => [rel(f), readFileSync(f, 'utf8').split('\n').length - 1] as const).filter(([, n]) => n > 300),
+    ).toEqual([]);
   });
 
   it('defines the 16 kHz rate once', () => {

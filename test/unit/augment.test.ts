@@ -46,7 +46,11 @@ describe('drawAugmentation', () => {
   });
 
   it('gives exactly the value of a fixed range', () => {
-    expect(drawAugmentation(5, { speed: [1.1, 1.1], snrDb: [20, 20], gainDb: [-3, -3] })).toEqual({ speed: 1.1, snrDb: 20, gainDb: -3 });
+    expect(drawAugmentation(5, { speed: [1.1, 1.1], snrDb: [20, 20], gainDb: [-3, -3] })).toEqual({
+      speed: 1.1,
+      snrDb: 20,
+      gainDb: -3,
+    });
   });
 
   it.each([
@@ -70,7 +74,11 @@ describe('augmentAudio', () => {
   });
 
   it('keeps the SNR through a gain', () => {
-    const options = { speed: [1, 1] as [number, number], snrDb: [15, 15] as [number, number], gainDb: [-4, -4] as [number, number] };
+    const options = {
+      speed: [1, 1] as [number, number],
+      snrDb: [15, 15] as [number, number],
+      gainDb: [-4, -4] as [number, number],
+    };
     const g = 10 ** (-4 / 20);
     const aug = augmentAudio(clean, 9, options);
     const noise = aug.map((v, i) => v - g * (clean[i] ?? 0));

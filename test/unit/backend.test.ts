@@ -22,18 +22,48 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { name: 'auto picks WebGPU when adapter and self-test pass', requested: 'auto', probe: {}, backend: 'webgpu', rejected: [] },
-  { name: 'auto skips WebGPU without the API', requested: 'auto', probe: { webgpuApi: false }, backend: 'wasm-mt', rejected: ['webgpu'], reason: /no WebGPU API/ },
+  {
+    name: 'auto picks WebGPU when adapter and self-test pass',
+    requested: 'auto',
+    probe: {},
+    backend: 'webgpu',
+    rejected: [],
+  },
+  {
+    name: 'auto skips WebGPU without the API',
+    requested: 'auto',
+    probe: { webgpuApi: false },
+    backend: 'wasm-mt',
+    rejected: ['webgpu'],
+    reason: /no WebGPU API/,
+  },
   {
     name: 'auto skips a software WebGPU adapter',
     requested: 'auto',
-    probe: { adapter: 'google swiftshader', softwareAdapter: true, webgpuSelfTest: () => Promise.reject(new Error('must not run')) },
+    probe: {
+      adapter: 'google swiftshader',
+      softwareAdapter: true,
+      webgpuSelfTest: () => Promise.reject(new Error('must not run')),
+    },
     backend: 'wasm-mt',
     rejected: ['webgpu'],
     reason: /google swiftshader\) is a software renderer/,
   },
-  { name: 'a forced WebGPU runs on a software adapter', requested: 'webgpu', probe: { adapter: 'google swiftshader', softwareAdapter: true }, backend: 'webgpu', rejected: [] },
-  { name: 'auto skips WebGPU without an adapter', requested: 'auto', probe: { adapter: null }, backend: 'wasm-mt', rejected: ['webgpu'], reason: /no WebGPU adapter/ },
+  {
+    name: 'a forced WebGPU runs on a software adapter',
+    requested: 'webgpu',
+    probe: { adapter: 'google swiftshader', softwareAdapter: true },
+    backend: 'webgpu',
+    rejected: [],
+  },
+  {
+    name: 'auto skips WebGPU without an adapter',
+    requested: 'auto',
+    probe: { adapter: null },
+    backend: 'wasm-mt',
+    rejected: ['webgpu'],
+    reason: /no WebGPU adapter/,
+  },
   {
     name: 'auto skips WebGPU when the self-test fails',
     requested: 'auto',
@@ -50,11 +80,27 @@ const cases: Case[] = [
     rejected: ['webgpu', 'wasm-mt'],
     reason: /cross-origin isolated/,
   },
-  { name: 'auto avoids threads on a single core', requested: 'auto', probe: { webgpuApi: false, hardwareConcurrency: 1 }, backend: 'wasm', rejected: ['webgpu', 'wasm-mt'] },
+  {
+    name: 'auto avoids threads on a single core',
+    requested: 'auto',
+    probe: { webgpuApi: false, hardwareConcurrency: 1 },
+    backend: 'wasm',
+    rejected: ['webgpu', 'wasm-mt'],
+  },
   { name: 'forced wasm skips WebGPU silently', requested: 'wasm', probe: {}, backend: 'wasm', rejected: [] },
   { name: 'forced wasm-mt works when isolated', requested: 'wasm-mt', probe: {}, backend: 'wasm-mt', rejected: [] },
-  { name: 'forced WebGPU without adapter is a no-webgpu error', requested: 'webgpu', probe: { adapter: null }, backend: 'no-webgpu' },
-  { name: 'forced wasm-mt without isolation is an error', requested: 'wasm-mt', probe: { crossOriginIsolated: false }, backend: 'backend-unavailable' },
+  {
+    name: 'forced WebGPU without adapter is a no-webgpu error',
+    requested: 'webgpu',
+    probe: { adapter: null },
+    backend: 'no-webgpu',
+  },
+  {
+    name: 'forced wasm-mt without isolation is an error',
+    requested: 'wasm-mt',
+    probe: { crossOriginIsolated: false },
+    backend: 'backend-unavailable',
+  },
 ];
 
 describe('chooseBackend', () => {

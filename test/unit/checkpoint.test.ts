@@ -56,9 +56,15 @@ afterAll(() => {
 function batch(seed: number): MmerBatch {
   return {
     audio: tf.randomNormal([2, 6, config.audioDim], 0, 1, 'float32', seed),
-    audioMask: tf.tensor2d([[1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 0, 0]]),
+    audioMask: tf.tensor2d([
+      [1, 1, 1, 1, 1, 1],
+      [1, 1, 1, 1, 0, 0],
+    ]),
     text: tf.randomNormal([2, 4, config.textDim], 0, 1, 'float32', seed + 1),
-    textMask: tf.tensor2d([[1, 1, 1, 1], [1, 1, 1, 0]]),
+    textMask: tf.tensor2d([
+      [1, 1, 1, 1],
+      [1, 1, 1, 0],
+    ]),
   };
 }
 
@@ -150,16 +156,34 @@ describe('encodeCheckpoint / decodeCheckpoint', () => {
 
   it('refuses to encode an invalid manifest', async () => {
     const wrong: HeadManifest = { ...manifest, loss: { ...manifest.loss, ctc: Number.NaN } };
-    await expect(encodeCheckpoint(wrong, params)).rejects.toThrow(/config\.json: field "loss\.ctc" must be a finite number/);
+    await expect(encodeCheckpoint(wrong, params)).rejects.toThrow(
+      /config\.json: field "loss\.ctc" must be a finite number/,
+    );
   });
 
   const configCases: { name: string; json: () => string; message: RegExp }[] = [
     { name: 'not JSON', json: () => '{"format": "mmer-head",', message: /^config\.json is not valid JSON/ },
     { name: 'not an object', json: () => '[1, 2]', message: /config\.json: the content must be a JSON object/ },
-    { name: 'wrong format', json: () => editConfig((m) => (m.format = 'onnx')), message: /config\.json: field "format" must be "mmer-head" \(got "onnx"\)/ },
-    { name: 'missing format', json: () => editConfig((m) => delete m.format), message: /field "format" must be "mmer-head" \(got nothing\)/ },
-    { name: 'wrong version', json: () => editConfig((m) => (m.version = 2)), message: /config\.json: field "version" must be 1 \(got 2\)/ },
-    { name: 'unknown top-level key', json: () => editConfig((m) => (m.metric = {})), message: /field "metric" is not part of the head format/ },
+    {
+      name: 'wrong format',
+      json: () => editConfig((m) => (m.format = 'onnx')),
+      message: /config\.json: field "format" must be "mmer-head" \(got "onnx"\)/,
+    },
+    {
+      name: 'missing format',
+      json: () => editConfig((m) => delete m.format),
+      message: /field "format" must be "mmer-head" \(got nothing\)/,
+    },
+    {
+      name: 'wrong version',
+      json: () => editConfig((m) => (m.version = 2)),
+      message: /config\.json: field "version" must be 1 \(got 2\)/,
+    },
+    {
+      name: 'unknown top-level key',
+      json: () => editConfig((m) => (m.metric = {})),
+      message: /field "metric" is not part of the head format/,
+    },
     {
       name: 'invalid config (heads)',
       json: () => editConfig((m) => ((m.config as Record<string, unknown>).heads = 3)),
@@ -180,15 +204,31 @@ describe('encodeCheckpoint / decodeCheckpoint', () => {
       json: () => editConfig((m) => ((m.config as Record<string, unknown>).audioLayer = 1)),
       message: /field "config\.audioLayer" is not part of the head format/,
     },
-    { name: 'vocab size', json: () => editConfig((m) => (m.vocab = ['<pad>', 'A'])), message: /field "vocab" has 2 symbols but config\.vocabSize is 5/ },
-    { name: 'vocab duplicate', json: () => editConfig((m) => (m.vocab = ['<pad>', 'A', 'A', 'B', 'C'])), message: /field "vocab" holds the symbol "A" twice/ },
-    { name: 'vocab not strings', json: () => editConfig((m) => (m.vocab = [0, 1, 2, 3, 4])), message: /field "vocab\[0\]" must be a non-empty string/ },
+    {
+      name: 'vocab size',
+      json: () => editConfig((m) => (m.vocab = ['<pad>', 'A'])),
+      message: /field "vocab" has 2 symbols but config\.vocabSize is 5/,
+    },
+    {
+      name: 'vocab duplicate',
+      json: () => editConfig((m) => (m.vocab = ['<pad>', 'A', 'A', 'B', 'C'])),
+      message: /field "vocab" holds the symbol "A" twice/,
+    },
+    {
+      name: 'vocab not strings',
+      json: () => editConfig((m) => (m.vocab = [0, 1, 2, 3, 4])),
+      message: /field "vocab\[0\]" must be a non-empty string/,
+    },
     {
       name: 'hidden state layer',
       json: () => editConfig((m) => ((m.encoders as Record<string, unknown>).hiddenStateLayer = -1)),
       message: /field "encoders\.hiddenStateLayer" must be "head-input" or a non-negative integer \(got -1\)/,
     },
-    { name: 'encoders missing', json: () => editConfig((m) => delete m.encoders), message: /field "encoders" must be an object/ },
+    {
+      name: 'encoders missing',
+      json: () => editConfig((m) => delete m.encoders),
+      message: /field "encoders" must be an object/,
+    },
     {
       name: 'negative loss weight',
       json: () => editConfig((m) => ((m.loss as Record<string, unknown>).acl = -0.1)),
@@ -199,9 +239,21 @@ describe('encodeCheckpoint / decodeCheckpoint', () => {
       json: () => editConfig((m) => ((m.loss as Record<string, unknown>).temperature = 0)),
       message: /field "loss\.temperature" must be positive/,
     },
-    { name: 'metric not a number', json: () => editConfig((m) => (m.metrics = { ua: 'high' })), message: /field "metrics\.ua" must be a finite number/ },
-    { name: 'bad date', json: () => editConfig((m) => (m.createdAt = 'yesterday')), message: /field "createdAt" must be an ISO 8601 date/ },
-    { name: 'training not an object', json: () => editConfig((m) => (m.training = [1])), message: /field "training" must be an object/ },
+    {
+      name: 'metric not a number',
+      json: () => editConfig((m) => (m.metrics = { ua: 'high' })),
+      message: /field "metrics\.ua" must be a finite number/,
+    },
+    {
+      name: 'bad date',
+      json: () => editConfig((m) => (m.createdAt = 'yesterday')),
+      message: /field "createdAt" must be an ISO 8601 date/,
+    },
+    {
+      name: 'training not an object',
+      json: () => editConfig((m) => (m.training = [1])),
+      message: /field "training" must be an object/,
+    },
   ];
 
   it.each(configCases)('rejects config.json: $name', ({ json, message }) => {
@@ -224,7 +276,8 @@ describe('encodeCheckpoint / decodeCheckpoint', () => {
     {
       name: 'wrong shape',
       bytes: () => editWeights((t) => (t['classifier.bias'] = { shape: [4], data: new Float32Array(4) })),
-      message: /^model\.safetensors does not fit config\.json: parameter "classifier\.bias" has shape \[4\] but the model expects \[3\]/,
+      message:
+        /^model\.safetensors does not fit config\.json: parameter "classifier\.bias" has shape \[4\] but the model expects \[3\]/,
     },
     {
       name: 'non-finite value',
@@ -236,7 +289,11 @@ describe('encodeCheckpoint / decodeCheckpoint', () => {
       bytes: () => encoded.safetensors.subarray(0, encoded.safetensors.length - 8),
       message: /^model\.safetensors is not a readable safetensors file: tensor "[^"]+" points outside the file/,
     },
-    { name: 'empty file', bytes: () => new Uint8Array(0), message: /^model\.safetensors is not a readable safetensors file: the file is too short/ },
+    {
+      name: 'empty file',
+      bytes: () => new Uint8Array(0),
+      message: /^model\.safetensors is not a readable safetensors file: the file is too short/,
+    },
   ];
 
   it.each(weightCases)('rejects model.safetensors: $name', ({ bytes, message }) => {
@@ -246,9 +303,12 @@ describe('encodeCheckpoint / decodeCheckpoint', () => {
   });
 
   it('names the given paths in messages', () => {
-    expect(() => decodeCheckpoint('nope', encoded.safetensors, { config: '/x/head/config.json', weights: '/x/head/model.safetensors' })).toThrow(
-      /^\/x\/head\/config\.json is not valid JSON/,
-    );
+    expect(() =>
+      decodeCheckpoint('nope', encoded.safetensors, {
+        config: '/x/head/config.json',
+        weights: '/x/head/model.safetensors',
+      }),
+    ).toThrow(/^\/x\/head\/config\.json is not valid JSON/);
   });
 });
 
@@ -275,7 +335,10 @@ describe('saveHeadDir / loadHeadDir', () => {
     const dir = fresh();
     await saveHeadDir(dir, manifest, params);
     const other: HeadManifest = { ...manifest, metrics: { ua: 0.9 } };
-    await expect(saveHeadDir(dir, other, params)).rejects.toMatchObject({ code: 'internal', message: /Refusing to overwrite .*config\.json/ });
+    await expect(saveHeadDir(dir, other, params)).rejects.toMatchObject({
+      code: 'internal',
+      message: /Refusing to overwrite .*config\.json/,
+    });
     expect(readFileSync(join(dir, 'config.json'), 'utf8')).toBe(encoded.configJson);
     expect(readdirSync(dir).sort()).toEqual(['config.json', 'model.safetensors']);
     await saveHeadDir(dir, other, params, { overwrite: true });
@@ -295,7 +358,10 @@ describe('saveHeadDir / loadHeadDir', () => {
   it('fails cleanly when the parent directory does not exist', async () => {
     const parent = fresh();
     const dir = join(parent, 'head');
-    await expect(saveHeadDir(dir, manifest, params)).rejects.toMatchObject({ code: 'internal', message: new RegExp(`Could not save the MMER head to ${dir}`) });
+    await expect(saveHeadDir(dir, manifest, params)).rejects.toMatchObject({
+      code: 'internal',
+      message: new RegExp(`Could not save the MMER head to ${dir}`),
+    });
     expect(existsSync(parent)).toBe(false);
   });
 
@@ -317,10 +383,16 @@ describe('saveHeadDir / loadHeadDir', () => {
 
   it('names the missing file on load', async () => {
     const dir = fresh();
-    await expect(loadHeadDir(dir)).rejects.toMatchObject({ code: 'bad-model', message: `No MMER head in ${dir}: ${join(dir, 'config.json')} does not exist.` });
+    await expect(loadHeadDir(dir)).rejects.toMatchObject({
+      code: 'bad-model',
+      message: `No MMER head in ${dir}: ${join(dir, 'config.json')} does not exist.`,
+    });
     mkdirSync(dir);
     writeFileSync(join(dir, 'config.json'), encoded.configJson);
-    await expect(loadHeadDir(dir)).rejects.toMatchObject({ code: 'bad-model', message: `No MMER head in ${dir}: ${join(dir, 'model.safetensors')} does not exist.` });
+    await expect(loadHeadDir(dir)).rejects.toMatchObject({
+      code: 'bad-model',
+      message: `No MMER head in ${dir}: ${join(dir, 'model.safetensors')} does not exist.`,
+    });
   });
 
   it('names the full path of a corrupt file on load', async () => {

@@ -56,7 +56,14 @@ describe('CLI dataset reading', () => {
     const warnings: string[] = [];
     const { records } = await readDataset(dir, ['sad', 'angry'], () => undefined);
     const encoders = await loadNodeEncoders({ pair: 'lite', store: new MemoryStore() });
-    const out = await encodeRecords(dir, records, ['sad', 'angry'], encoders, { augment: true, seed: 1, label: 'test' }, (w) => warnings.push(w));
+    const out = await encodeRecords(
+      dir,
+      records,
+      ['sad', 'angry'],
+      encoders,
+      { augment: true, seed: 1, label: 'test' },
+      (w) => warnings.push(w),
+    );
     expect(out.records.map((r) => r.path)).toEqual(['clips/sad.wav', 'clips/angry.wav']);
     expect(warnings.join('\n')).toMatch(/skipped clips\/broken.wav: .*not a WAV file/);
     // The clip without a transcript gets no CTC target; the other one does.
@@ -65,7 +72,12 @@ describe('CLI dataset reading', () => {
   });
 
   it.each([
-    { name: 'a folder without metadata.csv', dir: () => mkdtempSync(join(tmpdir(), 'mmer-empty-')), labels: null, message: /No metadata.csv in .*iemocap.csv .*Session1..Session5/ },
+    {
+      name: 'a folder without metadata.csv',
+      dir: () => mkdtempSync(join(tmpdir(), 'mmer-empty-')),
+      labels: null,
+      message: /No metadata.csv in .*iemocap.csv .*Session1..Session5/,
+    },
     { name: 'labels matching nothing', dir: () => dir, labels: ['calm'], message: /No usable clips/ },
   ])('refuses $name', async ({ dir: d, labels, message }) => {
     await expect(readDataset(d(), labels, () => undefined)).rejects.toThrow(message);
@@ -100,31 +112,55 @@ const AUTHORS_CSV = [
 ].join('\n');
 
 const evaluation = (...rows: [string, string][]): string =>
-  ['% [START_TIME - END_TIME] TURN_NAME EMOTION [V, A, D]', '', ...rows.flatMap(([id, code], i) => [`[${i}.0000 - ${i}.5000]\t${id}\t${code}\t[2.5000, 2.5000, 2.5000]`, 'C-E1:\tNeutral;\t()', ''])].join('\n');
+  [
+    '% [START_TIME - END_TIME] TURN_NAME EMOTION [V, A, D]',
+    '',
+    ...rows.flatMap(([id, code], i) => [
+      `[${i}.0000 - ${i}.5000]\t${id}\t${code}\t[2.5000, 2.5000, 2.5000]`,
+      'C-E1:\tNeutral;\t()',
+      '',
+    ]),
+  ].join('\n');
 
 /** A release tree with two sessions, macOS resource files, a noise transcript line and one xxx clip. */
 function releaseFiles(prefix: string): Record<string, string | null> {
   const s1 = `${prefix}Session1`;
   const s2 = `${prefix}Session2`;
   return {
-    [`${s1}/dialog/EmoEvaluation/Ses01F_impro01.txt`]: evaluation(['Ses01F_impro01_F000', 'neu'], ['Ses01F_impro01_M001', 'hap'], ['Ses01F_impro01_F002', 'xxx']),
+    [`${s1}/dialog/EmoEvaluation/Ses01F_impro01.txt`]: evaluation(
+      ['Ses01F_impro01_F000', 'neu'],
+      ['Ses01F_impro01_M001', 'hap'],
+      ['Ses01F_impro01_F002', 'xxx'],
+    ),
     [`${s1}/dialog/EmoEvaluation/._Ses01F_impro01.txt`]: 'resource fork',
     [`${s1}/dialog/EmoEvaluation/Categorical/Ses01F_impro01_e1_cat.txt`]: 'not a summary file',
-    [`${s1}/dialog/transcriptions/Ses01F_impro01.txt`]: 'Ses01F_impro01_F000 [000.0-000.5]: Excuse me.\nM-noise [001.0-001.1]: [LAUGHTER]\n',
+    [`${s1}/dialog/transcriptions/Ses01F_impro01.txt`]:
+      'Ses01F_impro01_F000 [000.0-000.5]: Excuse me.\nM-noise [001.0-001.1]: [LAUGHTER]\n',
     [`${s1}/sentences/wav/Ses01F_impro01/Ses01F_impro01_F000.wav`]: null,
     [`${s1}/sentences/wav/Ses01F_impro01/Ses01F_impro01_M001.wav`]: null,
     [`${s1}/sentences/wav/Ses01F_impro01/Ses01F_impro01_F002.wav`]: null,
     [`${s1}/sentences/wav/Ses01F_impro01/._Ses01F_impro01_F000.wav`]: 'resource fork',
-    [`${s2}/dialog/EmoEvaluation/Ses02M_script01_1.txt`]: evaluation(['Ses02M_script01_1_F000', 'ang'], ['Ses02M_script01_1_M001', 'fru']),
+    [`${s2}/dialog/EmoEvaluation/Ses02M_script01_1.txt`]: evaluation(
+      ['Ses02M_script01_1_F000', 'ang'],
+      ['Ses02M_script01_1_M001', 'fru'],
+    ),
     [`${s2}/sentences/wav/Ses02M_script01_1/Ses02M_script01_1_F000.wav`]: null,
     [`${s2}/sentences/wav/Ses02M_script01_1/Ses02M_script01_1_M001.wav`]: null,
   };
 }
 
-async function read(dir: string, labels: readonly string[] | null = null): Promise<{ records: ClipRecord[]; warnings: string; info: string[] }> {
+async function read(
+  dir: string,
+  labels: readonly string[] | null = null,
+): Promise<{ records: ClipRecord[]; warnings: string; info: string[] }> {
   const warnings: string[] = [];
   const info: string[] = [];
-  const { records } = await readDataset(dir, labels, (w) => warnings.push(w), (line) => info.push(line));
+  const { records } = await readDataset(
+    dir,
+    labels,
+    (w) => warnings.push(w),
+    (line) => info.push(line),
+  );
   return { records, warnings: warnings.join('\n'), info };
 }
 
@@ -138,11 +174,31 @@ describe('CLI dataset reading: IEMOCAP layouts', () => {
       'audio/IEMOCAP/iemocap_files/Ses02M_impro01_M000.wav': null,
     });
     const { records, warnings, info } = await read(dir);
-    expect(info).toEqual([expect.stringMatching(/^reading IEMOCAP from .*iemocap\.csv \(the MMER authors' list\): 3 utterance/)]);
+    expect(info).toEqual([
+      expect.stringMatching(/^reading IEMOCAP from .*iemocap\.csv \(the MMER authors' list\): 3 utterance/),
+    ]);
     expect(records).toEqual([
-      { path: 'Ses01F_impro01_F000.wav', emotion: 'neutral', transcript: 'Excuse me.', speaker: 'Ses01F', augmentedTranscript: 'Excuse me.' },
-      { path: 'iemocap_files/Ses01F_impro01_M001.wav', emotion: 'happy', transcript: 'Well, "yes".', speaker: 'Ses01M', augmentedTranscript: 'Well, yes.' },
-      { path: 'audio/IEMOCAP/iemocap_files/Ses02M_impro01_M000.wav', emotion: 'angry', transcript: 'Go away.', speaker: 'Ses02M', augmentedTranscript: 'Leave.' },
+      {
+        path: 'Ses01F_impro01_F000.wav',
+        emotion: 'neutral',
+        transcript: 'Excuse me.',
+        speaker: 'Ses01F',
+        augmentedTranscript: 'Excuse me.',
+      },
+      {
+        path: 'iemocap_files/Ses01F_impro01_M001.wav',
+        emotion: 'happy',
+        transcript: 'Well, "yes".',
+        speaker: 'Ses01M',
+        augmentedTranscript: 'Well, yes.',
+      },
+      {
+        path: 'audio/IEMOCAP/iemocap_files/Ses02M_impro01_M000.wav',
+        emotion: 'angry',
+        transcript: 'Go away.',
+        speaker: 'Ses02M',
+        augmentedTranscript: 'Leave.',
+      },
     ]);
     expect(warnings).toMatch(/1 utterance\(s\) labelled xxx .* dropped/);
     expect(warnings).toMatch(/1 labelled utterance\(s\) have no audio .* skipped, e\.g\. Ses02M_impro01_F001/);
@@ -150,27 +206,41 @@ describe('CLI dataset reading: IEMOCAP layouts', () => {
   });
 
   it('finds iemocap.csv audio in the release tree', async () => {
-    const dir = tree({ 'iemocap.csv': AUTHORS_CSV, 'IEMOCAP_full_release/Session2/sentences/wav/Ses02M_impro01/Ses02M_impro01_F001.wav': null });
+    const dir = tree({
+      'iemocap.csv': AUTHORS_CSV,
+      'IEMOCAP_full_release/Session2/sentences/wav/Ses02M_impro01/Ses02M_impro01_F001.wav': null,
+    });
     const { records } = await read(dir);
-    expect(records.map((r) => r.path)).toEqual(['IEMOCAP_full_release/Session2/sentences/wav/Ses02M_impro01/Ses02M_impro01_F001.wav']);
+    expect(records.map((r) => r.path)).toEqual([
+      'IEMOCAP_full_release/Session2/sentences/wav/Ses02M_impro01/Ses02M_impro01_F001.wav',
+    ]);
   });
 
-  it.each(['IEMOCAP_full_release/', ''])('reads a release tree under "%s", holding out a session by speaker', async (prefix) => {
-    const dir = tree(releaseFiles(prefix));
-    const { records, warnings, info } = await read(dir, ['neutral', 'happy', 'angry', 'sad']);
-    expect(info).toEqual([expect.stringMatching(/^reading the IEMOCAP release tree .* \(Session1, Session2\): 4 utterance/)]);
-    expect(records.map((r) => [r.path.slice(prefix.length), r.emotion, r.transcript, r.speaker])).toEqual([
-      ['Session1/sentences/wav/Ses01F_impro01/Ses01F_impro01_F000.wav', 'neutral', 'Excuse me.', 'Ses01F'],
-      ['Session1/sentences/wav/Ses01F_impro01/Ses01F_impro01_M001.wav', 'happy', null, 'Ses01M'],
-      ['Session2/sentences/wav/Ses02M_script01_1/Ses02M_script01_1_F000.wav', 'angry', null, 'Ses02F'],
-    ]);
-    expect(warnings).toMatch(/1 utterance\(s\) labelled xxx/);
-    expect(warnings).toMatch(/3 clip\(s\) have no transcript/);
-    expect(warnings).toMatch(/1 clip\(s\) with labels outside \[neutral, happy, angry, sad\] are skipped \(frustrated\)/);
-    const split = speakerSplit(records, { validationSpeakers: ['Ses02F', 'Ses02M'].filter((s) => records.some((r) => r.speaker === s)) });
-    expect(split.validation.map((r) => r.speaker)).toEqual(['Ses02F']);
-    expect(await readClip(join(dir, records[0]?.path ?? ''))).toHaveLength(1600);
-  });
+  it.each(['IEMOCAP_full_release/', ''])(
+    'reads a release tree under "%s", holding out a session by speaker',
+    async (prefix) => {
+      const dir = tree(releaseFiles(prefix));
+      const { records, warnings, info } = await read(dir, ['neutral', 'happy', 'angry', 'sad']);
+      expect(info).toEqual([
+        expect.stringMatching(/^reading the IEMOCAP release tree .* \(Session1, Session2\): 4 utterance/),
+      ]);
+      expect(records.map((r) => [r.path.slice(prefix.length), r.emotion, r.transcript, r.speaker])).toEqual([
+        ['Session1/sentences/wav/Ses01F_impro01/Ses01F_impro01_F000.wav', 'neutral', 'Excuse me.', 'Ses01F'],
+        ['Session1/sentences/wav/Ses01F_impro01/Ses01F_impro01_M001.wav', 'happy', null, 'Ses01M'],
+        ['Session2/sentences/wav/Ses02M_script01_1/Ses02M_script01_1_F000.wav', 'angry', null, 'Ses02F'],
+      ]);
+      expect(warnings).toMatch(/1 utterance\(s\) labelled xxx/);
+      expect(warnings).toMatch(/3 clip\(s\) have no transcript/);
+      expect(warnings).toMatch(
+        /1 clip\(s\) with labels outside \[neutral, happy, angry, sad\] are skipped \(frustrated\)/,
+      );
+      const split = speakerSplit(records, {
+        validationSpeakers: ['Ses02F', 'Ses02M'].filter((s) => records.some((r) => r.speaker === s)),
+      });
+      expect(split.validation.map((r) => r.speaker)).toEqual(['Ses02F']);
+      expect(await readClip(join(dir, records[0]?.path ?? ''))).toHaveLength(1600);
+    },
+  );
 
   it('prefers metadata.csv over iemocap.csv, and iemocap.csv over a release tree', async () => {
     const both = tree({ ...releaseFiles(''), 'iemocap.csv': AUTHORS_CSV, 'Ses01F_impro01_F000.wav': null });
@@ -182,15 +252,34 @@ describe('CLI dataset reading: IEMOCAP layouts', () => {
   });
 
   it.each<{ name: string; files: Record<string, string | null>; message: RegExp }>([
-    { name: 'iemocap.csv without FileName/Label', files: { 'iemocap.csv': 'a,b\n1,2\n' }, message: /iemocap\.csv: needs the columns "FileName" and "Label"/ },
-    { name: 'an iemocap.csv that cannot be read', files: { 'iemocap.csv/x': 'a folder, not a file' }, message: /Cannot read .*iemocap\.csv/ },
+    {
+      name: 'iemocap.csv without FileName/Label',
+      files: { 'iemocap.csv': 'a,b\n1,2\n' },
+      message: /iemocap\.csv: needs the columns "FileName" and "Label"/,
+    },
+    {
+      name: 'an iemocap.csv that cannot be read',
+      files: { 'iemocap.csv/x': 'a folder, not a file' },
+      message: /Cannot read .*iemocap\.csv/,
+    },
     {
       name: 'a malformed EmoEvaluation line',
-      files: { ...releaseFiles(''), 'Session2/dialog/EmoEvaluation/Ses02M_script01_1.txt': `${evaluation(['Ses02M_script01_1_F000', 'ang'])}\n[1.0 - 2.0] Ses02M_script01_1_M001` },
+      files: {
+        ...releaseFiles(''),
+        'Session2/dialog/EmoEvaluation/Ses02M_script01_1.txt': `${evaluation(['Ses02M_script01_1_F000', 'ang'])}\n[1.0 - 2.0] Ses02M_script01_1_M001`,
+      },
       message: /Session2\/dialog\/EmoEvaluation\/Ses02M_script01_1\.txt line 6 is not an EmoEvaluation line/,
     },
-    { name: 'session folders without label files', files: { 'IEMOCAP_full_release/Session3/sentences/wav/x/Ses03F_impro01_F000.wav': null }, message: /No IEMOCAP label files \(.*IEMOCAP_full_release\/Session<n>/ },
-    { name: 'IEMOCAP where every clip is xxx', files: { 'iemocap.csv': ',FileName,Sentences,Label\n0,Ses01F_impro01_F000,Hm.,xxx\n' }, message: /No usable clips/ },
+    {
+      name: 'session folders without label files',
+      files: { 'IEMOCAP_full_release/Session3/sentences/wav/x/Ses03F_impro01_F000.wav': null },
+      message: /No IEMOCAP label files \(.*IEMOCAP_full_release\/Session<n>/,
+    },
+    {
+      name: 'IEMOCAP where every clip is xxx',
+      files: { 'iemocap.csv': ',FileName,Sentences,Label\n0,Ses01F_impro01_F000,Hm.,xxx\n' },
+      message: /No usable clips/,
+    },
   ])('refuses $name', async ({ files, message }) => {
     await expect(read(tree(files))).rejects.toThrow(message);
   });

@@ -47,7 +47,11 @@ function convGraph(c: ConvCase): Uint8Array {
   if (!conv) throw new Error('no Conv');
   conv.attribute = [
     ...(conv.attribute ?? []).filter((a) => a.name !== 'pads'),
-    onnx.AttributeProto.create({ name: 'auto_pad', type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode('VALID') }),
+    onnx.AttributeProto.create({
+      name: 'auto_pad',
+      type: onnx.AttributeProto.AttributeType.STRING,
+      s: new TextEncoder().encode('VALID'),
+    }),
   ];
   return onnx.ModelProto.encode(model).finish();
 }
@@ -56,7 +60,12 @@ async function run(bytes: Uint8Array, c: ConvCase): Promise<{ dims: readonly num
   const batch = c.batch ?? 1;
   const x = fillNoise(new Float32Array(batch * c.cin * c.frames), mulberry32(c.frames), 1);
   const feeds: Record<string, ort.Tensor> = { x: new ort.Tensor('float32', x, [batch, c.cin, c.frames]) };
-  if (c.weightAsInput === true) feeds[W] = new ort.Tensor('float32', fillNoise(new Float32Array(c.cout * c.cin * c.k), mulberry32(3), 0.3), [c.cout, c.cin, c.k]);
+  if (c.weightAsInput === true)
+    feeds[W] = new ort.Tensor('float32', fillNoise(new Float32Array(c.cout * c.cin * c.k), mulberry32(3), 0.3), [
+      c.cout,
+      c.cin,
+      c.k,
+    ]);
   const session = await ort.InferenceSession.create(bytes);
   const y = (await session.run(feeds)).y;
   if (!y) throw new Error('no output y');
@@ -64,7 +73,8 @@ async function run(bytes: Uint8Array, c: ConvCase): Promise<{ dims: readonly num
 }
 
 const opsOf = (bytes: Uint8Array): string[] => (graphOf(decode(bytes)).node ?? []).map((n) => n.opType ?? '');
-const maxAbsDiff = (a: Float32Array, b: Float32Array): number => a.reduce((m, v, i) => Math.max(m, Math.abs(v - (b[i] ?? NaN))), 0);
+const maxAbsDiff = (a: Float32Array, b: Float32Array): number =>
+  a.reduce((m, v, i) => Math.max(m, Math.abs(v - (b[i] ?? NaN))), 0);
 
 const REWRITTEN: readonly ConvCase[] = [
   { name: 'wav2vec2 layers 1-4: k3 s2, odd length', cin: 6, cout: 5, k: 3, stride: 2, frames: 17 },
@@ -123,7 +133,9 @@ describe('rewriteConvs on whole graphs', () => {
     expect(maxAbsDiff((await run(bytes, c)).data, (await run(twoConvs, c)).data)).toBeLessThan(1e-5);
 
     b.renameOutput(b.node('/c/', 'Identity', [w]), 'w_out');
-    const alsoRead = rewriteConvsInModel(b.toBytes('read', [spec], [out, { name: 'w_out', elemType: DT.FLOAT, dims: [4, 4, 2] }]));
+    const alsoRead = rewriteConvsInModel(
+      b.toBytes('read', [spec], [out, { name: 'w_out', elemType: DT.FLOAT, dims: [4, 4, 2] }]),
+    );
     expect(graphOf(decode(alsoRead.bytes)).initializer?.some((t) => t.name === 'shared')).toBe(true);
   });
 
@@ -132,7 +144,9 @@ describe('rewriteConvs on whole graphs', () => {
     const { bytes: edited, rewritten } = rewriteConvsInModel(original);
     expect(rewritten).toBe(7);
     expect(opsOf(edited).filter((op) => op === 'Conv')).toHaveLength(1);
-    const feeds = { input_values: new ort.Tensor('float32', fillNoise(new Float32Array(2 * 8000), mulberry32(5), 0.5), [2, 8000]) };
+    const feeds = {
+      input_values: new ort.Tensor('float32', fillNoise(new Float32Array(2 * 8000), mulberry32(5), 0.5), [2, 8000]),
+    };
     const logits = async (bytes: Uint8Array): Promise<Float32Array> =>
       (await (await ort.InferenceSession.create(bytes)).run(feeds)).logits?.data as Float32Array;
     expect(maxAbsDiff(await logits(edited), await logits(original))).toBeLessThan(1e-4);

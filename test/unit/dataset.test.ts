@@ -9,12 +9,40 @@ import { RAVDESS_DIR } from '../shared-data';
 
 describe('parseCsv', () => {
   it.each([
-    { name: 'plain', text: 'a,b\n1,2\n', rows: [['a', 'b'], ['1', '2']] },
-    { name: 'CRLF and no final newline', text: 'a,b\r\n1,2', rows: [['a', 'b'], ['1', '2']] },
-    { name: 'quoted comma and quote', text: 'a,b\n"x, ""y""",2\n', rows: [['a', 'b'], ['x, "y"', '2']] },
+    {
+      name: 'plain',
+      text: 'a,b\n1,2\n',
+      rows: [
+        ['a', 'b'],
+        ['1', '2'],
+      ],
+    },
+    {
+      name: 'CRLF and no final newline',
+      text: 'a,b\r\n1,2',
+      rows: [
+        ['a', 'b'],
+        ['1', '2'],
+      ],
+    },
+    {
+      name: 'quoted comma and quote',
+      text: 'a,b\n"x, ""y""",2\n',
+      rows: [
+        ['a', 'b'],
+        ['x, "y"', '2'],
+      ],
+    },
     { name: 'newline inside quotes', text: 'a\n"one\ntwo"\n', rows: [['a'], ['one\ntwo']] },
     { name: 'BOM and blank lines', text: '\ufeffa\n\n1\n', rows: [['a'], ['1']] },
-    { name: 'empty fields', text: 'a,b,c\n,,\n', rows: [['a', 'b', 'c'], ['', '', '']] },
+    {
+      name: 'empty fields',
+      text: 'a,b,c\n,,\n',
+      rows: [
+        ['a', 'b', 'c'],
+        ['', '', ''],
+      ],
+    },
   ])('$name', ({ text, rows }) => {
     expect(parseCsv(text)).toEqual(rows);
   });
@@ -26,23 +54,43 @@ describe('parseMetadata', () => {
     // Row by row what the file says (read here without the app's CSV code): path, emotion, transcript, actor.
     const rows = ravdessMetadata();
     expect(rows.length).toBeGreaterThan(0);
-    expect(clips).toEqual(rows.map((r) => ({ path: r.path, emotion: r.emotion, transcript: r.transcript, speaker: r.actor })));
-    expect(clips[0]).toEqual({ path: 'Actor_01/03-01-01-01-01-01-01.wav', emotion: 'neutral', transcript: 'Kids are talking by the door', speaker: '01' });
+    expect(clips).toEqual(
+      rows.map((r) => ({ path: r.path, emotion: r.emotion, transcript: r.transcript, speaker: r.actor })),
+    );
+    expect(clips[0]).toEqual({
+      path: 'Actor_01/03-01-01-01-01-01-01.wav',
+      emotion: 'neutral',
+      transcript: 'Kids are talking by the door',
+      speaker: '01',
+    });
     expect(new Set(clips.map((c) => c.emotion)).size).toBe(8);
   });
 
   it('treats a missing transcript column or empty cell as no transcript', () => {
     const clips = parseMetadata('path,emotion,speaker,transcript\na.wav,sad,s1,\nb.wav,happy,s2,"Hello, there"\n');
     expect(clips.map((c) => c.transcript)).toEqual([null, 'Hello, there']);
-    expect(parseMetadata('emotion,path\nsad,x/a.wav\n')[0]).toEqual({ path: 'x/a.wav', emotion: 'sad', transcript: null, speaker: null });
+    expect(parseMetadata('emotion,path\nsad,x/a.wav\n')[0]).toEqual({
+      path: 'x/a.wav',
+      emotion: 'sad',
+      transcript: null,
+      speaker: null,
+    });
   });
 
   it.each([
     { name: 'empty file', text: '', message: /empty/ },
-    { name: 'missing emotion column', text: 'path,label\na.wav,sad\n', message: /needs the columns "path" and "emotion" \(found: path, label\)/ },
+    {
+      name: 'missing emotion column',
+      text: 'path,label\na.wav,sad\n',
+      message: /needs the columns "path" and "emotion" \(found: path, label\)/,
+    },
     { name: 'row without emotion', text: 'path,emotion\na.wav,\n', message: /line 2 \(a.wav\) has no emotion/ },
     { name: 'path escaping the folder', text: 'path,emotion\n../a.wav,sad\n', message: /must stay inside/ },
-    { name: 'duplicate path', text: 'path,emotion\na.wav,sad\na.wav,happy\n', message: /line 3: "a.wav" is listed twice/ },
+    {
+      name: 'duplicate path',
+      text: 'path,emotion\na.wav,sad\na.wav,happy\n',
+      message: /line 3: "a.wav" is listed twice/,
+    },
     { name: 'no clips', text: 'path,emotion\n', message: /lists no clips/ },
   ])('rejects $name', ({ text, message }) => {
     expect(() => parseMetadata(text)).toThrow(message);

@@ -23,9 +23,15 @@ import { FIXTURE_HEAD_DESCRIPTION, fixtureHeadFiles, fixtureHeadManifest } from 
 import { robertaTinyDims } from '../../tools/fixtures/roberta';
 import { WAV2VEC2_TINY } from '../../tools/fixtures/wav2vec2';
 
-const manifest = parseManifest(JSON.parse(readFileSync(new URL('../../public/models/manifest.json', import.meta.url), 'utf8')));
+const manifest = parseManifest(
+  JSON.parse(readFileSync(new URL('../../public/models/manifest.json', import.meta.url), 'utf8')),
+);
 /** The fixture pair as the worker sees it: the manifest's ids, the generated models' widths. */
-const FIXTURE: HeadTarget = { ...pairIdentity(manifest, 'fixture'), audioDim: WAV2VEC2_TINY.hidden, textDim: robertaTinyDims().hidden };
+const FIXTURE: HeadTarget = {
+  ...pairIdentity(manifest, 'fixture'),
+  audioDim: WAV2VEC2_TINY.hidden,
+  textDim: robertaTinyDims().hidden,
+};
 /** The lite pair with made-up widths: only its identity matters where it is used. */
 const LITE: HeadTarget = { ...pairIdentity(manifest, 'lite'), audioDim: 1, textDim: 1 };
 const ENGINE: HeadInfo['engine'] = { backend: 'cpu', rejected: [] };
@@ -47,7 +53,11 @@ async function headFiles(change: (m: HeadManifest) => HeadManifest, source = 'ch
 
 function features(target: HeadTarget, seed = 1): { audio: FeatureMatrix; text: FeatureMatrix } {
   const rand = mulberry32(seed);
-  const mat = (rows: number, dim: number): FeatureMatrix => ({ rows, dim, data: Float32Array.from({ length: rows * dim }, () => 2 * rand() - 1) });
+  const mat = (rows: number, dim: number): FeatureMatrix => ({
+    rows,
+    dim,
+    data: Float32Array.from({ length: rows * dim }, () => 2 * rand() - 1),
+  });
   return { audio: mat(23, target.audioDim), text: mat(7, target.textDim) };
 }
 
@@ -66,21 +76,37 @@ beforeAll(async () => {
   const config = files.find((f) => f.path.endsWith('config.json'));
   const weights = files.find((f) => f.path.endsWith('model.safetensors'));
   if (config === undefined || weights === undefined) throw new Error('fixture head files missing');
-  fixtureFiles = { configJson: new TextDecoder().decode(config.bytes), weights: weights.bytes, source: 'config.json + model.safetensors' };
+  fixtureFiles = {
+    configJson: new TextDecoder().decode(config.bytes),
+    weights: weights.bytes,
+    source: 'config.json + model.safetensors',
+  };
 });
 
 describe('what a pair gives a head', () => {
   it('names the encoders and the exposed hidden state from the manifest', () => {
     const { audio, text } = resolvePair(manifest, 'base');
     if (audio.format !== 'onnx') throw new Error('base audio is not ONNX');
-    expect(pairIdentity(manifest, 'base')).toEqual({ pair: 'base', audio: audio.id, text: text.id, hiddenStateLayer: audio.surgery.layer });
-    expect(pairIdentity(manifest, 'lite')).toMatchObject({ audio: 'lite-acoustic', text: 'lite-ngram', hiddenStateLayer: 'head-input' });
+    expect(pairIdentity(manifest, 'base')).toEqual({
+      pair: 'base',
+      audio: audio.id,
+      text: text.id,
+      hiddenStateLayer: audio.surgery.layer,
+    });
+    expect(pairIdentity(manifest, 'lite')).toMatchObject({
+      audio: 'lite-acoustic',
+      text: 'lite-ngram',
+      hiddenStateLayer: 'head-input',
+    });
   });
 
   it('measures the widths the encoders really produce', async () => {
     const { audio, text } = resolvePair(manifest, 'lite');
     if (audio.format !== 'lite' || text.format !== 'lite') throw new Error('lite pair is not lite');
-    const encoders = { audio: new LiteAudioEncoder(audio.id, audio.options), text: new LiteTextEncoder(text.id, text.options) };
+    const encoders = {
+      audio: new LiteAudioEncoder(audio.id, audio.options),
+      text: new LiteTextEncoder(text.id, text.options),
+    };
     const widths = await measureWidths(encoders);
     const a = await encoders.audio.encode(Float32Array.from({ length: 16_000 }, (_, i) => Math.sin(i / 7)));
     const t = await encoders.text.encode('kids are talking by the door');
@@ -117,8 +143,17 @@ describe('HeadSlot', () => {
       engine: ENGINE,
     });
     expect(s.info).toEqual(info);
-    const builtin = s.load(fixtureFiles, FIXTURE, { kind: 'builtin', id: 'fixture-random', description: 'from the manifest' }, ENGINE);
-    expect(builtin).toMatchObject({ builtinId: 'fixture-random', name: 'fixture-random', description: 'from the manifest' });
+    const builtin = s.load(
+      fixtureFiles,
+      FIXTURE,
+      { kind: 'builtin', id: 'fixture-random', description: 'from the manifest' },
+      ENGINE,
+    );
+    expect(builtin).toMatchObject({
+      builtinId: 'fixture-random',
+      name: 'fixture-random',
+      description: 'from the manifest',
+    });
   });
 
   it('names an imported head after the run that trained it, when its config says', () => {
@@ -140,7 +175,8 @@ describe('HeadSlot', () => {
     expect(scores.map((x) => x.label).sort()).toEqual([...m.config.labels].sort());
     expect(scores.every((x) => Number.isFinite(x.score))).toBe(true);
     expect(Math.abs(scores.reduce((a, x) => a + x.score, 0) - 1)).toBeLessThan(1e-5);
-    for (let i = 1; i < scores.length; i++) expect(scores[i - 1]?.score).toBeGreaterThanOrEqual(scores[i]?.score ?? Number.NaN);
+    for (let i = 1; i < scores.length; i++)
+      expect(scores[i - 1]?.score).toBeGreaterThanOrEqual(scores[i]?.score ?? Number.NaN);
     m.config.labels.forEach((label, i) => {
       expect(scores.find((x) => x.label === label)?.score).toBeCloseTo(direct?.scores[i] ?? Number.NaN, 6);
     });
@@ -164,18 +200,27 @@ describe('HeadSlot', () => {
   const refusals: { name: string; change: (m: HeadManifest) => HeadManifest; message: RegExp }[] = [
     {
       name: 'a head for other encoders',
-      change: (m) => ({ ...m, encoders: { pair: 'base', audio: 'wav2vec2-base-960h', text: 'roberta-base', hiddenStateLayer: 'head-input' } }),
-      message: /trained on wav2vec2-base-960h \+ roberta-base features \(pair "base"\), but the loaded models are wav2vec2-tiny-fixture \+ roberta-tiny-fixture \(pair "fixture"\)/,
+      change: (m) => ({
+        ...m,
+        encoders: { pair: 'base', audio: 'wav2vec2-base-960h', text: 'roberta-base', hiddenStateLayer: 'head-input' },
+      }),
+      message:
+        /trained on wav2vec2-base-960h \+ roberta-base features \(pair "base"\), but the loaded models are wav2vec2-tiny-fixture \+ roberta-tiny-fixture \(pair "fixture"\)/,
     },
     {
       name: 'a head for other feature widths',
       change: (m) => ({ ...m, config: { ...m.config, audioDim: 16, textDim: 24 } }),
-      message: /expects 16-value audio frames and 24-value text tokens, but wav2vec2-tiny-fixture \+ roberta-tiny-fixture give 32-value audio frames and 32-value text tokens/,
+      message:
+        /expects 16-value audio frames and 24-value text tokens, but wav2vec2-tiny-fixture \+ roberta-tiny-fixture give 32-value audio frames and 32-value text tokens/,
     },
     {
       name: 'a head for another hidden layer',
-      change: (m) => ({ ...m, encoders: { ...m.encoders, hiddenStateLayer: m.encoders.hiddenStateLayer === 'head-input' ? 1 : 'head-input' } }),
-      message: /This head was trained on (the input of the CTC head|the output of transformer layer 1) of wav2vec2-tiny-fixture, but the loaded model exposes (the output of transformer layer \d+|the input of the CTC head)\./,
+      change: (m) => ({
+        ...m,
+        encoders: { ...m.encoders, hiddenStateLayer: m.encoders.hiddenStateLayer === 'head-input' ? 1 : 'head-input' },
+      }),
+      message:
+        /This head was trained on (the input of the CTC head|the output of transformer layer 1) of wav2vec2-tiny-fixture, but the loaded model exposes (the output of transformer layer \d+|the input of the CTC head)\./,
     },
   ];
   it.each(refusals)('refuses $name, keeps the previous head and leaks nothing', async ({ change, message }) => {
@@ -193,10 +238,26 @@ describe('HeadSlot', () => {
   });
 
   it.each([
-    { name: 'truncated safetensors', files: (): HeadFiles => ({ ...fixtureFiles, weights: fixtureFiles.weights.slice(0, 1000) }), message: /model\.safetensors/ },
-    { name: 'garbage safetensors', files: (): HeadFiles => ({ ...fixtureFiles, weights: new Uint8Array(64).fill(0xff) }), message: /model\.safetensors is not a readable safetensors file/ },
-    { name: 'config that is not JSON', files: (): HeadFiles => ({ ...fixtureFiles, configJson: '{"format": "mmer-head",' }), message: /config\.json is not valid JSON/ },
-    { name: 'config of something else', files: (): HeadFiles => ({ ...fixtureFiles, configJson: '{"model_type": "bert"}' }), message: /config\.json: field "model_type" is not part of the head format/ },
+    {
+      name: 'truncated safetensors',
+      files: (): HeadFiles => ({ ...fixtureFiles, weights: fixtureFiles.weights.slice(0, 1000) }),
+      message: /model\.safetensors/,
+    },
+    {
+      name: 'garbage safetensors',
+      files: (): HeadFiles => ({ ...fixtureFiles, weights: new Uint8Array(64).fill(0xff) }),
+      message: /model\.safetensors is not a readable safetensors file/,
+    },
+    {
+      name: 'config that is not JSON',
+      files: (): HeadFiles => ({ ...fixtureFiles, configJson: '{"format": "mmer-head",' }),
+      message: /config\.json is not valid JSON/,
+    },
+    {
+      name: 'config of something else',
+      files: (): HeadFiles => ({ ...fixtureFiles, configJson: '{"model_type": "bert"}' }),
+      message: /config\.json: field "model_type" is not part of the head format/,
+    },
   ])('refuses a $name as bad-model and keeps the previous head', ({ files, message }) => {
     const s = slot();
     const kept = s.load(fixtureFiles, FIXTURE, IMPORTED, ENGINE);
@@ -209,7 +270,10 @@ describe('HeadSlot', () => {
     const s = slot();
     s.load(fixtureFiles, FIXTURE, IMPORTED, ENGINE);
     const f = features({ ...FIXTURE, audioDim: 80 });
-    await expect(s.score(f)).rejects.toMatchObject({ code: 'bad-model', message: expect.stringMatching(/expects 32-value audio frames .* this clip has 80 and 32/) as unknown });
+    await expect(s.score(f)).rejects.toMatchObject({
+      code: 'bad-model',
+      message: expect.stringMatching(/expects 32-value audio frames .* this clip has 80 and 32/) as unknown,
+    });
   });
 
   it('reports whether the active head fits another pair', () => {
@@ -233,8 +297,15 @@ describe('readHeadFiles', () => {
   };
 
   it('takes the two files in either order', async () => {
-    const a = await readHeadFiles([file('model.safetensors', new Uint8Array([1, 2, 3])), file('config.json', '{"a":1}')]);
-    expect(a).toEqual({ configJson: '{"a":1}', weights: new Uint8Array([1, 2, 3]), source: 'config.json + model.safetensors' });
+    const a = await readHeadFiles([
+      file('model.safetensors', new Uint8Array([1, 2, 3])),
+      file('config.json', '{"a":1}'),
+    ]);
+    expect(a).toEqual({
+      configJson: '{"a":1}',
+      weights: new Uint8Array([1, 2, 3]),
+      source: 'config.json + model.safetensors',
+    });
     const b = await readHeadFiles([file('my-head.JSON', '{}'), file('w.safetensors', new Uint8Array([9]))]);
     expect(b.source).toBe('my-head.JSON + w.safetensors');
   });
@@ -242,11 +313,30 @@ describe('readHeadFiles', () => {
   it.each([
     { name: 'one file', files: [file('config.json', '{}')], message: /two files.*\(got config\.json\)/ },
     { name: 'no file', files: [], message: /\(got no file\)/ },
-    { name: 'two configs', files: [file('config.json', '{}'), file('b.json', '{}')], message: /got config\.json, b\.json/ },
-    { name: 'a third file', files: [file('config.json', '{}'), file('m.safetensors', 'x'), file('notes.txt', 'x')], message: /got config\.json, m\.safetensors, notes\.txt/ },
-    { name: 'a wrong kind of file', files: [file('config.json', '{}'), file('model.onnx', 'x')], message: /got config\.json, model\.onnx/ },
-    { name: 'a huge config', files: [file('config.json', '{}', 5_000_000), file('m.safetensors', 'x')], message: /config\.json is 5000000 bytes/ },
+    {
+      name: 'two configs',
+      files: [file('config.json', '{}'), file('b.json', '{}')],
+      message: /got config\.json, b\.json/,
+    },
+    {
+      name: 'a third file',
+      files: [file('config.json', '{}'), file('m.safetensors', 'x'), file('notes.txt', 'x')],
+      message: /got config\.json, m\.safetensors, notes\.txt/,
+    },
+    {
+      name: 'a wrong kind of file',
+      files: [file('config.json', '{}'), file('model.onnx', 'x')],
+      message: /got config\.json, model\.onnx/,
+    },
+    {
+      name: 'a huge config',
+      files: [file('config.json', '{}', 5_000_000), file('m.safetensors', 'x')],
+      message: /config\.json is 5000000 bytes/,
+    },
   ])('refuses $name with bad-model', async ({ files, message }) => {
-    await expect(readHeadFiles(files)).rejects.toMatchObject({ code: 'bad-model', message: expect.stringMatching(message) as unknown });
+    await expect(readHeadFiles(files)).rejects.toMatchObject({
+      code: 'bad-model',
+      message: expect.stringMatching(message) as unknown,
+    });
   });
 });

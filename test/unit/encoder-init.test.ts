@@ -18,21 +18,49 @@ import { editModel } from '../../src/runtime/surgery';
 import type { GraphVariant } from '../../tools/fixtures/onnx-builder';
 import { buildWav2vec2Onnx, WAV2VEC2_TINY } from '../../tools/fixtures/wav2vec2';
 
-const GRAPH: EncoderGraphInfo = { numLayers: WAV2VEC2_TINY.layers, layerScope: '/wav2vec2/encoder/layers.{i}/', headPrefix: '/lm_head/' };
+const GRAPH: EncoderGraphInfo = {
+  numLayers: WAV2VEC2_TINY.layers,
+  layerScope: '/wav2vec2/encoder/layers.{i}/',
+  headPrefix: '/lm_head/',
+};
 const SAMPLES = 12000;
-const AUDIO = Float32Array.from({ length: SAMPLES }, (_, i) => 0.4 * Math.sin(0.004 * i) + 0.1 * Math.sin(0.07 * i + 1));
+const AUDIO = Float32Array.from(
+  { length: SAMPLES },
+  (_, i) => 0.4 * Math.sin(0.004 * i) + 0.1 * Math.sin(0.07 * i + 1),
+);
 
 /** A head whose audio path is exactly wav2vec2's: same width, no projection, no fresh layers, no dropout. */
 function configFor(k: number): MmerConfig {
   const d = WAV2VEC2_TINY.hidden;
   return {
-    labels: ['a', 'b'], audioDim: d, textDim: 8, hidden: d, heads: 2, ffn: 16, dropout: 0, layerNormEps: 1e-12, vocabSize: 32, audioLayers: 0,
-    encoderLayers: k, encoderHeads: WAV2VEC2_TINY.heads, encoderFfn: WAV2VEC2_TINY.ffn, encoderLayerNormEps: 1e-5,
+    labels: ['a', 'b'],
+    audioDim: d,
+    textDim: 8,
+    hidden: d,
+    heads: 2,
+    ffn: 16,
+    dropout: 0,
+    layerNormEps: 1e-12,
+    vocabSize: 32,
+    audioLayers: 0,
+    encoderLayers: k,
+    encoderHeads: WAV2VEC2_TINY.heads,
+    encoderFfn: WAV2VEC2_TINY.ffn,
+    encoderLayerNormEps: 1e-5,
   };
 }
 
-async function run(bytes: Uint8Array, layer: 'head-input' | number): Promise<{ hidden: ort.Tensor; logits: ort.Tensor }> {
-  const edited = editModel(bytes, { headPrefix: '/lm_head/', keepHead: true, hiddenOutput: 'hidden_state', layer, layerScope: GRAPH.layerScope });
+async function run(
+  bytes: Uint8Array,
+  layer: 'head-input' | number,
+): Promise<{ hidden: ort.Tensor; logits: ort.Tensor }> {
+  const edited = editModel(bytes, {
+    headPrefix: '/lm_head/',
+    keepHead: true,
+    hiddenOutput: 'hidden_state',
+    layer,
+    layerScope: GRAPH.layerScope,
+  });
   const session = await ort.InferenceSession.create(edited);
   const out = await session.run({ input_values: new ort.Tensor('float32', AUDIO, [1, SAMPLES]) });
   const hidden = out.hidden_state;
@@ -76,7 +104,9 @@ describe('encoder layers initialised from the ONNX graph', () => {
     const out = mmerForward(params, config, batch, { training: false });
     const audioDiff = maxDiff(await out.audioStates.data(), top.hidden.data as Float32Array);
     const logitDiff = maxDiff(await out.ctcLogits.data(), top.logits.data as Float32Array);
-    console.info(`encoder layers k=${k}: max |diff| vs ONNX last hidden state ${audioDiff.toExponential(2)}, CTC logits ${logitDiff.toExponential(2)}`);
+    console.info(
+      `encoder layers k=${k}: max |diff| vs ONNX last hidden state ${audioDiff.toExponential(2)}, CTC logits ${logitDiff.toExponential(2)}`,
+    );
     expect(audioDiff).toBeLessThan(1e-4);
     expect(logitDiff).toBeLessThan(1e-4);
     // Not vacuous: the layers do change the hidden state.
@@ -136,11 +166,31 @@ describe('encoder layers initialised from the ONNX graph', () => {
   });
 
   const errors: readonly { name: string; act: () => unknown; message: RegExp }[] = [
-    { name: 'more trainable layers than the encoder has', act: () => exposedLayer(2, 2), message: /at most 1 can be trained/ },
-    { name: 'a layer index past the end', act: () => readWav2vec2Layers(new WeightReader(fp32), GRAPH.layerScope, [5]), message: /no layer 5/ },
-    { name: 'a scope without {i}', act: () => readWav2vec2Layers(new WeightReader(fp32), '/wav2vec2/encoder/layers/', [0]), message: /no \{i\} placeholder/ },
-    { name: 'a Linear that is not there', act: () => new WeightReader(fp32).linear('/classifier/'), message: /no MatMul or MatMulInteger/ },
-    { name: 'bytes that are not a model', act: () => new WeightReader(new Uint8Array([1, 2, 3, 4])), message: /not a valid ONNX/ },
+    {
+      name: 'more trainable layers than the encoder has',
+      act: () => exposedLayer(2, 2),
+      message: /at most 1 can be trained/,
+    },
+    {
+      name: 'a layer index past the end',
+      act: () => readWav2vec2Layers(new WeightReader(fp32), GRAPH.layerScope, [5]),
+      message: /no layer 5/,
+    },
+    {
+      name: 'a scope without {i}',
+      act: () => readWav2vec2Layers(new WeightReader(fp32), '/wav2vec2/encoder/layers/', [0]),
+      message: /no \{i\} placeholder/,
+    },
+    {
+      name: 'a Linear that is not there',
+      act: () => new WeightReader(fp32).linear('/classifier/'),
+      message: /no MatMul or MatMulInteger/,
+    },
+    {
+      name: 'bytes that are not a model',
+      act: () => new WeightReader(new Uint8Array([1, 2, 3, 4])),
+      message: /not a valid ONNX/,
+    },
   ];
   it.each(errors)('refuses $name with a bad-model error', ({ act, message }) => {
     let caught: unknown = null;
@@ -159,7 +209,10 @@ describe('encoder layers initialised from the ONNX graph', () => {
     const before = params.get('encoder_layers.0.attn.q.weight').arraySync();
     expect(() => {
       params.assignSome({
-        'encoder_layers.0.attn.q.weight': { shape: [WAV2VEC2_TINY.hidden, WAV2VEC2_TINY.hidden], data: new Float32Array(WAV2VEC2_TINY.hidden ** 2).fill(1) },
+        'encoder_layers.0.attn.q.weight': {
+          shape: [WAV2VEC2_TINY.hidden, WAV2VEC2_TINY.hidden],
+          data: new Float32Array(WAV2VEC2_TINY.hidden ** 2).fill(1),
+        },
         'ctc.weight': { shape: [3, 3], data: new Float32Array(9) },
       });
     }).toThrow(/ctc.weight.*shape \[3, 3\]/);

@@ -27,17 +27,71 @@ const PARAPHRASE = 'Children chat near the doorway';
 
 describe('buildExample', () => {
   type TextView = 'paraphrase' | 'recognised' | 'empty' | null;
-  const cases: readonly { name: string; pair: string; transcript: string | null; augmentedTranscript?: string | null; seed: number | null; own: 'gold' | 'empty'; textView: TextView; ctc: boolean }[] = [
-    { name: 'with a recogniser, a shipped paraphrase is the augmented text view', pair: 'fixture', transcript: SENTENCE, augmentedTranscript: PARAPHRASE, seed: 7, own: 'gold', textView: 'paraphrase', ctc: true },
-    { name: 'with a recogniser and no paraphrase, the perturbed audio is transcribed', pair: 'fixture', transcript: SENTENCE, augmentedTranscript: null, seed: 7, own: 'gold', textView: 'recognised', ctc: true },
-    { name: 'without a recogniser, no text in either view, as in use', pair: 'lite', transcript: SENTENCE, augmentedTranscript: PARAPHRASE, seed: 7, own: 'empty', textView: 'empty', ctc: true },
-    { name: 'no transcript: no CTC target, never a made-up one', pair: 'lite', transcript: null, seed: 7, own: 'empty', textView: 'empty', ctc: false },
-    { name: 'no augmentation seed: no augmented view', pair: 'fixture', transcript: SENTENCE, augmentedTranscript: PARAPHRASE, seed: null, own: 'gold', textView: null, ctc: true },
+  const cases: readonly {
+    name: string;
+    pair: string;
+    transcript: string | null;
+    augmentedTranscript?: string | null;
+    seed: number | null;
+    own: 'gold' | 'empty';
+    textView: TextView;
+    ctc: boolean;
+  }[] = [
+    {
+      name: 'with a recogniser, a shipped paraphrase is the augmented text view',
+      pair: 'fixture',
+      transcript: SENTENCE,
+      augmentedTranscript: PARAPHRASE,
+      seed: 7,
+      own: 'gold',
+      textView: 'paraphrase',
+      ctc: true,
+    },
+    {
+      name: 'with a recogniser and no paraphrase, the perturbed audio is transcribed',
+      pair: 'fixture',
+      transcript: SENTENCE,
+      augmentedTranscript: null,
+      seed: 7,
+      own: 'gold',
+      textView: 'recognised',
+      ctc: true,
+    },
+    {
+      name: 'without a recogniser, no text in either view, as in use',
+      pair: 'lite',
+      transcript: SENTENCE,
+      augmentedTranscript: PARAPHRASE,
+      seed: 7,
+      own: 'empty',
+      textView: 'empty',
+      ctc: true,
+    },
+    {
+      name: 'no transcript: no CTC target, never a made-up one',
+      pair: 'lite',
+      transcript: null,
+      seed: 7,
+      own: 'empty',
+      textView: 'empty',
+      ctc: false,
+    },
+    {
+      name: 'no augmentation seed: no augmented view',
+      pair: 'fixture',
+      transcript: SENTENCE,
+      augmentedTranscript: PARAPHRASE,
+      seed: null,
+      own: 'gold',
+      textView: null,
+      ctc: true,
+    },
   ];
   it.each(cases)('$name', async ({ pair, transcript, augmentedTranscript, seed, own, textView, ctc }) => {
     const encoders = pairs[pair];
     if (encoders === undefined) throw new Error(`pair ${pair} not loaded`);
-    const features = async (text: string): Promise<number[]> => Array.from((await encoders.text.encode(text)).hidden.data);
+    const features = async (text: string): Promise<number[]> =>
+      Array.from((await encoders.text.encode(text)).hidden.data);
     const ex = await buildExample(encoders, { pcm16k: pcm, transcript, augmentedTranscript, label: 1 }, seed);
     expect(ex.label).toBe(1);
     expect(ex.ctcTarget !== null).toBe(ctc);

@@ -8,7 +8,8 @@ let done: Promise<void> | null = null;
 /** Idempotent: generates once per test process, and rewrites nothing when the bytes already match. */
 export function ensureFixtures(): Promise<void> {
   done ??= (async () => {
-    for await (const file of fixtureOutputs('tiny')) await writeIfChanged(join(REPO_ROOT, 'public', 'models', 'fixtures'), file);
+    for await (const file of fixtureOutputs('tiny'))
+      await writeIfChanged(join(REPO_ROOT, 'public', 'models', 'fixtures'), file);
   })();
   return done;
 }

@@ -29,7 +29,12 @@ function wav2vec2TinyByHand(lengths: readonly number[]): Record<string, number> 
   const lmHead = 2 * T * H * 32;
   // Scores q k^T and context p v: 2 heads x T x T x 16 each.
   const attention = 2 * (2 * heads * T * T * (H / heads));
-  return { Conv: conv, 'Conv (grouped)': posConv, weights: projection + 2 * perLayer + lmHead, attention: 2 * attention };
+  return {
+    Conv: conv,
+    'Conv (grouped)': posConv,
+    weights: projection + 2 * perLayer + lmHead,
+    attention: 2 * attention,
+  };
 }
 
 const ONE_SECOND = [3199, 1599, 799, 399, 199, 99, 49];
@@ -42,7 +47,12 @@ describe('countFlops on the wav2vec2 fixture', () => {
   ])('fp32 at %s matches the hand count, kind by kind', (_label, samples, lengths) => {
     const hand = wav2vec2TinyByHand(lengths);
     const c = countFlops(decode(buildWav2vec2Onnx(WAV2VEC2_TINY)), { batch_size: 1, sequence_length: samples });
-    expect(c.byKind).toEqual({ Conv: hand.Conv, 'Conv (grouped)': hand['Conv (grouped)'], 'MatMul (weights)': hand.weights, 'MatMul (activations)': hand.attention });
+    expect(c.byKind).toEqual({
+      Conv: hand.Conv,
+      'Conv (grouped)': hand['Conv (grouped)'],
+      'MatMul (weights)': hand.weights,
+      'MatMul (activations)': hand.attention,
+    });
     expect(c.denseFloat).toBe(Object.values(hand).reduce((a, b) => a + b, 0));
     expect(c.denseInt).toBe(0);
     expect(c.elementwise).toBeGreaterThan(0);
@@ -50,7 +60,10 @@ describe('countFlops on the wav2vec2 fixture', () => {
 
   it('counts the int8 export the same, with the linear layers as integer work', () => {
     const hand = wav2vec2TinyByHand(ONE_SECOND);
-    const c = countFlops(decode(buildWav2vec2Onnx(WAV2VEC2_TINY, { quantize: true })), { batch_size: 1, sequence_length: 16_000 });
+    const c = countFlops(decode(buildWav2vec2Onnx(WAV2VEC2_TINY, { quantize: true })), {
+      batch_size: 1,
+      sequence_length: 16_000,
+    });
     expect(c.denseInt).toBe(hand.weights);
     expect(c.byKind['MatMulInteger (weights)']).toBe(hand.weights);
     expect(c.denseFloat).toBe((hand.Conv ?? 0) + (hand['Conv (grouped)'] ?? 0) + (hand.attention ?? 0));
@@ -62,7 +75,13 @@ describe('countFlops on the wav2vec2 fixture', () => {
     const decomposed = countFlops(decode(buildWav2vec2Onnx(WAV2VEC2_TINY, { decomposeLayerNorm: true })), dims);
     expect(decomposed.denseFloat).toBe(plain.denseFloat);
     expect(decomposed.elementwise).toBeGreaterThan(plain.elementwise);
-    const plan = { headPrefix: '/lm_head/', keepHead: true, hiddenOutput: 'hidden_state', layer: 0, layerScope: '/wav2vec2/encoder/layers.{i}/' };
+    const plan = {
+      headPrefix: '/lm_head/',
+      keepHead: true,
+      hiddenOutput: 'hidden_state',
+      layer: 0,
+      layerScope: '/wav2vec2/encoder/layers.{i}/',
+    };
     expect(countFlops(decode(editModel(buildWav2vec2Onnx(WAV2VEC2_TINY), plan)), dims)).toEqual(plain);
   });
 
@@ -82,8 +101,21 @@ describe('countFlops on the RoBERTa fixture', () => {
     const dims = { batch_size: 1, sequence_length: N };
     const full = countFlops(decode(bytes), dims);
     // lm_head: dense H x H, then the tied decoder H x V (a Transpose of the embedding matrix: still weights).
-    expect(full.byKind).toEqual({ 'MatMul (weights)': encoder + 2 * N * H * H + 2 * N * H * V, 'MatMul (activations)': attention });
-    const cut = countFlops(decode(editModel(bytes, { headPrefix: '/lm_head/', keepHead: false, hiddenOutput: 'last_hidden_state', layer: 'head-input' })), dims);
+    expect(full.byKind).toEqual({
+      'MatMul (weights)': encoder + 2 * N * H * H + 2 * N * H * V,
+      'MatMul (activations)': attention,
+    });
+    const cut = countFlops(
+      decode(
+        editModel(bytes, {
+          headPrefix: '/lm_head/',
+          keepHead: false,
+          hiddenOutput: 'last_hidden_state',
+          layer: 'head-input',
+        }),
+      ),
+      dims,
+    );
     expect(cut.byKind).toEqual({ 'MatMul (weights)': encoder, 'MatMul (activations)': attention });
   });
 });
@@ -102,7 +134,11 @@ describe('countFlops shape rules', () => {
     const g = b.node('/g/', 'Gemm', [flat, b.param('gw', [5, 10], 0.1), b.param('gb', [5], 0.1)], { transB: 1 });
     b.node('/dead/', 'MatMul', [flat, b.param('dw', [10, 1000], 0.1)]);
     b.renameOutput(g, 'y');
-    return b.toBytes('t', [{ name: 'x', elemType: DT.FLOAT, dims: [1, 8, 'len'] }], [{ name: 'y', elemType: DT.FLOAT, dims: [6, 5] }]);
+    return b.toBytes(
+      't',
+      [{ name: 'x', elemType: DT.FLOAT, dims: [1, 8, 'len'] }],
+      [{ name: 'y', elemType: DT.FLOAT, dims: [6, 5] }],
+    );
   }
 
   it('counts grouped strided Conv and Gemm through a computed Reshape, and skips what no output needs', () => {
@@ -117,7 +153,11 @@ describe('countFlops shape rules', () => {
   it('refuses an op it has no shape rule for', () => {
     const b = new GraphBuilder(1);
     b.renameOutput(b.node('/t/', 'TopK', ['x', b.int64s('/t/', [2])]), 'y');
-    const bytes = b.toBytes('t', [{ name: 'x', elemType: DT.FLOAT, dims: [4] }], [{ name: 'y', elemType: DT.FLOAT, dims: [2] }]);
+    const bytes = b.toBytes(
+      't',
+      [{ name: 'x', elemType: DT.FLOAT, dims: [4] }],
+      [{ name: 'y', elemType: DT.FLOAT, dims: [2] }],
+    );
     expect(() => countFlops(onnx.ModelProto.decode(bytes), {})).toThrow(/no shape rule for TopK/);
   });
 });

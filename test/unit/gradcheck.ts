@@ -70,10 +70,16 @@ export function gradCheck(
   const minAbs = options.minAbs ?? 1e-3;
   const atol = options.atol ?? 1e-3;
   const noiseUlps = options.noiseUlps ?? 8;
-  const analytic = tf.tidy(() => tf.grads(f)([...inputs]).map((g) => g.dataSync().slice()));
+  const analytic = tf.tidy(() =>
+    tf
+      .grads(f)([...inputs])
+      .map((g) => g.dataSync().slice()),
+  );
   const values = inputs.map((x) => x.dataSync().slice());
 
-  const all: [number, number][] = values.flatMap((v, input) => Array.from(v, (_, index): [number, number] => [input, index]));
+  const all: [number, number][] = values.flatMap((v, input) =>
+    Array.from(v, (_, index): [number, number] => [input, index]),
+  );
   const random = lcg(options.seed ?? 1);
   for (let i = all.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
@@ -113,7 +119,8 @@ export function gradCheck(
     }
     report.maxAbsError = Math.max(report.maxAbsError, absError);
     report.checked++;
-    if (!ok || !Number.isFinite(a) || !Number.isFinite(numeric)) report.failures.push({ input, index, analytic: a, numeric, ok: false });
+    if (!ok || !Number.isFinite(a) || !Number.isFinite(numeric))
+      report.failures.push({ input, index, analytic: a, numeric, ok: false });
   }
   return report;
 }
@@ -122,6 +129,9 @@ export function gradCheck(
 export function seededTensor(shape: number[], seed: number, scale = 1): tf.Tensor {
   const random = lcg(seed);
   const size = shape.reduce((a, b) => a * b, 1);
-  const data = Float32Array.from({ length: size }, () => (random() + random() + random() + random() - 2) * Math.sqrt(3) * scale);
+  const data = Float32Array.from(
+    { length: size },
+    () => (random() + random() + random() + random() - 2) * Math.sqrt(3) * scale,
+  );
   return tf.tensor(data, shape);
 }

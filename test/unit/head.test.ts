@@ -11,14 +11,20 @@ import { ParamStore, paramGrads, paramSpecs, type SerialisedParams } from '../..
 
 // ------------------------------------------------------------------ reference fixture (tools/reference/head.py)
 
-interface Enc { shape: number[]; b64: string }
+interface Enc {
+  shape: number[];
+  b64: string;
+}
 interface RefCase {
   name: string;
   config: MmerConfig;
   inputs: Record<'audio' | 'audioMask' | 'text' | 'textMask', Enc>;
   outputs: Record<string, Enc>;
 }
-interface RefDoc { params: Record<string, Enc>; cases: RefCase[] }
+interface RefDoc {
+  params: Record<string, Enc>;
+  cases: RefCase[];
+}
 
 const ref = JSON.parse(readFileSync(new URL('../fixtures/reference/head.json', import.meta.url), 'utf8')) as RefDoc;
 
@@ -197,7 +203,14 @@ describe('gradients', () => {
   });
 
   it('agree with central finite differences', () => {
-    const names = ['classifier.weight', 'block_c.attn.q.weight', 'audio_layers.0.ffn.in.weight', 'text_block.attn_ln.weight', 'gate.bias', 'audio_in.weight'];
+    const names = [
+      'classifier.weight',
+      'block_c.attn.q.weight',
+      'audio_layers.0.ffn.in.weight',
+      'text_block.attn_ln.weight',
+      'gate.bias',
+      'audio_in.weight',
+    ];
     const { value, grads } = paramGrads(store, () => probeLoss(store, c.config, batch, weights));
     const lossAt = () => tf.tidy(() => probeLoss(store, c.config, batch, weights).dataSync()[0] ?? NaN);
     const report: string[] = [];
@@ -281,9 +294,15 @@ describe('ParamStore', () => {
     const b = ParamStore.load(small, await a.serialise());
     const batch: MmerBatch = {
       audio: tf.randomNormal([2, 4, 6], 0, 1, 'float32', 1),
-      audioMask: tf.tensor2d([[1, 1, 1, 1], [1, 1, 0, 0]]),
+      audioMask: tf.tensor2d([
+        [1, 1, 1, 1],
+        [1, 1, 0, 0],
+      ]),
       text: tf.randomNormal([2, 3, 5], 0, 1, 'float32', 2),
-      textMask: tf.tensor2d([[1, 1, 1], [1, 0, 0]]),
+      textMask: tf.tensor2d([
+        [1, 1, 1],
+        [1, 0, 0],
+      ]),
     };
     const oa = mmerForward(a, small, batch, { training: true, seed: 9 });
     const ob = mmerForward(b, small, batch, { training: true, seed: 9 });
@@ -314,11 +333,20 @@ describe('ParamStore', () => {
       expect((err as AppError).code).toBe('bad-model');
       for (const p of parts) expect((err as AppError).message).toContain(p);
     };
-    expectBad({ ...good, 'gate.weight': { shape: [16, 32], data: new Float32Array(512) } }, '"gate.weight"', '[16, 32]', '[32, 16]');
+    expectBad(
+      { ...good, 'gate.weight': { shape: [16, 32], data: new Float32Array(512) } },
+      '"gate.weight"',
+      '[16, 32]',
+      '[32, 16]',
+    );
     const missing = { ...good };
     delete missing['block_d.ffn_ln.bias'];
     expectBad(missing, '"block_d.ffn_ln.bias"', 'missing', '[16]');
-    expectBad({ ...good, 'audio_in.weight': { shape: [12, 16], data: new Float32Array(192) } }, '"audio_in.weight"', 'unexpected');
+    expectBad(
+      { ...good, 'audio_in.weight': { shape: [12, 16], data: new Float32Array(192) } },
+      '"audio_in.weight"',
+      'unexpected',
+    );
     const store = ParamStore.load(config, good);
     expect(() => {
       store.assign({ ...good, 'ctc.bias': { shape: [31], data: new Float32Array(31) } });

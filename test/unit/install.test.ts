@@ -22,7 +22,10 @@ describe('install', () => {
     const readmeInstall = /```sh\n(npm install[^\n]*)\n```/.exec(read('README.md'))?.[1];
     expect(readmeInstall).toBe('npm install && npm run dev');
     const ci = read('.ci/run');
-    const commands = ci.split('\n').map((l) => l.trim()).filter((l) => l.length > 0 && !l.startsWith('#'));
+    const commands = ci
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l.length > 0 && !l.startsWith('#'));
     expect(commands).toContain('npm install');
     expect(commands).toContain('npm test');
     // The only variable CI may set is apt's, inside the branch that installs Chromium.

@@ -22,7 +22,12 @@ describe('prepareImport', () => {
   it('labels RAVDESS names, keeps small originals, reports broken audio and ignores other files', async () => {
     const progress: number[] = [];
     const report = await prepareImport(
-      [file('03-01-05-01-01-01-01.wav', wav(A)), file('03-01-04-02-02-01-02.wav', wav(B)), file('broken.wav', 'RIFF nonsense'), file('notes.txt', 'hello')],
+      [
+        file('03-01-05-01-01-01-01.wav', wav(A)),
+        file('03-01-04-02-02-01-02.wav', wav(B)),
+        file('broken.wav', 'RIFF nonsense'),
+        file('notes.txt', 'hello'),
+      ],
       (done) => progress.push(done),
     );
     expect(report.clips.map((c) => [c.name, c.label, c.speaker, c.transcript, c.source])).toEqual([
@@ -40,8 +45,14 @@ describe('prepareImport', () => {
 
   it("takes labels, transcripts and speakers from a folder's metadata.csv", async () => {
     const csv = 'path,emotion,transcript,speaker\nclips/a.wav,calm,hello there,alice\nclips/missing.wav,sad,,bob\n';
-    const report = await prepareImport([file('set/metadata.csv', csv), file('set/clips/a.wav', wav(A)), file('set/clips/extra.wav', wav(B))]);
-    expect(report.clips.map((c) => [c.name, c.label, c.transcript, c.transcriptSource, c.speaker, c.source])).toEqual([['a.wav', 'calm', 'hello there', 'metadata', 'alice', 'folder']]);
+    const report = await prepareImport([
+      file('set/metadata.csv', csv),
+      file('set/clips/a.wav', wav(A)),
+      file('set/clips/extra.wav', wav(B)),
+    ]);
+    expect(report.clips.map((c) => [c.name, c.label, c.transcript, c.transcriptSource, c.speaker, c.source])).toEqual([
+      ['a.wav', 'calm', 'hello there', 'metadata', 'alice', 'folder'],
+    ]);
     expect(report.problems.join(' ')).toMatch(/missing\.wav/);
     expect(report.problems.join(' ')).toMatch(/extra\.wav/);
   });

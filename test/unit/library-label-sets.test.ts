@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/core/errors';
 import {
-  BUILTIN_LABEL_SET, LABEL_PALETTE, addLabel, copyLabelSet, flaggedClips, labelSetProblems, moveLabel, newLabelSet, recolourLabel, removeLabel, renameLabel,
+  BUILTIN_LABEL_SET,
+  LABEL_PALETTE,
+  addLabel,
+  copyLabelSet,
+  flaggedClips,
+  labelSetProblems,
+  moveLabel,
+  newLabelSet,
+  recolourLabel,
+  removeLabel,
+  renameLabel,
 } from '../../src/data/library/label-sets';
 import type { LabelSet } from '../../src/data/library/library-types';
 
@@ -17,7 +27,15 @@ describe('label sets', () => {
 
   it('creates sets with palette colours and edits them without touching the input', () => {
     const set = newLabelSet(' Mine ', ['calm', ' excited '], 'id1');
-    expect(set).toEqual({ id: 'id1', name: 'Mine', builtin: false, labels: [{ name: 'calm', colour: LABEL_PALETTE[0] }, { name: 'excited', colour: LABEL_PALETTE[1] }] });
+    expect(set).toEqual({
+      id: 'id1',
+      name: 'Mine',
+      builtin: false,
+      labels: [
+        { name: 'calm', colour: LABEL_PALETTE[0] },
+        { name: 'excited', colour: LABEL_PALETTE[1] },
+      ],
+    });
     expect(newLabelSet('x', ['a']).id).toMatch(/^[0-9a-f-]{36}$/);
     const added = addLabel(set, 'bored');
     expect(names(added)).toEqual(['calm', 'excited', 'bored']);
@@ -49,7 +67,17 @@ describe('label sets', () => {
     ['empty name', { name: ' ', labels: [{ name: 'a', colour: '#000' }] }, ['The label set needs a name.']],
     ['no labels', { name: 'S', labels: [] }, ['The label set "S" needs at least one label.']],
     ['empty label', { name: 'S', labels: [{ name: '', colour: '#000' }] }, ['Label 1 has no name.']],
-    ['duplicate (any case)', { name: 'S', labels: [{ name: 'Happy', colour: '#000' }, { name: 'happy', colour: '#111' }] }, ['The label "happy" appears more than once.']],
+    [
+      'duplicate (any case)',
+      {
+        name: 'S',
+        labels: [
+          { name: 'Happy', colour: '#000' },
+          { name: 'happy', colour: '#111' },
+        ],
+      },
+      ['The label "happy" appears more than once.'],
+    ],
     ['no colour', { name: 'S', labels: [{ name: 'a', colour: '' }] }, ['The label "a" has no colour.']],
   ])('reports problems: %s', (_case, fields, problems) => {
     expect(labelSetProblems({ id: 'x', builtin: false, ...fields })).toEqual(problems);
@@ -65,7 +93,12 @@ describe('label sets', () => {
   });
 
   it('flags clips whose label is outside the set, keeping unlabelled ones out of it', () => {
-    const clips = [{ id: '1', label: 'happy' }, { id: '2', label: 'calm' }, { id: '3', label: null }, { id: '4', label: 'Sad' }];
+    const clips = [
+      { id: '1', label: 'happy' },
+      { id: '2', label: 'calm' },
+      { id: '3', label: null },
+      { id: '4', label: 'Sad' },
+    ];
     expect(flaggedClips(clips, BUILTIN_LABEL_SET).map((c) => c.id)).toEqual(['2', '4']);
   });
 });

@@ -9,7 +9,14 @@ const LABELS = ['neutral', 'happy', 'angry', 'sad'];
 
 /** `perSpeaker[s]` clips for speaker `sp<s>`, labels cycling through LABELS. */
 function library(perSpeaker: readonly number[], prefix = 'sp'): Clip[] {
-  return perSpeaker.flatMap((n, s) => Array.from({ length: n }, (_, k) => ({ id: `${prefix}${s}-${k}`, speaker: `${prefix}${s}`, label: LABELS[k % 4] ?? null, split: null })));
+  return perSpeaker.flatMap((n, s) =>
+    Array.from({ length: n }, (_, k) => ({
+      id: `${prefix}${s}-${k}`,
+      speaker: `${prefix}${s}`,
+      label: LABELS[k % 4] ?? null,
+      split: null,
+    })),
+  );
 }
 
 /** The splits each speaker's clips landed in. */
@@ -54,7 +61,9 @@ describe('effectiveSplits', () => {
   });
 
   it('keeps splits set by hand and sends the rest of that speaker along', () => {
-    const clips = library([20, 20, 20, 20, 20, 20]).map((c) => (c.id === 'sp0-0' ? { ...c, split: 'test' as const } : c.id === 'sp1-3' ? { ...c, split: 'train' as const } : c));
+    const clips = library([20, 20, 20, 20, 20, 20]).map((c) =>
+      c.id === 'sp0-0' ? { ...c, split: 'test' as const } : c.id === 'sp1-3' ? { ...c, split: 'train' as const } : c,
+    );
     for (let seed = 0; seed < 20; seed++) {
       const { splits } = effectiveSplits(clips, { seed });
       const bySpeaker = speakerSplits(clips, splits);
@@ -64,11 +73,19 @@ describe('effectiveSplits', () => {
   });
 
   it('keeps conflicting hand-set splits and says the speaker is split', () => {
-    const clips = library([6, 6, 6]).map((c) => (c.id === 'sp0-0' ? { ...c, split: 'test' as const } : c.id.startsWith('sp0-') && c.id !== 'sp0-5' ? { ...c, split: 'train' as const } : c));
+    const clips = library([6, 6, 6]).map((c) =>
+      c.id === 'sp0-0'
+        ? { ...c, split: 'test' as const }
+        : c.id.startsWith('sp0-') && c.id !== 'sp0-5'
+          ? { ...c, split: 'train' as const }
+          : c,
+    );
     const { splits, notes } = effectiveSplits(clips);
     expect(splits.get('sp0-0')).toBe('test');
     expect(splits.get('sp0-5')).toBe('train');
-    expect(notes).toEqual([expect.stringContaining('Speaker "sp0" has clips set by hand to more than one split') as unknown]);
+    expect(notes).toEqual([
+      expect.stringContaining('Speaker "sp0" has clips set by hand to more than one split') as unknown,
+    ]);
   });
 
   it('moves at most two existing speakers (one per fill boundary) when a speaker joins, with equal clip counts', () => {
@@ -104,13 +121,24 @@ describe('effectiveSplits', () => {
 
   it('is the same for the same seed and differs across seeds', () => {
     const clips = library(Array<number>(12).fill(5));
-    expect(effectiveSplits(clips, { seed: 7 }).splits).toEqual(effectiveSplits([...clips].reverse(), { seed: 7 }).splits);
-    const seeds = new Set(Array.from({ length: 10 }, (_, seed) => clips.map((c) => effectiveSplits(clips, { seed }).splits.get(c.id)).join()));
+    expect(effectiveSplits(clips, { seed: 7 }).splits).toEqual(
+      effectiveSplits([...clips].reverse(), { seed: 7 }).splits,
+    );
+    const seeds = new Set(
+      Array.from({ length: 10 }, (_, seed) =>
+        clips.map((c) => effectiveSplits(clips, { seed }).splits.get(c.id)).join(),
+      ),
+    );
     expect(seeds.size).toBeGreaterThan(1);
   });
 
   it.each([
-    ['2 speakers: the smaller validates', [30, 10], { sp0: 'train', sp1: 'validation' }, /^Only 2 speakers: no test split; speaker "sp1" is the validation split\./],
+    [
+      '2 speakers: the smaller validates',
+      [30, 10],
+      { sp0: 'train', sp1: 'validation' },
+      /^Only 2 speakers: no test split; speaker "sp1" is the validation split\./,
+    ],
     ['2 equal speakers', [10, 10], null, /^Only 2 speakers: no test split; speaker "sp[01]" is the validation split\./],
   ] as const)('%s', (_case, sizes, expected, note) => {
     const clips = library(sizes);
@@ -135,17 +163,33 @@ describe('effectiveSplits', () => {
   });
 
   it.each([
-    ['only untagged clips', 0, /^No clip has a speaker: the 13 clips are split one by one into training and validation \(no test split\)/],
+    [
+      'only untagged clips',
+      0,
+      /^No clip has a speaker: the 13 clips are split one by one into training and validation \(no test split\)/,
+    ],
     ['untagged clips beside 4 speakers', 4, /^13 clips have no speaker: they are split one by one/],
   ])('splits untagged clips per clip with every label of 3+ clips in train (%s)', (_case, speakers, note) => {
     // 13 untagged clips: labels with 3, 4, 5 and 1 clips.
-    const untagged: Clip[] = [['a', 3], ['b', 4], ['c', 5], ['d', 1]].flatMap(([label, n]) =>
-      Array.from({ length: Number(n) }, (_, k) => ({ id: `u-${String(label)}-${k}`, speaker: null, label: String(label), split: null })));
+    const untagged: Clip[] = [
+      ['a', 3],
+      ['b', 4],
+      ['c', 5],
+      ['d', 1],
+    ].flatMap(([label, n]) =>
+      Array.from({ length: Number(n) }, (_, k) => ({
+        id: `u-${String(label)}-${k}`,
+        speaker: null,
+        label: String(label),
+        split: null,
+      })),
+    );
     const clips = [...library(Array<number>(speakers).fill(10)), ...untagged];
     for (let seed = 0; seed < 30; seed++) {
       const { splits, notes } = effectiveSplits(clips, { seed });
       const counts = splitCounts(untagged, splits);
-      for (const label of ['a', 'b', 'c']) expect(counts.train.labels[label], `label ${label}, seed ${seed}`).toBeGreaterThan(0);
+      for (const label of ['a', 'b', 'c'])
+        expect(counts.train.labels[label], `label ${label}, seed ${seed}`).toBeGreaterThan(0);
       expect(counts.train.total + counts.validation.total + counts.test.total).toBe(13);
       if (speakers === 0) expect(counts.test.total).toBe(0);
       expect(notes.at(-1)).toMatch(note);
@@ -153,7 +197,10 @@ describe('effectiveSplits', () => {
   });
 
   it('keeps hand-set splits of untagged clips', () => {
-    const clips: Clip[] = [{ id: 'x', speaker: null, label: 'a', split: 'test' }, { id: 'y', speaker: '', label: 'a', split: null }];
+    const clips: Clip[] = [
+      { id: 'x', speaker: null, label: 'a', split: 'test' },
+      { id: 'y', speaker: '', label: 'a', split: null },
+    ];
     const { splits } = effectiveSplits(clips);
     expect(splits.get('x')).toBe('test');
     expect(splits.get('y')).toBe('train');
@@ -162,8 +209,19 @@ describe('effectiveSplits', () => {
 
 describe('splitCounts', () => {
   it('counts per split and label, unlabelled apart', () => {
-    const clips = [{ id: '1', label: 'a' }, { id: '2', label: 'a' }, { id: '3', label: null }, { id: '4', label: 'b' }, { id: '5', label: 'b' }];
-    const splits = new Map<string, SplitName>([['1', 'train'], ['2', 'train'], ['3', 'train'], ['4', 'test']]);
+    const clips = [
+      { id: '1', label: 'a' },
+      { id: '2', label: 'a' },
+      { id: '3', label: null },
+      { id: '4', label: 'b' },
+      { id: '5', label: 'b' },
+    ];
+    const splits = new Map<string, SplitName>([
+      ['1', 'train'],
+      ['2', 'train'],
+      ['3', 'train'],
+      ['4', 'test'],
+    ]);
     expect(splitCounts(clips, splits)).toEqual({
       train: { total: 3, unlabelled: 1, labels: { a: 2 } },
       validation: { total: 0, unlabelled: 0, labels: {} },

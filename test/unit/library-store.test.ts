@@ -6,7 +6,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/core/errors';
 import { IdbClipLibrary } from '../../src/data/library/idb-library';
 import { BUILTIN_LABEL_SET, newLabelSet } from '../../src/data/library/label-sets';
-import type { CachedFeatures, LibraryClip, NewClip, StoredHeadInfo, TrainCheckpoint } from '../../src/data/library/library-types';
+import type {
+  CachedFeatures,
+  LibraryClip,
+  NewClip,
+  StoredHeadInfo,
+  TrainCheckpoint,
+} from '../../src/data/library/library-types';
 import { featureKey } from '../../src/data/library/library-types';
 
 const open = (): Promise<IdbClipLibrary> => IdbClipLibrary.open({ factory: new IDBFactory() });
@@ -14,7 +20,18 @@ const open = (): Promise<IdbClipLibrary> => IdbClipLibrary.open({ factory: new I
 function newClip(name: string, samples = 1600, extra: Partial<NewClip> = {}): NewClip {
   const pcm = new Float32Array(samples);
   for (let i = 0; i < samples; i++) pcm[i] = Math.sin(i / 7) * 0.5;
-  return { name, label: 'happy', transcript: 'hello there', transcriptSource: 'asr', speaker: 's1', split: null, source: 'file', pcm, original: null, ...extra };
+  return {
+    name,
+    label: 'happy',
+    transcript: 'hello there',
+    transcriptSource: 'asr',
+    speaker: 's1',
+    split: null,
+    source: 'file',
+    pcm,
+    original: null,
+    ...extra,
+  };
 }
 
 function features(clip: LibraryClip, view: 'orig' | 'aug-0' = 'orig'): CachedFeatures {
@@ -32,7 +49,10 @@ function failNthWrite(method: 'put' | 'add', n: number, how: 'throw' | 'abort' =
   // eslint-disable-next-line @typescript-eslint/unbound-method -- restored verbatim below
   const original = IDBObjectStore.prototype[method];
   let calls = 0;
-  IDBObjectStore.prototype[method] = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>): IDBRequest<IDBValidKey> {
+  IDBObjectStore.prototype[method] = function (
+    this: IDBObjectStore,
+    ...args: Parameters<IDBObjectStore['put']>
+  ): IDBRequest<IDBValidKey> {
     calls++;
     if (calls === n && how === 'throw') throw quota();
     const request = original.apply(this, args);
@@ -60,7 +80,10 @@ async function lib(): Promise<IdbClipLibrary> {
 }
 
 async function rejection(p: Promise<unknown>): Promise<AppError> {
-  const err: unknown = await p.then(() => null, (e: unknown) => e);
+  const err: unknown = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
   if (!(err instanceof AppError)) throw new Error(`expected an AppError, got ${String(err)}`);
   return err;
 }
@@ -98,7 +121,13 @@ describe('IdbClipLibrary clips', () => {
   });
 
   it.each([
-    [1, 'throw'], [2, 'throw'], [5, 'throw'], [6, 'throw'], [1, 'abort'], [4, 'abort'], [6, 'abort'],
+    [1, 'throw'],
+    [2, 'throw'],
+    [5, 'throw'],
+    [6, 'throw'],
+    [1, 'abort'],
+    [4, 'abort'],
+    [6, 'abort'],
   ] as const)('adds all clips or none when write %i hits the quota (%s)', async (n, how) => {
     const l = await lib();
     const before = await l.addClips([newClip('keep-1'), newClip('keep-2')]);
@@ -120,7 +149,13 @@ describe('IdbClipLibrary clips', () => {
     if (clip === undefined) throw new Error('no clip');
     expect(await l.putFeatures(features(clip))).toBe(true);
     const relabelled = await l.updateClip(clip.id, { label: 'sad', speaker: 's2', split: 'test' });
-    expect(relabelled).toMatchObject({ label: 'sad', speaker: 's2', split: 'test', revision: clip.revision, transcript: 'hello there' });
+    expect(relabelled).toMatchObject({
+      label: 'sad',
+      speaker: 's2',
+      split: 'test',
+      revision: clip.revision,
+      transcript: 'hello there',
+    });
     expect(await l.getFeatures(featureKey(clip, 'lite', 'orig'))).not.toBeNull();
     const same = await l.updateClip(clip.id, { transcript: 'hello there', transcriptSource: 'asr' });
     expect(same.revision).toBe(clip.revision);
@@ -184,7 +219,15 @@ describe('IdbClipLibrary label sets and settings', () => {
     await l.putLabelSet(custom);
     await l.setSetting('activeLabelSet', custom.id);
     expect((await l.listLabelSets()).map((s) => s.id)).toEqual(['iemocap-4', 'custom-1']);
-    const dup = await rejection(l.putLabelSet({ ...custom, labels: [{ name: 'a', colour: '#000' }, { name: 'a', colour: '#111' }] }));
+    const dup = await rejection(
+      l.putLabelSet({
+        ...custom,
+        labels: [
+          { name: 'a', colour: '#000' },
+          { name: 'a', colour: '#111' },
+        ],
+      }),
+    );
     expect(dup.code).toBe('bad-dataset');
     expect((await rejection(l.putLabelSet({ ...custom, labels: [] }))).code).toBe('bad-dataset');
     expect((await rejection(l.putLabelSet({ ...custom, name: ' ' }))).code).toBe('bad-dataset');
@@ -208,13 +251,23 @@ describe('IdbClipLibrary label sets and settings', () => {
 
 describe('IdbClipLibrary heads, features and checkpoints', () => {
   const head = (id: string, createdAt: string): StoredHeadInfo => ({
-    id, name: `head ${id}`, pair: 'lite', labels: ['a', 'b'], metrics: { ua: 0.5 }, training: { epochs: 3 }, createdAt, origin: 'trained',
+    id,
+    name: `head ${id}`,
+    pair: 'lite',
+    labels: ['a', 'b'],
+    metrics: { ua: 0.5 },
+    training: { epochs: 3 },
+    createdAt,
+    origin: 'trained',
   });
 
   it('puts, lists, reads, updates and deletes heads', async () => {
     const l = await lib();
     await l.putHead(head('h2', '2026-01-02T00:00:00.000Z'), { configJson: '{"b":1}', weights: new Uint8Array([4, 5]) });
-    await l.putHead(head('h1', '2026-01-01T00:00:00.000Z'), { configJson: '{"a":1}', weights: new Uint8Array([1, 2, 3]) });
+    await l.putHead(head('h1', '2026-01-01T00:00:00.000Z'), {
+      configJson: '{"a":1}',
+      weights: new Uint8Array([1, 2, 3]),
+    });
     expect((await l.listHeads()).map((h) => h.id)).toEqual(['h1', 'h2']);
     const files = await l.getHeadFiles('h1');
     expect(files?.configJson).toBe('{"a":1}');
@@ -252,7 +305,9 @@ describe('IdbClipLibrary heads, features and checkpoints', () => {
   it.each(['throw', 'abort'] as const)('maps a quota error (%s) on other writes to storage-full', async (how) => {
     const l = await lib();
     restore = failNthWrite('put', 2, how);
-    const err = await rejection(l.putHead(head('h', '2026-01-01T00:00:00.000Z'), { configJson: '{}', weights: new Uint8Array(4) }));
+    const err = await rejection(
+      l.putHead(head('h', '2026-01-01T00:00:00.000Z'), { configJson: '{}', weights: new Uint8Array(4) }),
+    );
     expect(err.code).toBe('storage-full');
     restore();
     restore = null;
@@ -262,9 +317,16 @@ describe('IdbClipLibrary heads, features and checkpoints', () => {
   it('puts, reads, finds the latest and deletes checkpoints', async () => {
     const l = await lib();
     const cp = (runId: string, updatedAt: string): TrainCheckpoint => ({
-      runId, settings: { lr: 1e-3 }, epoch: 2, status: 'running', params: new Uint8Array([1, 2]),
-      optimizer: { step: 10, state: new Uint8Array([3]) }, best: { epoch: 1, ua: 0.4, params: new Uint8Array([9]) }, sinceBest: 1,
-      history: [{ epoch: 1, loss: 2 }], updatedAt,
+      runId,
+      settings: { lr: 1e-3 },
+      epoch: 2,
+      status: 'running',
+      params: new Uint8Array([1, 2]),
+      optimizer: { step: 10, state: new Uint8Array([3]) },
+      best: { epoch: 1, ua: 0.4, params: new Uint8Array([9]) },
+      sinceBest: 1,
+      history: [{ epoch: 1, loss: 2 }],
+      updatedAt,
     });
     expect(await l.latestCheckpoint()).toBeNull();
     await l.putCheckpoint(cp('r1', '2026-01-01T00:00:02.000Z'));

@@ -6,7 +6,12 @@ import type { LoadProgress } from '../../src/runtime/runtime-types';
 const M = 'wav2vec2';
 
 describe('LoadTracker', () => {
-  const cases: { name: string; events: LoadProgress[]; want: { loaded: number; total: number | null; filesDone: number; filesTotal: number }; status: string[] }[] = [
+  const cases: {
+    name: string;
+    events: LoadProgress[];
+    want: { loaded: number; total: number | null; filesDone: number; filesTotal: number };
+    status: string[];
+  }[] = [
     {
       name: 'a file downloading and one done from the cache',
       events: [

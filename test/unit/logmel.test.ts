@@ -12,7 +12,15 @@ const LOG_FLOOR = Math.log(1e-6);
 
 /** Frames produced by wav2vec2's feature encoder (kernel, stride) stack for `n` input samples. */
 function wav2vec2Frames(n: number): number {
-  const stack = [[10, 5], [3, 2], [3, 2], [3, 2], [3, 2], [2, 2], [2, 2]] as const;
+  const stack = [
+    [10, 5],
+    [3, 2],
+    [3, 2],
+    [3, 2],
+    [3, 2],
+    [2, 2],
+    [2, 2],
+  ] as const;
   return stack.reduce((len, [k, s]) => Math.floor((len - k) / s) + 1, n);
 }
 
@@ -135,15 +143,12 @@ describe('logMel spectra', () => {
     expect([out.frames, out.dim, out.data.length]).toEqual([48, 40, 48 * 40]);
   });
 
-  it.each([
-    { nFft: 500 },
-    { winLength: 1024 },
-    { hop: 0 },
-    { fMax: 9000 },
-    { nMels: 0 },
-  ])('rejects invalid options %o', (options) => {
-    expect(() => logMel(new Float32Array(1000), options)).toThrow(AppError);
-  });
+  it.each([{ nFft: 500 }, { winLength: 1024 }, { hop: 0 }, { fMax: 9000 }, { nMels: 0 }])(
+    'rejects invalid options %o',
+    (options) => {
+      expect(() => logMel(new Float32Array(1000), options)).toThrow(AppError);
+    },
+  );
 });
 
 describe('melBandCentres', () => {

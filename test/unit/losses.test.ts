@@ -4,21 +4,78 @@ import '@tensorflow/tfjs-backend-cpu';
 // tfjs-core alone registers no gradients; tf.grad needs them.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ctcLoss, ctcMinFrames, infoNceLoss, supConLoss, type CtcOptions, type SupConVariant } from '../../src/mmer/losses';
+import {
+  ctcLoss,
+  ctcMinFrames,
+  infoNceLoss,
+  supConLoss,
+  type CtcOptions,
+  type SupConVariant,
+} from '../../src/mmer/losses';
 import { gradCheck, seededTensor as randomTensor } from './gradcheck';
 
 // ------------------------------------------------------------------ reference fixture (tools/reference/losses.py)
 
 type Num = number | 'Infinity' | '-Infinity' | 'NaN';
 type CtcReduction = NonNullable<CtcOptions['reduction']>;
-interface CtcCase { name: string; shape: [number, number, number]; logits: number[]; targets: number[][]; inputLengths: number[]; blank: number; reduction: CtcReduction; zeroInfinity: boolean; loss: Num | Num[]; grad: Num[] | null; weights?: number[] }
-interface SupConCase { name: string; shape: [number, number]; features: number[]; labels: number[]; variant: SupConVariant; temperature: number; loss: Num; grad: Num[] }
-interface InfoNceCase { name: string; shape: [number, number]; zA: number[]; zB: number[]; temperature: number; symmetric: boolean; normalise: boolean; loss: Num; gradA: Num[]; gradB: Num[] }
+interface CtcCase {
+  name: string;
+  shape: [number, number, number];
+  logits: number[];
+  targets: number[][];
+  inputLengths: number[];
+  blank: number;
+  reduction: CtcReduction;
+  zeroInfinity: boolean;
+  loss: Num | Num[];
+  grad: Num[] | null;
+  weights?: number[];
+}
+interface SupConCase {
+  name: string;
+  shape: [number, number];
+  features: number[];
+  labels: number[];
+  variant: SupConVariant;
+  temperature: number;
+  loss: Num;
+  grad: Num[];
+}
+interface InfoNceCase {
+  name: string;
+  shape: [number, number];
+  zA: number[];
+  zB: number[];
+  temperature: number;
+  symmetric: boolean;
+  normalise: boolean;
+  loss: Num;
+  gradA: Num[];
+  gradB: Num[];
+}
 /** T=700: the logits are a Park-Miller stream (seed, scale) and only sampled gradient coordinates are stored. */
-interface CtcLongCase { name: string; shape: [number, number, number]; logitSeed: number; logitScale: number; targets: number[][]; inputLengths: number[]; loss: Num[]; gradSample: [number, Num][]; gradAbsMax: Num }
-interface Fixture { torch: string; ctc: CtcCase[]; ctcLong: CtcLongCase; supcon: SupConCase[]; infonce: InfoNceCase[] }
+interface CtcLongCase {
+  name: string;
+  shape: [number, number, number];
+  logitSeed: number;
+  logitScale: number;
+  targets: number[][];
+  inputLengths: number[];
+  loss: Num[];
+  gradSample: [number, Num][];
+  gradAbsMax: Num;
+}
+interface Fixture {
+  torch: string;
+  ctc: CtcCase[];
+  ctcLong: CtcLongCase;
+  supcon: SupConCase[];
+  infonce: InfoNceCase[];
+}
 
-const fixture = JSON.parse(readFileSync(new URL('../fixtures/reference/losses.json', import.meta.url), 'utf8')) as Fixture;
+const fixture = JSON.parse(
+  readFileSync(new URL('../fixtures/reference/losses.json', import.meta.url), 'utf8'),
+) as Fixture;
 const toNumber = (x: Num): number => (typeof x === 'number' ? x : Number(x));
 const numbers = (x: Num | Num[]): number[] => (Array.isArray(x) ? x.map(toNumber) : [toNumber(x)]);
 
@@ -51,8 +108,10 @@ beforeAll(async () => {
 
 afterAll(() => {
   // Printed so that the numbers quoted in reports come from the run itself.
-  const fmt = ([scaled, abs]: [number, number]): string => `${scaled.toExponential(2)} scaled (${abs.toExponential(2)} abs)`;
-  for (const [family, e] of worst) console.log(`parity vs torch ${fixture.torch}: ${family}: value ${fmt(e.value)}, grad ${fmt(e.grad)}`);
+  const fmt = ([scaled, abs]: [number, number]): string =>
+    `${scaled.toExponential(2)} scaled (${abs.toExponential(2)} abs)`;
+  for (const [family, e] of worst)
+    console.log(`parity vs torch ${fixture.torch}: ${family}: value ${fmt(e.value)}, grad ${fmt(e.grad)}`);
 });
 
 // ------------------------------------------------------------------ parity: one table, one runner
@@ -71,7 +130,8 @@ interface ParityCase {
 
 function ctcParity(c: CtcCase): ParityCase {
   const options: CtcOptions = { blank: c.blank, reduction: c.reduction, zeroInfinity: c.zeroInfinity };
-  const loss = (x: tf.Tensor): tf.Tensor => tf.tidy(() => ctcLoss(tf.logSoftmax(x) as tf.Tensor3D, c.targets, c.inputLengths, options));
+  const loss = (x: tf.Tensor): tf.Tensor =>
+    tf.tidy(() => ctcLoss(tf.logSoftmax(x) as tf.Tensor3D, c.targets, c.inputLengths, options));
   const weights = c.weights;
   return {
     family: 'ctc',
@@ -85,13 +145,26 @@ function ctcParity(c: CtcCase): ParityCase {
 }
 
 function supConParity(c: SupConCase): ParityCase {
-  const loss = (x: tf.Tensor): tf.Scalar => supConLoss(x as tf.Tensor2D, c.labels, { temperature: c.temperature, variant: c.variant });
-  return { family: 'supcon', name: c.name, inputs: () => [tf.tensor2d(c.features, c.shape)], loss, objective: loss, value: numbers(c.loss), grads: [numbers(c.grad)] };
+  const loss = (x: tf.Tensor): tf.Scalar =>
+    supConLoss(x as tf.Tensor2D, c.labels, { temperature: c.temperature, variant: c.variant });
+  return {
+    family: 'supcon',
+    name: c.name,
+    inputs: () => [tf.tensor2d(c.features, c.shape)],
+    loss,
+    objective: loss,
+    value: numbers(c.loss),
+    grads: [numbers(c.grad)],
+  };
 }
 
 function infoNceParity(c: InfoNceCase): ParityCase {
   const loss = (a: tf.Tensor, b: tf.Tensor): tf.Scalar =>
-    infoNceLoss(a as tf.Tensor2D, b as tf.Tensor2D, { temperature: c.temperature, symmetric: c.symmetric, normalise: c.normalise });
+    infoNceLoss(a as tf.Tensor2D, b as tf.Tensor2D, {
+      temperature: c.temperature,
+      symmetric: c.symmetric,
+      normalise: c.normalise,
+    });
   return {
     family: 'infonce',
     name: c.name,
@@ -103,7 +176,11 @@ function infoNceParity(c: InfoNceCase): ParityCase {
   };
 }
 
-const parityCases: ParityCase[] = [...fixture.ctc.map(ctcParity), ...fixture.supcon.map(supConParity), ...fixture.infonce.map(infoNceParity)];
+const parityCases: ParityCase[] = [
+  ...fixture.ctc.map(ctcParity),
+  ...fixture.supcon.map(supConParity),
+  ...fixture.infonce.map(infoNceParity),
+];
 
 describe('parity with PyTorch (float64 reference, float32 engine)', () => {
   it.each(parityCases.map((c) => [`${c.family}: ${c.name}`, c] as const))('%s', (_, c) => {
@@ -134,7 +211,8 @@ describe('parity with PyTorch (float64 reference, float32 engine)', () => {
     const logits = tf.tensor3d(data, c.shape);
     const before = tf.memory().numTensors;
     const started = performance.now();
-    const f = (x: tf.Tensor): tf.Tensor => tf.tidy(() => ctcLoss(tf.logSoftmax(x) as tf.Tensor3D, c.targets, c.inputLengths, { reduction: 'none' }));
+    const f = (x: tf.Tensor): tf.Tensor =>
+      tf.tidy(() => ctcLoss(tf.logSoftmax(x) as tf.Tensor3D, c.targets, c.inputLengths, { reduction: 'none' }));
     const loss = f(logits);
     const grad = tf.grad((x: tf.Tensor) => tf.sum(f(x)))(logits);
     console.log(`ctc T=700 forward + gradient: ${((performance.now() - started) / 1000).toFixed(2)} s`);
@@ -142,7 +220,12 @@ describe('parity with PyTorch (float64 reference, float32 engine)', () => {
     // Only sampled coordinates are stored; the full gradient's largest entry is below 1, so the scale is 1 either way.
     expect(toNumber(c.gradAbsMax)).toBeLessThan(1);
     const g = grad.dataSync();
-    compare('ctc T=700', 'grad', c.gradSample.map(([i]) => g[i] ?? Number.NaN), c.gradSample.map(([, e]) => toNumber(e)));
+    compare(
+      'ctc T=700',
+      'grad',
+      c.gradSample.map(([i]) => g[i] ?? Number.NaN),
+      c.gradSample.map(([, e]) => toNumber(e)),
+    );
     tf.dispose([loss, grad]);
     expect(tf.memory().numTensors).toBe(before);
     logits.dispose();
@@ -164,20 +247,50 @@ const ctcOf =
 const labels8 = [0, 1, 0, 2, 1, 0, 3, 2];
 
 const engineCases: EngineCase[] = [
-  { name: 'ctc mean, batch with mixed lengths', f: ctcOf([[1, 2, 2], [3], []], [9, 6, 4], {}), inputs: () => [randomTensor([3, 9, 5], 1, 2)] },
-  { name: 'ctc sum, blank last, repeats', f: ctcOf([[0, 0, 1, 2]], [8], { blank: 4, reduction: 'sum' }), inputs: () => [randomTensor([1, 8, 5], 2, 2)] },
-  { name: 'ctc mean, null target and infeasible clip (zeroInfinity)', f: ctcOf([[1, 2], null, [3, 3, 3]], [6, 6, 4], { zeroInfinity: true }), inputs: () => [randomTensor([3, 6, 5], 3, 2)] },
-  { name: 'supcon khosla', f: (x) => supConLoss(x as tf.Tensor2D, labels8, { temperature: 0.2 }), inputs: () => [randomTensor([8, 6], 4)] },
-  { name: 'supcon authors-unnormalised', f: (x) => supConLoss(x as tf.Tensor2D, labels8, { temperature: 0.5, variant: 'authors-unnormalised' }), inputs: () => [randomTensor([8, 6], 5)] },
-  { name: 'infonce normalised, symmetric', f: (a, b) => infoNceLoss(a as tf.Tensor2D, b as tf.Tensor2D, { temperature: 0.2, symmetric: true }), inputs: () => [randomTensor([6, 5], 6), randomTensor([6, 5], 7)] },
-  { name: 'infonce unnormalised, one-way', f: (a, b) => infoNceLoss(a as tf.Tensor2D, b as tf.Tensor2D, { temperature: 0.5, normalise: false }), inputs: () => [randomTensor([6, 5], 8, 0.5), randomTensor([6, 5], 9, 0.5)] },
+  {
+    name: 'ctc mean, batch with mixed lengths',
+    f: ctcOf([[1, 2, 2], [3], []], [9, 6, 4], {}),
+    inputs: () => [randomTensor([3, 9, 5], 1, 2)],
+  },
+  {
+    name: 'ctc sum, blank last, repeats',
+    f: ctcOf([[0, 0, 1, 2]], [8], { blank: 4, reduction: 'sum' }),
+    inputs: () => [randomTensor([1, 8, 5], 2, 2)],
+  },
+  {
+    name: 'ctc mean, null target and infeasible clip (zeroInfinity)',
+    f: ctcOf([[1, 2], null, [3, 3, 3]], [6, 6, 4], { zeroInfinity: true }),
+    inputs: () => [randomTensor([3, 6, 5], 3, 2)],
+  },
+  {
+    name: 'supcon khosla',
+    f: (x) => supConLoss(x as tf.Tensor2D, labels8, { temperature: 0.2 }),
+    inputs: () => [randomTensor([8, 6], 4)],
+  },
+  {
+    name: 'supcon authors-unnormalised',
+    f: (x) => supConLoss(x as tf.Tensor2D, labels8, { temperature: 0.5, variant: 'authors-unnormalised' }),
+    inputs: () => [randomTensor([8, 6], 5)],
+  },
+  {
+    name: 'infonce normalised, symmetric',
+    f: (a, b) => infoNceLoss(a as tf.Tensor2D, b as tf.Tensor2D, { temperature: 0.2, symmetric: true }),
+    inputs: () => [randomTensor([6, 5], 6), randomTensor([6, 5], 7)],
+  },
+  {
+    name: 'infonce unnormalised, one-way',
+    f: (a, b) => infoNceLoss(a as tf.Tensor2D, b as tf.Tensor2D, { temperature: 0.5, normalise: false }),
+    inputs: () => [randomTensor([6, 5], 8, 0.5), randomTensor([6, 5], 9, 0.5)],
+  },
 ];
 
 describe('engine gradients', () => {
   it.each(engineCases.map((c) => [c.name, c] as const))('finite differences agree: %s', (_, c) => {
     const inputs = c.inputs();
     const report = gradCheck(c.f, inputs, { eps: 1e-2, samples: 24, rtol: 2e-2, minAbs: 1e-3, atol: 1e-3 });
-    console.log(`fd ${c.name}: ${report.checked} coords (${report.relativeChecked} relative), max rel ${report.maxRelError.toExponential(2)}, max abs ${report.maxAbsError.toExponential(2)}`);
+    console.log(
+      `fd ${c.name}: ${report.checked} coords (${report.relativeChecked} relative), max rel ${report.maxRelError.toExponential(2)}, max abs ${report.maxAbsError.toExponential(2)}`,
+    );
     expect(report.failures).toEqual([]);
     expect(report.relativeChecked).toBeGreaterThan(0);
     tf.dispose(inputs);
@@ -197,11 +310,19 @@ describe('engine gradients', () => {
 // ------------------------------------------------------------------ properties and edge cases
 
 /** Value and gradient of a CTC objective on fixed logits, as plain arrays. */
-function ctcValueAndGrad(logits: tf.Tensor3D, targets: (number[] | null)[], lengths: number[], options: CtcOptions): { value: Float32Array; grad: Float32Array } {
-  const lossOf = (x: tf.Tensor): tf.Tensor => tf.tidy(() => ctcLoss(tf.logSoftmax(x) as tf.Tensor3D, targets, lengths, options));
+function ctcValueAndGrad(
+  logits: tf.Tensor3D,
+  targets: (number[] | null)[],
+  lengths: number[],
+  options: CtcOptions,
+): { value: Float32Array; grad: Float32Array } {
+  const lossOf = (x: tf.Tensor): tf.Tensor =>
+    tf.tidy(() => ctcLoss(tf.logSoftmax(x) as tf.Tensor3D, targets, lengths, options));
   return tf.tidy(() => ({
     value: lossOf(logits).dataSync() as Float32Array,
-    grad: tf.grad((x: tf.Tensor) => tf.sum(lossOf(x)))(logits).dataSync() as Float32Array,
+    grad: tf
+      .grad((x: tf.Tensor) => tf.sum(lossOf(x)))(logits)
+      .dataSync() as Float32Array,
   }));
 }
 
@@ -235,7 +356,15 @@ describe('loss properties', () => {
 
   it('ctc infeasible clip without zeroInfinity: +Infinity loss, zero (not NaN) gradient for that clip only', () => {
     const logits = randomTensor([2, 4, 5], 12, 2) as tf.Tensor3D;
-    const mean = ctcValueAndGrad(logits, [[1, 2], [3, 3, 3]], [4, 4], {});
+    const mean = ctcValueAndGrad(
+      logits,
+      [
+        [1, 2],
+        [3, 3, 3],
+      ],
+      [4, 4],
+      {},
+    );
     expect(mean.value[0]).toBe(Number.POSITIVE_INFINITY);
     expect(mean.grad.every(Number.isFinite)).toBe(true);
     expect(Array.from(mean.grad.subarray(20)).every((g) => g === 0)).toBe(true);
@@ -267,7 +396,9 @@ describe('loss properties', () => {
     const features = randomTensor([8, 6], 13) as tf.Tensor2D;
     const scaled = tf.mul<tf.Tensor2D>(features, 7.5);
     for (const variant of ['khosla', 'authors-unnormalised'] as const) {
-      const [a, b] = [features, scaled].map((f) => tf.tidy(() => supConLoss(f, labels8, { temperature: 0.1, variant }).dataSync()[0] ?? Number.NaN));
+      const [a, b] = [features, scaled].map((f) =>
+        tf.tidy(() => supConLoss(f, labels8, { temperature: 0.1, variant }).dataSync()[0] ?? Number.NaN),
+      );
       if (variant === 'khosla') expect(b).toBeCloseTo(a ?? Number.NaN, 4);
       else expect(Math.abs((b ?? 0) - (a ?? 0))).toBeGreaterThan(0.1);
     }
@@ -278,7 +409,14 @@ describe('loss properties', () => {
     const features = randomTensor([4, 3], 14) as tf.Tensor2D;
     const f = (x: tf.Tensor): tf.Scalar => supConLoss(x as tf.Tensor2D, [0, 1, 2, 3]);
     expect(tf.tidy(() => f(features).dataSync()[0])).toBe(0);
-    expect(tf.tidy(() => tf.grad(f)(features).dataSync().every((g) => g === 0))).toBe(true);
+    expect(
+      tf.tidy(() =>
+        tf
+          .grad(f)(features)
+          .dataSync()
+          .every((g) => g === 0),
+      ),
+    ).toBe(true);
     features.dispose();
   });
 

@@ -36,7 +36,11 @@ const SMALL: MmerConfig = {
 
 function examples(config: MmerConfig, n: number, frames: number, tokens: number, target: number): TrainExample[] {
   const rand = mulberry32(3);
-  const mat = (rows: number, dim: number) => ({ rows, dim, data: Float32Array.from({ length: rows * dim }, () => 2 * rand() - 1) });
+  const mat = (rows: number, dim: number) => ({
+    rows,
+    dim,
+    data: Float32Array.from({ length: rows * dim }, () => 2 * rand() - 1),
+  });
   const view = () => ({ audio: mat(frames, config.audioDim), text: mat(tokens, config.textDim) });
   return Array.from({ length: n }, (_, i) => ({
     ...view(),
@@ -47,7 +51,11 @@ function examples(config: MmerConfig, n: number, frames: number, tokens: number,
 }
 
 /** The wasm heap's peak over one training step, after a first step has created Adam's moments. */
-async function measuredPeak(config: MmerConfig, batch: readonly TrainExample[], schedule: ViewSchedule): Promise<number> {
+async function measuredPeak(
+  config: MmerConfig,
+  batch: readonly TrainExample[],
+  schedule: ViewSchedule,
+): Promise<number> {
   const params = ParamStore.init(config, 1);
   const opt = new AdamW(params);
   const parts = new Map<keyof LossParts, tf.Scalar>();
@@ -80,13 +88,16 @@ describe('step memory estimate', () => {
     { schedule: 'sequential', frames: 40, tokens: 8, target: 6 },
     { schedule: 'joint', frames: 90, tokens: 20, target: 15 },
     { schedule: 'sequential', frames: 90, tokens: 20, target: 15 },
-  ] as const)('is at most 25 % above the measured $schedule peak ($frames frames)', async ({ schedule, frames, tokens, target }) => {
-    const batch = examples(SMALL, 3, frames, tokens, target);
-    const peak = await measuredPeak(SMALL, batch, schedule);
-    const estimate = estimateStepBytes(SMALL, stepShape(batch, batch.length, DEFAULT_LOSS, 1), schedule);
-    expect(estimate / peak).toBeGreaterThanOrEqual(1);
-    expect(estimate / peak).toBeLessThan(1.25);
-  });
+  ] as const)(
+    'is at most 25 % above the measured $schedule peak ($frames frames)',
+    async ({ schedule, frames, tokens, target }) => {
+      const batch = examples(SMALL, 3, frames, tokens, target);
+      const peak = await measuredPeak(SMALL, batch, schedule);
+      const estimate = estimateStepBytes(SMALL, stepShape(batch, batch.length, DEFAULT_LOSS, 1), schedule);
+      expect(estimate / peak).toBeGreaterThanOrEqual(1);
+      expect(estimate / peak).toBeLessThan(1.25);
+    },
+  );
 
   it('applies the wasm budget on the wasm backend only', async () => {
     expect(defaultMemoryBudget()).toBe(WASM_TRAIN_BUDGET_BYTES);
@@ -97,13 +108,22 @@ describe('step memory estimate', () => {
 
   it('measures the sequential schedule well below the joint one', async () => {
     const batch = examples(SMALL, 4, 90, 20, 15);
-    expect(await measuredPeak(SMALL, batch, 'sequential')).toBeLessThan(0.7 * (await measuredPeak(SMALL, batch, 'joint')));
+    expect(await measuredPeak(SMALL, batch, 'sequential')).toBeLessThan(
+      0.7 * (await measuredPeak(SMALL, batch, 'joint')),
+    );
   });
 });
 
 describe('step plans at base size (wav2vec2-base and RoBERTa-base features)', () => {
   // The bench's case: 5 s clips (250 frames), 24 tokens, 60-character transcripts.
-  const shape = (batch: number): StepShape => ({ batch, frames: 250, tokens: 24, ctcTarget: 60, augmented: true, accumulating: false });
+  const shape = (batch: number): StepShape => ({
+    batch,
+    frames: 250,
+    tokens: 24,
+    ctcTarget: 60,
+    augmented: true,
+    accumulating: false,
+  });
   const withEncoderLayer: MmerConfig = { ...DEFAULT_CONFIG, encoderLayers: 1 };
   const budget = WASM_TRAIN_BUDGET_BYTES;
 
@@ -128,9 +148,19 @@ describe('step plans at base size (wav2vec2-base and RoBERTa-base features)', ()
   it('takes the worst batch from the longest clip and transcript of either view', () => {
     const [a, b, c] = examples(SMALL, 3, 10, 4, 2);
     if (a === undefined || b === undefined || c === undefined) throw new Error('no examples');
-    const longAug = { ...c, augmented: { audio: { rows: 30, dim: 48, data: new Float32Array(30 * 48) }, text: { rows: 7, dim: 40, data: new Float32Array(7 * 40) } } };
+    const longAug = {
+      ...c,
+      augmented: {
+        audio: { rows: 30, dim: 48, data: new Float32Array(30 * 48) },
+        text: { rows: 7, dim: 40, data: new Float32Array(7 * 40) },
+      },
+    };
     const s = stepShape([a, b, longAug], 2, DEFAULT_LOSS, 1);
     expect(s).toEqual({ batch: 2, frames: 30, tokens: 7, ctcTarget: 2, augmented: true, accumulating: false });
-    expect(stepShape([a, b, c], 3, { ...DEFAULT_LOSS, ctc: 0, acl: 0 }, 2)).toMatchObject({ ctcTarget: null, augmented: false, accumulating: true });
+    expect(stepShape([a, b, c], 3, { ...DEFAULT_LOSS, ctc: 0, acl: 0 }, 2)).toMatchObject({
+      ctcTarget: null,
+      augmented: false,
+      accumulating: true,
+    });
   });
 });

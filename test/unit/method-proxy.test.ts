@@ -10,10 +10,14 @@ interface Api {
 describe('methodProxy', () => {
   it('answers every method with one generic call, one function per name, own properties first', async () => {
     const calls: [string, unknown[]][] = [];
-    const api = methodProxy<Api>((name, args) => {
-      calls.push([name, args]);
-      return `${name}(${args.join(',')})`;
-    }, { close: () => 'own close' }, ['init']);
+    const api = methodProxy<Api>(
+      (name, args) => {
+        calls.push([name, args]);
+        return `${name}(${args.join(',')})`;
+      },
+      { close: () => 'own close' },
+      ['init'],
+    );
     expect(api.add(1, 2)).toBe('add(1,2)');
     expect(api.close()).toBe('own close');
     expect(calls).toEqual([['add', [1, 2]]]);

@@ -10,7 +10,15 @@ const figures = (mean: number) => ({
   min: mean - 0.05,
   max: mean + 0.05,
   waMean: mean + 0.01,
-  pooled: { confusion: [[9, 1], [3, 7]], recall: [0.9, 0.7], ua: 0.8, wa: 0.8 },
+  pooled: {
+    confusion: [
+      [9, 1],
+      [3, 7],
+    ],
+    recall: [0.9, 0.7],
+    ua: 0.8,
+    wa: 0.8,
+  },
 });
 const report: CvReport = {
   command: 'npm run mmer -- cv --data X --folds 2',
@@ -29,7 +37,9 @@ const report: CvReport = {
 describe('model card', () => {
   it('states the figures, the epochs, the license and the few-clip adaptation of the report', () => {
     const { facts, markdown } = renderModelCard('test-head', report);
-    expect(facts.validation).toContain('7 epochs: UA 60.0 % ± 7.1 without adaptation, 70.0 % ± 7.1 adapted to the speaker');
+    expect(facts.validation).toContain(
+      '7 epochs: UA 60.0 % ± 7.1 without adaptation, 70.0 % ± 7.1 adapted to the speaker',
+    );
     expect(facts.license).toContain('non-commercial');
     expect(facts.labels).toBe('angry, sad');
     expect(markdown).toContain('# Model card: test-head');

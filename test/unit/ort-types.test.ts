@@ -21,7 +21,9 @@ describe('floatData', () => {
   });
 
   it('names the output and its type when it is not a float tensor', () => {
-    expect(() => floatData({ type: 'int64', dims: [1], data: new BigInt64Array(1) }, 'logits')).toThrow(/"logits" is int64/);
+    expect(() => floatData({ type: 'int64', dims: [1], data: new BigInt64Array(1) }, 'logits')).toThrow(
+      /"logits" is int64/,
+    );
     expect(() => floatData(undefined, 'hidden_state')).toThrow(/"hidden_state" is missing/);
   });
 });

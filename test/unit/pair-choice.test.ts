@@ -12,16 +12,24 @@ import { fileUrl, isWeightFree, pairDownloadBytes, resolvePair } from '../../src
 import { parseManifest } from '../../src/runtime/manifest-parse';
 import { isPairCached } from '../../src/runtime/pair-cache';
 
-const raw = JSON.parse(readFileSync(new URL('../../public/models/manifest.json', import.meta.url), 'utf8')) as { heads: Record<string, unknown>[] };
+const raw = JSON.parse(readFileSync(new URL('../../public/models/manifest.json', import.meta.url), 'utf8')) as {
+  heads: Record<string, unknown>[];
+};
 const manifest = parseManifest(raw);
 const MANIFEST_URL = 'http://localhost/models/manifest.json';
 
 describe('URL options', () => {
   it('leaves the pair to the page when ?pair is absent or unreadable, and reads ?head=none', () => {
     expect(parseUrlOptions('')).toEqual({ pair: null, backend: 'auto', noBuiltinHead: false });
-    expect(parseUrlOptions('?pair=../x&backend=WASM&head=none')).toEqual({ pair: null, backend: 'wasm', noBuiltinHead: true });
+    expect(parseUrlOptions('?pair=../x&backend=WASM&head=none')).toEqual({
+      pair: null,
+      backend: 'wasm',
+      noBuiltinHead: true,
+    });
     expect(parseUrlOptions('?pair=base').pair).toBe('base');
-    expect(withUrlOptions('?pair=base&debug=1', { pair: null, backend: 'auto', noBuiltinHead: false })).toBe('?debug=1');
+    expect(withUrlOptions('?pair=base&debug=1', { pair: null, backend: 'auto', noBuiltinHead: false })).toBe(
+      '?debug=1',
+    );
   });
 });
 
@@ -35,7 +43,9 @@ describe('download sizes', () => {
 
   it('says the download the backend would make, before it starts', () => {
     expect(downloadSizeText(manifest, 'base', 'wasm')).toBe('about 221 MB (8-bit weights)');
-    expect(downloadSizeText(manifest, 'base', 'webgpu')).toBe('about 439 MB (16-bit weights), or 877 MB (32-bit weights) where the GPU cannot run 16-bit weights');
+    expect(downloadSizeText(manifest, 'base', 'webgpu')).toBe(
+      'about 439 MB (16-bit weights), or 877 MB (32-bit weights) where the GPU cannot run 16-bit weights',
+    );
     expect(downloadSizeText(manifest, 'lite', 'wasm')).toBeNull();
   });
 });
@@ -45,14 +55,19 @@ describe('head entries', () => {
   const base = raw.heads[0] ?? {};
 
   it('take an optional license and model card', () => {
-    const files = { ...(base.files as object), card: { path: 'heads/x/MODEL_CARD.md', sha256: 'a'.repeat(64), bytes: 10 } };
+    const files = {
+      ...(base.files as object),
+      card: { path: 'heads/x/MODEL_CARD.md', sha256: 'a'.repeat(64), bytes: 10 },
+    };
     const parsed = parseManifest(withHead({ ...base, license: 'CC BY-NC-SA 4.0', files })).heads[0];
     expect(parsed?.license).toBe('CC BY-NC-SA 4.0');
     expect(parsed?.files.card).toEqual({ path: 'heads/x/MODEL_CARD.md', sha256: 'a'.repeat(64), bytes: 10 });
   });
 
   it('refuse unknown files and fields, naming them', () => {
-    expect(() => parseManifest(withHead({ ...base, files: { ...(base.files as object), readme: { path: 'r.md' } } }))).toThrow(/files\.readme is not a head file/);
+    expect(() =>
+      parseManifest(withHead({ ...base, files: { ...(base.files as object), readme: { path: 'r.md' } } })),
+    ).toThrow(/files\.readme is not a head file/);
     expect(() => parseManifest(withHead({ ...base, licence: 'x' }))).toThrow(/licence is not a head field/);
   });
 });
@@ -62,7 +77,10 @@ describe('is a pair cached?', () => {
   async function fixtureKeys(): Promise<string[]> {
     const keys: string[] = [];
     const { audio, text } = resolvePair(manifest, 'fixture');
-    for (const [entry, purposes] of [[audio, ['vocab']], [text, ['tokenizer', 'tokenizerConfig', 'config']]] as const) {
+    for (const [entry, purposes] of [
+      [audio, ['vocab']],
+      [text, ['tokenizer', 'tokenizerConfig', 'config']],
+    ] as const) {
       if (entry.format !== 'onnx') throw new Error('fixture models are ONNX');
       for (const p of purposes) {
         const ref = entry.files[p];

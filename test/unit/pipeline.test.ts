@@ -40,7 +40,12 @@ describe('pipeline on fixture models (Node)', () => {
   it('loads from the cache the second time, without fetching', async () => {
     fetches = [];
     const progress: LoadProgress[] = [];
-    const again = await loadNodeEncoders({ pair: 'fixture', store, fetchImpl: countingFetch, onProgress: (p) => progress.push(p) });
+    const again = await loadNodeEncoders({
+      pair: 'fixture',
+      store,
+      fetchImpl: countingFetch,
+      onProgress: (p) => progress.push(p),
+    });
     expect(fetches).toEqual([]);
     expect(progress.filter((p) => p.status === 'done').every((p) => p.fromCache)).toBe(true);
     expect(progress.some((p) => p.status === 'edit')).toBe(false);
@@ -52,7 +57,12 @@ describe('pipeline on fixture models (Node)', () => {
   it('runs wav2vec2 once per clip and derives transcript and features from that pass', async () => {
     let calls = 0;
     const original = encoders.audio.encode.bind(encoders.audio);
-    const counted: EncoderPair = { ...encoders, audio: Object.assign(Object.create(encoders.audio) as typeof encoders.audio, { encode: (x: Float32Array) => ((calls += 1), original(x)) }) };
+    const counted: EncoderPair = {
+      ...encoders,
+      audio: Object.assign(Object.create(encoders.audio) as typeof encoders.audio, {
+        encode: (x: Float32Array) => ((calls += 1), original(x)),
+      }),
+    };
     const rel = 'Actor_01/03-01-01-01-01-01-01.wav';
     const { summary, audioFeatures, textFeatures } = await analyseClip(counted, clip(rel));
     expect(calls).toBe(1);
@@ -95,7 +105,11 @@ describe('pipeline on fixture models (Node)', () => {
 
   const bad: { name: string; pcm: () => Float32Array; code: string }[] = [
     { name: 'an empty clip', pcm: () => new Float32Array(0), code: 'empty-audio' },
-    { name: 'a 0.2 s clip', pcm: () => clip('Actor_01/03-01-01-01-01-01-01.wav').subarray(16000, 19200), code: 'too-short' },
+    {
+      name: 'a 0.2 s clip',
+      pcm: () => clip('Actor_01/03-01-01-01-01-01-01.wav').subarray(16000, 19200),
+      code: 'too-short',
+    },
     { name: 'an all-silent clip', pcm: () => new Float32Array(32000), code: 'silent' },
     { name: 'a 61 s clip', pcm: () => new Float32Array(16000 * 61).fill(0.1), code: 'too-long' },
   ];

@@ -13,8 +13,14 @@ describe('parseRavdessName', () => {
     ['03-01-04-01-01-02-10.mp3', { emotion: 'sad', speaker: '10', transcript: KIDS, intensity: 'normal' }],
     ['03-01-06-02-01-01-03.Ogg', { emotion: 'fearful', speaker: '03', transcript: KIDS, intensity: 'strong' }],
     ['03-01-07-01-01-01-15.webm', { emotion: 'disgust', speaker: '15', transcript: KIDS, intensity: 'normal' }],
-    ['ravdess/Actor_16/03-01-08-02-02-02-16.wav', { emotion: 'surprised', speaker: '16', transcript: DOGS, intensity: 'strong' }],
-    ['C:\\data\\Actor_02\\03-01-05-01-01-01-02.opus', { emotion: 'angry', speaker: '02', transcript: KIDS, intensity: 'normal' }],
+    [
+      'ravdess/Actor_16/03-01-08-02-02-02-16.wav',
+      { emotion: 'surprised', speaker: '16', transcript: DOGS, intensity: 'strong' },
+    ],
+    [
+      'C:\\data\\Actor_02\\03-01-05-01-01-01-02.opus',
+      { emotion: 'angry', speaker: '02', transcript: KIDS, intensity: 'normal' },
+    ],
   ])('reads %s', (name, expected) => {
     expect(parseRavdessName(name)).toEqual(expected);
   });

@@ -92,22 +92,36 @@ describe('Recognizer (Node)', () => {
 
   it.each([
     { what: 'analysis before a load', run: (r: Recognizer) => r.analyse(new Float32Array(16_000)), code: 'internal' },
-    { what: 'training where there is no clip library', run: (r: Recognizer) => r.evaluateHead('h', 'test'), code: 'training' },
+    {
+      what: 'training where there is no clip library',
+      run: (r: Recognizer) => r.evaluateHead('h', 'test'),
+      code: 'training',
+    },
   ])('answers $what with $code', async ({ run, code }) => {
     await expect(run(new Recognizer(nodePlatform({ store: new MemoryStore() })))).rejects.toMatchObject({ code });
   });
 
   it('refuses WebGPU in Node with a reason', async () => {
     const r = new Recognizer(nodePlatform({ store: new MemoryStore() }));
-    await expect(r.load({ pair: 'lite', manifestUrl: MANIFEST, backend: 'webgpu' }, () => undefined)).rejects.toMatchObject({ code: 'backend-unavailable' });
+    await expect(
+      r.load({ pair: 'lite', manifestUrl: MANIFEST, backend: 'webgpu' }, () => undefined),
+    ).rejects.toMatchObject({ code: 'backend-unavailable' });
   });
 
   it('prints through `npm run cli -- transcribe --json` the scores the recognizer gives', async () => {
     const r = await loaded('lite');
     const expected = byLabel((await r.analyse(pcm(CLIP))).emotion);
     await r.dispose();
-    const out = execFileSync('npx', ['tsx', 'cli/main.ts', 'transcribe', '--pair', 'lite', '--json', ravdessClip(CLIP)], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
-    const line = JSON.parse(out.trim()) as { emotion: EmotionScores | null; scorer: { head: string } | null; transcript: string | null };
+    const out = execFileSync(
+      'npx',
+      ['tsx', 'cli/main.ts', 'transcribe', '--pair', 'lite', '--json', ravdessClip(CLIP)],
+      { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 },
+    );
+    const line = JSON.parse(out.trim()) as {
+      emotion: EmotionScores | null;
+      scorer: { head: string } | null;
+      transcript: string | null;
+    };
     expect(line.transcript).toBeNull();
     expect(line.scorer?.head).toBe('lite-ravdess8');
     const printed = byLabel(line.emotion);

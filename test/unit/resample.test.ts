@@ -164,7 +164,8 @@ describe('StreamingResampler matches one-shot resample', () => {
     const oneShot = resample(x, from, 16000);
     expect(streamed.length).toBe(oneShot.length);
     let maxDiff = 0;
-    for (let i = 0; i < oneShot.length; i++) maxDiff = Math.max(maxDiff, Math.abs((streamed[i] ?? 0) - (oneShot[i] ?? 0)));
+    for (let i = 0; i < oneShot.length; i++)
+      maxDiff = Math.max(maxDiff, Math.abs((streamed[i] ?? 0) - (oneShot[i] ?? 0)));
     expect(maxDiff).toBeLessThan(1e-5);
   });
 

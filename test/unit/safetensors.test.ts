@@ -9,7 +9,10 @@ const tensors = {
 
 /** A file built by hand from the format description, with an F16 tensor. */
 function handMade(): Uint8Array {
-  const header = JSON.stringify({ h: { dtype: 'F16', shape: [2], data_offsets: [0, 4] }, __metadata__: { format: 'pt' } });
+  const header = JSON.stringify({
+    h: { dtype: 'F16', shape: [2], data_offsets: [0, 4] },
+    __metadata__: { format: 'pt' },
+  });
   const hb = new TextEncoder().encode(header);
   const out = new Uint8Array(8 + hb.length + 4);
   const v = new DataView(out.buffer);
@@ -67,7 +70,11 @@ describe('safetensors', () => {
 
   const broken: { name: string; bytes: () => Uint8Array; message: RegExp }[] = [
     { name: 'too short', bytes: () => new Uint8Array(3), message: /too short/ },
-    { name: 'header longer than the file', bytes: () => encodeSafetensors(tensors).subarray(0, 20), message: /header claims/ },
+    {
+      name: 'header longer than the file',
+      bytes: () => encodeSafetensors(tensors).subarray(0, 20),
+      message: /header claims/,
+    },
     {
       name: 'truncated data',
       bytes: () => {
@@ -91,6 +98,8 @@ describe('safetensors', () => {
   });
 
   it('refuses to write a tensor whose data does not fit its shape', () => {
-    expect(() => encodeSafetensors({ x: { shape: [2, 2], data: new Float32Array(3) } })).toThrow(/"x" has 3 values but shape \[2, 2\]/);
+    expect(() => encodeSafetensors({ x: { shape: [2, 2], data: new Float32Array(3) } })).toThrow(
+      /"x" has 3 values but shape \[2, 2\]/,
+    );
   });
 });

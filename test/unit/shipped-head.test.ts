@@ -32,7 +32,11 @@ describe('shipped heads', () => {
 
   it.each(pinned.map((h) => [h.id, h] as const))('%s: each file has the pinned sha256 and size', (_id, head) => {
     const { config, weights, card } = head.files;
-    const refs = [['config', config], ['weights', weights], ...(card === undefined ? [] : [['card', card] as const])] as const;
+    const refs = [
+      ['config', config],
+      ['weights', weights],
+      ...(card === undefined ? [] : [['card', card] as const]),
+    ] as const;
     for (const [purpose, ref] of refs) {
       expect(ref.sha256, `${purpose} pins a sha256`).toMatch(/^[0-9a-f]{64}$/);
       expect(ref.bytes, `${purpose} pins its size`).toBeGreaterThan(0);

@@ -7,17 +7,31 @@ import type { TrainExample } from '../../src/mmer/trainer';
 
 /** rows × (stack × bands) of ones: every 0 afterwards was masked. */
 const ones = (rows: number, dim: number): FeatureMatrix => ({ rows, dim, data: new Float32Array(rows * dim).fill(1) });
-const zeroRows = (m: FeatureMatrix): number[] => Array.from({ length: m.rows }, (_, r) => r).filter((r) => m.data.subarray(r * m.dim, (r + 1) * m.dim).every((x) => x === 0));
+const zeroRows = (m: FeatureMatrix): number[] =>
+  Array.from({ length: m.rows }, (_, r) => r).filter((r) =>
+    m.data.subarray(r * m.dim, (r + 1) * m.dim).every((x) => x === 0),
+  );
 /** Columns that are 0 in every row from `from` on. */
 const zeroCols = (m: FeatureMatrix, from: number): number[] =>
-  Array.from({ length: m.dim }, (_, c) => c).filter((c) => Array.from({ length: m.rows - from }, (_, i) => m.data[(from + i) * m.dim + c]).every((x) => x === 0));
+  Array.from({ length: m.dim }, (_, c) => c).filter((c) =>
+    Array.from({ length: m.rows - from }, (_, i) => m.data[(from + i) * m.dim + c]).every((x) => x === 0),
+  );
 
 describe('SpecAugment masks', () => {
-  const cases: { name: string; o: SpecAugmentOptions; rows: number; dim: number; skip: number; check: (m: FeatureMatrix) => void }[] = [
+  const cases: {
+    name: string;
+    o: SpecAugmentOptions;
+    rows: number;
+    dim: number;
+    skip: number;
+    check: (m: FeatureMatrix) => void;
+  }[] = [
     {
       name: 'time masks only: whole rows, never longer than the fraction allows, never in the prefix',
       o: { timeMasks: 3, maxTimeFraction: 0.2, freqMasks: 0, maxBands: 0, bands: 8 },
-      rows: 56, dim: 32, skip: 6,
+      rows: 56,
+      dim: 32,
+      skip: 6,
       check: (m) => {
         const z = zeroRows(m);
         expect(z.every((r) => r >= 6)).toBe(true);
@@ -28,7 +42,9 @@ describe('SpecAugment masks', () => {
     {
       name: 'frequency masks only: the same bands in every stacked frame of every frame row',
       o: { timeMasks: 0, maxTimeFraction: 0, freqMasks: 2, maxBands: 3, bands: 8 },
-      rows: 20, dim: 32, skip: 2,
+      rows: 20,
+      dim: 32,
+      skip: 2,
       check: (m) => {
         const cols = zeroCols(m, 2);
         const bands = [...new Set(cols.map((c) => c % 8))];
@@ -41,7 +57,9 @@ describe('SpecAugment masks', () => {
     {
       name: 'a clip that is all prefix is left alone',
       o: { timeMasks: 2, maxTimeFraction: 1, freqMasks: 2, maxBands: 8, bands: 8 },
-      rows: 6, dim: 32, skip: 6,
+      rows: 6,
+      dim: 32,
+      skip: 6,
       check: (m) => {
         expect(m.data.every((x) => x === 1)).toBe(true);
       },
@@ -61,7 +79,13 @@ describe('SpecAugment masks', () => {
 
   it('masks both views of a step, the same way for the same seed and differently for another', () => {
     const o: SpecAugmentOptions = { timeMasks: 2, maxTimeFraction: 0.2, freqMasks: 2, maxBands: 4, bands: 8 };
-    const clip = (): TrainExample => ({ audio: ones(40, 32), text: ones(3, 4), label: 0, ctcTarget: null, augmented: { audio: ones(40, 32), text: ones(3, 4) } });
+    const clip = (): TrainExample => ({
+      audio: ones(40, 32),
+      text: ones(3, 4),
+      label: 0,
+      ctcTarget: null,
+      augmented: { audio: ones(40, 32), text: ones(3, 4) },
+    });
     const a = specAugmentChunk([clip(), clip()], o, 0, 7);
     const b = specAugmentChunk([clip(), clip()], o, 0, 7);
     const c = specAugmentChunk([clip(), clip()], o, 0, 8);

@@ -9,7 +9,16 @@ const shipped: HeadEntry[] = [
   { id: 'lite-ravdess8', pair: 'lite', description: '', files: { config: ref, weights: ref } },
   { id: 'fixture-random', pair: 'fixture', description: '', files: { config: ref, weights: ref } },
 ];
-const stored = (id: string, pair: string, labels: string[]): StoredHeadInfo => ({ id, name: `head ${id}`, pair, labels, metrics: null, training: null, createdAt: '2026-12-07T00:00:00Z', origin: 'trained' });
+const stored = (id: string, pair: string, labels: string[]): StoredHeadInfo => ({
+  id,
+  name: `head ${id}`,
+  pair,
+  labels,
+  metrics: null,
+  training: null,
+  createdAt: '2026-12-07T00:00:00Z',
+  origin: 'trained',
+});
 const library = [stored('a', 'lite', ['happy', 'frustrated']), stored('b', 'base', ['happy'])];
 
 describe('start options', () => {
@@ -20,7 +29,11 @@ describe('start options', () => {
       known: new Map([['lite-ravdess8', ['angry', 'happy', 'sad']]]),
       want: [
         { value: null, unusable: null },
-        { value: 'builtin:lite-ravdess8', label: 'lite-ravdess8 (shipped with the app): carries happy', unusable: null },
+        {
+          value: 'builtin:lite-ravdess8',
+          label: 'lite-ravdess8 (shipped with the app): carries happy',
+          unusable: null,
+        },
         { value: 'a', label: 'head a (library): carries happy, frustrated', unusable: null },
       ],
     },
@@ -30,8 +43,16 @@ describe('start options', () => {
       known: new Map([['lite-ravdess8', ['angry', 'happy']]]),
       want: [
         { value: null, unusable: null },
-        { value: 'builtin:lite-ravdess8', label: 'lite-ravdess8 (shipped with the app): carries no label', unusable: 'lite-ravdess8 (shipped with the app) knows angry, happy, none of this run\'s labels.' },
-        { value: 'a', label: 'head a (library): carries no label', unusable: 'head a (library) knows happy, frustrated, none of this run\'s labels.' },
+        {
+          value: 'builtin:lite-ravdess8',
+          label: 'lite-ravdess8 (shipped with the app): carries no label',
+          unusable: "lite-ravdess8 (shipped with the app) knows angry, happy, none of this run's labels.",
+        },
+        {
+          value: 'a',
+          label: 'head a (library): carries no label',
+          unusable: "head a (library) knows happy, frustrated, none of this run's labels.",
+        },
       ],
     },
     {
@@ -55,6 +76,8 @@ describe('start options', () => {
 
   it('offers only heads of the loaded pair', () => {
     expect(startCandidates(shipped, library, 'base', new Map()).map((c) => c.value)).toEqual(['b']);
-    expect(startCandidates(shipped, library, 'fixture', new Map()).map((c) => c.value)).toEqual(['builtin:fixture-random']);
+    expect(startCandidates(shipped, library, 'fixture', new Map()).map((c) => c.value)).toEqual([
+      'builtin:fixture-random',
+    ]);
   });
 });

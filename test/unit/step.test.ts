@@ -15,7 +15,11 @@ const config: MmerConfig = { ...TINY_MMER_CONFIG, dropout: 0.2 };
 /** Clips of uneven lengths (padding and masks matter), some without a transcript or an augmented view. */
 function dataset(n: number, seed: number, augmented = true): TrainExample[] {
   const rand = mulberry32(seed);
-  const mat = (rows: number, dim: number) => ({ rows, dim, data: Float32Array.from({ length: rows * dim }, () => 2 * rand() - 1) });
+  const mat = (rows: number, dim: number) => ({
+    rows,
+    dim,
+    data: Float32Array.from({ length: rows * dim }, () => 2 * rand() - 1),
+  });
   return Array.from({ length: n }, (_, i) => ({
     ...{ audio: mat(5 + (i % 4), 6), text: mat(2 + (i % 3), 5) },
     label: i % 3,
@@ -29,7 +33,12 @@ interface Step {
   readonly grads: Map<string, Float32Array>;
 }
 
-async function step(params: ParamStore, examples: readonly TrainExample[], weights: LossWeights, schedule: ViewSchedule): Promise<Step> {
+async function step(
+  params: ParamStore,
+  examples: readonly TrainExample[],
+  weights: LossWeights,
+  schedule: ViewSchedule,
+): Promise<Step> {
   const parts = new Map<keyof LossParts, tf.Scalar>();
   const { value, grads } = stepGrads(params, config, examples, weights, 11, parts, schedule);
   parts.set('total', value);
@@ -68,7 +77,8 @@ describe.each(['cpu', 'wasm'] as const)('stepGrads on %s', (backend) => {
     expect(joint.parts['acl']).toBeGreaterThan(0);
     expect([...sequential.grads.keys()].sort()).toEqual([...joint.grads.keys()].sort());
     // Both projection heads and the shared blocks get gradients from both passes.
-    expect(joint.grads.has('proj_aug.fc1.weight') && joint.grads.has('proj_orig.fc1.weight')).toBe(true);
+    expect(joint.grads.has('proj_aug.fc1.weight')).toBe(true);
+    expect(joint.grads.has('proj_orig.fc1.weight')).toBe(true);
     // Bit for bit: each parameter's per-view contributions are the same floats, summed in a commutative order.
     expect(worstRelative(sequential, joint)).toBe(0);
     params.dispose();
@@ -77,7 +87,10 @@ describe.each(['cpu', 'wasm'] as const)('stepGrads on %s', (backend) => {
   it('runs one view when ACL is off or a clip has no augmented view', async () => {
     await initNodeEngine([backend]);
     const params = ParamStore.init(config, 5);
-    for (const [examples, weights] of [[dataset(5, 2, false), DEFAULT_LOSS], [dataset(5, 3), { ...DEFAULT_LOSS, acl: 0 }]] as const) {
+    for (const [examples, weights] of [
+      [dataset(5, 2, false), DEFAULT_LOSS],
+      [dataset(5, 3), { ...DEFAULT_LOSS, acl: 0 }],
+    ] as const) {
       const joint = await step(params, examples, weights, 'joint');
       const sequential = await step(params, examples, weights, 'sequential');
       expect(sequential).toEqual(joint);
@@ -117,7 +130,12 @@ describe('fit within a memory budget', () => {
     const fits4 = estimateStepBytes(config, stepShape(train, 4, DEFAULT_LOSS, 1), 'sequential');
     const params = ParamStore.init(config, 9);
     let steps = 0;
-    const run = fit(params, config, train, [], { epochs: 1, batchSize: 8, memoryBudget: fits4, onStep: () => (steps += 1) });
+    const run = fit(params, config, train, [], {
+      epochs: 1,
+      batchSize: 8,
+      memoryBudget: fits4,
+      onStep: () => (steps += 1),
+    });
     await expect(run).rejects.toThrow(AppError);
     await expect(run).rejects.toThrow(/batch size of 4 or less/);
     expect(steps).toBe(0);

@@ -32,7 +32,8 @@ function model(kind: 'wav2vec2' | 'roberta', variant: GraphVariant): Uint8Array 
   const key = `${kind}:${JSON.stringify(variant)}`;
   let bytes = built.get(key);
   if (!bytes) {
-    bytes = kind === 'wav2vec2' ? buildWav2vec2Onnx(WAV2VEC2_TINY, variant) : buildRobertaOnnx(robertaTinyDims(), variant);
+    bytes =
+      kind === 'wav2vec2' ? buildWav2vec2Onnx(WAV2VEC2_TINY, variant) : buildRobertaOnnx(robertaTinyDims(), variant);
     built.set(key, bytes);
   }
   return bytes;
@@ -45,9 +46,17 @@ const W2V_PLAN: SurgeryPlan = {
   layer: 'head-input',
   layerScope: '/wav2vec2/encoder/layers.{i}/',
 };
-const ROBERTA_PLAN: SurgeryPlan = { headPrefix: '/lm_head/', keepHead: false, hiddenOutput: 'last_hidden_state', layer: 'head-input' };
+const ROBERTA_PLAN: SurgeryPlan = {
+  headPrefix: '/lm_head/',
+  keepHead: false,
+  hiddenOutput: 'last_hidden_state',
+  layer: 'head-input',
+};
 const SAMPLES = 16000;
-const AUDIO = Float32Array.from({ length: SAMPLES }, (_, i) => 0.4 * Math.sin(0.003 * i * (1 + i / SAMPLES)) + 0.05 * Math.sin(0.05 * i));
+const AUDIO = Float32Array.from(
+  { length: SAMPLES },
+  (_, i) => 0.4 * Math.sin(0.003 * i * (1 + i / SAMPLES)) + 0.05 * Math.sin(0.05 * i),
+);
 const IDS = [0n, 46n, 442n, 326n, 351n, 350n, 301n, 389n, 2n];
 
 async function runW2v(bytes: Uint8Array): Promise<Record<string, ort.Tensor>> {
@@ -59,7 +68,11 @@ async function runRoberta(bytes: Uint8Array): Promise<Record<string, ort.Tensor>
   const shape = [1, IDS.length];
   return session.run({
     input_ids: new ort.Tensor('int64', BigInt64Array.from(IDS), shape),
-    attention_mask: new ort.Tensor('int64', BigInt64Array.from(IDS, () => 1n), shape),
+    attention_mask: new ort.Tensor(
+      'int64',
+      BigInt64Array.from(IDS, () => 1n),
+      shape,
+    ),
   });
 }
 const f32 = (t: ort.Tensor | undefined): Float32Array => {
@@ -98,7 +111,9 @@ function linear(x: Float32Array, w: { dims: number[]; data: Float32Array }, b: F
 /** erf, Abramowitz-Stegun 7.1.26 (|error| < 1.5e-7, far below the 1e-4 tolerance). */
 function erf(x: number): number {
   const t = 1 / (1 + 0.3275911 * Math.abs(x));
-  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
+  const y =
+    1 -
+    ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
   return x >= 0 ? y : -y;
 }
 function layerNorm(x: Float32Array, g: Float32Array, b: Float32Array, eps: number): Float32Array {
@@ -108,7 +123,8 @@ function layerNorm(x: Float32Array, g: Float32Array, b: Float32Array, eps: numbe
     const row = x.subarray(r * d, (r + 1) * d);
     const mean = row.reduce((s, v) => s + v, 0) / d;
     const variance = row.reduce((s, v) => s + (v - mean) ** 2, 0) / d;
-    for (let i = 0; i < d; i++) y[r * d + i] = (((row[i] ?? 0) - mean) / Math.sqrt(variance + eps)) * (g[i] ?? 0) + (b[i] ?? 0);
+    for (let i = 0; i < d; i++)
+      y[r * d + i] = (((row[i] ?? 0) - mean) / Math.sqrt(variance + eps)) * (g[i] ?? 0) + (b[i] ?? 0);
   }
   return y;
 }
@@ -194,8 +210,16 @@ describe('surgery errors', () => {
     ['a layer past the end', { ...W2V_PLAN, layer: 2 }, /out of range.*2 layers \(0-1\)/],
     ['a negative layer', { ...W2V_PLAN, layer: -1 }, /out of range.*\(0-1\)/],
     ['a fractional layer', { ...W2V_PLAN, layer: 0.5 }, /out of range/],
-    ['an unmatched layer scope', { ...W2V_PLAN, layer: 0, layerScope: '/hubert/encoder/layers.{i}/' }, /starts with "\/hubert/],
-    ['a numbered layer without a scope', { headPrefix: '/lm_head/', keepHead: true, hiddenOutput: 'h', layer: 1 }, /layerScope/],
+    [
+      'an unmatched layer scope',
+      { ...W2V_PLAN, layer: 0, layerScope: '/hubert/encoder/layers.{i}/' },
+      /starts with "\/hubert/,
+    ],
+    [
+      'a numbered layer without a scope',
+      { headPrefix: '/lm_head/', keepHead: true, hiddenOutput: 'h', layer: 1 },
+      /layerScope/,
+    ],
     ['a name already used in the graph', { ...W2V_PLAN, hiddenOutput: 'input_values' }, /already has a tensor/],
   ] as const)('rejects %s', (_what, plan, message) => {
     expectBadModel(() => editModel(w2v(), plan), message);

@@ -12,8 +12,16 @@ import { ensureFixtures } from './fixtures-on-disk';
 describe('encoderText', () => {
   it.each([
     { name: 'gold transcript', text: 'Kids are talking by the door.', want: 'kids are talking by the door' },
-    { name: 'recognised transcript (upper case, no punctuation)', text: 'KIDS ARE TALKING BY THE DOOR', want: 'kids are talking by the door' },
-    { name: 'apostrophes kept inside words, quotes dropped', text: "\u2018Don\u2019t,\u2019 she said: 'no!'", want: "don't she said no" },
+    {
+      name: 'recognised transcript (upper case, no punctuation)',
+      text: 'KIDS ARE TALKING BY THE DOOR',
+      want: 'kids are talking by the door',
+    },
+    {
+      name: 'apostrophes kept inside words, quotes dropped',
+      text: "\u2018Don\u2019t,\u2019 she said: 'no!'",
+      want: "don't she said no",
+    },
     { name: 'hyphens and runs of spaces separate words', text: '  well-known   words\n', want: 'well known words' },
     { name: 'accents and digits stay', text: 'Café 24', want: 'café 24' },
     { name: 'nothing but punctuation', text: '?!. ,', want: '' },
@@ -29,16 +37,19 @@ describe('text encoders read the normalised form', () => {
     for (const pair of ['fixture', 'lite']) pairs[pair] = await loadNodeEncoders({ pair, store: new MemoryStore() });
   }, 120_000);
 
-  it.each(['fixture', 'lite'])('%s: gold and recognised forms of one sentence give the same tokens and features', async (pair) => {
-    const text = pairs[pair]?.text;
-    if (text === undefined) throw new Error(`pair ${pair} not loaded`);
-    const gold = await text.encode('Kids are talking by the door.');
-    const heard = await text.encode('KIDS ARE TALKING BY THE DOOR');
-    const other = await text.encode('Dogs are sitting by the door.');
-    expect(heard.tokenIds).toEqual(gold.tokenIds);
-    expect(heard.hidden.rows).toBe(gold.hidden.rows);
-    expect(Array.from(heard.hidden.data)).toEqual(Array.from(gold.hidden.data));
-    // A different sentence is not mapped onto the same features.
-    expect(Array.from(other.hidden.data)).not.toEqual(Array.from(gold.hidden.data));
-  });
+  it.each(['fixture', 'lite'])(
+    '%s: gold and recognised forms of one sentence give the same tokens and features',
+    async (pair) => {
+      const text = pairs[pair]?.text;
+      if (text === undefined) throw new Error(`pair ${pair} not loaded`);
+      const gold = await text.encode('Kids are talking by the door.');
+      const heard = await text.encode('KIDS ARE TALKING BY THE DOOR');
+      const other = await text.encode('Dogs are sitting by the door.');
+      expect(heard.tokenIds).toEqual(gold.tokenIds);
+      expect(heard.hidden.rows).toBe(gold.hidden.rows);
+      expect(Array.from(heard.hidden.data)).toEqual(Array.from(gold.hidden.data));
+      // A different sentence is not mapped onto the same features.
+      expect(Array.from(other.hidden.data)).not.toEqual(Array.from(gold.hidden.data));
+    },
+  );
 });

@@ -2,9 +2,20 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { formatSlowdown } from '../../src/components/training/slowdown';
 import { initNodeEngine } from '../../src/mmer/engine-node';
-import { estimateSlowdown, measureMatmulRate, WEBGPU_REFERENCE_GFLOPS, type MatmulRate } from '../../src/mmer/throughput';
+import {
+  estimateSlowdown,
+  measureMatmulRate,
+  WEBGPU_REFERENCE_GFLOPS,
+  type MatmulRate,
+} from '../../src/mmer/throughput';
 
-const rate = (gflops: number): MatmulRate => ({ backend: 'wasm', size: 512, runs: 3, msPerRun: (2 * 512 ** 3) / (gflops * 1e6), gflops });
+const rate = (gflops: number): MatmulRate => ({
+  backend: 'wasm',
+  size: 512,
+  runs: 3,
+  msPerRun: (2 * 512 ** 3) / (gflops * 1e6),
+  gflops,
+});
 
 describe('measureMatmulRate', () => {
   beforeAll(async () => {

@@ -70,7 +70,12 @@ describe('fit', () => {
   it('stops early after `patience` epochs without a better validation UA', async () => {
     const params = ParamStore.init(config, 4);
     // lr 0: nothing changes, so UA never improves after epoch 1.
-    const result = await fit(params, config, dataset(6, 5), dataset(6, 6), { epochs: 10, batchSize: 6, patience: 2, optimizer: { lr: 0 } });
+    const result = await fit(params, config, dataset(6, 5), dataset(6, 6), {
+      epochs: 10,
+      batchSize: 6,
+      patience: 2,
+      optimizer: { lr: 0 },
+    });
     expect(result.epochs).toHaveLength(3);
     expect(result.bestEpoch).toBe(1);
     params.dispose();
@@ -116,7 +121,10 @@ describe('fit resume', () => {
     // A JSON round trip of the history (as a checkpoint stores it) must do.
     const resumed = ParamStore.load(config, saved.params);
     const history = JSON.parse(JSON.stringify(saved.history)) as FitState['history'];
-    const result = await fit(resumed, config, train, validation, { ...options, resume: { epoch: saved.epoch, optimizer: saved.optimizer, best: saved.best, sinceBest: saved.sinceBest, history } });
+    const result = await fit(resumed, config, train, validation, {
+      ...options,
+      resume: { epoch: saved.epoch, optimizer: saved.optimizer, best: saved.best, sinceBest: saved.sinceBest, history },
+    });
     const got = await resumed.serialise();
     resumed.dispose();
     expect(tf.memory().numTensors).toBe(before - Object.keys(expected).length);
@@ -141,7 +149,12 @@ describe('AdamW', () => {
     const opt = new AdamW(params, { lr: 0.1, weightDecay: 0.5, clipNorm: 0 });
     const gw = tf.fill(params.get('classifier.weight').shape, 0.2);
     const gb = tf.fill(params.get('classifier.bias').shape, -0.3);
-    opt.accumulate(new Map([['classifier.weight', gw], ['classifier.bias', gb]]));
+    opt.accumulate(
+      new Map([
+        ['classifier.weight', gw],
+        ['classifier.bias', gb],
+      ]),
+    );
     const norm = await opt.apply();
     // First Adam step: m_hat = g, v_hat = g^2, update = g / (|g| + eps) = sign(g).
     const w1 = params.get('classifier.weight').dataSync();
@@ -167,9 +180,12 @@ describe('AdamW', () => {
     expect(await opt.apply()).toBeCloseTo(1.5 * Math.sqrt(w0.length), 4);
     expect(opt.currentLr()).toBeCloseTo(0.5, 10);
     // Clipping scales g but Adam's first step normalises it: the step is lr * sign(g) = 0.25.
-    params.get('gate.bias').dataSync().forEach((v, i) => {
-      expect(v).toBeCloseTo((w0[i] ?? 0) - 0.25, 5);
-    });
+    params
+      .get('gate.bias')
+      .dataSync()
+      .forEach((v, i) => {
+        expect(v).toBeCloseTo((w0[i] ?? 0) - 0.25, 5);
+      });
     opt.dispose();
     params.dispose();
   });

@@ -5,24 +5,85 @@ import { screenFromHash } from '../../src/hooks/useScreen';
 import { reduceTrainEvent, type TrainingView } from '../../src/hooks/useTraining';
 
 function clip(id: string, label: string | null, transcript: string | null = 'hello'): LibraryClip {
-  return { id, name: id, label, transcript, transcriptSource: null, speaker: null, split: null, durationS: 1, createdAt: '2026-01-01T00:00:00Z', source: 'file', revision: 0 };
+  return {
+    id,
+    name: id,
+    label,
+    transcript,
+    transcriptSource: null,
+    speaker: null,
+    split: null,
+    durationS: 1,
+    createdAt: '2026-01-01T00:00:00Z',
+    source: 'file',
+    revision: 0,
+  };
 }
 
 /** `spec` is "label:split" per clip, e.g. "a:train". */
-function library(spec: readonly string[], transcripts = true): { clips: LibraryClip[]; splits: Map<string, SplitName> } {
+function library(
+  spec: readonly string[],
+  transcripts = true,
+): { clips: LibraryClip[]; splits: Map<string, SplitName> } {
   const clips = spec.map((s, i) => {
     const [label = '', split = 'train'] = s.split(':');
-    return { c: clip(`c${String(i)}`, label === '-' ? null : label, transcripts ? 'hi' : null), split: split as SplitName };
+    return {
+      c: clip(`c${String(i)}`, label === '-' ? null : label, transcripts ? 'hi' : null),
+      split: split as SplitName,
+    };
   });
   return { clips: clips.map((x) => x.c), splits: new Map(clips.map((x) => [x.c.id, x.split])) };
 }
 
-const CASES: readonly { name: string; spec: string[]; labels: string[]; min: number; errors: RegExp[]; notices: RegExp[]; transcripts?: boolean }[] = [
-  { name: 'ready', spec: ['a:train', 'a:train', 'b:train', 'b:train', 'a:validation', 'b:test'], labels: ['a', 'b'], min: 2, errors: [], notices: [] },
-  { name: 'one label in the set', spec: ['a:train', 'a:train', 'a:validation'], labels: ['a'], min: 1, errors: [/at least two labels; the label set has 1/], notices: [] },
-  { name: 'no training clips', spec: ['a:validation', 'b:test'], labels: ['a', 'b'], min: 1, errors: [/no training clips/], notices: [] },
-  { name: 'only one label has clips', spec: ['a:train', 'a:train', 'a:validation'], labels: ['a', 'b'], min: 1, errors: [/Only "a" has training clips/], notices: [] },
-  { name: 'too few per label, named', spec: ['a:train', 'a:train', 'a:train', 'b:train', 'a:validation'], labels: ['a', 'b'], min: 2, errors: [/at least 2 training clip\(s\): b has 1/], notices: [] },
+const CASES: readonly {
+  name: string;
+  spec: string[];
+  labels: string[];
+  min: number;
+  errors: RegExp[];
+  notices: RegExp[];
+  transcripts?: boolean;
+}[] = [
+  {
+    name: 'ready',
+    spec: ['a:train', 'a:train', 'b:train', 'b:train', 'a:validation', 'b:test'],
+    labels: ['a', 'b'],
+    min: 2,
+    errors: [],
+    notices: [],
+  },
+  {
+    name: 'one label in the set',
+    spec: ['a:train', 'a:train', 'a:validation'],
+    labels: ['a'],
+    min: 1,
+    errors: [/at least two labels; the label set has 1/],
+    notices: [],
+  },
+  {
+    name: 'no training clips',
+    spec: ['a:validation', 'b:test'],
+    labels: ['a', 'b'],
+    min: 1,
+    errors: [/no training clips/],
+    notices: [],
+  },
+  {
+    name: 'only one label has clips',
+    spec: ['a:train', 'a:train', 'a:validation'],
+    labels: ['a', 'b'],
+    min: 1,
+    errors: [/Only "a" has training clips/],
+    notices: [],
+  },
+  {
+    name: 'too few per label, named',
+    spec: ['a:train', 'a:train', 'a:train', 'b:train', 'a:validation'],
+    labels: ['a', 'b'],
+    min: 2,
+    errors: [/at least 2 training clip\(s\): b has 1/],
+    notices: [],
+  },
   {
     name: 'left-out clips are counted',
     spec: ['a:train', 'b:train', 'x:train', '-:train', '-:validation', 'a:validation'],
@@ -31,8 +92,23 @@ const CASES: readonly { name: string; spec: string[]; labels: string[]; min: num
     errors: [],
     notices: [/2 unlabelled clip\(s\)/, /1 clip\(s\) with labels outside/],
   },
-  { name: 'no transcripts: CTC off', spec: ['a:train', 'b:train', 'a:validation'], labels: ['a', 'b'], min: 1, errors: [], notices: [/CTC is off/], transcripts: false },
-  { name: 'no validation clips', spec: ['a:train', 'b:train'], labels: ['a', 'b'], min: 1, errors: [], notices: [/No validation clips/] },
+  {
+    name: 'no transcripts: CTC off',
+    spec: ['a:train', 'b:train', 'a:validation'],
+    labels: ['a', 'b'],
+    min: 1,
+    errors: [],
+    notices: [/CTC is off/],
+    transcripts: false,
+  },
+  {
+    name: 'no validation clips',
+    spec: ['a:train', 'b:train'],
+    labels: ['a', 'b'],
+    min: 1,
+    errors: [],
+    notices: [/No validation clips/],
+  },
 ];
 
 describe('trainingReadiness', () => {
@@ -56,28 +132,80 @@ describe('trainingReadiness', () => {
 });
 
 const EMPTY: TrainingView = {
-  phase: 'preparing', runId: null, engine: null, offGpu: null, clips: null, resumedFromEpoch: null, features: null, current: null, steps: [], epochs: [], notices: [], outcome: null, error: null,
+  phase: 'preparing',
+  runId: null,
+  engine: null,
+  offGpu: null,
+  clips: null,
+  resumedFromEpoch: null,
+  features: null,
+  current: null,
+  steps: [],
+  epochs: [],
+  notices: [],
+  outcome: null,
+  error: null,
 };
 const OFF_GPU = { gflops: 20, low: 5, high: 45, reference: { low: 100, high: 900 } };
 const LOSS = { total: 2, ce: 1.5, ctc: 3, supcon: 1, acl: 1 };
 
 describe('reduceTrainEvent', () => {
   it('folds a run into what the training screen draws', () => {
-    let v = reduceTrainEvent(EMPTY, { kind: 'started', runId: 'r1', engine: 'wasm', offGpu: OFF_GPU, resumedFromEpoch: null, clips: { train: 4, validation: 2, test: 1 } });
+    let v = reduceTrainEvent(EMPTY, {
+      kind: 'started',
+      runId: 'r1',
+      engine: 'wasm',
+      offGpu: OFF_GPU,
+      resumedFromEpoch: null,
+      clips: { train: 4, validation: 2, test: 1 },
+    });
     v = reduceTrainEvent(v, { kind: 'features', done: 3, total: 7, cached: 1 });
     expect(v.features).toEqual({ done: 3, total: 7, cached: 1 });
-    v = reduceTrainEvent(v, { kind: 'step', epoch: 1, epochs: 2, step: 1, steps: 2, loss: LOSS, clipsPerSecond: 2, etaSeconds: 6 });
-    v = reduceTrainEvent(v, { kind: 'step', epoch: 2, epochs: 2, step: 1, steps: 2, loss: { ...LOSS, total: 1 }, clipsPerSecond: 2, etaSeconds: 2 });
+    v = reduceTrainEvent(v, {
+      kind: 'step',
+      epoch: 1,
+      epochs: 2,
+      step: 1,
+      steps: 2,
+      loss: LOSS,
+      clipsPerSecond: 2,
+      etaSeconds: 6,
+    });
+    v = reduceTrainEvent(v, {
+      kind: 'step',
+      epoch: 2,
+      epochs: 2,
+      step: 1,
+      steps: 2,
+      loss: { ...LOSS, total: 1 },
+      clipsPerSecond: 2,
+      etaSeconds: 2,
+    });
     // Steps are numbered across epochs, so the chart's x axis never goes back.
     expect(v.steps.map((s) => s.x)).toEqual([1, 3]);
     expect(v.phase).toBe('training');
     v = reduceTrainEvent(v, { kind: 'paused' });
-    v = reduceTrainEvent(v, { kind: 'step', epoch: 2, epochs: 2, step: 2, steps: 2, loss: LOSS, clipsPerSecond: 2, etaSeconds: 0 });
+    v = reduceTrainEvent(v, {
+      kind: 'step',
+      epoch: 2,
+      epochs: 2,
+      step: 2,
+      steps: 2,
+      loss: LOSS,
+      clipsPerSecond: 2,
+      etaSeconds: 0,
+    });
     expect(v.phase).toBe('paused');
     v = reduceTrainEvent(v, { kind: 'resumed' });
     expect(v.phase).toBe('training');
     v = reduceTrainEvent(v, { kind: 'epoch', epoch: 1, loss: LOSS, validation: null, checkpointSaved: true });
-    v = reduceTrainEvent(v, { kind: 'epoch', epoch: 1, loss: { ...LOSS, total: 9 }, validation: null, checkpointSaved: false });
+    v = reduceTrainEvent(v, {
+      kind: 'epoch',
+      epoch: 1,
+      loss: { ...LOSS, total: 9 },
+      validation: null,
+      checkpointSaved: false,
+    });
     // A repeated epoch (after a resume) replaces the old entry.
     expect(v.epochs).toHaveLength(1);
     expect(v.epochs[0]?.loss.total).toBe(9);

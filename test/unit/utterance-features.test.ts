@@ -9,15 +9,27 @@ import { describe, expect, it } from 'vitest';
 import { frameAnalyser, logMel } from '../../src/audio/logmel';
 import { decodeWav } from '../../src/audio/wav';
 import { parseMetadata } from '../../src/data/metadata';
-import { UTTERANCE_DIM, UTTERANCE_FEATURE_NAMES, UTTERANCE_GROUPS, utteranceFeatures, type UtteranceGroup } from '../../src/encoders/utterance';
+import {
+  UTTERANCE_DIM,
+  UTTERANCE_FEATURE_NAMES,
+  UTTERANCE_GROUPS,
+  utteranceFeatures,
+  type UtteranceGroup,
+} from '../../src/encoders/utterance';
 import { findPeaks } from '../../src/encoders/utterance/peaks';
 import { meanSd, percentile, sevenStats } from '../../src/encoders/utterance/stats';
 import { RAVDESS_DIR } from '../shared-data';
 
 interface Fixture {
-  readonly cases: readonly { readonly kind: SyntheticKind; readonly samples: number; readonly features: readonly (number | null)[] }[];
+  readonly cases: readonly {
+    readonly kind: SyntheticKind;
+    readonly samples: number;
+    readonly features: readonly (number | null)[];
+  }[];
 }
-const fixture = JSON.parse(readFileSync(new URL('../fixtures/utterance-features-synthetic.json', import.meta.url), 'utf8')) as Fixture;
+const fixture = JSON.parse(
+  readFileSync(new URL('../fixtures/utterance-features-synthetic.json', import.meta.url), 'utf8'),
+) as Fixture;
 
 const SR = 16000;
 const idx = (name: string): number => {

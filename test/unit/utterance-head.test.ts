@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fewClipProfiles, speakerFolds, withViewsAsExamples } from '../../cli/mmer-cv';
+import { fewClipProfiles, speakerFolds, withViewsAsExamples } from '../../cli/cv-folds';
 import type { FeatureMatrix } from '../../src/encoders/types';
 import { decodeCheckpoint, encodeCheckpoint, type HeadManifest } from '../../src/mmer/checkpoint';
 import { liteConfig, validateConfig, type MmerConfig } from '../../src/mmer/config';
@@ -76,7 +76,11 @@ describe('utterance prefix', () => {
     expect(adapted.data[2 * block + DIM]).toBe(1);
     const third = applyProfile(clips[2] ?? clip(stats(0)), DIM, p);
     expect(third.data[2 * block]).toBe(0); // missing stays at the mean
-    expect(applyProfile(adapted, DIM, null).data.subarray(2 * block, 3 * block).every((v) => v === 0)).toBe(true);
+    expect(
+      applyProfile(adapted, DIM, null)
+        .data.subarray(2 * block, 3 * block)
+        .every((v) => v === 0),
+    ).toBe(true);
   });
 
   it('an SD of zero counts as one', () => {
@@ -87,16 +91,35 @@ describe('utterance prefix', () => {
 });
 
 function example(s: number[], label: number, fill: number): TrainExample {
-  return { audio: clip(s, 6, fill), text: { rows: 2, dim: 4, data: new Float32Array(8).fill(0.1) }, label, ctcTarget: [1, 2], augmented: null };
+  return {
+    audio: clip(s, 6, fill),
+    text: { rows: 2, dim: 4, data: new Float32Array(8).fill(0.1) },
+    label,
+    ctcTarget: [1, 2],
+    augmented: null,
+  };
 }
 
 function smallConfig(): MmerConfig {
-  return { ...liteConfig(['a', 'b'], 'compact'), audioDim: FRAME_DIM, textDim: 4, hidden: 8, heads: 2, ffn: 16, vocabSize: 5 };
+  return {
+    ...liteConfig(['a', 'b'], 'compact'),
+    audioDim: FRAME_DIM,
+    textDim: 4,
+    hidden: 8,
+    heads: 2,
+    ffn: 16,
+    vocabSize: 5,
+  };
 }
 
 describe('head with utterance statistics', () => {
   const speakers = ['s1', 's1', 's2', 's2'];
-  const train = [example(stats(0), 0, 0.1), example(stats(5), 1, 0.2), example(stats(20), 0, 0.3), example(stats(25), 1, 0.4)];
+  const train = [
+    example(stats(0), 0, 0.1),
+    example(stats(5), 1, 0.2),
+    example(stats(20), 0, 0.3),
+    example(stats(25), 1, 0.4),
+  ];
   const run = prepareUtteranceRun(smallConfig(), { id: 'test-10', dim: DIM }, train, speakers, 0.3);
 
   it('fits global and speaker normalisation on the training clips', () => {
@@ -117,8 +140,15 @@ describe('head with utterance statistics', () => {
   it('adds the speaker branch where a profile came with the clip, else the global branch', async () => {
     const params = ParamStore.init(run.config, 3);
     const forward = (examples: readonly TrainExample[]): number[][] => {
-      const audio = tf.stack<tf.Tensor2D>(examples.map((e) => tf.tensor2d(e.audio.data, [e.audio.rows, e.audio.dim]))) as tf.Tensor3D;
-      const batch = { audio, audioMask: tf.ones<tf.Rank.R2>([examples.length, audio.shape[1]]), text: tf.ones<tf.Rank.R3>([examples.length, 2, 4]), textMask: tf.ones<tf.Rank.R2>([examples.length, 2]) };
+      const audio = tf.stack<tf.Tensor2D>(
+        examples.map((e) => tf.tensor2d(e.audio.data, [e.audio.rows, e.audio.dim])),
+      ) as tf.Tensor3D;
+      const batch = {
+        audio,
+        audioMask: tf.ones<tf.Rank.R2>([examples.length, audio.shape[1]]),
+        text: tf.ones<tf.Rank.R3>([examples.length, 2, 4]),
+        textMask: tf.ones<tf.Rank.R2>([examples.length, 2]),
+      };
       const out = mmerForward(params, run.config, batch, { training: false });
       const logits = out.logits.arraySync();
       disposeMmerOutputs(out);
@@ -143,7 +173,9 @@ describe('head with utterance statistics', () => {
   it('trains with CTC on the frames after the prefix (finite loss and gradients for the branches)', () => {
     const params = ParamStore.init(run.config, 5);
     const parts = new Map<keyof LossParts, tf.Scalar>();
-    const { value, grads } = tf.variableGrads(() => multitaskLoss(params, run.config, run.train, { ...DEFAULT_LOSS, acl: 0 }, 1, parts));
+    const { value, grads } = tf.variableGrads(() =>
+      multitaskLoss(params, run.config, run.train, { ...DEFAULT_LOSS, acl: 0 }, 1, parts),
+    );
     expect(Number.isFinite(value.dataSync()[0])).toBe(true);
     expect(Number.isFinite(parts.get('ctc')?.dataSync()[0])).toBe(true);
     const names = Object.keys(grads).join(' ');
@@ -196,7 +228,9 @@ describe('head with utterance statistics', () => {
     const adapted = adaptExamples(five, who, DIM, all);
     expect(adapted).toHaveLength(5);
     expect([one.get('s1')?.clips, one.get('s2')?.clips, all.get('s2')?.clips]).toEqual([1, 1, 3]);
-    expect(adapted.map((e) => e.audio.data[2 * 2 * FRAME_DIM])).toEqual(adaptExamples(five, who, DIM).map((e) => e.audio.data[2 * 2 * FRAME_DIM]));
+    expect(adapted.map((e) => e.audio.data[2 * 2 * FRAME_DIM])).toEqual(
+      adaptExamples(five, who, DIM).map((e) => e.audio.data[2 * 2 * FRAME_DIM]),
+    );
   });
 });
 

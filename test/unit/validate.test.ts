@@ -26,11 +26,35 @@ describe('checkClip rejects clips it cannot analyse', () => {
   it.each([
     { name: 'no samples', pcm: new Float32Array(0), rate: 16000, code: 'empty-audio', words: [/no audio/] },
     { name: '0.1 s', pcm: clip(0.1, 16000), rate: 16000, code: 'too-short', words: [/0\.10 s/, /0\.25 s/] },
-    { name: 'one sample short of 0.25 s', pcm: clip(0.25, 16000).subarray(1), rate: 16000, code: 'too-short', words: [/0\.24 s/, /0\.25 s/] },
+    {
+      name: 'one sample short of 0.25 s',
+      pcm: clip(0.25, 16000).subarray(1),
+      rate: 16000,
+      code: 'too-short',
+      words: [/0\.24 s/, /0\.25 s/],
+    },
     { name: '75 s', pcm: clip(75, 8000), rate: 8000, code: 'too-long', words: [/75\.00 s/, /60 s/] },
-    { name: 'one sample over 60 s', pcm: clip(60 + 1 / 8000, 8000), rate: 8000, code: 'too-long', words: [/60\.01 s/, /maximum is 60 s/] },
-    { name: 'all zeros', pcm: new Float32Array(16000), rate: 16000, code: 'silent', words: [/Nothing was heard/, /-60 dBFS/] },
-    { name: 'quieter than -60 dBFS', pcm: clip(1, 16000, 0.0009), rate: 16000, code: 'silent', words: [/Nothing was heard/] },
+    {
+      name: 'one sample over 60 s',
+      pcm: clip(60 + 1 / 8000, 8000),
+      rate: 8000,
+      code: 'too-long',
+      words: [/60\.01 s/, /maximum is 60 s/],
+    },
+    {
+      name: 'all zeros',
+      pcm: new Float32Array(16000),
+      rate: 16000,
+      code: 'silent',
+      words: [/Nothing was heard/, /-60 dBFS/],
+    },
+    {
+      name: 'quieter than -60 dBFS',
+      pcm: clip(1, 16000, 0.0009),
+      rate: 16000,
+      code: 'silent',
+      words: [/Nothing was heard/],
+    },
   ])('$name -> $code', ({ pcm, rate, code, words }) => {
     const err = caught(() => {
       checkClip(pcm, rate);

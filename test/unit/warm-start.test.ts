@@ -26,7 +26,7 @@ describe('warmStart (label mapping)', () => {
     await tf.setBackend('cpu');
   });
 
-  it('keeps shared labels\' columns, zeroes new ones and refuses a head with no label in common', async () => {
+  it("keeps shared labels' columns, zeroes new ones and refuses a head with no label in common", async () => {
     const head = { ...liteConfig(['a', 'b', 'c'], 'compact'), audioDim: 8, textDim: 4, hidden: 8, heads: 2, ffn: 16 };
     const source = ParamStore.init(head, 1);
     const from = await source.serialise();
@@ -50,7 +50,7 @@ describe('warmStart (label mapping)', () => {
 });
 
 describe('fine-tuning from a trained head on a new speaker', () => {
-  it('raises that speaker\'s accuracy on their other clips', { timeout: 300_000 }, async () => {
+  it("raises that speaker's accuracy on their other clips", { timeout: 300_000 }, async () => {
     await initNodeEngine();
     const rows = ravdessMetadata();
     const actors = [...new Set(rows.map((r) => r.actor))].sort();
@@ -60,17 +60,39 @@ describe('fine-tuning from a trained head on a new speaker', () => {
     const encoders = await loadNodeEncoders({ pair: 'lite' });
     const encode = async (r: (typeof rows)[number]): Promise<TrainExample> => {
       const pcm = decodeWav(new Uint8Array(readFileSync(ravdessClip(r.path)))).channels[0] ?? new Float32Array(0);
-      return buildExample(encoders, { pcm16k: pcm, transcript: r.transcript, augmentedTranscript: null, label: labels.indexOf(r.emotion) }, null);
+      return buildExample(
+        encoders,
+        { pcm16k: pcm, transcript: r.transcript, augmentedTranscript: null, label: labels.indexOf(r.emotion) },
+        null,
+      );
     };
     const baseRows = rows.filter((r) => baseActors.includes(r.actor));
     const base = await Promise.all(baseRows.map(encode));
     const first = base[0];
-    if (first === undefined || encoders.audio.utterance === undefined || encoders.audio.utterance === null) throw new Error('lite encoders without utterance statistics');
+    if (first === undefined || encoders.audio.utterance === undefined || encoders.audio.utterance === null)
+      throw new Error('lite encoders without utterance statistics');
     // A narrow frame path keeps the test quick; the utterance branches, which carry most of the signal, are full size.
-    const plain = { ...headConfig(labels, { audio: first.audio.dim, text: first.text.dim, utterance: true }, null, 0), hidden: 16, heads: 2, ffn: 32 };
-    const run = prepareUtteranceRun(plain, encoders.audio.utterance, base, baseRows.map((r) => r.actor), 0.3);
+    const plain = {
+      ...headConfig(labels, { audio: first.audio.dim, text: first.text.dim, utterance: true }, null, 0),
+      hidden: 16,
+      heads: 2,
+      ffn: 32,
+    };
+    const run = prepareUtteranceRun(
+      plain,
+      encoders.audio.utterance,
+      base,
+      baseRows.map((r) => r.actor),
+      0.3,
+    );
     const head = ParamStore.init(run.config, 0);
-    const quick = { batchSize: 16, seed: 0, patience: 0, loss: { ctc: 0, supcon: 0, acl: 0, temperature: 0.07, supconVariant: 'khosla' as const }, optimizer: { lr: 3e-3, warmupSteps: 0 } };
+    const quick = {
+      batchSize: 16,
+      seed: 0,
+      patience: 0,
+      loss: { ctc: 0, supcon: 0, acl: 0, temperature: 0.07, supconVariant: 'khosla' as const },
+      optimizer: { lr: 3e-3, warmupSteps: 0 },
+    };
     await fit(head, run.config, run.train, [], { ...quick, epochs: 6 });
 
     // The new speaker: two clips per emotion to fine-tune on, the rest to score.
@@ -82,11 +104,19 @@ describe('fine-tuning from a trained head on a new speaker', () => {
     const before = await evaluate(head, run.config, test);
 
     const start = warmStart(run.config, await head.serialise(), labels, 1);
-    await fit(start.params, start.config, tune, [], { ...quick, epochs: 15, batchSize: 8, optimizer: { lr: 1e-3, warmupSteps: 0 } });
+    await fit(start.params, start.config, tune, [], {
+      ...quick,
+      epochs: 15,
+      batchSize: 8,
+      optimizer: { lr: 1e-3, warmupSteps: 0 },
+    });
     const after = await evaluate(start.params, start.config, test);
     // Measured on the data of 2026-12: before ~0.3-0.5, after higher by well over the 1/44-clip step.
-    expect(after.wa, `accuracy before ${before.wa.toFixed(3)}, after ${after.wa.toFixed(3)}`).toBeGreaterThan(before.wa + 0.05);
-    if (process.env.MMER_TEST_VERBOSE === '1') process.stdout.write(`warm start: accuracy ${before.wa.toFixed(3)} -> ${after.wa.toFixed(3)}\n`);
+    expect(after.wa, `accuracy before ${before.wa.toFixed(3)}, after ${after.wa.toFixed(3)}`).toBeGreaterThan(
+      before.wa + 0.05,
+    );
+    if (process.env.MMER_TEST_VERBOSE === '1')
+      process.stdout.write(`warm start: accuracy ${before.wa.toFixed(3)} -> ${after.wa.toFixed(3)}\n`);
     head.dispose();
     start.params.dispose();
   });

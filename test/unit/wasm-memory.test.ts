@@ -42,7 +42,9 @@ describe('wasm heap', () => {
   });
 
   it('throws a clear error, and stays usable, when an allocation does not fit', async () => {
-    const module = (tf.backend() as unknown as { wasm: { _malloc(bytes: number): number; _free(pointer: number): void } }).wasm;
+    const module = (
+      tf.backend() as unknown as { wasm: { _malloc(bytes: number): number; _free(pointer: number): void } }
+    ).wasm;
     // Near 4 GiB malloc's 32-bit size arithmetic wraps: unguarded, it returns a small block of the heap.
     expect(() => module._malloc(WASM_HEAP_MAX_BYTES - 1024)).toThrow(/ran out of memory/);
     // A full heap (reserved, never written: the process does not grow by it). Unguarded, malloc returns address 0

@@ -39,7 +39,14 @@ function riff(chunks: readonly Chunk[], form = 'WAVE'): Uint8Array {
   }
   const head = Array.from('RIFF', (c) => c.charCodeAt(0));
   const size = parts.length;
-  return Uint8Array.from([...head, size & 0xff, (size >>> 8) & 0xff, (size >>> 16) & 0xff, (size >>> 24) & 0xff, ...parts]);
+  return Uint8Array.from([
+    ...head,
+    size & 0xff,
+    (size >>> 8) & 0xff,
+    (size >>> 16) & 0xff,
+    (size >>> 24) & 0xff,
+    ...parts,
+  ]);
 }
 
 function fmt(code: number, channels: number, rate: number, bits: number, extensibleSubFormat?: number): Chunk {
@@ -114,13 +121,16 @@ const writers: Record<string, { bytes: number; write: Writer }> = {
 function dataChunk(kind: keyof typeof writers, channels: readonly number[][]): Chunk {
   const { bytes, write } = writers[kind] ?? { bytes: 0, write: () => undefined };
   const frames = channels[0]?.length ?? 0;
-  const body = bytesOf((v) => {
-    for (let i = 0; i < frames; i++) {
-      channels.forEach((ch, c) => {
-        write(v, (i * channels.length + c) * bytes, ch[i] ?? 0);
-      });
-    }
-  }, frames * channels.length * bytes);
+  const body = bytesOf(
+    (v) => {
+      for (let i = 0; i < frames; i++) {
+        channels.forEach((ch, c) => {
+          write(v, (i * channels.length + c) * bytes, ch[i] ?? 0);
+        });
+      }
+    },
+    frames * channels.length * bytes,
+  );
   return { id: 'data', body };
 }
 
@@ -163,7 +173,10 @@ describe('decodeWav: sample formats', () => {
   });
 
   it('reads 24-bit negative values with sign extension', () => {
-    const file = riff([fmt(1, 1, 8000, 24), { id: 'data', body: Uint8Array.of(0xff, 0xff, 0xff, 0x00, 0x00, 0x80, 0xff, 0xff, 0x7f) }]);
+    const file = riff([
+      fmt(1, 1, 8000, 24),
+      { id: 'data', body: Uint8Array.of(0xff, 0xff, 0xff, 0x00, 0x00, 0x80, 0xff, 0xff, 0x7f) },
+    ]);
     expect(Array.from(decodeWav(file).channels[0] ?? [])).toEqual([-1 / 8388608, -1, 8388607 / 8388608]);
   });
 });
@@ -171,8 +184,14 @@ describe('decodeWav: sample formats', () => {
 describe('decodeWav: chunk layout', () => {
   const data = dataChunk('pcm16', [samples]);
   it.each([
-    { name: 'unknown chunk before fmt', chunks: [{ id: 'JUNK', body: new Uint8Array(28) }, fmt(1, 1, 16000, 16), data] },
-    { name: 'odd-sized chunk with pad byte', chunks: [fmt(1, 1, 16000, 16), { id: 'LIST', body: new Uint8Array(13).fill(7) }, data] },
+    {
+      name: 'unknown chunk before fmt',
+      chunks: [{ id: 'JUNK', body: new Uint8Array(28) }, fmt(1, 1, 16000, 16), data],
+    },
+    {
+      name: 'odd-sized chunk with pad byte',
+      chunks: [fmt(1, 1, 16000, 16), { id: 'LIST', body: new Uint8Array(13).fill(7) }, data],
+    },
     { name: 'chunks after data', chunks: [fmt(1, 1, 16000, 16), data, { id: 'id3 ', body: new Uint8Array(9) }] },
     { name: 'data before fmt', chunks: [data, fmt(1, 1, 16000, 16)] },
   ])('$name', ({ chunks }) => {
@@ -200,20 +219,52 @@ describe('decodeWav: errors', () => {
   const good = riff([fmt(1, 1, 16000, 16), dataChunk('pcm16', [samples])]);
   it.each([
     { name: 'text', bytes: new TextEncoder().encode('hello, this is not audio at all'), code: 'not-audio' },
-    { name: 'an MP3 header', bytes: Uint8Array.of(0x49, 0x44, 0x33, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), code: 'not-audio' },
-    { name: 'a RIFF file of another form (AVI)', bytes: riff([{ id: 'avih', body: new Uint8Array(8) }], 'AVI '), code: 'not-audio' },
+    {
+      name: 'an MP3 header',
+      bytes: Uint8Array.of(0x49, 0x44, 0x33, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0),
+      code: 'not-audio',
+    },
+    {
+      name: 'a RIFF file of another form (AVI)',
+      bytes: riff([{ id: 'avih', body: new Uint8Array(8) }], 'AVI '),
+      code: 'not-audio',
+    },
     { name: 'fewer than 12 bytes', bytes: good.subarray(0, 8), code: 'not-audio' },
     { name: 'no bytes', bytes: new Uint8Array(0), code: 'not-audio' },
     { name: 'header only (no data chunk)', bytes: riff([fmt(1, 1, 16000, 16)]), code: 'empty-audio' },
-    { name: 'an empty data chunk', bytes: riff([fmt(1, 1, 16000, 16), { id: 'data', body: new Uint8Array(0) }]), code: 'empty-audio' },
-    { name: 'less than one frame of data', bytes: riff([fmt(1, 2, 16000, 16), { id: 'data', body: new Uint8Array(3) }]), code: 'empty-audio' },
+    {
+      name: 'an empty data chunk',
+      bytes: riff([fmt(1, 1, 16000, 16), { id: 'data', body: new Uint8Array(0) }]),
+      code: 'empty-audio',
+    },
+    {
+      name: 'less than one frame of data',
+      bytes: riff([fmt(1, 2, 16000, 16), { id: 'data', body: new Uint8Array(3) }]),
+      code: 'empty-audio',
+    },
     { name: 'no fmt chunk', bytes: riff([dataChunk('pcm16', [samples])]), code: 'decode-failed' },
     { name: 'a cut-off fmt chunk', bytes: good.subarray(0, 30), code: 'decode-failed' },
     { name: 'a too-small fmt chunk', bytes: riff([{ id: 'fmt ', body: new Uint8Array(8) }]), code: 'decode-failed' },
-    { name: 'zero channels', bytes: riff([fmt(1, 0, 16000, 16), dataChunk('pcm16', [samples])]), code: 'decode-failed' },
-    { name: 'a zero sample rate', bytes: riff([fmt(1, 1, 0, 16), dataChunk('pcm16', [samples])]), code: 'decode-failed' },
-    { name: 'compressed (ADPCM) data', bytes: riff([fmt(2, 1, 16000, 4), { id: 'data', body: new Uint8Array(10) }]), code: 'decode-failed' },
-    { name: '12-bit PCM', bytes: riff([fmt(1, 1, 16000, 12), { id: 'data', body: new Uint8Array(10) }]), code: 'decode-failed' },
+    {
+      name: 'zero channels',
+      bytes: riff([fmt(1, 0, 16000, 16), dataChunk('pcm16', [samples])]),
+      code: 'decode-failed',
+    },
+    {
+      name: 'a zero sample rate',
+      bytes: riff([fmt(1, 1, 0, 16), dataChunk('pcm16', [samples])]),
+      code: 'decode-failed',
+    },
+    {
+      name: 'compressed (ADPCM) data',
+      bytes: riff([fmt(2, 1, 16000, 4), { id: 'data', body: new Uint8Array(10) }]),
+      code: 'decode-failed',
+    },
+    {
+      name: '12-bit PCM',
+      bytes: riff([fmt(1, 1, 16000, 12), { id: 'data', body: new Uint8Array(10) }]),
+      code: 'decode-failed',
+    },
   ])('$name -> $code', ({ bytes, code }) => {
     expect(codeOf(() => decodeWav(bytes))).toBe(code);
   });
@@ -242,9 +293,14 @@ describe('encodeWav', () => {
     expect(file.length).toBe(64);
     expect(new TextDecoder().decode(file.subarray(0, 4))).toBe('RIFF');
     expect(v.getUint32(4, true)).toBe(56);
-    expect([v.getUint16(20, true), v.getUint16(22, true), v.getUint32(24, true), v.getUint32(28, true), v.getUint16(32, true), v.getUint16(34, true)]).toEqual([
-      1, 1, 44100, 88200, 2, 16,
-    ]);
+    expect([
+      v.getUint16(20, true),
+      v.getUint16(22, true),
+      v.getUint32(24, true),
+      v.getUint32(28, true),
+      v.getUint16(32, true),
+      v.getUint16(34, true),
+    ]).toEqual([1, 1, 44100, 88200, 2, 16]);
     expect(v.getUint32(40, true)).toBe(20);
   });
 
@@ -262,9 +318,31 @@ describe('downmix', () => {
   it.each([
     { name: 'no channels', channels: [], expected: [] },
     { name: 'mono', channels: [[0.5, -0.25]], expected: [0.5, -0.25] },
-    { name: 'stereo', channels: [[1, 0, 0.5], [0, 0, -0.5]], expected: [0.5, 0, 0] },
-    { name: 'three channels', channels: [[0.3, 0.6], [0.3, 0], [0.3, 0]], expected: [0.3, 0.2] },
-    { name: 'unequal lengths use the shortest', channels: [[1, 1, 1], [0, 0]], expected: [0.5, 0.5] },
+    {
+      name: 'stereo',
+      channels: [
+        [1, 0, 0.5],
+        [0, 0, -0.5],
+      ],
+      expected: [0.5, 0, 0],
+    },
+    {
+      name: 'three channels',
+      channels: [
+        [0.3, 0.6],
+        [0.3, 0],
+        [0.3, 0],
+      ],
+      expected: [0.3, 0.2],
+    },
+    {
+      name: 'unequal lengths use the shortest',
+      channels: [
+        [1, 1, 1],
+        [0, 0],
+      ],
+      expected: [0.5, 0.5],
+    },
   ])('$name', ({ channels, expected }) => {
     const out = downmix(channels.map((c) => Float32Array.from(c)));
     expect(out.length).toBe(expected.length);

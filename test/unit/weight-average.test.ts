@@ -10,8 +10,18 @@ import { TINY_MMER_CONFIG as config } from '../tiny-mmer-config';
 
 function dataset(n: number, seed: number): TrainExample[] {
   const rand = mulberry32(seed);
-  const mat = (rows: number, dim: number, label: number) => ({ rows, dim, data: Float32Array.from({ length: rows * dim }, (_, i) => rand() - 0.5 + (i % dim === label ? 1.5 : 0)) });
-  return Array.from({ length: n }, (_, i) => ({ audio: mat(7, 6, i % 3), text: mat(3, 5, i % 3), label: i % 3, ctcTarget: null, augmented: null }));
+  const mat = (rows: number, dim: number, label: number) => ({
+    rows,
+    dim,
+    data: Float32Array.from({ length: rows * dim }, (_, i) => rand() - 0.5 + (i % dim === label ? 1.5 : 0)),
+  });
+  return Array.from({ length: n }, (_, i) => ({
+    audio: mat(7, 6, i % 3),
+    text: mat(3, 5, i % 3),
+    label: i % 3,
+    ctcTarget: null,
+    augmented: null,
+  }));
 }
 
 function worstGap(a: SerialisedParams, b: SerialisedParams): number {
@@ -19,7 +29,10 @@ function worstGap(a: SerialisedParams, b: SerialisedParams): number {
   for (const [name, e] of Object.entries(a)) {
     const g = b[name];
     if (g === undefined) throw new Error(`missing ${name}`);
-    worst = Math.max(worst, e.data.reduce((m, v, i) => Math.max(m, Math.abs(v - (g.data[i] ?? Number.NaN))), 0));
+    worst = Math.max(
+      worst,
+      e.data.reduce((m, v, i) => Math.max(m, Math.abs(v - (g.data[i] ?? Number.NaN))), 0),
+    );
   }
   return worst;
 }
@@ -40,13 +53,18 @@ describe('ParamAverage', () => {
     const w1Data = await w1.serialise();
     for (const [name, e] of Object.entries(average)) {
       const expected = (w0[name]?.data ?? []).map((v, i) => 0.75 * v + 0.25 * (w1Data[name]?.data[i] ?? Number.NaN));
-      expect(worstGap({ [name]: e }, { [name]: { shape: e.shape, data: Float32Array.from(expected) } }), name).toBeLessThan(1e-6);
+      expect(
+        worstGap({ [name]: e }, { [name]: { shape: e.shape, data: Float32Array.from(expected) } }),
+        name,
+      ).toBeLessThan(1e-6);
     }
     avg.swap();
     expect(avg.averaged).toBe(true);
     expect(worstGap(await store.serialise(), average)).toBe(0);
     expect(worstGap(await avg.raw(), w1Data)).toBe(0);
-    expect(() => { avg.update(); }).toThrow(/stood in/);
+    expect(() => {
+      avg.update();
+    }).toThrow(/stood in/);
     avg.swap();
     expect(worstGap(await store.serialise(), w1Data)).toBe(0);
     avg.dispose();
@@ -61,7 +79,13 @@ describe('ParamAverage', () => {
     const whole = ParamStore.init(config, 4);
     const before = tf.memory().numTensors;
     let last: FitState | null = null;
-    await fit(whole, config, train, [], { ...options, onEpochEnd: async (s) => { last = s; await Promise.resolve(); } });
+    await fit(whole, config, train, [], {
+      ...options,
+      onEpochEnd: async (s) => {
+        last = s;
+        await Promise.resolve();
+      },
+    });
     expect(tf.memory().numTensors).toBe(before);
     const final = last as FitState | null;
     if (final === null || final.average === null) throw new Error('no weight average reached onEpochEnd');
@@ -71,13 +95,27 @@ describe('ParamAverage', () => {
 
     let mid: FitState | null = null;
     const first = ParamStore.init(config, 4);
-    await fit(first, config, train, [], { ...options, epochs: 1, onEpochEnd: async (s) => { mid = s; await Promise.resolve(); } });
+    await fit(first, config, train, [], {
+      ...options,
+      epochs: 1,
+      onEpochEnd: async (s) => {
+        mid = s;
+        await Promise.resolve();
+      },
+    });
     first.dispose();
     const saved = mid as FitState | null;
     if (saved === null) throw new Error('onEpochEnd was not called');
     const resumed = ParamStore.load(config, saved.params);
     let end: FitState | null = null;
-    await fit(resumed, config, train, [], { ...options, resume: saved, onEpochEnd: async (s) => { end = s; await Promise.resolve(); } });
+    await fit(resumed, config, train, [], {
+      ...options,
+      resume: saved,
+      onEpochEnd: async (s) => {
+        end = s;
+        await Promise.resolve();
+      },
+    });
     resumed.dispose();
     const got = end as FitState | null;
     if (got?.average == null) throw new Error('the resumed run kept no average');

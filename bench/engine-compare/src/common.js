@@ -39,21 +39,55 @@ export function matmulData() {
 }
 
 /** Names, shapes and data of the block's 16 weights, in a fixed order; plus the input x. */
-export const BERT_PARAM_NAMES = ['wq', 'bq', 'wk', 'bk', 'wv', 'bv', 'wo', 'bo', 'g1', 'be1', 'w1', 'b1', 'w2', 'b2', 'g2', 'be2'];
+export const BERT_PARAM_NAMES = [
+  'wq',
+  'bq',
+  'wk',
+  'bk',
+  'wv',
+  'bv',
+  'wo',
+  'bo',
+  'g1',
+  'be1',
+  'w1',
+  'b1',
+  'w2',
+  'b2',
+  'g2',
+  'be2',
+];
 export function bertData() {
   const { batch, seq, d, ffn } = BERT;
   const shapes = {
-    wq: [d, d], bq: [d], wk: [d, d], bk: [d], wv: [d, d], bv: [d], wo: [d, d], bo: [d],
-    g1: [d], be1: [d], w1: [d, ffn], b1: [ffn], w2: [ffn, d], b2: [d], g2: [d], be2: [d],
+    wq: [d, d],
+    bq: [d],
+    wk: [d, d],
+    bk: [d],
+    wv: [d, d],
+    bv: [d],
+    wo: [d, d],
+    bo: [d],
+    g1: [d],
+    be1: [d],
+    w1: [d, ffn],
+    b1: [ffn],
+    w2: [ffn, d],
+    b2: [d],
+    g2: [d],
+    be2: [d],
   };
   const params = {};
   BERT_PARAM_NAMES.forEach((name, i) => {
     const shape = shapes[name];
     const size = shape.reduce((p, s) => p * s, 1);
-    let scale, shift = 0;
+    let scale,
+      shift = 0;
     if (shape.length === 2) scale = 1 / Math.sqrt(shape[0]);
-    else if (name.startsWith('g')) { scale = 0.1; shift = 1; }
-    else scale = 0.1;
+    else if (name.startsWith('g')) {
+      scale = 0.1;
+      shift = 1;
+    } else scale = 0.1;
     params[name] = { shape, data: normals(100 + i, size, scale, shift) };
   });
   const x = { shape: [batch, seq, d], data: normals(7, batch * seq * d) };
@@ -78,11 +112,15 @@ export const EXCLUDE_FROM_MAX = ['bk'];
  */
 export function compare(outA, outB, exclude = EXCLUDE_FROM_MAX) {
   let worst = { rel: 0, name: null };
-  const per = {}, refMaxAbs = {};
+  const per = {},
+    refMaxAbs = {};
   for (const name of Object.keys(outB)) {
-    const a = outA[name], b = outB[name];
+    const a = outA[name],
+      b = outB[name];
     if (!a || a.length !== b.length) throw new Error(`compare: ${name} missing or wrong length`);
-    let maxDiff = 0, maxRef = 0, nonFinite = 0;
+    let maxDiff = 0,
+      maxRef = 0,
+      nonFinite = 0;
     for (let i = 0; i < b.length; i++) {
       if (!Number.isFinite(a[i])) nonFinite++;
       const dd = Math.abs(a[i] - b[i]);

@@ -11,7 +11,9 @@ async function readAll(named) {
   lastOutputDevices = [...new Set(names.map((n) => named[n].device))];
   const datas = await Promise.all(names.map((n) => named[n].data())); // data() consumes the array
   const out = {};
-  names.forEach((n, i) => { out[n] = datas[i]; });
+  names.forEach((n, i) => {
+    out[n] = datas[i];
+  });
   return out;
 }
 
@@ -19,18 +21,33 @@ const put = (t, device) => np.array(t.data, { device }).reshape(t.shape);
 
 /** Returns engine closures; `jitted` wraps each function in jax-js's jit(). */
 export function jaxMatmul(data, device) {
-  const a = put(data.a, device), b = put(data.b, device), c = put(data.c, device);
+  const a = put(data.a, device),
+    b = put(data.b, device),
+    c = put(data.c, device);
   const fwd = (x, y) => np.matmul(x, y);
   const loss = (x, y, z) => np.matmul(x, y).mul(z).sum();
   const g = grad(loss, { argnums: [0, 1] });
-  const fwdJ = jit(fwd), gJ = jit(g);
+  const fwdJ = jit(fwd),
+    gJ = jit(g);
   return {
     forward: async () => readAll({ y: fwd(a.ref, b.ref) }),
-    grad: async () => { const [da, db] = g(a.ref, b.ref, c.ref); return readAll({ da, db }); },
+    grad: async () => {
+      const [da, db] = g(a.ref, b.ref, c.ref);
+      return readAll({ da, db });
+    },
     forwardJit: async () => readAll({ y: fwdJ(a.ref, b.ref) }),
-    gradJit: async () => { const [da, db] = gJ(a.ref, b.ref, c.ref); return readAll({ da, db }); },
+    gradJit: async () => {
+      const [da, db] = gJ(a.ref, b.ref, c.ref);
+      return readAll({ da, db });
+    },
     refCounts: () => [a.refCount, b.refCount, c.refCount],
-    dispose: () => { a.dispose(); b.dispose(); c.dispose(); fwdJ.dispose(); gJ.dispose(); },
+    dispose: () => {
+      a.dispose();
+      b.dispose();
+      c.dispose();
+      fwdJ.dispose();
+      gJ.dispose();
+    },
   };
 }
 
@@ -59,7 +76,10 @@ export function jaxBlock(p, x) {
   const v = split(linear(x2.ref, p.wv, p.bv));
   const scores = np.matmul(q, k.transpose([0, 1, 3, 2])).div(Math.sqrt(dh));
   const probs = nn.softmax(scores, -1);
-  const ctx = np.matmul(probs, v).transpose([0, 2, 1, 3]).reshape([B * T, D]);
+  const ctx = np
+    .matmul(probs, v)
+    .transpose([0, 2, 1, 3])
+    .reshape([B * T, D]);
   const attn = linear(ctx, p.wo, p.bo);
   const h = layerNorm(x2.add(attn), p.g1, p.be1, eps);
   const inner = gelu(linear(h.ref, p.w1, p.b1));
@@ -82,6 +102,10 @@ export function jaxBert(data, device) {
     step: () => run(vg),
     stepJit: () => run(vgJ),
     refCounts: () => [...BERT_PARAM_NAMES.map((n) => params[n].refCount), x.refCount],
-    dispose: () => { tree.dispose(params); x.dispose(); vgJ.dispose(); },
+    dispose: () => {
+      tree.dispose(params);
+      x.dispose();
+      vgJ.dispose();
+    },
   };
 }

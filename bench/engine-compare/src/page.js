@@ -18,15 +18,28 @@ async function info() {
   };
   try {
     const adapter = navigator.gpu ? await navigator.gpu.requestAdapter() : null;
-    out.adapter = adapter ? { ...Object.fromEntries(['vendor', 'architecture', 'device', 'description'].map((k) => [k, adapter.info[k]])), isFallbackAdapter: adapter.info.isFallbackAdapter ?? adapter.isFallbackAdapter } : null;
-  } catch (e) { out.adapterError = String(e); }
-  try { out.jaxDevicesInit = await jax.init(); } catch (e) { out.jaxInitError = String(e.stack || e); }
+    out.adapter = adapter
+      ? {
+          ...Object.fromEntries(['vendor', 'architecture', 'device', 'description'].map((k) => [k, adapter.info[k]])),
+          isFallbackAdapter: adapter.info.isFallbackAdapter ?? adapter.isFallbackAdapter,
+        }
+      : null;
+  } catch (e) {
+    out.adapterError = String(e);
+  }
+  try {
+    out.jaxDevicesInit = await jax.init();
+  } catch (e) {
+    out.jaxInitError = String(e.stack || e);
+  }
   out.jaxDefaultDeviceAfterInit = jax.defaultDevice();
   for (const b of ['webgpu', 'wasm']) {
     try {
       const ok = await tf.setBackend(b);
       out[`tf_${b}`] = ok ? tf.getBackend() : `setBackend returned false`;
-    } catch (e) { out[`tf_${b}`] = `error: ${e}`; }
+    } catch (e) {
+      out[`tf_${b}`] = `error: ${e}`;
+    }
   }
   out.tfWasmThreads = getThreadsCount();
   out.tfWasmSimd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
@@ -35,11 +48,26 @@ async function info() {
     await tf.setBackend('webgpu');
     const ai = tf.backend().adapterInfo;
     out.tfWebgpuAdapterInfo = ai ? { vendor: ai.vendor, architecture: ai.architecture } : null;
-  } catch (e) { out.tfWebgpuAdapterInfoError = String(e); }
+  } catch (e) {
+    out.tfWebgpuAdapterInfoError = String(e);
+  }
   try {
     const dev = jax.getWebGPUDevice();
-    out.jaxWebgpuDevice = dev ? { label: dev.label, adapterInfo: dev.adapterInfo ? { vendor: dev.adapterInfo.vendor, architecture: dev.adapterInfo.architecture, description: dev.adapterInfo.description } : null } : null;
-  } catch (e) { out.jaxWebgpuDeviceError = String(e); }
+    out.jaxWebgpuDevice = dev
+      ? {
+          label: dev.label,
+          adapterInfo: dev.adapterInfo
+            ? {
+                vendor: dev.adapterInfo.vendor,
+                architecture: dev.adapterInfo.architecture,
+                description: dev.adapterInfo.description,
+              }
+            : null,
+        }
+      : null;
+  } catch (e) {
+    out.jaxWebgpuDeviceError = String(e);
+  }
   return out;
 }
 

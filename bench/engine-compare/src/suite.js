@@ -6,7 +6,8 @@ import { tfMatmul, tfBert, useFastMatMulGradient } from './tfjs-impl.js';
 import * as jaxImpl from './jax-impl.js';
 const { jaxMatmul, jaxBert } = jaxImpl;
 
-let matmulInputs = null, bertInputs = null;
+let matmulInputs = null,
+  bertInputs = null;
 const inputs = (c) => (c === 'bert' ? (bertInputs ??= bertData()) : (matmulInputs ??= matmulData()));
 
 /** Reference outputs from tfjs-cpu, per case, computed once. */
@@ -37,22 +38,39 @@ export async function runCase(caseName, tfBackend, jaxDevice, { warmup = 2, reps
   const kind = caseName.startsWith('bert') ? 'bert' : 'matmul';
   const ref = await tfCpuReference(kind, log);
   const ok = await tf.setBackend(tfBackend);
-  if (!ok || tf.getBackend() !== tfBackend) throw new Error(`tfjs could not switch to ${tfBackend} (got ${tf.getBackend()})`);
+  if (!ok || tf.getBackend() !== tfBackend)
+    throw new Error(`tfjs could not switch to ${tfBackend} (got ${tf.getBackend()})`);
   jax.defaultDevice(jaxDevice);
 
   const engines = {};
-  let tfE, jaxE, jaxErr = null;
+  let tfE,
+    jaxE,
+    jaxErr = null;
   if (kind === 'bert') {
     tfE = tfBert(inputs('bert'));
-    try { jaxE = jaxBert(inputs('bert'), jaxDevice); } catch (e) { jaxErr = String(e.stack || e); }
+    try {
+      jaxE = jaxBert(inputs('bert'), jaxDevice);
+    } catch (e) {
+      jaxErr = String(e.stack || e);
+    }
     engines.tfjs = tfE.step;
-    if (jaxE) { engines['jax-eager'] = jaxE.step; engines['jax-jit'] = jaxE.stepJit; }
+    if (jaxE) {
+      engines['jax-eager'] = jaxE.step;
+      engines['jax-jit'] = jaxE.stepJit;
+    }
   } else {
     tfE = tfMatmul(inputs('matmul'));
-    try { jaxE = jaxMatmul(inputs('matmul'), jaxDevice); } catch (e) { jaxErr = String(e.stack || e); }
+    try {
+      jaxE = jaxMatmul(inputs('matmul'), jaxDevice);
+    } catch (e) {
+      jaxErr = String(e.stack || e);
+    }
     const which = caseName === 'matmul-forward' ? 'forward' : 'grad';
     engines.tfjs = tfE[which];
-    if (jaxE) { engines['jax-eager'] = jaxE[which]; engines['jax-jit'] = jaxE[which + 'Jit']; }
+    if (jaxE) {
+      engines['jax-eager'] = jaxE[which];
+      engines['jax-jit'] = jaxE[which + 'Jit'];
+    }
   }
   const res = await interleave(engines, { warmup, reps, log });
   const refOut = kind === 'bert' ? ref.step : ref[caseName === 'matmul-forward' ? 'forward' : 'grad'];

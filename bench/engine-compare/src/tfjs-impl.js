@@ -25,7 +25,8 @@ export function useFastMatMulGradient() {
       const [a, b] = saved;
       const { transposeA, transposeB } = attrs;
       const g = dy;
-      if (!transposeA && !transposeB) return { a: () => matMulPlain(g, b, false, true), b: () => matMulPlain(a, g, true, false) };
+      if (!transposeA && !transposeB)
+        return { a: () => matMulPlain(g, b, false, true), b: () => matMulPlain(a, g, true, false) };
       if (!transposeA) return { a: () => matMulPlain(g, b, false, false), b: () => matMulPlain(g, a, true, false) };
       if (!transposeB) return { a: () => matMulPlain(b, g, false, true), b: () => matMulPlain(a, g, false, false) };
       return { a: () => matMulPlain(b, g, true, true), b: () => matMulPlain(g, a, true, true) };
@@ -37,7 +38,10 @@ async function readAll(named) {
   const out = {};
   const names = Object.keys(named);
   const datas = await Promise.all(names.map((n) => named[n].data()));
-  names.forEach((n, i) => { out[n] = datas[i]; named[n].dispose(); });
+  names.forEach((n, i) => {
+    out[n] = datas[i];
+    named[n].dispose();
+  });
   return out;
 }
 
@@ -93,7 +97,9 @@ export function tfBert(data) {
   const x = tf.tensor(data.x.data, data.x.shape);
   const f = (...ws) => {
     const p = {};
-    BERT_PARAM_NAMES.forEach((n, i) => { p[n] = ws[i]; });
+    BERT_PARAM_NAMES.forEach((n, i) => {
+      p[n] = ws[i];
+    });
     return tf.mean(tf.square(tfBlock(p, x)));
   };
   const vg = tf.valueAndGrads(f);
@@ -101,7 +107,9 @@ export function tfBert(data) {
     step: async () => {
       const { value, grads } = vg(tensors);
       const named = { loss: value };
-      BERT_PARAM_NAMES.forEach((n, i) => { named[n] = grads[i]; });
+      BERT_PARAM_NAMES.forEach((n, i) => {
+        named[n] = grads[i];
+      });
       return readAll(named);
     },
     dispose: () => tf.dispose([...tensors, x]),

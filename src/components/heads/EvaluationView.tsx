@@ -35,7 +35,10 @@ export function ConfusionMatrix({ evaluation }: { readonly evaluation: Evaluatio
                     key={pred}
                     className={i === j ? 'diag' : undefined}
                     data-count={n}
-                    style={{ background: `rgb(47 111 219 / ${(share * 0.85).toFixed(3)})`, color: share > 0.5 ? '#fff' : undefined }}
+                    style={{
+                      background: `rgb(47 111 219 / ${(share * 0.85).toFixed(3)})`,
+                      color: share > 0.5 ? '#fff' : undefined,
+                    }}
                     title={`${truth} → ${pred}: ${String(n)} of ${String(total)}`}
                   >
                     {n}
@@ -64,7 +67,10 @@ export function EvaluationView({ evaluation: ev, headName, clips, player, compac
   return (
     <div className="evaluation" data-testid="evaluation" data-ua={ev.metrics.ua} data-wa={ev.metrics.wa}>
       <h3>
-        {headName} <span className="muted small">on the {ev.split} split ({ev.predictions.length} clips)</span>
+        {headName}{' '}
+        <span className="muted small">
+          on the {ev.split} split ({ev.predictions.length} clips)
+        </span>
       </h3>
       <dl className="metrics">
         <div>
@@ -84,7 +90,11 @@ export function EvaluationView({ evaluation: ev, headName, clips, player, compac
         Recall per class: {ev.labels.map((l, i) => `${l} ${pct(ev.perClassRecall[i] ?? 0)}`).join(' · ')}
       </p>
       <ConfusionMatrix evaluation={ev} />
-      {ev.skipped.length > 0 ? <p className="muted small">{ev.skipped.length} clip(s) of the split were left out: {ev.skipped[0]?.reason}</p> : null}
+      {ev.skipped.length > 0 ? (
+        <p className="muted small">
+          {ev.skipped.length} clip(s) of the split were left out: {ev.skipped[0]?.reason}
+        </p>
+      ) : null}
       {!compact ? (
         <details>
           <summary>Predictions per clip</summary>

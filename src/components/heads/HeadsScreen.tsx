@@ -25,8 +25,12 @@ const pct = (x: number | undefined): string => (x === undefined ? '—' : `${(10
 function settingsLine(h: StoredHeadInfo): string {
   const t = h.training;
   if (t === null) return '';
-  const pick = (k: string): string | null => (typeof t[k] === 'number' || typeof t[k] === 'string' ? `${k} ${String(t[k])}` : null);
-  return ['epochs', 'batchSize', 'lr', 'learningRate', 'trainClips', 'validationClips', 'engine'].map(pick).filter((x) => x !== null).join(' · ');
+  const pick = (k: string): string | null =>
+    typeof t[k] === 'number' || typeof t[k] === 'string' ? `${k} ${String(t[k])}` : null;
+  return ['epochs', 'batchSize', 'lr', 'learningRate', 'trainClips', 'validationClips', 'engine']
+    .map(pick)
+    .filter((x) => x !== null)
+    .join(' · ');
 }
 
 /** Stored heads: which one classifies, their metrics and settings, import/export, and evaluation on a split (two side by side). */
@@ -61,8 +65,24 @@ export function HeadsScreen({ ml, library, heads, pair }: Props) {
 
   return (
     <div className="heads" data-testid="heads-screen">
-      {heads.error ? <ErrorBanner error={heads.error} title="The head was not changed" testId="heads-error" onDismiss={heads.dismissError} /> : null}
-      {error ? <ErrorBanner error={error} title="The evaluation did not run" testId="eval-error" onDismiss={() => { setError(null); }} /> : null}
+      {heads.error ? (
+        <ErrorBanner
+          error={heads.error}
+          title="The head was not changed"
+          testId="heads-error"
+          onDismiss={heads.dismissError}
+        />
+      ) : null}
+      {error ? (
+        <ErrorBanner
+          error={error}
+          title="The evaluation did not run"
+          testId="eval-error"
+          onDismiss={() => {
+            setError(null);
+          }}
+        />
+      ) : null}
       <section className="card" aria-labelledby="heads-title">
         <div className="row-between">
           <h2 id="heads-title">Heads for this model pair</h2>
@@ -81,21 +101,40 @@ export function HeadsScreen({ ml, library, heads, pair }: Props) {
                 void heads.importFiles(files);
               }}
             />
-            <label htmlFor={inputId} className={`button subtle${heads.busy || ml.phase !== 'ready' ? ' disabled' : ''}`}>
+            <label
+              htmlFor={inputId}
+              className={`button subtle${heads.busy || ml.phase !== 'ready' ? ' disabled' : ''}`}
+            >
               Import head…
             </label>
           </div>
         </div>
         <ModelsWaiting phase={ml.phase} what="using, importing or evaluating a head" />
-        {forPair.length === 0 ? <p className="muted" data-testid="no-heads">No heads yet: train one, or import config.json + model.safetensors.</p> : null}
+        {forPair.length === 0 ? (
+          <p className="muted" data-testid="no-heads">
+            No heads yet: train one, or import config.json + model.safetensors.
+          </p>
+        ) : null}
         <ul className="head-list" data-testid="head-list">
           {forPair.map((h) => (
-            <li key={h.id} className={`head-item${heads.activeId === h.id ? ' active' : ''}`} data-testid="head-item" data-head-id={h.id} data-name={h.name}>
+            <li
+              key={h.id}
+              className={`head-item${heads.activeId === h.id ? ' active' : ''}`}
+              data-testid="head-item"
+              data-head-id={h.id}
+              data-name={h.name}
+            >
               <div className="row-between">
                 <div>
-                  <strong>{h.name}</strong> {heads.activeId === h.id ? <span className="badge" data-testid="active-badge">classifying</span> : null}
+                  <strong>{h.name}</strong>{' '}
+                  {heads.activeId === h.id ? (
+                    <span className="badge" data-testid="active-badge">
+                      classifying
+                    </span>
+                  ) : null}
                   <div className="small muted">
-                    {h.origin === 'trained' ? 'Trained here' : 'Imported'} {new Date(h.createdAt).toLocaleString()} · labels {h.labels.join(', ')}
+                    {h.origin === 'trained' ? 'Trained here' : 'Imported'} {new Date(h.createdAt).toLocaleString()} ·
+                    labels {h.labels.join(', ')}
                   </div>
                   <div className="small">
                     Validation UA {pct(h.metrics?.ua)} · WA {pct(h.metrics?.wa)} · macro-F1 {pct(h.metrics?.macroF1)}
@@ -110,18 +149,37 @@ export function HeadsScreen({ ml, library, heads, pair }: Props) {
                       checked={compare.includes(h.id)}
                       onChange={(e) => {
                         const on = e.currentTarget.checked;
-                        setCompare((c) => (on ? [...c.filter((x) => x !== h.id), h.id].slice(-2) : c.filter((x) => x !== h.id)));
+                        setCompare((c) =>
+                          on ? [...c.filter((x) => x !== h.id), h.id].slice(-2) : c.filter((x) => x !== h.id),
+                        );
                       }}
                     />{' '}
                     compare
                   </label>
-                  <button type="button" className="button subtle" data-testid="use-head" disabled={heads.busy || heads.activeId === h.id || ml.phase !== 'ready'} onClick={() => void heads.use(h.id)}>
+                  <button
+                    type="button"
+                    className="button subtle"
+                    data-testid="use-head"
+                    disabled={heads.busy || heads.activeId === h.id || ml.phase !== 'ready'}
+                    onClick={() => void heads.use(h.id)}
+                  >
                     Use
                   </button>
-                  <button type="button" className="button subtle" data-testid="evaluate-head" disabled={evaluating || ml.phase !== 'ready'} onClick={() => void evaluate([h.id])}>
+                  <button
+                    type="button"
+                    className="button subtle"
+                    data-testid="evaluate-head"
+                    disabled={evaluating || ml.phase !== 'ready'}
+                    onClick={() => void evaluate([h.id])}
+                  >
                     Evaluate
                   </button>
-                  <button type="button" className="button subtle" data-testid="export-head" onClick={() => void heads.exportHead(h.id)}>
+                  <button
+                    type="button"
+                    className="button subtle"
+                    data-testid="export-head"
+                    onClick={() => void heads.exportHead(h.id)}
+                  >
                     Export
                   </button>
                   <button
@@ -157,13 +215,25 @@ export function HeadsScreen({ ml, library, heads, pair }: Props) {
           <div className="row">
             <label className="small">
               Split{' '}
-              <select value={split} data-testid="eval-split" onChange={(e) => { setSplit(e.currentTarget.value as SplitName); }}>
+              <select
+                value={split}
+                data-testid="eval-split"
+                onChange={(e) => {
+                  setSplit(e.currentTarget.value as SplitName);
+                }}
+              >
                 <option value="test">test</option>
                 <option value="validation">validation</option>
                 <option value="train">train</option>
               </select>
             </label>
-            <button type="button" className="button" data-testid="compare-heads" disabled={compare.length !== 2 || evaluating || ml.phase !== 'ready'} onClick={() => void evaluate(compare)}>
+            <button
+              type="button"
+              className="button"
+              data-testid="compare-heads"
+              disabled={compare.length !== 2 || evaluating || ml.phase !== 'ready'}
+              onClick={() => void evaluate(compare)}
+            >
               Compare the two checked heads
             </button>
           </div>
@@ -171,7 +241,14 @@ export function HeadsScreen({ ml, library, heads, pair }: Props) {
         {evaluating ? <p role="status">Evaluating…</p> : null}
         <div className={results.length === 2 ? 'side-by-side' : undefined}>
           {results.map((ev) => (
-            <EvaluationView key={ev.headId} evaluation={ev} headName={names.get(ev.headId) ?? ev.headId} clips={clipsById} player={player} compact={results.length > 1} />
+            <EvaluationView
+              key={ev.headId}
+              evaluation={ev}
+              headName={names.get(ev.headId) ?? ev.headId}
+              clips={clipsById}
+              player={player}
+              compact={results.length > 1}
+            />
           ))}
         </div>
       </section>

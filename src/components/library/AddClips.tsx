@@ -23,7 +23,9 @@ interface ImportSummary {
 
 /** Whether a key press belongs to a form control rather than to the page's shortcuts. */
 function typing(target: EventTarget | null): boolean {
-  return target instanceof HTMLElement && (target.isContentEditable || target.closest('input, textarea, select') !== null);
+  return (
+    target instanceof HTMLElement && (target.isContentEditable || target.closest('input, textarea, select') !== null)
+  );
 }
 
 /**
@@ -71,7 +73,17 @@ export function AddClips({ ml, library }: Props) {
       const analysis = phase === 'ready' ? await analyse(pcm) : null;
       const transcript = analysis?.ok === true ? analysis.value.transcript : null;
       const r = await addClips([
-        { name: `Recording ${String(recordings + 1)}`, label: chosen, transcript, transcriptSource: transcript === null ? null : 'asr', speaker: null, split: null, source: 'recording', pcm, original: null },
+        {
+          name: `Recording ${String(recordings + 1)}`,
+          label: chosen,
+          transcript,
+          transcriptSource: transcript === null ? null : 'asr',
+          speaker: null,
+          split: null,
+          source: 'recording',
+          pcm,
+          original: null,
+        },
       ]);
       if (!r.ok) setError(r.error);
     },
@@ -96,10 +108,12 @@ export function AddClips({ ml, library }: Props) {
           setProgress({ done, total });
         });
         const lines = [...report.problems, ...report.failed.slice(0, 5).map((f) => `${f.path}: ${f.reason}`)];
-        if (report.failed.length > 5) lines.push(`… and ${String(report.failed.length - 5)} more file(s) could not be read.`);
+        if (report.failed.length > 5)
+          lines.push(`… and ${String(report.failed.length - 5)} more file(s) could not be read.`);
         if (report.ignored > 0) lines.push(`${String(report.ignored)} file(s) that are not audio were ignored.`);
         const unlabelled = report.clips.filter((c) => c.label === null).length;
-        if (unlabelled > 0) lines.push(`${String(unlabelled)} clip(s) have no label yet: label them in the list below.`);
+        if (unlabelled > 0)
+          lines.push(`${String(unlabelled)} clip(s) have no label yet: label them in the list below.`);
         if (report.clips.length === 0) {
           setSummary({ added: 0, lines });
           return;
@@ -115,9 +129,13 @@ export function AddClips({ ml, library }: Props) {
   );
 
   const busy = progress !== null;
-  const drop = useFileDrop(busy, () => undefined, (files) => {
-    void importFiles(files);
-  });
+  const drop = useFileDrop(
+    busy,
+    () => undefined,
+    (files) => {
+      void importFiles(files);
+    },
+  );
 
   return (
     <section className="card add-clips" aria-labelledby="add-title" data-testid="add-clips">
@@ -127,7 +145,11 @@ export function AddClips({ ml, library }: Props) {
           <fieldset className="label-picker">
             <legend className="small">Label for the next recording</legend>
             {labels.map((l, i) => (
-              <label key={l.name} className={`pick${chosen === l.name ? ' picked' : ''}`} style={{ borderColor: l.colour }}>
+              <label
+                key={l.name}
+                className={`pick${chosen === l.name ? ' picked' : ''}`}
+                style={{ borderColor: l.colour }}
+              >
                 <input
                   type="radio"
                   name="record-label"
@@ -151,7 +173,11 @@ export function AddClips({ ml, library }: Props) {
           />
           {chosen === null ? <p className="muted small">No label chosen: the recording is stored unlabelled.</p> : null}
         </div>
-        <div className={`drop-zone${drop.over ? ' over' : ''}${busy ? ' disabled' : ''}`} {...drop.handlers} data-testid="library-drop">
+        <div
+          className={`drop-zone${drop.over ? ' over' : ''}${busy ? ' disabled' : ''}`}
+          {...drop.handlers}
+          data-testid="library-drop"
+        >
           <p>Drop audio files or a folder here, or</p>
           <div className="row center">
             <input
@@ -189,8 +215,8 @@ export function AddClips({ ml, library }: Props) {
             </label>
           </div>
           <p className="muted small">
-            A folder with a <code>metadata.csv</code> (columns path, emotion, optional transcript and speaker) is imported with its labels;
-            RAVDESS file names (03-01-05-…) are labelled from the name.
+            A folder with a <code>metadata.csv</code> (columns path, emotion, optional transcript and speaker) is
+            imported with its labels; RAVDESS file names (03-01-05-…) are labelled from the name.
           </p>
           {progress ? (
             <p role="status" data-testid="import-progress">
@@ -200,14 +226,29 @@ export function AddClips({ ml, library }: Props) {
         </div>
       </div>
       {summary ? (
-        <Notice tone={summary.lines.length > 0 ? 'warning' : 'info'} testId="import-summary" onDismiss={() => { setSummary(null); }}>
+        <Notice
+          tone={summary.lines.length > 0 ? 'warning' : 'info'}
+          testId="import-summary"
+          onDismiss={() => {
+            setSummary(null);
+          }}
+        >
           <strong>Added {summary.added} clip(s).</strong>
           {summary.lines.map((l) => (
             <div key={l}>{l}</div>
           ))}
         </Notice>
       ) : null}
-      {error ? <ErrorBanner error={error} title="The clips were not added" testId="add-error" onDismiss={() => { setError(null); }} /> : null}
+      {error ? (
+        <ErrorBanner
+          error={error}
+          title="The clips were not added"
+          testId="add-error"
+          onDismiss={() => {
+            setError(null);
+          }}
+        />
+      ) : null}
     </section>
   );
 }

@@ -17,7 +17,17 @@ const PAGE = 100;
 const SPLITS: readonly SplitName[] = ['train', 'validation', 'test'];
 
 /** A text cell that writes on Enter or when focus leaves it, and not on every key. */
-function EditableText({ value, label, onSave, testId }: { value: string; label: string; onSave: (v: string) => void; testId: string }) {
+function EditableText({
+  value,
+  label,
+  onSave,
+  testId,
+}: {
+  value: string;
+  label: string;
+  onSave: (v: string) => void;
+  testId: string;
+}) {
   const [draft, setDraft] = useState<string | null>(null);
   const commit = (): void => {
     if (draft !== null && draft !== value) onSave(draft);
@@ -46,7 +56,12 @@ export function ClipTable({ clips, set, splits, library, player }: Props) {
   const [shown, setShown] = useState(PAGE);
   const names = new Set(set.labels.map((l) => l.name));
   const colour = (label: string | null): string => set.labels.find((l) => l.name === label)?.colour ?? 'transparent';
-  if (clips.length === 0) return <p className="muted center" data-testid="no-clips">No clips match. Record some or import files above.</p>;
+  if (clips.length === 0)
+    return (
+      <p className="muted center" data-testid="no-clips">
+        No clips match. Record some or import files above.
+      </p>
+    );
   return (
     <div className="table-wrap">
       <table className="clip-table" data-testid="clip-table">
@@ -57,7 +72,9 @@ export function ClipTable({ clips, set, splits, library, player }: Props) {
             <th scope="col">Transcript</th>
             <th scope="col">Speaker</th>
             <th scope="col">Split</th>
-            <th scope="col" className="num">Length</th>
+            <th scope="col" className="num">
+              Length
+            </th>
             <th scope="col">
               <span className="sr-only">Actions</span>
             </th>
@@ -68,7 +85,14 @@ export function ClipTable({ clips, set, splits, library, player }: Props) {
             const flagged = c.label !== null && !names.has(c.label);
             const effective = splits.get(c.id) ?? 'train';
             return (
-              <tr key={c.id} data-testid="clip-row" data-clip-id={c.id} data-label={c.label ?? ''} data-split={effective} className={flagged ? 'flagged' : undefined}>
+              <tr
+                key={c.id}
+                data-testid="clip-row"
+                data-clip-id={c.id}
+                data-label={c.label ?? ''}
+                data-split={effective}
+                className={flagged ? 'flagged' : undefined}
+              >
                 <td>
                   <button
                     type="button"
@@ -105,7 +129,11 @@ export function ClipTable({ clips, set, splits, library, player }: Props) {
                     {flagged ? <option value={c.label}>{c.label} (not in this set)</option> : null}
                   </select>
                   {flagged ? (
-                    <span className="flag" title="This label is not in the active label set; the clip is left out of training." data-testid="flag">
+                    <span
+                      className="flag"
+                      title="This label is not in the active label set; the clip is left out of training."
+                      data-testid="flag"
+                    >
                       !
                     </span>
                   ) : null}
@@ -117,7 +145,10 @@ export function ClipTable({ clips, set, splits, library, player }: Props) {
                     testId="clip-transcript"
                     onSave={(v) => {
                       const t = v.trim();
-                      void library.updateClips([c.id], { transcript: t === '' ? null : t, transcriptSource: t === '' ? null : 'user' });
+                      void library.updateClips([c.id], {
+                        transcript: t === '' ? null : t,
+                        transcriptSource: t === '' ? null : 'user',
+                      });
                     }}
                   />
                 </td>

@@ -1,6 +1,14 @@
 import { useState } from 'react';
 import { toErrorInfo, type ErrorInfo } from '../../core/errors';
-import { addLabel, copyLabelSet, moveLabel, newLabelSet, recolourLabel, removeLabel, renameLabel } from '../../data/library/label-sets';
+import {
+  addLabel,
+  copyLabelSet,
+  moveLabel,
+  newLabelSet,
+  recolourLabel,
+  removeLabel,
+  renameLabel,
+} from '../../data/library/label-sets';
 import type { LabelSet } from '../../data/library/library-types';
 import type { UseLibrary } from '../../hooks/useLibrary';
 import { ErrorBanner } from '../ErrorBanner';
@@ -64,7 +72,9 @@ export function LabelSetEditor({ library }: Props) {
             data-testid="copy-label-set"
             onClick={() => {
               attempt(async () => {
-                const copy = set.builtin ? copyLabelSet(set, `${set.name} (mine)`) : copyLabelSet(set, `${set.name} copy`);
+                const copy = set.builtin
+                  ? copyLabelSet(set, `${set.name} (mine)`)
+                  : copyLabelSet(set, `${set.name} copy`);
                 await save(copy);
                 await library.setActiveSet(copy.id);
                 setEditing(true);
@@ -78,10 +88,17 @@ export function LabelSetEditor({ library }: Props) {
             className="button subtle"
             onClick={() => {
               const name = window.prompt('Name of the new label set');
-              const labels = name === null ? null : window.prompt('Labels, separated by commas (e.g. calm, excited, bored)');
+              const labels =
+                name === null ? null : window.prompt('Labels, separated by commas (e.g. calm, excited, bored)');
               if (name === null || labels === null) return;
               attempt(async () => {
-                const created = newLabelSet(name, labels.split(',').map((l) => l.trim()).filter((l) => l.length > 0));
+                const created = newLabelSet(
+                  name,
+                  labels
+                    .split(',')
+                    .map((l) => l.trim())
+                    .filter((l) => l.length > 0),
+                );
                 await save(created);
                 await library.setActiveSet(created.id);
               });
@@ -120,10 +137,26 @@ export function LabelSetEditor({ library }: Props) {
                     attempt(() => save(recolourLabel(set, l.name, colour)));
                   }}
                 />
-                <button type="button" className="icon-button" aria-label={`Move ${l.name} left`} disabled={i === 0} onClick={() => { attempt(() => save(moveLabel(set, i, i - 1))); }}>
+                <button
+                  type="button"
+                  className="icon-button"
+                  aria-label={`Move ${l.name} left`}
+                  disabled={i === 0}
+                  onClick={() => {
+                    attempt(() => save(moveLabel(set, i, i - 1)));
+                  }}
+                >
                   ‹
                 </button>
-                <button type="button" className="icon-button" aria-label={`Move ${l.name} right`} disabled={i === set.labels.length - 1} onClick={() => { attempt(() => save(moveLabel(set, i, i + 1))); }}>
+                <button
+                  type="button"
+                  className="icon-button"
+                  aria-label={`Move ${l.name} right`}
+                  disabled={i === set.labels.length - 1}
+                  onClick={() => {
+                    attempt(() => save(moveLabel(set, i, i + 1)));
+                  }}
+                >
                   ›
                 </button>
                 <button
@@ -138,7 +171,14 @@ export function LabelSetEditor({ library }: Props) {
                 >
                   <Icon name="edit" />
                 </button>
-                <button type="button" className="icon-button" aria-label={`Remove ${l.name}`} onClick={() => { attempt(() => save(removeLabel(set, l.name))); }}>
+                <button
+                  type="button"
+                  className="icon-button"
+                  aria-label={`Remove ${l.name}`}
+                  onClick={() => {
+                    attempt(() => save(removeLabel(set, l.name)));
+                  }}
+                >
                   ×
                 </button>
               </span>
@@ -157,7 +197,14 @@ export function LabelSetEditor({ library }: Props) {
             });
           }}
         >
-          <input value={newLabel} placeholder="New label" aria-label="New label" onChange={(e) => { setNewLabel(e.currentTarget.value); }} />
+          <input
+            value={newLabel}
+            placeholder="New label"
+            aria-label="New label"
+            onChange={(e) => {
+              setNewLabel(e.currentTarget.value);
+            }}
+          />
           <button type="submit" className="button subtle" disabled={newLabel.trim() === ''}>
             Add label
           </button>
@@ -165,14 +212,24 @@ export function LabelSetEditor({ library }: Props) {
             type="button"
             className="button subtle"
             onClick={() => {
-              if (window.confirm(`Delete the label set "${set.name}"? Clips keep their labels.`)) void library.deleteLabelSet(set.id);
+              if (window.confirm(`Delete the label set "${set.name}"? Clips keep their labels.`))
+                void library.deleteLabelSet(set.id);
             }}
           >
             Delete set
           </button>
         </form>
       ) : null}
-      {error ? <ErrorBanner error={error} title="The label set was not changed" testId="label-error" onDismiss={() => { setError(null); }} /> : null}
+      {error ? (
+        <ErrorBanner
+          error={error}
+          title="The label set was not changed"
+          testId="label-error"
+          onDismiss={() => {
+            setError(null);
+          }}
+        />
+      ) : null}
     </section>
   );
 }

@@ -31,10 +31,17 @@ export function LibraryScreen({ ml, library }: Props) {
 
   if (library.status === 'opening') return <p className="muted center">Opening the clip library…</p>;
   if (library.status === 'failed' || activeSet === null) {
-    return library.error ? <ErrorBanner error={library.error} title="The clip library is not available" testId="library-error" /> : null;
+    return library.error ? (
+      <ErrorBanner error={library.error} title="The clip library is not available" testId="library-error" />
+    ) : null;
   }
   const speakers = [...new Set(clips.map((c) => c.speaker).filter((s): s is string => s !== null))].sort();
-  const labelNames = [...new Set([...activeSet.labels.map((l) => l.name), ...clips.map((c) => c.label).filter((l): l is string => l !== null)])];
+  const labelNames = [
+    ...new Set([
+      ...activeSet.labels.map((l) => l.name),
+      ...clips.map((c) => c.label).filter((l): l is string => l !== null),
+    ]),
+  ];
   const shown = clips.filter(
     (c) =>
       (labelFilter === '' || (labelFilter === NONE ? c.label === null : c.label === labelFilter)) &&
@@ -47,10 +54,21 @@ export function LibraryScreen({ ml, library }: Props) {
 
   return (
     <div className="library" data-testid="library-screen">
-      {library.error ? <ErrorBanner error={library.error} title="The library was not changed" testId="library-error" onDismiss={library.dismissError} /> : null}
+      {library.error ? (
+        <ErrorBanner
+          error={library.error}
+          title="The library was not changed"
+          testId="library-error"
+          onDismiss={library.dismissError}
+        />
+      ) : null}
       {library.lastDeleted ? (
         <Notice tone="info" testId="undo-delete" onDismiss={library.forgetDeleted}>
-          Deleted {library.lastDeleted.clips.length === 1 ? `"${library.lastDeleted.clips[0]?.name ?? ''}"` : `${String(library.lastDeleted.clips.length)} clips`}.{' '}
+          Deleted{' '}
+          {library.lastDeleted.clips.length === 1
+            ? `"${library.lastDeleted.clips[0]?.name ?? ''}"`
+            : `${String(library.lastDeleted.clips.length)} clips`}
+          .{' '}
           <button
             type="button"
             className="button subtle"
@@ -68,10 +86,20 @@ export function LibraryScreen({ ml, library }: Props) {
       <section className="card" aria-labelledby="clips-title">
         <div className="row-between">
           <h2 id="clips-title">
-            Clips <span className="muted small" data-testid="clip-count">{clips.length}</span>
+            Clips{' '}
+            <span className="muted small" data-testid="clip-count">
+              {clips.length}
+            </span>
           </h2>
           <div className="row filters">
-            <select aria-label="Filter by label" value={labelFilter} data-testid="filter-label" onChange={(e) => { setLabelFilter(e.currentTarget.value); }}>
+            <select
+              aria-label="Filter by label"
+              value={labelFilter}
+              data-testid="filter-label"
+              onChange={(e) => {
+                setLabelFilter(e.currentTarget.value);
+              }}
+            >
               <option value="">All labels</option>
               {labelNames.map((l) => (
                 <option key={l} value={l}>
@@ -80,7 +108,14 @@ export function LibraryScreen({ ml, library }: Props) {
               ))}
               <option value={NONE}>Unlabelled</option>
             </select>
-            <select aria-label="Filter by speaker" value={speakerFilter} data-testid="filter-speaker" onChange={(e) => { setSpeakerFilter(e.currentTarget.value); }}>
+            <select
+              aria-label="Filter by speaker"
+              value={speakerFilter}
+              data-testid="filter-speaker"
+              onChange={(e) => {
+                setSpeakerFilter(e.currentTarget.value);
+              }}
+            >
               <option value="">All speakers</option>
               {speakers.map((s) => (
                 <option key={s} value={s}>
@@ -89,7 +124,14 @@ export function LibraryScreen({ ml, library }: Props) {
               ))}
               <option value={NONE}>No speaker</option>
             </select>
-            <select aria-label="Filter by split" value={splitFilter} data-testid="filter-split" onChange={(e) => { setSplitFilter(e.currentTarget.value); }}>
+            <select
+              aria-label="Filter by split"
+              value={splitFilter}
+              data-testid="filter-split"
+              onChange={(e) => {
+                setSplitFilter(e.currentTarget.value);
+              }}
+            >
               <option value="">All splits</option>
               {SPLITS.map((s) => (
                 <option key={s} value={s}>
@@ -118,7 +160,11 @@ export function LibraryScreen({ ml, library }: Props) {
               const total = count(l, null);
               if (l === null && total === 0) return null;
               return (
-                <tr key={l ?? NONE} data-label={l ?? ''} className={l !== null && !inSet.has(l) ? 'flagged' : undefined}>
+                <tr
+                  key={l ?? NONE}
+                  data-label={l ?? ''}
+                  className={l !== null && !inSet.has(l) ? 'flagged' : undefined}
+                >
                   <th scope="row">{l ?? '(unlabelled)'}</th>
                   {SPLITS.map((s) => (
                     <td key={s} className="num" data-split={s}>

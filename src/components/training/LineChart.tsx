@@ -38,10 +38,13 @@ export function LineChart({ title, xLabel, x, series, testId, unitRange = false 
       height: HEIGHT,
       scales: { x: { time: false }, y: unitRange ? { range: [0, 1] } : {} },
       axes: [{ label: xLabel }, {}],
-      series: [{ label: xLabel }, ...shape.split('|').map((s) => {
-        const [label = '', colour = '#888'] = s.split(':');
-        return { label, stroke: colour, width: 2, spanGaps: false };
-      })],
+      series: [
+        { label: xLabel },
+        ...shape.split('|').map((s) => {
+          const [label = '', colour = '#888'] = s.split(':');
+          return { label, stroke: colour, width: 2, spanGaps: false };
+        }),
+      ],
     };
     const chart = new uPlot(opts, [[], ...shape.split('|').map(() => [])], el);
     plot.current = chart;

@@ -44,12 +44,23 @@ export function TrainProgress({ training }: Props) {
   const cur = t.current;
   const epochsX = t.epochs.map((e) => e.epoch);
   return (
-    <section className="card train-progress" aria-labelledby="progress-title" data-testid="train-progress" data-phase={t.phase}>
+    <section
+      className="card train-progress"
+      aria-labelledby="progress-title"
+      data-testid="train-progress"
+      data-phase={t.phase}
+    >
       <div className="row-between">
         <h2 id="progress-title">Run</h2>
         <div className="row">
           {t.phase === 'training' || t.phase === 'preparing' ? (
-            <button type="button" className="button subtle" data-testid="pause-training" onClick={t.pause} disabled={t.phase === 'preparing'}>
+            <button
+              type="button"
+              className="button subtle"
+              data-testid="pause-training"
+              onClick={t.pause}
+              disabled={t.phase === 'preparing'}
+            >
               Pause
             </button>
           ) : null}
@@ -67,12 +78,13 @@ export function TrainProgress({ training }: Props) {
       </div>
       {t.engine !== null && t.engine !== 'webgpu' ? (
         <Notice tone="warning" testId="engine-warning">
-          WebGPU is not available for training here, so it runs on {t.engine === 'wasm' ? 'WebAssembly' : 'the plain JavaScript CPU backend'}
+          WebGPU is not available for training here, so it runs on{' '}
+          {t.engine === 'wasm' ? 'WebAssembly' : 'the plain JavaScript CPU backend'}
           {t.offGpu ? (
             <span data-testid="slowdown-estimate" data-low={t.offGpu.low} data-high={t.offGpu.high}>
               , {formatSlowdown(t.offGpu)} slower than on a laptop GPU (estimated: this device multiplies matrices at{' '}
-              {t.offGpu.gflops.toFixed(1)} GFLOP/s here, laptop GPUs reach roughly {t.offGpu.reference.low}-{t.offGpu.reference.high} GFLOP/s
-              through WebGPU)
+              {t.offGpu.gflops.toFixed(1)} GFLOP/s here, laptop GPUs reach roughly {t.offGpu.reference.low}-
+              {t.offGpu.reference.high} GFLOP/s through WebGPU)
             </span>
           ) : null}
           . The remaining time below is measured on this machine.
@@ -80,7 +92,9 @@ export function TrainProgress({ training }: Props) {
       ) : null}
       {t.running ? (
         <p className="muted small" data-testid="background-note">
-          {hidden ? 'This tab is in the background: training keeps going.' : 'Training keeps going while this tab is in the background or another screen is shown.'}
+          {hidden
+            ? 'This tab is in the background: training keeps going.'
+            : 'Training keeps going while this tab is in the background or another screen is shown.'}
         </p>
       ) : null}
       <p role="status" data-testid="train-status">
@@ -122,7 +136,11 @@ export function TrainProgress({ training }: Props) {
           xLabel="step"
           testId="loss-chart"
           x={t.steps.map((s) => s.x)}
-          series={LOSS_SERIES.map((s) => ({ label: s.label, colour: s.colour, values: t.steps.map((p) => (Number.isFinite(p.loss[s.key]) ? p.loss[s.key] : null)) }))}
+          series={LOSS_SERIES.map((s) => ({
+            label: s.label,
+            colour: s.colour,
+            values: t.steps.map((p) => (Number.isFinite(p.loss[s.key]) ? p.loss[s.key] : null)),
+          }))}
         />
         <LineChart
           title="Validation per epoch"
@@ -141,9 +159,15 @@ export function TrainProgress({ training }: Props) {
           <thead>
             <tr>
               <th scope="col">Epoch</th>
-              <th scope="col" className="num">Loss</th>
-              <th scope="col" className="num">Val UA</th>
-              <th scope="col" className="num">Val WA</th>
+              <th scope="col" className="num">
+                Loss
+              </th>
+              <th scope="col" className="num">
+                Val UA
+              </th>
+              <th scope="col" className="num">
+                Val WA
+              </th>
               <th scope="col">Checkpoint</th>
             </tr>
           </thead>

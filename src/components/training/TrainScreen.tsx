@@ -33,14 +33,19 @@ export function TrainScreen({ ml, library, training, pair, startFrom }: Props) {
   const { splits } = useMemo(() => effectiveSplits(library.clips), [library.clips]);
   const readiness = trainingReadiness(library.clips, splits, labels, settings.minClipsPerLabel);
   const resumable = training.resumable;
-  const canStart = ml.phase === 'ready' && library.status === 'ready' && readiness.errors.length === 0 && !training.running && (chosen?.unusable ?? null) === null;
+  const canStart =
+    ml.phase === 'ready' &&
+    library.status === 'ready' &&
+    readiness.errors.length === 0 &&
+    !training.running &&
+    (chosen?.unusable ?? null) === null;
 
   return (
     <div className="train" data-testid="train-screen">
       {resumable && !training.running ? (
         <Notice tone="warning" testId="resume-offer">
-          The run "{typeof resumable.settings.headName === 'string' ? resumable.settings.headName : resumable.runId}" stopped after epoch {resumable.epoch} without finishing (the page was
-          closed or the engine stopped).{' '}
+          The run "{typeof resumable.settings.headName === 'string' ? resumable.settings.headName : resumable.runId}"
+          stopped after epoch {resumable.epoch} without finishing (the page was closed or the engine stopped).{' '}
           <button
             type="button"
             className="button"
@@ -66,8 +71,9 @@ export function TrainScreen({ ml, library, training, pair, startFrom }: Props) {
       <section className="card" aria-labelledby="data-title">
         <h2 id="data-title">Data</h2>
         <p data-testid="train-data">
-          Label set <strong>{library.activeSet?.name ?? '—'}</strong> ({labels.join(', ')}): {readiness.counts.train} training, {readiness.counts.validation}{' '}
-          validation and {readiness.counts.test} test clips. Model pair <code>{pair}</code>.
+          Label set <strong>{library.activeSet?.name ?? '—'}</strong> ({labels.join(', ')}): {readiness.counts.train}{' '}
+          training, {readiness.counts.validation} validation and {readiness.counts.test} test clips. Model pair{' '}
+          <code>{pair}</code>.
         </p>
         <ul className="per-label small">
           {labels.map((l, i) => (
@@ -89,7 +95,13 @@ export function TrainScreen({ ml, library, training, pair, startFrom }: Props) {
       </section>
       <section className="card" aria-labelledby="settings-title">
         <h2 id="settings-title">Settings</h2>
-        <TrainSettingsForm settings={settings} onChange={setDraft} disabled={training.running} hasEncoderLayers={pair !== 'lite'} startOptions={options} />
+        <TrainSettingsForm
+          settings={settings}
+          onChange={setDraft}
+          disabled={training.running}
+          hasEncoderLayers={pair !== 'lite'}
+          startOptions={options}
+        />
         <div className="row">
           <button
             type="button"

@@ -13,7 +13,12 @@ interface Props {
 
 type NumberKey = { [K in keyof TrainSettings]-?: TrainSettings[K] extends number ? K : never }[keyof TrainSettings];
 
-const FIELDS: readonly { readonly key: NumberKey; readonly label: string; readonly step: string; readonly hint?: string }[] = [
+const FIELDS: readonly {
+  readonly key: NumberKey;
+  readonly label: string;
+  readonly step: string;
+  readonly hint?: string;
+}[] = [
   { key: 'epochs', label: 'Epochs', step: '1' },
   { key: 'batchSize', label: 'Batch size', step: '1' },
   { key: 'learningRate', label: 'Learning rate', step: 'any' },
@@ -23,8 +28,18 @@ const FIELDS: readonly { readonly key: NumberKey; readonly label: string; readon
   { key: 'supconWeight', label: 'SupCon weight (b)', step: 'any' },
   { key: 'aclWeight', label: 'ACL weight (g)', step: 'any' },
   { key: 'temperature', label: 'Temperature', step: 'any' },
-  { key: 'encoderLayers', label: 'Trainable audio layers (k)', step: '1', hint: 'wav2vec2 layers fine-tuned with the head' },
-  { key: 'patience', label: 'Early-stopping patience', step: '1', hint: 'epochs without a better validation UA; 0 = never stop' },
+  {
+    key: 'encoderLayers',
+    label: 'Trainable audio layers (k)',
+    step: '1',
+    hint: 'wav2vec2 layers fine-tuned with the head',
+  },
+  {
+    key: 'patience',
+    label: 'Early-stopping patience',
+    step: '1',
+    hint: 'epochs without a better validation UA; 0 = never stop',
+  },
   { key: 'seed', label: 'Seed', step: '1' },
   { key: 'minClipsPerLabel', label: 'Minimum clips per label', step: '1' },
 ];
@@ -46,7 +61,10 @@ export function TrainSettingsForm({ settings, onChange, disabled, hasEncoderLaye
           }}
         />
       </label>
-      <label className="field wide" title="A trained head keeps what it learnt; its classifier carries over for the labels it shares with this run">
+      <label
+        className="field wide"
+        title="A trained head keeps what it learnt; its classifier carries over for the labels it shares with this run"
+      >
         <span>Start from</span>
         <select
           value={startFrom}

@@ -5,7 +5,8 @@
  * whose ends round alike collapses to one figure.
  */
 export function formatSlowdown(e: { readonly low: number; readonly high: number }): string {
-  const r = (x: number): string => (x < 2 ? x.toFixed(1) : x < 10 ? x.toFixed(0) : String(Math.max(10, Math.round(x / 5) * 5)));
+  const r = (x: number): string =>
+    x < 2 ? x.toFixed(1) : x < 10 ? x.toFixed(0) : String(Math.max(10, Math.round(x / 5) * 5));
   const lo = r(e.low);
   const hi = r(e.high);
   return lo === hi ? `about ${lo} times` : `about ${lo}-${hi} times`;

@@ -25,10 +25,23 @@ export interface StartCandidate {
 }
 
 /** Built-in heads of `pair` (their labels are known once read; null until then) and library heads of `pair`. */
-export function startCandidates(builtin: readonly HeadEntry[], library: readonly StoredHeadInfo[], pair: string, builtinLabels: ReadonlyMap<string, readonly string[]>): StartCandidate[] {
+export function startCandidates(
+  builtin: readonly HeadEntry[],
+  library: readonly StoredHeadInfo[],
+  pair: string,
+  builtinLabels: ReadonlyMap<string, readonly string[]>,
+): StartCandidate[] {
   return [
-    ...builtin.filter((h) => h.pair === pair).map((h) => ({ value: `${BUILTIN_PREFIX}${h.id}`, name: `${h.id} (shipped with the app)`, labels: h.labels ?? builtinLabels.get(h.id) ?? null })),
-    ...library.filter((h) => h.pair === pair).map((h) => ({ value: h.id, name: `${h.name} (library)`, labels: h.labels })),
+    ...builtin
+      .filter((h) => h.pair === pair)
+      .map((h) => ({
+        value: `${BUILTIN_PREFIX}${h.id}`,
+        name: `${h.id} (shipped with the app)`,
+        labels: h.labels ?? builtinLabels.get(h.id) ?? null,
+      })),
+    ...library
+      .filter((h) => h.pair === pair)
+      .map((h) => ({ value: h.id, name: `${h.name} (library)`, labels: h.labels })),
   ];
 }
 

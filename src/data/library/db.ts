@@ -6,7 +6,16 @@
 import { wrap, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import { AppError } from '../../core/errors';
 import { BUILTIN_LABEL_SET } from './label-sets';
-import type { CachedFeatures, ClipAudio, LabelSet, LibraryClip, SettingKey, StoredHeadFiles, StoredHeadInfo, TrainCheckpoint } from './library-types';
+import type {
+  CachedFeatures,
+  ClipAudio,
+  LabelSet,
+  LibraryClip,
+  SettingKey,
+  StoredHeadFiles,
+  StoredHeadInfo,
+  TrainCheckpoint,
+} from './library-types';
 
 /** Default database name (one per origin). */
 export const LIBRARY_DB_NAME = 'mmer-library';
@@ -50,8 +59,14 @@ export const MIGRATIONS: readonly Migration[] = [
     db.createObjectStore('checkpoints', { keyPath: 'runId' }).createIndex('updatedAt', 'updatedAt');
     // A failed seed aborts the upgrade, which rejects the open itself; the request promises need no handler of
     // their own beyond keeping them from being reported as unhandled.
-    void tx.objectStore('labelSets').put(BUILTIN_LABEL_SET).catch(() => undefined);
-    void tx.objectStore('settings').put(BUILTIN_LABEL_SET.id, 'activeLabelSet').catch(() => undefined);
+    void tx
+      .objectStore('labelSets')
+      .put(BUILTIN_LABEL_SET)
+      .catch(() => undefined);
+    void tx
+      .objectStore('settings')
+      .put(BUILTIN_LABEL_SET.id, 'activeLabelSet')
+      .catch(() => undefined);
   },
 ];
 
@@ -82,7 +97,10 @@ function defaultFactory(): IDBFactory {
   // `indexedDB` is absent in Node and in some private browsing modes; the DOM typings claim it always exists.
   const factory = (globalThis as { indexedDB?: IDBFactory }).indexedDB;
   if (factory === undefined) {
-    throw new AppError('internal', 'This browser offers no IndexedDB storage, so the clip library cannot be kept. Leave private browsing or use another browser.');
+    throw new AppError(
+      'internal',
+      'This browser offers no IndexedDB storage, so the clip library cannot be kept. Leave private browsing or use another browser.',
+    );
   }
   return factory;
 }
@@ -94,7 +112,10 @@ function defaultFactory(): IDBFactory {
 export async function openLibraryDb(options: OpenLibraryOptions = {}): Promise<LibraryDb> {
   const version = options.version ?? LIBRARY_DB_VERSION;
   if (!Number.isInteger(version) || version < 1 || version > LIBRARY_DB_VERSION) {
-    throw new AppError('internal', `The clip library's schema version must be between 1 and ${LIBRARY_DB_VERSION} (asked for ${version}).`);
+    throw new AppError(
+      'internal',
+      `The clip library's schema version must be between 1 and ${LIBRARY_DB_VERSION} (asked for ${version}).`,
+    );
   }
   const factory = options.factory ?? defaultFactory();
   const request = factory.open(options.name ?? LIBRARY_DB_NAME, version);
@@ -115,7 +136,11 @@ export async function openLibraryDb(options: OpenLibraryOptions = {}): Promise<L
     db = (await wrap(request)) as LibraryDb;
   } catch (err) {
     if (errorName(err) === 'VersionError') {
-      throw new AppError('internal', 'A newer version of this page has upgraded the clip library. Reload the page to keep working.', { cause: err });
+      throw new AppError(
+        'internal',
+        'A newer version of this page has upgraded the clip library. Reload the page to keep working.',
+        { cause: err },
+      );
     }
     throw err;
   }
@@ -139,7 +164,9 @@ export function writeError(err: unknown, txError: unknown): Error {
     return new AppError('storage-full', STORAGE_FULL, { cause: err });
   }
   const message = err instanceof Error ? err.message : String(err);
-  return new AppError('internal', `The clip library could not save the change (${message}). Nothing was changed.`, { cause: err });
+  return new AppError('internal', `The clip library could not save the change (${message}). Nothing was changed.`, {
+    cause: err,
+  });
 }
 
 /** Issues all requests at once (IndexedDB runs them in order) and waits for them; none is left unhandled. */

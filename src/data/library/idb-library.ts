@@ -2,21 +2,27 @@
  * The clip library on IndexedDB. Every write is one transaction over every store it touches, so a crash, a closed
  * tab or a full disk leaves the library as it was before the write, never half-changed.
  */
-import type { IDBPTransaction, StoreNames } from 'idb';
 import { AppError } from '../../core/errors';
-import { inParallel, openLibraryDb, tight, writeError, type LibraryDb, type LibrarySchema, type OpenLibraryOptions } from './db';
+import { inParallel, tight, type OpenLibraryOptions } from './db';
+import { LibraryConnection, type Store, type WriteTx } from './idb-connection';
 import { BUILTIN_LABEL_SET, labelSetProblems } from './label-sets';
 import type {
-  CachedFeatures, ClipAudio, ClipLibrary, ClipPatch, DeletedClips, LabelSet, LibraryClip, NewClip, SettingKey,
-  StoredHeadFiles, StoredHeadInfo, TrainCheckpoint,
+  CachedFeatures,
+  ClipAudio,
+  ClipLibrary,
+  ClipPatch,
+  DeletedClips,
+  LabelSet,
+  LibraryClip,
+  NewClip,
+  SettingKey,
+  StoredHeadFiles,
+  StoredHeadInfo,
+  TrainCheckpoint,
 } from './library-types';
 import { SAMPLE_RATE } from '../../audio/rate';
 
-
 const bad = (message: string): AppError => new AppError('bad-dataset', message);
-
-type Store = StoreNames<LibrarySchema>;
-type WriteTx<N extends readonly Store[]> = IDBPTransaction<LibrarySchema, N, 'readwrite'>;
 
 function patched(clip: LibraryClip, patch: ClipPatch): LibraryClip {
   const name = patch.name === undefined ? clip.name : patch.name.trim();
@@ -43,72 +49,25 @@ async function deleteFeaturesOf(tx: WriteTx<Store[]>, clipId: string): Promise<v
 
 /** `ClipLibrary` on IndexedDB (`openLibraryDb`). Reopens by itself after another tab's upgrade closed it. */
 export class IdbClipLibrary implements ClipLibrary {
-  private connection: Promise<LibraryDb> | null = null;
-  private closed = false;
-
-  private constructor(private readonly options: OpenLibraryOptions) {}
+  private constructor(private readonly conn: LibraryConnection) {}
 
   /** Opens (creating or upgrading) the library; rejects when IndexedDB is unavailable. */
   static async open(options: OpenLibraryOptions = {}): Promise<IdbClipLibrary> {
-    const library = new IdbClipLibrary(options);
-    await library.db();
-    return library;
-  }
-
-  private db(): Promise<LibraryDb> {
-    if (this.closed) return Promise.reject(new AppError('internal', 'The clip library was closed; reload the page.'));
-    if (this.connection === null) {
-      const opening = openLibraryDb({
-        ...this.options,
-        onVersionChange: () => {
-          // The next call reopens; at an older version than the stored one that fails with a "reload" message.
-          this.connection = null;
-          this.options.onVersionChange?.();
-        },
-      });
-      this.connection = opening;
-      opening.catch(() => {
-        if (this.connection === opening) this.connection = null;
-      });
-    }
-    return this.connection;
-  }
-
-  /** Runs `body` in one read-write transaction: it commits completely or, on any error, not at all. */
-  private async write<T>(stores: Store[], body: (tx: WriteTx<Store[]>) => Promise<T>): Promise<T> {
-    const tx = (await this.db()).transaction(stores, 'readwrite');
-    const done = tx.done.then(
-      () => ({ ok: true as const }),
-      (err: unknown) => ({ ok: false as const, err }),
-    );
-    let result: T;
-    try {
-      result = await body(tx);
-    } catch (err) {
-      try {
-        tx.abort();
-      } catch {
-        // Already aborted by the failed request.
-      }
-      await done;
-      throw writeError(err, tx.error);
-    }
-    // Quota errors in real browsers often surface only here, when the transaction commits.
-    const outcome = await done;
-    if (!outcome.ok) throw writeError(outcome.err, tx.error);
-    return result;
+    const conn = new LibraryConnection(options);
+    await conn.db();
+    return new IdbClipLibrary(conn);
   }
 
   async listClips(): Promise<LibraryClip[]> {
-    return (await this.db()).getAllFromIndex('clips', 'createdAt');
+    return (await this.conn.db()).getAllFromIndex('clips', 'createdAt');
   }
 
   async getClip(id: string): Promise<LibraryClip | null> {
-    return (await (await this.db()).get('clips', id)) ?? null;
+    return (await (await this.conn.db()).get('clips', id)) ?? null;
   }
 
   async getAudio(id: string): Promise<ClipAudio | null> {
-    return (await (await this.db()).get('audio', id)) ?? null;
+    return (await (await this.conn.db()).get('audio', id)) ?? null;
   }
 
   async addClips(clips: readonly NewClip[]): Promise<LibraryClip[]> {
@@ -117,14 +76,23 @@ export class IdbClipLibrary implements ClipLibrary {
       const id = crypto.randomUUID();
       // One millisecond apart, so the createdAt index lists a batch in the order it was given.
       const clip: LibraryClip = {
-        id, name: c.name, label: c.label, transcript: c.transcript, transcriptSource: c.transcriptSource, speaker: c.speaker,
-        split: c.split, durationS: c.pcm.length / SAMPLE_RATE, createdAt: new Date(base + i).toISOString(), source: c.source, revision: 1,
+        id,
+        name: c.name,
+        label: c.label,
+        transcript: c.transcript,
+        transcriptSource: c.transcriptSource,
+        speaker: c.speaker,
+        split: c.split,
+        durationS: c.pcm.length / SAMPLE_RATE,
+        createdAt: new Date(base + i).toISOString(),
+        source: c.source,
+        revision: 1,
       };
       const audio: ClipAudio = { clipId: id, pcm: tight(c.pcm), original: c.original };
       return { clip, audio };
     });
     if (rows.length === 0) return [];
-    await this.write(['clips', 'audio'], async (tx) => {
+    await this.conn.write(['clips', 'audio'], async (tx) => {
       const clipStore = tx.objectStore('clips');
       const audioStore = tx.objectStore('audio');
       await inParallel(rows.flatMap(({ clip, audio }) => [() => clipStore.add(clip), () => audioStore.add(audio)]));
@@ -139,12 +107,15 @@ export class IdbClipLibrary implements ClipLibrary {
   }
 
   async updateClips(ids: readonly string[], patch: ClipPatch): Promise<LibraryClip[]> {
-    return this.write(['clips', 'features'], async (tx) => {
+    return this.conn.write(['clips', 'features'], async (tx) => {
       const store = tx.objectStore('clips');
       const out: LibraryClip[] = [];
       for (const id of ids) {
         const clip = await store.get(id);
-        if (clip === undefined) throw bad('The clip you edited no longer exists: it was probably deleted in another tab. Nothing was changed.');
+        if (clip === undefined)
+          throw bad(
+            'The clip you edited no longer exists: it was probably deleted in another tab. Nothing was changed.',
+          );
         const next = patched(clip, patch);
         if (next.revision !== clip.revision) await deleteFeaturesOf(tx, id);
         await store.put(next);
@@ -155,7 +126,7 @@ export class IdbClipLibrary implements ClipLibrary {
   }
 
   async deleteClips(ids: readonly string[]): Promise<DeletedClips> {
-    return this.write(['clips', 'audio', 'features'], async (tx) => {
+    return this.conn.write(['clips', 'audio', 'features'], async (tx) => {
       const clips: LibraryClip[] = [];
       const audio: ClipAudio[] = [];
       for (const id of new Set(ids)) {
@@ -172,7 +143,7 @@ export class IdbClipLibrary implements ClipLibrary {
   }
 
   async restoreClips(deleted: DeletedClips): Promise<void> {
-    await this.write(['clips', 'audio'], async (tx) => {
+    await this.conn.write(['clips', 'audio'], async (tx) => {
       await inParallel([
         ...deleted.clips.map((clip) => () => tx.objectStore('clips').put(clip)),
         ...deleted.audio.map((audio) => () => tx.objectStore('audio').put(audio)),
@@ -181,23 +152,30 @@ export class IdbClipLibrary implements ClipLibrary {
   }
 
   async listLabelSets(): Promise<LabelSet[]> {
-    const sets = await (await this.db()).getAll('labelSets');
+    const sets = await (await this.conn.db()).getAll('labelSets');
     return sets.sort((a, b) => Number(b.builtin) - Number(a.builtin) || a.name.localeCompare(b.name));
   }
 
   async putLabelSet(set: LabelSet): Promise<void> {
-    if (set.builtin || set.id === BUILTIN_LABEL_SET.id) throw bad(`The built-in label set ${BUILTIN_LABEL_SET.name} cannot be changed. Copy it and edit the copy.`);
+    if (set.builtin || set.id === BUILTIN_LABEL_SET.id)
+      throw bad(`The built-in label set ${BUILTIN_LABEL_SET.name} cannot be changed. Copy it and edit the copy.`);
     const problems = labelSetProblems(set);
     if (problems.length > 0) throw bad(problems.join(' '));
-    await this.write(['labelSets'], async (tx) => {
+    await this.conn.write(['labelSets'], async (tx) => {
       const store = tx.objectStore('labelSets');
-      if ((await store.get(set.id))?.builtin === true) throw bad(`The built-in label set ${BUILTIN_LABEL_SET.name} cannot be replaced.`);
-      await store.put({ id: set.id, name: set.name.trim(), labels: set.labels.map((l) => ({ name: l.name.trim(), colour: l.colour })), builtin: false });
+      if ((await store.get(set.id))?.builtin === true)
+        throw bad(`The built-in label set ${BUILTIN_LABEL_SET.name} cannot be replaced.`);
+      await store.put({
+        id: set.id,
+        name: set.name.trim(),
+        labels: set.labels.map((l) => ({ name: l.name.trim(), colour: l.colour })),
+        builtin: false,
+      });
     });
   }
 
   async deleteLabelSet(id: string): Promise<void> {
-    await this.write(['labelSets', 'settings'], async (tx) => {
+    await this.conn.write(['labelSets', 'settings'], async (tx) => {
       const set = await tx.objectStore('labelSets').get(id);
       if (set === undefined) return;
       if (set.builtin) throw bad(`The built-in label set ${set.name} cannot be deleted.`);
@@ -209,45 +187,53 @@ export class IdbClipLibrary implements ClipLibrary {
   }
 
   async getSetting(key: SettingKey): Promise<string | null> {
-    return (await (await this.db()).get('settings', key)) ?? null;
+    return (await (await this.conn.db()).get('settings', key)) ?? null;
   }
 
   async setSetting(key: SettingKey, value: string | null): Promise<void> {
-    await this.write(['settings'], async (tx) => {
+    await this.conn.write(['settings'], async (tx) => {
       await (value === null ? tx.objectStore('settings').delete(key) : tx.objectStore('settings').put(value, key));
     });
   }
 
   async listHeads(): Promise<StoredHeadInfo[]> {
-    const heads = await (await this.db()).getAll('heads');
+    const heads = await (await this.conn.db()).getAll('heads');
     return heads.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 
   async getHeadFiles(id: string): Promise<StoredHeadFiles | null> {
-    return (await (await this.db()).get('headFiles', id)) ?? null;
+    return (await (await this.conn.db()).get('headFiles', id)) ?? null;
   }
 
   async putHead(info: StoredHeadInfo, files: StoredHeadFiles): Promise<void> {
     const stored: StoredHeadFiles = { configJson: files.configJson, weights: tight(files.weights) };
-    await this.write(['heads', 'headFiles'], async (tx) => {
-      await inParallel([() => tx.objectStore('heads').put(info), () => tx.objectStore('headFiles').put(stored, info.id)]);
+    await this.conn.write(['heads', 'headFiles'], async (tx) => {
+      await inParallel([
+        () => tx.objectStore('heads').put(info),
+        () => tx.objectStore('headFiles').put(stored, info.id),
+      ]);
     });
   }
 
   async updateHead(id: string, patch: Partial<Pick<StoredHeadInfo, 'name' | 'metrics'>>): Promise<StoredHeadInfo> {
-    return this.write(['heads'], async (tx) => {
+    return this.conn.write(['heads'], async (tx) => {
       const head = await tx.objectStore('heads').get(id);
-      if (head === undefined) throw bad('The head you edited no longer exists: it was probably deleted in another tab. Nothing was changed.');
+      if (head === undefined)
+        throw bad('The head you edited no longer exists: it was probably deleted in another tab. Nothing was changed.');
       const name = patch.name === undefined ? head.name : patch.name.trim();
       if (name === '') throw bad('A head needs a name.');
-      const next: StoredHeadInfo = { ...head, name, metrics: patch.metrics === undefined ? head.metrics : patch.metrics };
+      const next: StoredHeadInfo = {
+        ...head,
+        name,
+        metrics: patch.metrics === undefined ? head.metrics : patch.metrics,
+      };
       await tx.objectStore('heads').put(next);
       return next;
     });
   }
 
   async deleteHead(id: string): Promise<void> {
-    await this.write(['heads', 'headFiles', 'settings'], async (tx) => {
+    await this.conn.write(['heads', 'headFiles', 'settings'], async (tx) => {
       const head = await tx.objectStore('heads').get(id);
       await inParallel([() => tx.objectStore('heads').delete(id), () => tx.objectStore('headFiles').delete(id)]);
       if (head === undefined) return;
@@ -258,7 +244,7 @@ export class IdbClipLibrary implements ClipLibrary {
   }
 
   async getFeatures(key: string): Promise<CachedFeatures | null> {
-    return (await (await this.db()).get('features', key)) ?? null;
+    return (await (await this.conn.db()).get('features', key)) ?? null;
   }
 
   /**
@@ -266,10 +252,14 @@ export class IdbClipLibrary implements ClipLibrary {
    * computed (such an entry would never be deleted with its clip).
    */
   async putFeatures(entry: CachedFeatures): Promise<boolean> {
-    const tightMatrix = (m: CachedFeatures['audio']): CachedFeatures['audio'] => ({ rows: m.rows, dim: m.dim, data: tight(m.data) });
+    const tightMatrix = (m: CachedFeatures['audio']): CachedFeatures['audio'] => ({
+      rows: m.rows,
+      dim: m.dim,
+      data: tight(m.data),
+    });
     const stored: CachedFeatures = { ...entry, audio: tightMatrix(entry.audio), text: tightMatrix(entry.text) };
     try {
-      return await this.write(['features', 'clips'], async (tx) => {
+      return await this.conn.write(['features', 'clips'], async (tx) => {
         if ((await tx.objectStore('clips').getKey(entry.clipId)) === undefined) return false;
         await tx.objectStore('features').put(stored);
         return true;
@@ -281,17 +271,17 @@ export class IdbClipLibrary implements ClipLibrary {
   }
 
   async putCheckpoint(checkpoint: TrainCheckpoint): Promise<void> {
-    await this.write(['checkpoints'], async (tx) => {
+    await this.conn.write(['checkpoints'], async (tx) => {
       await tx.objectStore('checkpoints').put(checkpoint);
     });
   }
 
   async getCheckpoint(runId: string): Promise<TrainCheckpoint | null> {
-    return (await (await this.db()).get('checkpoints', runId)) ?? null;
+    return (await (await this.conn.db()).get('checkpoints', runId)) ?? null;
   }
 
   async latestCheckpoint(): Promise<TrainCheckpoint | null> {
-    const tx = (await this.db()).transaction('checkpoints', 'readonly');
+    const tx = (await this.conn.db()).transaction('checkpoints', 'readonly');
     const cursor = await tx.store.index('updatedAt').openCursor(null, 'prev');
     const latest = cursor?.value ?? null;
     await tx.done;
@@ -299,15 +289,12 @@ export class IdbClipLibrary implements ClipLibrary {
   }
 
   async deleteCheckpoint(runId: string): Promise<void> {
-    await this.write(['checkpoints'], async (tx) => {
+    await this.conn.write(['checkpoints'], async (tx) => {
       await tx.objectStore('checkpoints').delete(runId);
     });
   }
 
   close(): void {
-    this.closed = true;
-    const connection = this.connection;
-    this.connection = null;
-    void connection?.then((db) => { db.close(); }, () => undefined);
+    this.conn.close();
   }
 }

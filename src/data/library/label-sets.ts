@@ -11,8 +11,18 @@ import type { LabelDef, LabelSet, LibraryClip } from './library-types';
  * then a few darker extras. Each is dark or saturated enough to read on a white page.
  */
 export const LABEL_PALETTE: readonly string[] = [
-  '#e69f00', '#0072b2', '#d55e00', '#009e73', '#cc79a7', '#56b4e9', '#8a7a00', '#6c757d',
-  '#5f3dc4', '#a61e4d', '#2b8a3e', '#862e9c',
+  '#e69f00',
+  '#0072b2',
+  '#d55e00',
+  '#009e73',
+  '#cc79a7',
+  '#56b4e9',
+  '#8a7a00',
+  '#6c757d',
+  '#5f3dc4',
+  '#a61e4d',
+  '#2b8a3e',
+  '#862e9c',
 ];
 
 /** The IEMOCAP-4 set every library starts with (the paper's four classes, in the authors' order). */

@@ -48,12 +48,20 @@ function pinOf(manual: readonly SplitName[]): SplitName | null {
  * `round(n * test)` to test, the next `round(n * validation)` to validation, the rest (always at least one clip
  * from 3 clips up) to train.
  */
-function perClip(clips: readonly Clip[], seed: number, test: number, validation: number, out: Map<string, SplitName>): void {
+function perClip(
+  clips: readonly Clip[],
+  seed: number,
+  test: number,
+  validation: number,
+  out: Map<string, SplitName>,
+): void {
   const groups = new Map<string | null, Clip[]>();
   for (const c of clips) groups.set(c.label, [...(groups.get(c.label) ?? []), c]);
   for (const group of groups.values()) {
     const n = group.length;
-    const order = group.map((c) => ({ c, r: rank(seed, `clip:${c.id}`) })).sort((a, b) => a.r - b.r || a.c.id.localeCompare(b.c.id));
+    const order = group
+      .map((c) => ({ c, r: rank(seed, `clip:${c.id}`) }))
+      .sort((a, b) => a.r - b.r || a.c.id.localeCompare(b.c.id));
     let nTest = Math.round(n * test);
     let nVal = Math.round(n * validation);
     if (n >= 3 && nTest + nVal >= n) {
@@ -95,27 +103,46 @@ export function effectiveSplits(clips: readonly Clip[], options: SplitOptions = 
   const fTest = speakers.length >= 3 ? fTestAsked : 0;
 
   if (speakers.length === 1) {
-    notes.push('Only 1 speaker: no test split, and validation clips come from the same voice as the training clips, so validation scores will look better than they would on a new voice.');
-    perClip([...bySpeaker.values()].flat().filter((c) => c.split === null), seed, 0, fVal, splits);
+    notes.push(
+      'Only 1 speaker: no test split, and validation clips come from the same voice as the training clips, so validation scores will look better than they would on a new voice.',
+    );
+    perClip(
+      [...bySpeaker.values()].flat().filter((c) => c.split === null),
+      seed,
+      0,
+      fVal,
+      splits,
+    );
   } else if (speakers.length >= 2) {
     assignSpeakers(bySpeaker, seed, fTest, fVal, splits, notes);
   }
   if (speakers.length === 2) {
     const validating = speakers.filter((s) => (bySpeaker.get(s) ?? []).some((c) => splits.get(c.id) === 'validation'));
-    notes.push(`Only 2 speakers: no test split; ${validating.map((s) => `speaker "${s}"`).join(' and ') || 'neither speaker'} ${validating.length === 1 ? 'is' : 'are'} the validation split. Add clips of a third speaker for a test split.`);
+    notes.push(
+      `Only 2 speakers: no test split; ${validating.map((s) => `speaker "${s}"`).join(' and ') || 'neither speaker'} ${validating.length === 1 ? 'is' : 'are'} the validation split. Add clips of a third speaker for a test split.`,
+    );
   }
 
   if (untagged.length > 0) {
     perClip(untagged, seed, fTest, fVal, splits);
-    notes.push(speakers.length === 0
-      ? `No clip has a speaker: the ${plural(untagged.length, 'clip is', 'clips are')} split one by one into training and validation (no test split), so validation scores include voices seen in training.`
-      : `${plural(untagged.length, 'clip has', 'clips have')} no speaker: they are split one by one, so their validation${fTest > 0 ? ' and test' : ''} scores may include voices seen in training.`);
+    notes.push(
+      speakers.length === 0
+        ? `No clip has a speaker: the ${plural(untagged.length, 'clip is', 'clips are')} split one by one into training and validation (no test split), so validation scores include voices seen in training.`
+        : `${plural(untagged.length, 'clip has', 'clips have')} no speaker: they are split one by one, so their validation${fTest > 0 ? ' and test' : ''} scores may include voices seen in training.`,
+    );
   }
   return { splits, notes };
 }
 
 /** Speaker-disjoint fill for 2 or more speakers (see `effectiveSplits`). */
-function assignSpeakers(bySpeaker: Map<string, Clip[]>, seed: number, fTest: number, fVal: number, out: Map<string, SplitName>, notes: string[]): void {
+function assignSpeakers(
+  bySpeaker: Map<string, Clip[]>,
+  seed: number,
+  fTest: number,
+  fVal: number,
+  out: Map<string, SplitName>,
+  notes: string[],
+): void {
   const total = [...bySpeaker.values()].reduce((n, list) => n + list.length, 0);
   /** Clips of pinned speakers per split. */
   const count: Record<SplitName, number> = { train: 0, validation: 0, test: 0 };
@@ -129,7 +156,9 @@ function assignSpeakers(bySpeaker: Map<string, Clip[]>, seed: number, fTest: num
       continue;
     }
     if (new Set(manual).size > 1) {
-      notes.push(`Speaker "${speaker}" has clips set by hand to more than one split; the rest of their clips go to ${pin}, so the splits are not fully speaker-independent.`);
+      notes.push(
+        `Speaker "${speaker}" has clips set by hand to more than one split; the rest of their clips go to ${pin}, so the splits are not fully speaker-independent.`,
+      );
     }
     for (const c of list) if (c.split === null) out.set(c.id, pin);
     count[pin] += list.length;
@@ -167,7 +196,9 @@ function assignSpeakers(bySpeaker: Map<string, Clip[]>, seed: number, fTest: num
   for (const split of fTest > 0 ? (['validation', 'test'] as const) : (['validation'] as const)) {
     if (speakersIn[split] > 0) continue;
     const donor = ORDER.find((d) => d !== split && speakersIn[d] >= 2 && free.some((s) => chosen.get(s.speaker) === d));
-    const smallest = free.filter((s) => chosen.get(s.speaker) === donor).sort((a, b) => a.clips.length - b.clips.length || a.r - b.r)[0];
+    const smallest = free
+      .filter((s) => chosen.get(s.speaker) === donor)
+      .sort((a, b) => a.clips.length - b.clips.length || a.r - b.r)[0];
     if (smallest !== undefined) move(smallest, split);
   }
   for (const s of free) for (const c of s.clips) out.set(c.id, chosen.get(s.speaker) ?? 'train');
@@ -181,7 +212,10 @@ export interface SplitCount {
 }
 
 /** Counts clips per split and label (clips missing from `splits` are not counted). */
-export function splitCounts(clips: readonly Pick<LibraryClip, 'id' | 'label'>[], splits: ReadonlyMap<string, SplitName>): Record<SplitName, SplitCount> {
+export function splitCounts(
+  clips: readonly Pick<LibraryClip, 'id' | 'label'>[],
+  splits: ReadonlyMap<string, SplitName>,
+): Record<SplitName, SplitCount> {
   const out: Record<SplitName, SplitCount> = {
     train: { total: 0, unlabelled: 0, labels: {} },
     validation: { total: 0, unlabelled: 0, labels: {} },

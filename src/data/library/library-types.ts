@@ -43,13 +43,18 @@ export interface ClipAudio {
 }
 
 /** What the page hands the library to add a clip (id, dates, revision and duration are the library's job). */
-export interface NewClip extends Pick<LibraryClip, 'name' | 'label' | 'transcript' | 'transcriptSource' | 'speaker' | 'split' | 'source'> {
+export interface NewClip extends Pick<
+  LibraryClip,
+  'name' | 'label' | 'transcript' | 'transcriptSource' | 'speaker' | 'split' | 'source'
+> {
   readonly pcm: Float32Array;
   readonly original: Blob | null;
 }
 
 /** The fields of a clip a person can edit. */
-export type ClipPatch = Partial<Pick<LibraryClip, 'name' | 'label' | 'transcript' | 'transcriptSource' | 'speaker' | 'split'>>;
+export type ClipPatch = Partial<
+  Pick<LibraryClip, 'name' | 'label' | 'transcript' | 'transcriptSource' | 'speaker' | 'split'>
+>;
 
 /** Deleted clips with their audio, as `deleteClips` returns them, so `restoreClips` can undo the deletion. */
 export interface DeletedClips {
@@ -175,6 +180,10 @@ export interface ClipLibrary {
 }
 
 /** Cache key of one view of a clip's features for one encoder setup (pair + hidden-state cut). */
-export function featureKey(clip: Pick<LibraryClip, 'id' | 'revision'>, encoders: string, view: 'orig' | `aug-${number}`): string {
+export function featureKey(
+  clip: Pick<LibraryClip, 'id' | 'revision'>,
+  encoders: string,
+  view: 'orig' | `aug-${number}`,
+): string {
   return `${clip.id}|${String(clip.revision)}|${encoders}|${view}`;
 }

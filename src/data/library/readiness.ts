@@ -19,7 +19,12 @@ export interface Readiness {
  * Checks the clips that a run over `labels` would use. `splits` is the effective split of every clip
  * (`effectiveSplits`); clips with other labels or none are counted out, never trained on.
  */
-export function trainingReadiness(clips: readonly LibraryClip[], splits: ReadonlyMap<string, SplitName>, labels: readonly string[], minClipsPerLabel: number): Readiness {
+export function trainingReadiness(
+  clips: readonly LibraryClip[],
+  splits: ReadonlyMap<string, SplitName>,
+  labels: readonly string[],
+  minClipsPerLabel: number,
+): Readiness {
   const used = clips.filter((c) => c.label !== null && labels.includes(c.label));
   const split = (c: LibraryClip): SplitName => splits.get(c.id) ?? 'train';
   const counts: Record<SplitName, number> = { train: 0, validation: 0, test: 0 };
@@ -30,8 +35,12 @@ export function trainingReadiness(clips: readonly LibraryClip[], splits: Readonl
   const notices: string[] = [];
   const withClips = labels.filter((_, i) => (trainPerLabel[i] ?? 0) > 0);
   if (labels.length < 2) errors.push(`Training needs at least two labels; the label set has ${String(labels.length)}.`);
-  else if (train.length === 0) errors.push('There are no training clips with a label of the active set: record or import some, or label the clips you have.');
-  else if (withClips.length < 2) errors.push(`Only "${withClips[0] ?? ''}" has training clips; a classifier needs clips of at least two labels.`);
+  else if (train.length === 0)
+    errors.push(
+      'There are no training clips with a label of the active set: record or import some, or label the clips you have.',
+    );
+  else if (withClips.length < 2)
+    errors.push(`Only "${withClips[0] ?? ''}" has training clips; a classifier needs clips of at least two labels.`);
   const short = labels.map((l, i) => ({ l, n: trainPerLabel[i] ?? 0 })).filter((x) => x.n < minClipsPerLabel);
   if (errors.length === 0 && short.length > 0) {
     errors.push(
@@ -43,7 +52,9 @@ export function trainingReadiness(clips: readonly LibraryClip[], splits: Readonl
   const other = clips.length - used.length - unlabelled;
   if (unlabelled > 0) notices.push(`${String(unlabelled)} unlabelled clip(s) are left out.`);
   if (other > 0) notices.push(`${String(other)} clip(s) with labels outside the active set are left out.`);
-  if (used.length > 0 && used.every((c) => c.transcript === null)) notices.push('CTC is off: no clip has a transcript.');
-  if (counts.validation === 0 && used.length > 0) notices.push('No validation clips: there is no model selection, the last epoch is kept.');
+  if (used.length > 0 && used.every((c) => c.transcript === null))
+    notices.push('CTC is off: no clip has a transcript.');
+  if (counts.validation === 0 && used.length > 0)
+    notices.push('No validation clips: there is no model selection, the last epoch is kept.');
   return { errors, notices, counts, trainPerLabel };
 }

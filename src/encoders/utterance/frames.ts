@@ -65,7 +65,15 @@ export function speechFrames(energyDb: Float64Array): Int32Array {
 
 /** Computes every frame-level track of a 16 kHz clip (no frames when it is shorter than 400 samples). */
 export function frameTrack(pcm: Float32Array): FrameTrack {
-  analyser ??= frameAnalyser({ hop: HOP, winLength: WIN, nFft: 512, nMels: N_MELS, fMin: 20, fMax: 8000, sampleRate: SAMPLE_RATE });
+  analyser ??= frameAnalyser({
+    hop: HOP,
+    winLength: WIN,
+    nFft: 512,
+    nMels: N_MELS,
+    fMin: 20,
+    fMax: 8000,
+    sampleRate: SAMPLE_RATE,
+  });
   const a = analyser;
   const count = frameCount(pcm.length);
   const logMel = new Float64Array(count * N_MELS);

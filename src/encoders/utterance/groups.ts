@@ -139,7 +139,8 @@ export function writeRate(c: ClipFrames, out: Float64Array, at: number): void {
 const DCT = (() => {
   const m = new Float64Array(N_MFCC * N_MELS);
   for (let k = 1; k <= N_MFCC; k++) {
-    for (let n = 0; n < N_MELS; n++) m[(k - 1) * N_MELS + n] = Math.sqrt(2 / N_MELS) * Math.cos((Math.PI * k * (2 * n + 1)) / (2 * N_MELS));
+    for (let n = 0; n < N_MELS; n++)
+      m[(k - 1) * N_MELS + n] = Math.sqrt(2 / N_MELS) * Math.cos((Math.PI * k * (2 * n + 1)) / (2 * N_MELS));
   }
   return m;
 })();
@@ -192,7 +193,8 @@ export function writeSpectral(c: ClipFrames, out: Float64Array, shapeAt: number,
   shape.forEach((x, i) => {
     sevenStats(x, speech, FRAME_SECONDS, out, shapeAt + i * N_STATS);
   });
-  for (let i = 0; i < BALANCE_TRACKS.length; i++) sevenStats(col(4 + i), speech, FRAME_SECONDS, out, balanceAt + i * N_STATS);
+  for (let i = 0; i < BALANCE_TRACKS.length; i++)
+    sevenStats(col(4 + i), speech, FRAME_SECONDS, out, balanceAt + i * N_STATS);
 }
 
 /** Log-mel stats (240): per band mean, population SD and max of L over all frames, as three 80-value blocks. */

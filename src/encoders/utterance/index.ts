@@ -5,7 +5,17 @@
  * per-speaker z-scored vectors. tools/reference/utterance_features.py is the numpy/scipy reference of the same spec.
  */
 import { frameTrack, type FrameTrack } from './frames';
-import { mfccTrack, writeEnergy, writeF0, writeLogmelStats, writeMfcc, writeRate, writeSpectral, writeVoiceQuality, type ClipFrames } from './groups';
+import {
+  mfccTrack,
+  writeEnergy,
+  writeF0,
+  writeLogmelStats,
+  writeMfcc,
+  writeRate,
+  writeSpectral,
+  writeVoiceQuality,
+  type ClipFrames,
+} from './groups';
 import { UTTERANCE_DIM, UTTERANCE_GROUPS } from './names';
 import { VOICED_THRESHOLD, yinTrack, type YinTrack } from './yin';
 

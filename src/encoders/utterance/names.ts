@@ -5,13 +5,15 @@
 import { STAT_NAMES } from './stats';
 
 /** The feature groups: b's eight (396 dims) in the spec's order, then a (240 dims). */
-export type UtteranceGroup = 'f0' | 'voiceQuality' | 'energy' | 'rate' | 'mfcc' | 'dmfcc' | 'spectralShape' | 'spectralBalance' | 'logmelStats';
+export type UtteranceGroup =
+  'f0' | 'voiceQuality' | 'energy' | 'rate' | 'mfcc' | 'dmfcc' | 'spectralShape' | 'spectralBalance' | 'logmelStats';
 
 /** Cepstral coefficients kept: c1..c13 (c0, the overall level, is dropped). */
 export const N_MFCC = 13;
 
 const seven = (track: string): string[] => STAT_NAMES.map((s) => `${track}_${s}`);
-const coefs = (prefix: string, suffix: string): string[] => Array.from({ length: N_MFCC }, (_, i) => `${prefix}${i + 1}${suffix}`);
+const coefs = (prefix: string, suffix: string): string[] =>
+  Array.from({ length: N_MFCC }, (_, i) => `${prefix}${i + 1}${suffix}`);
 const bands = (suffix: string): string[] => Array.from({ length: 80 }, (_, m) => `logmel${m}_${suffix}`);
 
 /** Track names of the 7-stat blocks of the spectral shape group, in order. */
@@ -31,7 +33,14 @@ export const BALANCE_TRACKS = [
 
 const GROUP_NAMES: Readonly<Record<UtteranceGroup, readonly string[]>> = {
   f0: [...seven('f0_st'), 'f0_rise_mean_st', 'f0_fall_mean_st'],
-  voiceQuality: [...seven('hnr_db'), ...seven('voicing_prob'), 'jitter_mean', 'jitter_sd', 'shimmer_mean_db', 'shimmer_sd_db'],
+  voiceQuality: [
+    ...seven('hnr_db'),
+    ...seven('voicing_prob'),
+    'jitter_mean',
+    'jitter_sd',
+    'shimmer_mean_db',
+    'shimmer_sd_db',
+  ],
   energy: [...seven('energy_db'), ...seven('loudness'), ...seven('delta_energy_db')],
   rate: [
     'speech_duration_s',
@@ -58,7 +67,17 @@ const GROUP_NAMES: Readonly<Record<UtteranceGroup, readonly string[]>> = {
 };
 
 /** Group order in the vector. */
-export const GROUP_ORDER: readonly UtteranceGroup[] = ['f0', 'voiceQuality', 'energy', 'rate', 'mfcc', 'dmfcc', 'spectralShape', 'spectralBalance', 'logmelStats'];
+export const GROUP_ORDER: readonly UtteranceGroup[] = [
+  'f0',
+  'voiceQuality',
+  'energy',
+  'rate',
+  'mfcc',
+  'dmfcc',
+  'spectralShape',
+  'spectralBalance',
+  'logmelStats',
+];
 
 /** 636 names, in output order (b groups in GROUP_ORDER, then a). */
 export const UTTERANCE_FEATURE_NAMES: readonly string[] = Object.freeze(GROUP_ORDER.flatMap((g) => GROUP_NAMES[g]));

@@ -105,7 +105,8 @@ export function yinTrack(pcm: Float32Array, frames: number): YinTrack {
   for (let t = 0; t < frames; t++) {
     const first = t * BLOCKS_PER_HOP;
     if (t > 0) {
-      for (let b = first + BLOCKS_PER_WIN - BLOCKS_PER_HOP; b < first + BLOCKS_PER_WIN; b++) blockSums(xp, b, ring, (b % BLOCKS_PER_WIN) * stride);
+      for (let b = first + BLOCKS_PER_WIN - BLOCKS_PER_HOP; b < first + BLOCKS_PER_WIN; b++)
+        blockSums(xp, b, ring, (b % BLOCKS_PER_WIN) * stride);
     }
     let cumulative = 0;
     for (let tau = 1; tau <= TOP_LAG; tau++) {

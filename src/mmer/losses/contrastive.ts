@@ -44,7 +44,8 @@ export function l2NormaliseRows(x: tf.Tensor2D): tf.Tensor2D {
 }
 
 function checkTemperature(temperature: number): void {
-  if (!(temperature > 0) || !Number.isFinite(temperature)) throw new RangeError(`temperature must be > 0, got ${temperature}`);
+  if (!(temperature > 0) || !Number.isFinite(temperature))
+    throw new RangeError(`temperature must be > 0, got ${temperature}`);
 }
 
 /**
@@ -65,7 +66,8 @@ export function supConLoss(features: tf.Tensor2D, labels: readonly number[], opt
   const variant = options.variant ?? 'khosla';
   checkTemperature(temperature);
   const [batch] = features.shape;
-  if (features.rank !== 2) throw new RangeError(`supConLoss: features must be [B, D], got [${features.shape.join(', ')}]`);
+  if (features.rank !== 2)
+    throw new RangeError(`supConLoss: features must be [B, D], got [${features.shape.join(', ')}]`);
   if (labels.length !== batch) throw new RangeError(`supConLoss: ${labels.length} labels for a batch of ${batch}`);
   const same = labels.map((a) => labels.map((b) => a === b));
 
@@ -73,12 +75,19 @@ export function supConLoss(features: tf.Tensor2D, labels: readonly number[], opt
     if (variant === 'authors-unnormalised') {
       const logProb = tf.logSoftmax(tf.matMul(features, features, false, true));
       const pairs = same.flat().filter(Boolean).length;
-      const weights = tf.tensor2d(same.map((row) => row.map((s) => (s ? -1 / (pairs * temperature) : 0))), [batch, batch]);
+      const weights = tf.tensor2d(
+        same.map((row) => row.map((s) => (s ? -1 / (pairs * temperature) : 0))),
+        [batch, batch],
+      );
       return tf.sum(tf.mul(logProb, weights));
     }
     const z = l2NormaliseRows(features);
     const logits = tf.div(tf.matMul(z, z, false, true), temperature);
-    const notSelf = tf.tensor2d(same.map((row, i) => row.map((_, j) => i !== j)), [batch, batch], 'bool');
+    const notSelf = tf.tensor2d(
+      same.map((row, i) => row.map((_, j) => i !== j)),
+      [batch, batch],
+      'bool',
+    );
     // The anchor itself is left out of its own denominator (L^sup_out).
     const logDenominator = tf.logSumExp(tf.where(notSelf, logits, tf.scalar(LOG_ZERO)), 1, true);
     const logProb = tf.sub(logits, logDenominator);
@@ -110,7 +119,9 @@ export function infoNceLoss(zA: tf.Tensor2D, zB: tf.Tensor2D, options: InfoNceOp
   const temperature = options.temperature ?? DEFAULT_TEMPERATURE;
   checkTemperature(temperature);
   if (zA.rank !== 2 || zB.rank !== 2 || zA.shape[0] !== zB.shape[0] || zA.shape[1] !== zB.shape[1]) {
-    throw new RangeError(`infoNceLoss: views must share a [B, D] shape, got [${zA.shape.join(', ')}] and [${zB.shape.join(', ')}]`);
+    throw new RangeError(
+      `infoNceLoss: views must share a [B, D] shape, got [${zA.shape.join(', ')}] and [${zB.shape.join(', ')}]`,
+    );
   }
   return tf.tidy(() => {
     const normalise = options.normalise ?? true;

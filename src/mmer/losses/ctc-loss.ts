@@ -56,8 +56,10 @@ function plan(
 ): Plan {
   const [batch = 0, frames = 0, classes = 0] = shape;
   if (targets.length !== batch) throw new RangeError(`ctcLoss: ${targets.length} targets for a batch of ${batch}`);
-  if (inputLengths.length !== batch) throw new RangeError(`ctcLoss: ${inputLengths.length} input lengths for a batch of ${batch}`);
-  if (!Number.isInteger(blank) || blank < 0 || blank >= classes) throw new RangeError(`ctcLoss: blank ${blank} outside [0, ${classes})`);
+  if (inputLengths.length !== batch)
+    throw new RangeError(`ctcLoss: ${inputLengths.length} input lengths for a batch of ${batch}`);
+  if (!Number.isInteger(blank) || blank < 0 || blank >= classes)
+    throw new RangeError(`ctcLoss: blank ${blank} outside [0, ${classes})`);
   const targetLengths = targets.map((t) => t?.length ?? 0);
   const maxLabels = Math.max(0, ...targetLengths);
   const size = 2 * maxLabels + 1;
@@ -104,7 +106,18 @@ function logSumExp3(a: tf.Tensor, b: tf.Tensor, c: tf.Tensor): tf.Tensor {
  */
 function shiftDown(alpha: tf.Tensor2D, by: number): tf.Tensor2D {
   const [rows, cols] = alpha.shape;
-  return tf.slice(tf.pad(alpha, [[by, 0], [0, 0]], LOG_ZERO), [0, 0], [rows, cols]);
+  return tf.slice(
+    tf.pad(
+      alpha,
+      [
+        [by, 0],
+        [0, 0],
+      ],
+      LOG_ZERO,
+    ),
+    [0, 0],
+    [rows, cols],
+  );
 }
 
 /** [S, B] constant from a per-clip, per-state rule. */
@@ -141,7 +154,11 @@ function negLogLikelihood(logProbs: tf.Tensor3D, p: Plan, inputLengths: readonly
   // s-2 -> s is allowed into a label that differs from the label two states back (never into a blank).
   const skip = stateMask(p, (row, s) => s >= 2 && row[s] !== blank && row[s] !== row[s - 2]);
   // A virtual state before frame 0 with log-probability 0 at s = 0: the first step then starts paths at s = 0 and s = 1.
-  let alpha = tf.where<tf.Tensor2D>(stateMask(p, (_, s) => s === 0), 0, LOG_ZERO);
+  let alpha = tf.where<tf.Tensor2D>(
+    stateMask(p, (_, s) => s === 0),
+    0,
+    LOG_ZERO,
+  );
   // Every RESCALE_EVERY steps alpha loses its per-clip maximum, kept aside in `offsets`: alpha then stays near 0, where
   // float32 resolves the differences that decide the gradient (at |alpha| ~ 2000 its spacing is already 1e-4). The
   // loss does not depend on the offsets' values, so their gradient paths cancel; rescaling on every step would be
@@ -206,7 +223,8 @@ export function ctcLoss(
   const blank = options.blank ?? 0;
   const reduction = options.reduction ?? 'mean';
   const zeroInfinity = options.zeroInfinity ?? false;
-  if (logProbs.rank !== 3) throw new RangeError(`ctcLoss: logProbs must be [B, T, C], got [${logProbs.shape.join(', ')}]`);
+  if (logProbs.rank !== 3)
+    throw new RangeError(`ctcLoss: logProbs must be [B, T, C], got [${logProbs.shape.join(', ')}]`);
   const p = plan(logProbs.shape, targets, inputLengths, blank);
   return tf.tidy(() => {
     const nll = negLogLikelihood(logProbs, p, inputLengths, blank);
