@@ -57,12 +57,12 @@ function Workspace({ choice, pair }: { readonly choice: UsePairChoice; readonly 
   const registerScores = useCallback((set: ScoresSetter | null) => {
     scoresRef.current = set;
   }, []);
-  const head = useHead(ml, pair, onScores);
+  const library = useLibrary();
+  const head = useHead(ml, pair, library, onScores);
   const { rescore } = head;
   const voice = useVoice(ml, rescore);
-  const library = useLibrary();
   const training = useTraining(ml, library, pair);
-  const storedHeads = useStoredHeads(head, library, pair, ml.key);
+  const storedHeads = useStoredHeads(head, library);
   const { loaded: pairLoaded, failed: pairFailed } = choice;
   const startFrom = useMemo(
     () =>
@@ -80,7 +80,7 @@ function Workspace({ choice, pair }: { readonly choice: UsePairChoice; readonly 
     if (ml.phase === 'ready') pairLoaded(pair);
     else if (ml.phase === 'failed' && ml.error !== null) pairFailed(pair, ml.error);
   }, [ml.phase, ml.error, pair, pairLoaded, pairFailed]);
-  const activateStored = storedHeads.use;
+  const activateStored = head.chooseStored;
   const trainedHead = training.outcome?.kind === 'done' ? training.outcome.headId : null;
 
   // A head trained here classifies from then on (the previous one is a click away under Heads & evaluation).

@@ -1,27 +1,18 @@
 /**
- * The page's view of the emotion head: which head the worker runs (and the embedded head that scores while the pair
- * has none), importing and removing heads, and the notices about them. The worker loads a pair's built-in head and
- * the embedded one by itself at init; this hook asks it what is active each time a session becomes ready. What the user chose (an imported head, or no head) is remembered per pair and applied
- * again to a restarted worker, so a crash loses nothing; switching pairs drops an imported head with a notice.
+ * The one owner of "which emotion head classifies": what the worker runs (and the embedded head that scores while the
+ * pair has none), and the person's choice behind it (a head of the clip library, no head, or the pair's built-in
+ * head), saved per pair in the library (src/page/head-choice.ts). Each time a worker session becomes ready (first
+ * load, reload, pair change, restart after a crash) the pair's choice is applied again. Every import, from the Classify
+ * or the Heads screen, goes into the library first-class; where there is no library it is kept for this page only.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { toErrorInfo, type ErrorInfo, type Result } from '../core/errors';
-import type { HeadFiles, HeadInfo, HeadNotice, ScoredEmotion } from '../worker-api/protocol';
+import { saveChoice, savedChoice, storeImported, type HeadChoice } from '../page/head-choice';
 import { readHeadFiles, type PickedFile } from '../page/head-files';
-import { headNoticeText } from '../recognizer/notices';
+import { workerNoticeViews, type HeadNoticeView } from '../page/head-notices';
+import type { HeadFiles, HeadInfo, ScoredEmotion } from '../worker-api/protocol';
+import type { UseLibrary } from './useLibrary';
 import type { UseMl } from './useMl';
-
-/** A message about the head for the user (warnings: a built-in head failed; info: a head was removed). */
-export interface HeadNoticeView {
-  readonly id: string;
-  readonly tone: 'info' | 'warning';
-  readonly text: string;
-}
-
-/** The user's last choice for a pair, replayed into a fresh worker. */
-type Intent =
-  | { readonly kind: 'imported'; readonly pair: string; readonly files: HeadFiles; readonly name: string }
-  | { readonly kind: 'removed'; readonly pair: string };
 
 /** The emotion head as the page shows it, and what the user can do with it. */
 export interface UseHead {
@@ -29,17 +20,23 @@ export interface UseHead {
   readonly head: HeadInfo | null;
   /** The embedded pair's head, which scores clips while `head` is null; null when there is none for this pair. */
   readonly embedded: HeadInfo | null;
+  /** The library head chosen for this pair, or null (built-in head, no head, or one kept outside the library). */
+  readonly activeStoredId: string | null;
   /** True once the worker's head state of the current session has been read (false while models load). */
   readonly settled: boolean;
   /** True while a head is being read, loaded or removed. */
   readonly busy: boolean;
-  /** Why the last import or removal failed; the previous head is still active. */
+  /** Why the last import or removal on the Classify screen failed; the previous head is still active. */
   readonly error: ErrorInfo | null;
   readonly notices: readonly HeadNoticeView[];
-  /** Reads the picked/dropped files and loads them as the active head. */
+  /** Classify screen: imports the picked/dropped files (stored in the library) as the active head. */
   readonly importFiles: (files: readonly PickedFile[]) => void;
-  /** Loads a head's files (e.g. from the clip library) as the active head; resolves to the worker's answer. */
-  readonly activate: (files: HeadFiles) => Promise<Result<HeadInfo>>;
+  /** Imports picked files as the active head and stores them in the library; resolves to the worker's answer. */
+  readonly importHead: (files: readonly PickedFile[]) => Promise<Result<HeadInfo>>;
+  /** Makes a head of the library the active one for this pair. */
+  readonly chooseStored: (id: string) => Promise<Result<HeadInfo>>;
+  /** After a library head was deleted: if it was active, no head classifies from then on. */
+  readonly forgetStored: (id: string) => Promise<void>;
   readonly remove: () => void;
   /** Scores the clip on screen again (after the voice profile changed); its scores go to `onScores`. */
   readonly rescore: () => void;
@@ -62,28 +59,28 @@ interface Snapshot {
 
 const EMPTY: Snapshot = { epoch: null, head: null, embedded: null, error: null, workerNotices: [] };
 
-function workerNoticeViews(notices: readonly HeadNotice[], epoch: string): HeadNoticeView[] {
-  return notices.map((n, i) => ({
-    id: `${epoch}/${i}`,
-    tone: n.kind === 'dropped' ? 'info' : 'warning',
-    text: headNoticeText(n),
-  }));
-}
+const failed = (err: unknown): Result<never> => ({ ok: false, error: toErrorInfo(err) });
 
 /**
- * Follows the worker's emotion head across sessions and offers import and removal.
  * @param ml the page's ML session (useMl)
- * @param pair the model pair in use; an imported head belongs to it
+ * @param pair the model pair in use; a chosen head belongs to it
+ * @param library the clip library, where chosen heads and the choice per pair are kept
  * @param onScores receives the last clip's scores after the head changed (null: no head, or no clip to score)
  */
-export function useHead(ml: MlHeadApi, pair: string, onScores: (scored: ScoredEmotion | null) => void): UseHead {
+export function useHead(
+  ml: MlHeadApi,
+  pair: string,
+  library: Pick<UseLibrary, 'status' | 'store' | 'refresh'>,
+  onScores: (scored: ScoredEmotion | null) => void,
+): UseHead {
   // A new value each time a worker session becomes ready: first init, pair change, retry, restart after a crash.
   const readyEpoch = ml.phase === 'ready' ? `${ml.key}#${String(ml.crash?.restarts ?? 0)}` : null;
   const [stored, setStored] = useState<Snapshot>(EMPTY);
   const snap = stored.epoch === readyEpoch ? stored : EMPTY;
   const [busy, setBusy] = useState(false);
   const [pageNotices, setPageNotices] = useState<HeadNoticeView[]>([]);
-  const intentRef = useRef<Intent | null>(null);
+  const [choice, setChoice] = useState<HeadChoice | null>(null);
+  const choiceRef = useRef<HeadChoice | null>(null);
   const epochRef = useRef(readyEpoch);
   const scoresRef = useRef(onScores);
   useEffect(() => {
@@ -91,28 +88,48 @@ export function useHead(ml: MlHeadApi, pair: string, onScores: (scored: ScoredEm
     scoresRef.current = onScores;
   });
   const { loadHead, unloadHead, classifyLast, headStatus } = ml.worker;
+  const { store, status: libraryStatus, refresh } = library;
 
+  const remember = useCallback((c: HeadChoice | null) => {
+    choiceRef.current = c;
+    setChoice(c);
+  }, []);
+
+  /** Loads a head of the library into the worker (its stored name as the source). */
+  const loadStored = useCallback(
+    async (id: string, name: string): Promise<Result<HeadInfo>> => {
+      const files = await store?.getHeadFiles(id);
+      if (files === null || files === undefined)
+        return { ok: false, error: { code: 'bad-model', message: 'That head is no longer in the library.' } };
+      return loadHead({ ...files, source: name });
+    },
+    [store, loadHead],
+  );
+
+  // Each ready session: the pair's choice (this page's, else the one saved in the library) goes into the worker.
   useEffect(() => {
-    if (readyEpoch === null) return;
+    if (readyEpoch === null || libraryStatus === 'opening') return;
     // An object, not a `let`: the check below runs after awaits, when the cleanup may have flipped it.
     const run = { live: true };
     void (async () => {
-      const intent = intentRef.current;
       let error: ErrorInfo | null = null;
-      if (intent !== null && intent.pair !== pair) {
-        intentRef.current = null;
-        if (intent.kind === 'imported') {
-          const text = `The imported head "${intent.name}" was removed: it was trained for pair "${intent.pair}", and the page now uses "${pair}".`;
+      const previous = choiceRef.current;
+      if (previous !== null && previous.pair !== pair) {
+        remember(null);
+        if (previous.kind !== 'none') {
+          const text = `The head "${previous.name}" was removed: it was trained for pair "${previous.pair}", and the page now uses "${pair}".`;
           setPageNotices((n) => [...n, { id: `dropped/${readyEpoch}`, tone: 'info', text }]);
         }
-      } else if (intent?.kind === 'imported') {
-        const r = await loadHead(intent.files);
-        if (!r.ok) error = r.error;
-      } else if (intent?.kind === 'removed') {
-        await unloadHead();
       }
+      const c = choiceRef.current ?? (store === null ? null : await savedChoice(store, pair).catch(() => null));
+      let r: Result<unknown> = { ok: true, value: null };
+      if (c?.kind === 'stored') r = await loadStored(c.id, c.name);
+      else if (c?.kind === 'files') r = await loadHead(c.files);
+      else if (c?.kind === 'none') r = await unloadHead();
+      if (!r.ok) error = r.error;
       const status = await headStatus();
       if (!run.live) return;
+      remember(r.ok ? c : null);
       setStored(
         status.ok
           ? {
@@ -128,7 +145,7 @@ export function useHead(ml: MlHeadApi, pair: string, onScores: (scored: ScoredEm
     return () => {
       run.live = false;
     };
-  }, [readyEpoch, pair, loadHead, unloadHead, headStatus]);
+  }, [readyEpoch, pair, store, libraryStatus, remember, loadStored, loadHead, unloadHead, headStatus]);
 
   /** Applies a change to the snapshot of `epoch`, unless that session has been replaced meanwhile. */
   const update = useCallback((epoch: string | null, patch: Partial<Snapshot>) => {
@@ -145,64 +162,110 @@ export function useHead(ml: MlHeadApi, pair: string, onScores: (scored: ScoredEm
     [classifyLast],
   );
 
-  /** Loads `files` into the worker as the active head and re-scores the last clip; the previous head stays on failure. */
-  const activate = useCallback(
-    async (files: HeadFiles): Promise<Result<HeadInfo>> => {
+  /** A head now active in the worker becomes the pair's choice: shown, saved, and the clip on screen re-scored. */
+  const adopt = useCallback(
+    async (epoch: string | null, info: HeadInfo, c: HeadChoice) => {
+      remember(c);
+      update(epoch, { head: info, error: null });
+      if (store !== null) await saveChoice(store, c);
+      await rescoreIn(epoch);
+    },
+    [remember, update, store, rescoreIn],
+  );
+
+  const importHead = useCallback(
+    async (picked: readonly PickedFile[]): Promise<Result<HeadInfo>> => {
       const epoch = epochRef.current;
-      update(epoch, { error: null });
+      let files: HeadFiles;
+      try {
+        files = await readHeadFiles(picked);
+      } catch (err) {
+        return failed(err);
+      }
+      // The worker checks the files against the loaded encoders: only a head that loads is stored.
       const r = await loadHead(files);
-      if (!r.ok) {
-        update(epoch, { error: r.error });
+      if (!r.ok) return r;
+      const h = r.value;
+      const kept: HeadChoice = { kind: 'files', pair, files, name: h.name };
+      if (store === null) {
+        await adopt(epoch, h, kept);
         return r;
       }
-      intentRef.current = { kind: 'imported', pair, files, name: r.value.name };
-      update(epoch, { head: r.value });
-      await rescoreIn(epoch);
+      let inLibrary: HeadChoice;
+      try {
+        inLibrary = await storeImported(store, pair, files, h);
+      } catch (err) {
+        // It classifies all the same, for this page only; the person is told why it will not be there next time.
+        await adopt(epoch, h, kept);
+        return failed(err);
+      }
+      await adopt(epoch, h, inLibrary);
+      await refresh();
       return r;
     },
-    [loadHead, rescoreIn, pair, update],
+    [loadHead, pair, store, adopt, refresh],
+  );
+
+  const chooseStored = useCallback(
+    async (id: string): Promise<Result<HeadInfo>> => {
+      const epoch = epochRef.current;
+      const info = store === null ? undefined : (await store.listHeads()).find((h) => h.id === id);
+      if (info === undefined)
+        return { ok: false, error: { code: 'bad-model', message: 'That head is no longer in the library.' } };
+      const r = await loadStored(id, info.name);
+      if (r.ok) await adopt(epoch, r.value, { kind: 'stored', pair, id, name: info.name });
+      return r;
+    },
+    [store, loadStored, adopt, pair],
+  );
+
+  const removeNow = useCallback(async (): Promise<Result<null>> => {
+    const epoch = epochRef.current;
+    const r = await unloadHead();
+    if (!r.ok) return r;
+    remember({ kind: 'none', pair });
+    update(epoch, { head: null, error: null });
+    if (store !== null) await saveChoice(store, { kind: 'none', pair });
+    await rescoreIn(epoch);
+    return r;
+  }, [unloadHead, remember, pair, update, store, rescoreIn]);
+
+  /** Runs a Classify-screen action with the busy flag, its failure shown as the head's error. */
+  const act = useCallback(
+    (fn: () => Promise<Result<unknown>>) => {
+      const epoch = epochRef.current;
+      setBusy(true);
+      update(epoch, { error: null });
+      void fn()
+        .then((r) => {
+          if (!r.ok) update(epoch, { error: r.error });
+        })
+        .finally(() => {
+          setBusy(false);
+        });
+    },
+    [update],
   );
 
   const importFiles = useCallback(
     (picked: readonly PickedFile[]) => {
-      const epoch = epochRef.current;
-      setBusy(true);
-      update(epoch, { error: null });
-      void (async () => {
-        try {
-          await activate(await readHeadFiles(picked));
-        } catch (err) {
-          update(epoch, { error: toErrorInfo(err) });
-        } finally {
-          setBusy(false);
-        }
-      })();
+      act(() => importHead(picked));
     },
-    [activate, update],
+    [act, importHead],
   );
-
   const remove = useCallback(() => {
-    const epoch = epochRef.current;
-    setBusy(true);
-    update(epoch, { error: null });
-    void (async () => {
-      const r = await unloadHead();
-      if (!r.ok) {
-        setBusy(false);
-        update(epoch, { error: r.error });
-        return;
-      }
-      intentRef.current = { kind: 'removed', pair };
-      update(epoch, { head: null });
-      await rescoreIn(epoch);
-      setBusy(false);
-    })();
-  }, [unloadHead, pair, update, rescoreIn]);
-
+    act(removeNow);
+  }, [act, removeNow]);
+  const forgetStored = useCallback(
+    async (id: string) => {
+      const c = choiceRef.current;
+      if (c?.kind === 'stored' && c.id === id) await removeNow();
+    },
+    [removeNow],
+  );
   const rescore = useCallback(() => {
     void rescoreIn(epochRef.current);
   }, [rescoreIn]);
-
   const dismissError = useCallback(() => {
     update(epochRef.current, { error: null });
   }, [update]);
@@ -214,12 +277,15 @@ export function useHead(ml: MlHeadApi, pair: string, onScores: (scored: ScoredEm
   return {
     head: snap.head,
     embedded: snap.embedded,
+    activeStoredId: choice?.kind === 'stored' && choice.pair === pair ? choice.id : null,
     settled: readyEpoch !== null && stored.epoch === readyEpoch,
     busy,
     error: snap.error,
     notices: [...pageNotices, ...snap.workerNotices],
     importFiles,
-    activate,
+    importHead,
+    chooseStored,
+    forgetStored,
     remove,
     rescore,
     dismissError,

@@ -1,13 +1,12 @@
 /**
- * Heads kept in the clip library: which one classifies (remembered per model pair and loaded again after a reload),
- * importing a head's two files into the library, exporting them (the same `config.json` + `model.safetensors` the CLI
- * reads and writes), renaming and deleting. A head is checked by the worker before it is stored or used.
+ * The Heads screen's actions on heads kept in the clip library: choosing and importing (through useHead, which owns
+ * which head classifies), exporting (the same `config.json` + `model.safetensors` the CLI reads and writes),
+ * renaming and deleting.
  */
-import { useCallback, useEffect, useRef, useState } from 'react';
-import { AppError, toErrorInfo, type ErrorInfo } from '../core/errors';
-import type { StoredHeadInfo } from '../data/library/library-types';
+import { useCallback, useState } from 'react';
+import { AppError, toErrorInfo, type ErrorInfo, type Result } from '../core/errors';
 import { downloadBlob } from '../page/save-file';
-import { readHeadFiles, type PickedFile } from '../page/head-files';
+import type { PickedFile } from '../page/head-files';
 import type { UseHead } from './useHead';
 import type { UseLibrary } from './useLibrary';
 
@@ -24,24 +23,15 @@ export interface UseStoredHeads {
   readonly dismissError: () => void;
 }
 
-/** config.json's `training` object, shown beside the head; anything else is ignored. */
-function trainingOf(configJson: string): Record<string, unknown> | null {
-  try {
-    const parsed: unknown = JSON.parse(configJson);
-    const t = typeof parsed === 'object' && parsed !== null ? (parsed as { training?: unknown }).training : undefined;
-    return typeof t === 'object' && t !== null && !Array.isArray(t) ? (t as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
-}
-
-export function useStoredHeads(head: UseHead, library: UseLibrary, pair: string, mlKey: string): UseStoredHeads {
-  const [activeId, setActiveId] = useState<string | null>(null);
+/**
+ * @param head the owner of the active head (useHead): choosing and importing go through it
+ * @param library the clip library the heads are kept in
+ */
+export function useStoredHeads(head: UseHead, library: UseLibrary): UseStoredHeads {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ErrorInfo | null>(null);
   const { store, refresh } = library;
-  const { activate } = head;
-  const restoredFor = useRef<string | null>(null);
+  const { chooseStored, importHead, forgetStored } = head;
 
   const work = useCallback(async (fn: () => Promise<void>) => {
     setBusy(true);
@@ -55,61 +45,25 @@ export function useStoredHeads(head: UseHead, library: UseLibrary, pair: string,
     }
   }, []);
 
-  const load = useCallback(
-    async (id: string) => {
-      if (store === null) throw new AppError('internal', 'The clip library is not open.');
-      const files = await store.getHeadFiles(id);
-      const info = (await store.listHeads()).find((h) => h.id === id);
-      if (files === null || info === undefined)
-        throw new AppError('bad-model', 'That head is no longer in the library.');
-      const r = await activate({ ...files, source: `${info.name} (library)` });
-      if (!r.ok) throw new AppError(r.error.code, r.error.message);
-      await store.setSetting(`activeHead:${pair}`, id);
-      setActiveId(id);
-    },
-    [store, activate, pair],
+  /** Throws the error of a failed worker answer, so `work` shows it. */
+  const check = (r: Result<unknown>): void => {
+    if (!r.ok) throw new AppError(r.error.code, r.error.message);
+  };
+
+  const use = useCallback(
+    (id: string) =>
+      work(async () => {
+        check(await chooseStored(id));
+      }),
+    [work, chooseStored],
   );
-
-  // After a reload or a new worker session, the head chosen last time for this pair classifies again.
-  useEffect(() => {
-    if (store === null || !head.settled || restoredFor.current === mlKey) return;
-    restoredFor.current = mlKey;
-    void store.getSetting(`activeHead:${pair}`).then((id) => {
-      if (id === null) {
-        setActiveId(null);
-        return;
-      }
-      return work(() => load(id));
-    });
-  }, [store, head.settled, mlKey, pair, load, work]);
-
-  const use = useCallback((id: string) => work(() => load(id)), [work, load]);
 
   const importFiles = useCallback(
     (picked: readonly PickedFile[]) =>
       work(async () => {
-        if (store === null) throw new AppError('internal', 'The clip library is not open.');
-        const files = await readHeadFiles(picked);
-        // The worker checks the files against the loaded encoders; only a head that loads is stored.
-        const r = await activate(files);
-        if (!r.ok) throw new AppError(r.error.code, r.error.message);
-        const h = r.value;
-        const info: StoredHeadInfo = {
-          id: crypto.randomUUID(),
-          name: h.description ?? files.source,
-          pair: h.pair,
-          labels: h.labels,
-          metrics: h.metrics,
-          training: trainingOf(files.configJson),
-          createdAt: h.createdAt,
-          origin: 'imported',
-        };
-        await store.putHead(info, { configJson: files.configJson, weights: files.weights });
-        await store.setSetting(`activeHead:${pair}`, info.id);
-        setActiveId(info.id);
-        await refresh();
+        check(await importHead(picked));
       }),
-    [work, store, activate, pair, refresh],
+    [work, importHead],
   );
 
   const exportHead = useCallback(
@@ -141,18 +95,14 @@ export function useStoredHeads(head: UseHead, library: UseLibrary, pair: string,
     (id: string) =>
       work(async () => {
         await store?.deleteHead(id);
-        if (activeId === id) {
-          await store?.setSetting(`activeHead:${pair}`, null);
-          setActiveId(null);
-          head.remove();
-        }
+        await forgetStored(id);
         await refresh();
       }),
-    [work, store, refresh, activeId, pair, head],
+    [work, store, forgetStored, refresh],
   );
 
   return {
-    activeId,
+    activeId: head.activeStoredId,
     busy,
     error,
     use,

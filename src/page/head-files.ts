@@ -52,3 +52,14 @@ export async function readHeadFiles(files: readonly PickedFile[]): Promise<HeadF
   const [configJson, bytes] = await Promise.all([config.text(), weight.arrayBuffer()]);
   return { configJson, weights: new Uint8Array(bytes), source: `${config.name} + ${weight.name}` };
 }
+
+/** config.json's `training` object, kept with a stored head to show beside it; anything else is ignored. */
+export function trainingOf(configJson: string): Record<string, unknown> | null {
+  try {
+    const parsed: unknown = JSON.parse(configJson);
+    const t = typeof parsed === 'object' && parsed !== null ? (parsed as { training?: unknown }).training : undefined;
+    return typeof t === 'object' && t !== null && !Array.isArray(t) ? (t as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}

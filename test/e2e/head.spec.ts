@@ -2,7 +2,8 @@
  * The emotion panel with a head: the fixture pair's built-in random-weight head scores an uploaded RAVDESS clip;
  * importing head files (picker or drop) replaces it and re-scores the clip on screen without analysing it again;
  * broken or foreign heads are refused with the previous head and its scores kept; removing the head leaves the
- * embedded head scoring (said as such); switching pairs drops an imported head with a notice.
+ * embedded head scoring (said as such); switching pairs drops an imported head with a notice. A head imported on the
+ * Classify screen is kept in the library like one imported on the Heads screen, and the choice survives a reload.
  */
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { ANALYSE_TIMEOUT, fixtureHeadFiles, LOAD_TIMEOUT, openReady, ravdessPath, writeTempHead } from './helpers.ts';
@@ -32,7 +33,7 @@ async function shownScores(panel: Locator): Promise<{ label: string; score: numb
 
 function expectScores(scores: { label: string; score: number }[]): void {
   expect(scores.map((s) => s.label).sort()).toEqual([...LABELS].sort());
-  expect(scores.every((s) => Number.isFinite(s.score))).toBe(true);
+  for (const s of scores) expect(Number.isFinite(s.score), s.label).toBe(true);
   expect(Math.abs(scores.reduce((a, s) => a + s.score, 0) - 1)).toBeLessThan(1e-5);
   for (let i = 1; i < scores.length; i++)
     expect(scores[i - 1]?.score).toBeGreaterThanOrEqual(scores[i]?.score ?? Number.NaN);
@@ -209,5 +210,35 @@ test('a worker restart keeps the imported head, and a removed head stays removed
   // Still removed after the restart: the embedded head scores, not the fixture's built-in one nor the user's.
   await expect(panel).toHaveAttribute('data-scorer', 'embedded');
   await expect(page.getByTestId('head-details')).toHaveAttribute('data-role', 'embedded');
+  await expect(page.getByTestId('head-remove')).toHaveCount(0);
+});
+
+test('a head imported on the Classify screen is kept in the library and chosen again after a reload', async ({
+  page,
+}) => {
+  await openReady(page, 'wasm');
+  await expect(page.getByTestId('head-name')).toHaveText('fixture-random', { timeout: LOAD_TIMEOUT });
+  await page
+    .getByTestId('head-input')
+    .setInputFiles(
+      writeTempHead('head-kept', head.config, head.weights, { config: 'kept.json', weights: 'kept.safetensors' }),
+    );
+  await expect(page.getByTestId('head-name')).toHaveText('kept.json + kept.safetensors');
+  // Listed and marked active under Heads & evaluation, as the Heads screen's own import would be.
+  await page.getByTestId('tab-heads').click();
+  const item = page.getByTestId('head-item').filter({ hasText: 'kept.json + kept.safetensors' });
+  await expect(item.getByTestId('active-badge')).toBeVisible();
+
+  await page.reload();
+  await expect(page.getByTestId('models-ready')).toBeVisible({ timeout: LOAD_TIMEOUT });
+  await page.getByTestId('tab-classify').click();
+  await expect(page.getByTestId('head-name')).toHaveText('kept.json + kept.safetensors', { timeout: LOAD_TIMEOUT });
+
+  // Removing it is a choice too: after another reload the embedded head scores, not the fixture's built-in one.
+  await page.getByTestId('head-remove').click();
+  await expect(page.getByTestId('head-details')).toHaveAttribute('data-role', 'embedded');
+  await page.reload();
+  await expect(page.getByTestId('models-ready')).toBeVisible({ timeout: LOAD_TIMEOUT });
+  await expect(page.getByTestId('head-details')).toHaveAttribute('data-role', 'embedded', { timeout: LOAD_TIMEOUT });
   await expect(page.getByTestId('head-remove')).toHaveCount(0);
 });
