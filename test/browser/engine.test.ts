@@ -39,24 +39,44 @@ async function probe(): Promise<{ value: number; grads: Float32Array[] }> {
   return out;
 }
 
-describe('training engine backends', () => {
-  const results = new Map<EngineBackend, Awaited<ReturnType<typeof probe>>>();
+/** One backend started and probed; each test asks for what it needs, so any test also runs alone. */
+interface Probed {
+  readonly started: EngineBackend;
+  readonly active: string;
+  readonly leaked: number;
+  readonly result: Awaited<ReturnType<typeof probe>>;
+}
 
+const probes = new Map<EngineBackend, Promise<Probed>>();
+
+/** Starts `backend` and probes it, once per file run (later calls share the result). */
+function probed(backend: EngineBackend): Promise<Probed> {
+  let p = probes.get(backend);
+  if (p === undefined) {
+    p = (async () => {
+      const info = await initWebEngine([backend]);
+      const active = tf.getBackend();
+      const before = tf.memory().numTensors;
+      const result = await probe();
+      return { started: info.backend, active, leaked: tf.memory().numTensors - before, result };
+    })();
+    probes.set(backend, p);
+  }
+  return p;
+}
+
+describe('training engine backends', () => {
   it.each(['webgpu', 'wasm', 'cpu'] as const)('%s starts and passes its self-test', async (backend) => {
-    const info = await initWebEngine([backend]);
-    expect(info.backend).toBe(backend);
-    expect(tf.getBackend()).toBe(backend);
-    const before = tf.memory().numTensors;
-    results.set(backend, await probe());
-    expect(tf.memory().numTensors).toBe(before);
+    const r = await probed(backend);
+    expect(r.started).toBe(backend);
+    expect(r.active).toBe(backend);
+    expect(r.leaked).toBe(0);
   });
 
-  it('all backends agree on value and gradients (1e-4)', () => {
-    const cpu = results.get('cpu');
-    if (cpu === undefined) throw new Error('cpu did not run');
+  it('all backends agree on value and gradients (1e-4)', async () => {
+    const cpu = (await probed('cpu')).result;
     for (const backend of ['webgpu', 'wasm'] as const) {
-      const r = results.get(backend);
-      if (r === undefined) throw new Error(`${backend} did not run`);
+      const r = (await probed(backend)).result;
       expect(Math.abs(r.value - cpu.value)).toBeLessThan(1e-4 * Math.max(1, Math.abs(cpu.value)));
       r.grads.forEach((g, k) => {
         const ref = cpu.grads[k] ?? new Float32Array();
