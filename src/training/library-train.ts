@@ -7,7 +7,6 @@
 import { AppError } from '../core/errors';
 import type { StoredHeadInfo, TrainCheckpoint } from '../data/library/library-types';
 import { encodeCheckpoint } from '../mmer/checkpoint';
-import type { MmerConfig } from '../mmer/config';
 import { ctcVocab } from './examples';
 import { layersAbove } from '../runtime/manifest';
 import { ParamStore } from '../mmer/params';
@@ -35,8 +34,6 @@ export interface LibraryTrainDeps extends ClipEncoding {
   readonly audioGraph: () => Promise<EncoderGraph | null>;
   /** The engine backend TensorFlow.js runs on (already started by the caller). */
   readonly engine: HeadEngine;
-  /** Tests only: a smaller head than the pair's (the stored head records whatever is trained). */
-  readonly configOverride?: (config: MmerConfig) => MmerConfig;
   /** A head's two files by id, for runs that start from a trained head (`TrainSettings.startFrom`). */
   readonly headFiles?: HeadFileSource['headFiles'];
 }
@@ -114,7 +111,6 @@ async function startingPoint(
     speakers: trainSpeakers,
     utteranceDropout: UTTERANCE_DROPOUT,
     seed: s.seed,
-    ...(deps.configOverride === undefined ? {} : { override: deps.configOverride }),
   });
   return {
     params: head.params,

@@ -29,8 +29,6 @@ export interface NewHeadSpec {
   readonly speakers: readonly string[];
   readonly utteranceDropout: number;
   readonly seed: number;
-  /** Tests only: a smaller head than the pair's. */
-  readonly override?: (config: MmerConfig) => MmerConfig;
 }
 
 /** A fresh head; the caller disposes `params`. `train` is the training set as the head reads it (profiles applied). */
@@ -42,8 +40,7 @@ export function newHead(spec: NewHeadSpec): {
 } {
   const dims = { ...spec.dims, utterance: spec.featureSet !== null };
   const plain = headConfig(spec.labels, dims, spec.graph, spec.encoderLayers);
-  const base = spec.override?.(plain) ?? plain;
-  const prepared = prepareUtteranceRun(base, spec.featureSet, spec.train, spec.speakers, spec.utteranceDropout);
+  const prepared = prepareUtteranceRun(plain, spec.featureSet, spec.train, spec.speakers, spec.utteranceDropout);
   validateConfig(prepared.config);
   const params = ParamStore.init(prepared.config, spec.seed);
   let ctcFromLmHead = false;

@@ -213,7 +213,7 @@ describe('model download failures', () => {
       expect(r.ok).toBe(false);
       if (!r.ok) expect(r.error.code).toBe(code);
       expect(progress.filter((p) => p.status === 'retry').length).toBe(2);
-      expect(progress.some((p) => p.status === 'ready' && p.model === 'wav2vec2-tiny-fixture')).toBe(false);
+      expect(progress.filter((p) => p.status === 'ready' && p.model === 'wav2vec2-tiny-fixture')).toEqual([]);
     } finally {
       client.dispose();
     }

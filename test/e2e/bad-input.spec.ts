@@ -49,7 +49,7 @@ test('bad files are refused with the right error code', async ({ page }) => {
   const wav = decodeWav(readFileSync(await (await download).path()));
   expect(wav.sampleRate).toBe(16_000);
   expect(wav.channels[0]?.length).toBe(32_000);
-  expect(wav.channels[0]?.every((s) => s === 0)).toBe(true);
+  expect(Array.from(wav.channels[0] ?? []).filter((s) => s !== 0)).toEqual([]);
 
   // Retrying the same clip fails the same way (and does not lose it).
   await page.getByTestId('retry').click();

@@ -46,7 +46,7 @@ describe('install', () => {
   it('the installed onnxruntime-node holds its CPU binary and no downloaded GPU add-on', () => {
     const bin = join(root, 'node_modules', 'onnxruntime-node', 'bin');
     const files = readdirSync(bin, { recursive: true, encoding: 'utf8' });
-    expect(files.some((f) => f.endsWith('onnxruntime_binding.node'))).toBe(true);
+    expect(files.filter((f) => f.endsWith('onnxruntime_binding.node'))).not.toEqual([]);
     expect(files.filter((f) => /cuda|tensorrt/i.test(f))).toEqual([]);
     expect(existsSync(join(root, 'node_modules', '.bin', 'tsx'))).toBe(true);
   });

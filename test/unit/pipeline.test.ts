@@ -47,8 +47,10 @@ describe('pipeline on fixture models (Node)', () => {
       onProgress: (p) => progress.push(p),
     });
     expect(fetches).toEqual([]);
-    expect(progress.filter((p) => p.status === 'done').every((p) => p.fromCache)).toBe(true);
-    expect(progress.some((p) => p.status === 'edit')).toBe(false);
+    const done = progress.filter((p) => p.status === 'done');
+    expect(done.length).toBeGreaterThan(0);
+    expect(done.filter((p) => !p.fromCache).map((p) => p.file)).toEqual([]);
+    expect(progress.filter((p) => p.status === 'edit')).toEqual([]);
     // Only edited graphs are cached, never the raw download.
     expect(store.keys().filter((k) => k.endsWith('.onnx'))).toEqual([]);
     await Promise.all([again.audio.dispose(), again.text.dispose()]);
@@ -72,7 +74,7 @@ describe('pipeline on fixture models (Node)', () => {
     expect(summary.windows).toBe(1);
     expect(summary.audioFeatures).toEqual({ frames, dim: 32 });
     expect(audioFeatures.data.length).toBe(frames * 32);
-    expect(audioFeatures.data.every(Number.isFinite)).toBe(true);
+    expect(Array.from(audioFeatures.data).filter((v) => !Number.isFinite(v))).toEqual([]);
     expect(typeof summary.transcript).toBe('string');
     expect(summary.transcript).toMatch(/^[A-Z' ]*$/);
     expect(textFeatures.rows).toBe(summary.textFeatures.tokens);

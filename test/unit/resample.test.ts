@@ -122,7 +122,7 @@ describe('resample: lengths and edge cases', () => {
   ])('$n samples $from -> $to gives $expected', ({ n, from, to, expected }) => {
     const y = resample(tone(300, from, n / from), from, to);
     expect(y.length).toBe(expected);
-    expect(y.every(Number.isFinite)).toBe(true);
+    expect(Array.from(y).filter((v) => !Number.isFinite(v))).toEqual([]);
   });
 
   it('returns a copy when the rates are equal', () => {

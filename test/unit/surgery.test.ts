@@ -184,8 +184,8 @@ describe.each(VARIANTS)('wav2vec2 ($name)', ({ variant, headTol, keepTol }) => {
   it('keepHead false on layer 0 prunes later layers and the head', async () => {
     const edited = editModel(original(), { ...W2V_PLAN, keepHead: false, layer: 0 });
     const names = onnx.ModelProto.decode(edited).graph?.node?.map((n) => n.name ?? '') ?? [];
-    expect(names.some((n) => n.startsWith('/wav2vec2/encoder/layers.1/') || n.startsWith('/lm_head/'))).toBe(false);
-    expect(names.some((n) => n.startsWith('/wav2vec2/encoder/layers.0/'))).toBe(true);
+    expect(names.filter((n) => n.startsWith('/wav2vec2/encoder/layers.1/') || n.startsWith('/lm_head/'))).toEqual([]);
+    expect(names.filter((n) => n.startsWith('/wav2vec2/encoder/layers.0/'))).not.toEqual([]);
     expect(edited.byteLength).toBeLessThan(original().byteLength * 0.9);
     const full = await runW2v(editModel(original(), { ...W2V_PLAN, layer: 0 }));
     const pruned = await runW2v(edited);

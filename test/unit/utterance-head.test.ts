@@ -51,7 +51,7 @@ describe('utterance prefix', () => {
     expect(Array.from(m.data.subarray(0, DIM + 1))).toEqual([1, 2, 3, 0, 5, 6, 7, 8, 9, 10, 1]);
     const block = f * FRAME_DIM;
     expect(Array.from(m.data.subarray(block, block + DIM))).toEqual([0, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
-    expect(m.data.subarray(2 * block, 3 * block).every((v) => v === 0)).toBe(true);
+    expect(Array.from(m.data.subarray(2 * block, 3 * block)).filter((v) => v !== 0)).toEqual([]);
     expect(m.data[3 * block]).toBe(0.5);
     const back = utteranceStats(m, DIM);
     expect(Number.isNaN(back[3])).toBe(true);
