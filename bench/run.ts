@@ -1,5 +1,6 @@
 /**
- * `npm run bench [-- --cases native,browser,train,load,flops,profile,embedded] [--quick] [--repeats N] [--warmup N] [--lengths 1,5,10,30] [--bandwidth MBIT]`
+ * `npm run bench [-- --cases native,browser,train,load,flops,profile,embedded] [--quick] [--repeats N] [--warmup N]
+ * [--lengths 1,5,10,30] [--bandwidth MBIT]`
  *
  * Runs the benchmark cases of issue 6 one after another (never in parallel: they share the machine's cores), writes
  * bench/results/<YYYY-MM-DD>-<host>.json (`--quick`: bench/results/tmp/, as those numbers mean nothing) and prints

@@ -1,6 +1,7 @@
 /**
  * A dataset folder for the CLI: metadata.csv (or one of IEMOCAP's layouts) checked against the disk and the label
- * list, clips read and encoded with a progress bar. Problems are reported per clip and skipped; a dataset with nothing usable is an error.
+ * list, clips read and encoded with a progress bar. Problems are reported per clip and skipped; a dataset with nothing
+ * usable is an error.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';

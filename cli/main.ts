@@ -32,7 +32,9 @@ function progressPrinter(): (p: LoadProgress) => void {
   };
 }
 
-/** One line of the plain-text output: transcript (when the pair has a recogniser), then the top emotion and its scorer. */
+/**
+ * One line of the plain-text output: transcript (when the pair has a recogniser), then the top emotion and its scorer.
+ */
 function textLine(file: string, summary: AnalysisSummary): string {
   const top = summary.emotion?.[0];
   const scorer = summary.scorer ?? null;

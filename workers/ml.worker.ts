@@ -52,7 +52,10 @@ const api = {
     return toResult(() => recognizer.analyse(pcm16k));
   },
 
-  /** Makes the head in `files` the active one; refused with 'bad-model' for damaged or mismatched heads (see Recognizer). */
+  /**
+   * Makes the head in `files` the active one; refused with 'bad-model' for damaged or mismatched heads (see
+   * Recognizer).
+   */
   loadHead(files: HeadFiles): Promise<Result<HeadInfo>> {
     return toResult(() => recognizer.loadHead(files));
   },
@@ -75,7 +78,9 @@ const api = {
     return toResult(() => recognizer.headStatus());
   },
 
-  /** Sets (or, with null, forgets) the person's recordings that scores are adapted to; returns the clips in the profile. */
+  /**
+   * Sets (or, with null, forgets) the person's recordings that scores are adapted to; returns the clips in the profile.
+   */
   setVoice(recordings: VoiceRecordings | null): Result<number> {
     return ok(recognizer.setVoice(recordings));
   },
@@ -90,7 +95,9 @@ const api = {
     return TEST_HOOKS ? ok(recognizer.lastFeatures()) : NO_HOOKS;
   },
 
-  /** Fine-tunes a head on the library's clips, reporting through `onEvent`; refused with 'training' during another run. */
+  /**
+   * Fine-tunes a head on the library's clips, reporting through `onEvent`; refused with 'training' during another run.
+   */
   train(request: TrainRequest, onEvent: (e: TrainEvent) => unknown): Promise<Result<TrainOutcome>> {
     return toResult(() => recognizer.train(request, onEvent));
   },

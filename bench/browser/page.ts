@@ -39,7 +39,10 @@ export interface LoadRun {
    * transformers.js' progress events do not say where a file came from (the server's byte count does).
    */
   readonly files: { readonly fromCache: number; readonly downloaded: readonly string[] } | null;
-  /** Ours: when each loader step (initiate, verify, edit, done, ready) was reported, ms after the start; where the time goes. */
+  /**
+   * Ours: when each loader step (initiate, verify, edit, done, ready) was reported, ms after the start; where the time
+   * goes.
+   */
   readonly steps: readonly (readonly [number, string])[];
   /** Backend (ours) or pipeline description. */
   readonly description: string;
@@ -87,7 +90,9 @@ export interface BenchPage {
     threads: number,
     plan: RepeatPlan,
   ): Promise<GraphTiming>;
-  /** The profile case: bare passes under one onnxruntime-web configuration, in a fresh worker that ends with the call. */
+  /**
+   * The profile case: bare passes under one onnxruntime-web configuration, in a fresh worker that ends with the call.
+   */
   timeVariant(
     config: VariantConfig,
     modelUrl: string,

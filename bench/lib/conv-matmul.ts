@@ -103,7 +103,8 @@ export function rewriteConvs(g: pb.IGraphProto): number {
     const [xt = ''] = perm();
     let cols = xt;
     if (k > 1 || stride > 1) {
-      // Output frames: floor((T - K) / stride) + 1; slice j covers frames j, j + stride, ... so all K slices are that long.
+      // Output frames: floor((T - K) / stride) + 1; slice j covers frames j, j + stride, ... so all K slices are that
+      // long.
       const t = node('Slice', [node('Shape', [x]), constant('two', [2]), constant('three', [3])]);
       const steps = node('Div', [node('Sub', [t, constant('k', [k])]), constant('stride', [stride])]);
       const span = node('Add', [node('Mul', [steps, constant('stride', [stride])]), constant('one', [1])]);
@@ -130,7 +131,8 @@ export function rewriteConvs(g: pb.IGraphProto): number {
     uses.set(wName, (uses.get(wName) ?? 1) - 1);
   }
   if (count === 0) return 0;
-  // Constants of the same name (the same slice bounds) are declared once; the old weights go when nothing else reads them.
+  // Constants of the same name (the same slice bounds) are declared once; the old weights go when nothing else reads
+  // them.
   const seen = new Set<string>();
   const unique = added.filter((t) => !seen.has(t.name ?? '') && seen.add(t.name ?? ''));
   const gone = new Set(

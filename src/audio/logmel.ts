@@ -193,7 +193,9 @@ export interface FrameAnalyser {
   mel(power: Float64Array, mel: Float64Array): void;
 }
 
-/** Builds a `FrameAnalyser` for the given options (defaults as `logMel`); throws AppError('internal') on bad settings. */
+/**
+ * Builds a `FrameAnalyser` for the given options (defaults as `logMel`); throws AppError('internal') on bad settings.
+ */
 export function frameAnalyser(options?: Partial<LogMelOptions>): FrameAnalyser {
   const o = resolve(options);
   const plan = getPlan(o);

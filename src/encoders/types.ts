@@ -5,7 +5,9 @@ export interface FeatureMatrix {
   readonly data: Float32Array;
 }
 
-/** What one pass of the audio encoder gives: hidden states for the emotion head, and CTC logits when it has an ASR head. */
+/**
+ * What one pass of the audio encoder gives: hidden states for the emotion head, and CTC logits when it has an ASR head.
+ */
 export interface AudioEncoding {
   readonly hidden: FeatureMatrix;
   readonly logits: FeatureMatrix | null;

@@ -23,7 +23,10 @@ function readEntries(reader: FileSystemDirectoryReader): Promise<FileSystemEntry
   });
 }
 
-/** Every file under `entry`, with its path; directories are read in batches (readEntries returns at most ~100 at a time). */
+/**
+ * Every file under `entry`, with its path; directories are read in batches (readEntries returns at most ~100 at a
+ * time).
+ */
 async function walk(entry: FileSystemEntry, out: DroppedFile[]): Promise<void> {
   const path = entry.fullPath.replace(/^\//, '');
   if (entry.isFile) {

@@ -1,7 +1,8 @@
 /**
  * Owns the ML client for the page: starts the worker, loads the chosen model pair with byte-level progress,
  * follows crash restarts (the client re-runs `init` itself; this hook shows its progress again) and analyses
- * clips, and gives the worker's other methods to the page (`worker`; useHead.ts keeps the head's state). Changing the pair or backend, or
+ * clips, and gives the worker's other methods to the page (`worker`; useHead.ts keeps the head's state). Changing the
+ * pair or backend, or
  * calling `retry`, disposes the client and starts a fresh one.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';

@@ -1,6 +1,7 @@
 /**
  * The recognizer's emotion-head runtime, started lazily: TensorFlow.js and the head code are imported the first time a
- * head is needed (the pair's own or the embedded one), so a manifest without heads never pays for them. The engine is started once (gradient self-test
+ * head is needed (the pair's own or the embedded one), so a manifest without heads never pays for them. The engine is
+ * started once (gradient self-test
  * included) and kept; its backend order follows the encoders' backend, so `?backend=wasm` keeps the head off the GPU
  * too. A failed start is not kept, so a later head load tries again.
  */

@@ -1,7 +1,8 @@
 /**
  * The augmented view for MMER's augmentation contrastive loss (ACL). The authors pair each utterance with zero-shot
  * TTS audio and back-translated text; neither model can run here, so the second view is made by signal-level
- * perturbation instead: speed (as `sox speed`), white noise at a drawn SNR and gain for audio; the text view is the recogniser's transcript of the perturbed
+ * perturbation instead: speed (as `sox speed`), white noise at a drawn SNR and gain for audio; the text view is the
+ * recogniser's transcript of the perturbed
  * audio (or a paraphrase a dataset ships).
  * Everything is seeded: one seed gives one augmentation, so a training run can be replayed. Gaussian noise uses
  * Box-Muller (`Math.log`, `Math.cos`), so bit-identity holds within one JS engine, not necessarily across engines.

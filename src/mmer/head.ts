@@ -87,7 +87,8 @@ function checkStore(params: ParamStore, config: MmerConfig): void {
 /**
  * Runs the head on one batch.
  *
- * Audio: `encoderLayers` wav2vec2 layers → [audio_in] → `audioLayers` self-attention blocks → A. Text: [text_in] → dropout → text_block → H.
+ * Audio: `encoderLayers` wav2vec2 layers → [audio_in] → `audioLayers` self-attention blocks → A. Text: [text_in] →
+ * dropout → text_block → H.
  * B: H attends to proj_b(A) → P. C: proj_c(A) attends to H → C. D: H attends to C → R.
  * g = sigmoid(gate([R; P])), M = [R; g·P]; pooled = [maskedMax(A); text_pool(maskedMax(M))] → classifier.
  * CTC: ctc(dropout(A)).

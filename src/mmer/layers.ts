@@ -33,7 +33,9 @@ export function linear(params: ParamStore, name: string, x: tf.Tensor): tf.Tenso
   return tf.reshape(y, [...lead, outDim]);
 }
 
-/** LayerNorm over the last axis with biased variance, as torch computes it; gain and bias are `${name}.weight/.bias`. */
+/**
+ * LayerNorm over the last axis with biased variance, as torch computes it; gain and bias are `${name}.weight/.bias`.
+ */
 export function layerNorm(params: ParamStore, name: string, x: tf.Tensor, eps: number): tf.Tensor {
   const axis = x.rank - 1;
   const { mean, variance } = tf.moments(x, axis, true);

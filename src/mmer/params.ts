@@ -3,9 +3,11 @@
  *
  * Conventions (shared with tools/reference/head.py and any checkpoint format):
  * - Names are dotted and stable, e.g. `text_block.attn.q.weight`, `block_c.ffn_ln.bias`, `proj_aug.fc2.weight`.
- * - A Linear `X` has `X.weight` stored **[in, out]** (so y = x·W + b; the transpose of torch's nn.Linear) and `X.bias` [out].
+ * - A Linear `X` has `X.weight` stored **[in, out]** (so y = x·W + b; the transpose of torch's nn.Linear) and `X.bias`
+ * [out].
  * - A LayerNorm `X` has `X.weight` (gain) and `X.bias`, both [d].
- * - An attention block `X` has `X.attn.{q,k,v,o}` Linears (d→d), `X.attn_ln`, `X.ffn.in` (d→ffn), `X.ffn.out` (ffn→d), `X.ffn_ln`.
+ * - An attention block `X` has `X.attn.{q,k,v,o}` Linears (d→d), `X.attn_ln`, `X.ffn.in` (d→ffn), `X.ffn.out` (ffn→d),
+ * `X.ffn_ln`.
  * - `encoder_layers.{i}` are wav2vec2's top transformer layers in that same block layout, at the audio encoder's width.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -111,7 +113,8 @@ export class ParamStore {
     readonly config: MmerConfig,
     entries: readonly (readonly [ParamSpec, Float32Array])[],
   ) {
-    // tf.Variable names are global to the engine; a per-store prefix lets several stores (e.g. a copy for evaluation) coexist.
+    // tf.Variable names are global to the engine; a per-store prefix lets several stores (e.g. a copy for evaluation)
+    // coexist.
     const prefix = `mmer${storeCount++}/`;
     for (const [spec, data] of entries) {
       const initial = tf.tensor(data, [...spec.shape], 'float32');

@@ -17,7 +17,10 @@ interface HeaderEntry {
   data_offsets: [number, number];
 }
 
-/** safetensors stores little-endian floats: on a little-endian host (every browser and Node target) bytes copy as they are. */
+/**
+ * safetensors stores little-endian floats: on a little-endian host (every browser and Node target) bytes copy as they
+ * are.
+ */
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 const bad = (message: string): AppError => new AppError('bad-model', `Checkpoint: ${message}`);

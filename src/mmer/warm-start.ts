@@ -3,7 +3,8 @@
  * person's own clips and labels). Every parameter is copied; the ones whose shape depends on the label list (the
  * classifier and the utterance branches: one output column per label) are rebuilt for the new list, copying the
  * column of each label the head already knows and starting new labels at zero (an output column at zero gives
- * that label a logit of 0 and a full gradient, as a linear classifier's usual start). The head's utterance normalisation is
+ * that label a logit of 0 and a full gradient, as a linear classifier's usual start). The head's utterance
+ * normalisation is
  * kept: a handful of new clips would estimate it worse than the clips it was trained on.
  */
 import { AppError } from '../core/errors';
@@ -23,7 +24,8 @@ export function warmStartConfig(head: MmerConfig, labels: readonly string[]): Mm
 /**
  * A parameter store for `labels`, initialised from `head`'s parameters (`from`) where they apply and from `seed`
  * elsewhere. Labels are matched by name.
- * @throws AppError('training') when no label of the run is one the head knows (nothing of its classifier would carry over).
+ * @throws AppError('training') when no label of the run is one the head knows (nothing of its classifier would carry
+ * over).
  */
 export function warmStart(
   head: MmerConfig,

@@ -18,7 +18,9 @@ const NONE = 'none';
 
 const keyOf = (pair: string) => `activeHead:${pair}` as const;
 
-/** The choice saved for `pair`, or null (the built-in head); a saved head no longer in the library counts as none saved. */
+/**
+ * The choice saved for `pair`, or null (the built-in head); a saved head no longer in the library counts as none saved.
+ */
 export async function savedChoice(store: ClipLibrary, pair: string): Promise<HeadChoice | null> {
   const value = await store.getSetting(keyOf(pair));
   if (value === null) return null;

@@ -1,4 +1,6 @@
-/** The head notices as the page lists them: the worker's, worded once (src/recognizer/notices.ts), and the page's own. */
+/**
+ * The head notices as the page lists them: the worker's, worded once (src/recognizer/notices.ts), and the page's own.
+ */
 import { headNoticeText } from '../recognizer/notices';
 import type { HeadNotice } from '../worker-api/protocol';
 

@@ -40,7 +40,9 @@ export class Recognizer {
   private loaded: LoadedPair | null = null;
   /** The last analysed clip (its features, summary and audio); null before the first and after the encoders change. */
   private lastClip: WorkerClip | null = null;
-  /** The manifest and model cache of the last load (built-in heads a training run starts from are fetched with them). */
+  /**
+   * The manifest and model cache of the last load (built-in heads a training run starts from are fetched with them).
+   */
   private loadContext: LoaderContext | null = null;
   /** Notices of the last load about the emotion head (built-in head missing, head of another pair dropped). */
   private headNotices: HeadNotice[] = [];
@@ -172,7 +174,9 @@ export class Recognizer {
     return { audio: { ...a, data: a.data.slice() }, text: { ...t, data: t.data.slice() } };
   }
 
-  /** Fine-tunes a head on the library's clips and stores it there. @throws AppError('training') while a run is going. */
+  /**
+   * Fine-tunes a head on the library's clips and stores it there. @throws AppError('training') while a run is going.
+   */
   async train(request: TrainRequest, onEvent: (e: TrainEvent) => unknown): Promise<TrainOutcome> {
     const pair = this.loaded;
     const layer =

@@ -1,7 +1,8 @@
 /**
  * Backend choice: WebGPU when a hardware adapter exists and a small self-test passes, else multithreaded WASM when
  * the page is cross-origin isolated, else single-threaded WASM. A software adapter (SwiftShader, llvmpipe) is only
- * used when WebGPU is asked for by name: it computes correctly but runs the encoders about 100 times slower than WASM. Pure logic over a probe, so every branch is tested
+ * used when WebGPU is asked for by name: it computes correctly but runs the encoders about 100 times slower than WASM.
+ * Pure logic over a probe, so every branch is tested
  * in Node; the worker supplies the real probe.
  */
 import { AppError } from '../core/errors';

@@ -3,7 +3,8 @@
  * transformer layers (the head fine-tunes them, as the authors fine-tune wav2vec2) and its CTC lm_head.
  *
  * Weights are found by node scope, as graph surgery finds layers: torch.onnx.export renames Linear weights
- * (`onnx::MatMul_1234`) but keeps the module path in node names (`/wav2vec2/encoder/layers.11/attention/q_proj/MatMul`).
+ * (`onnx::MatMul_1234`) but keeps the module path in node names
+ * (`/wav2vec2/encoder/layers.11/attention/q_proj/MatMul`).
  * fp32, fp16 and dynamically quantized (MatMulInteger, int8 or uint8, per-tensor or per-column scales) exports all
  * read back as float32; quantized weights are dequantized as (q - zero_point) * scale.
  */

@@ -75,7 +75,10 @@ export interface HeadEntry {
   /** The model pair whose features the head was trained on (a key of `pairs`). */
   readonly pair: string;
   readonly description: string;
-  /** Terms the head is shipped under (e.g. "CC BY-NC-SA 4.0", inherited from its training data), shown beside its scores. */
+  /**
+   * Terms the head is shipped under (e.g. "CC BY-NC-SA 4.0", inherited from its training data), shown beside its
+   * scores.
+   */
   readonly license?: string;
   /** The head's labels in logit order, as its config.json lists them (shown before its files are read). */
   readonly labels?: readonly string[];
@@ -88,7 +91,9 @@ export interface Manifest {
   /** Base URL of the model hub, e.g. `https://huggingface.co`. */
   readonly hubUrl: string;
   readonly defaultPair: string;
-  /** Weight precision preference per backend, best first; the first one the model ships (and the device supports) wins. */
+  /**
+   * Weight precision preference per backend, best first; the first one the model ships (and the device supports) wins.
+   */
   readonly dtypePreference: Readonly<Record<Backend, readonly Dtype[]>>;
   readonly models: readonly ModelEntry[];
   readonly pairs: Readonly<Record<string, ModelPair>>;

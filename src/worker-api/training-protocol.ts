@@ -89,7 +89,9 @@ export type TrainEvent =
       readonly resumedFromEpoch: number | null;
       readonly clips: Readonly<Record<SplitName, number>>;
     }
-  /** Something the person should know that does not stop the run (CTC off, no validation clips, a checkpoint not saved). */
+  /**
+   * Something the person should know that does not stop the run (CTC off, no validation clips, a checkpoint not saved).
+   */
   | { readonly kind: 'notice'; readonly message: string }
   | { readonly kind: 'features'; readonly done: number; readonly total: number; readonly cached: number }
   | {

@@ -8,7 +8,10 @@ import { initWebEngine } from '../../src/mmer/engine-web';
 import type { EngineBackend } from '../../src/mmer/engine';
 import { mulberry32 } from '../../src/core/rng';
 
-/** A small attention-like computation with every op kind the head uses: matMul, softmax, layer norm maths, GELU (erf), max. */
+/**
+ * A small attention-like computation with every op kind the head uses: matMul, softmax, layer norm maths, GELU (erf),
+ * max.
+ */
 async function probe(): Promise<{ value: number; grads: Float32Array[] }> {
   const rand = mulberry32(11);
   const make = (shape: number[]): tf.Tensor =>

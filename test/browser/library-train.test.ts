@@ -1,7 +1,8 @@
 /**
  * Fine-tuning through the real worker (lite pair, WASM): the page adds RAVDESS clips to the IndexedDB library (same
  * origin, same database as the worker), the worker trains one epoch on them and stores a head there, and evaluates
- * it on the validation split; with the fixture pair, the head's encoder layer starts from the worker's graph. Labels unique to this test keep other clips in the database out of the run; the test
+ * it on the validation split; with the fixture pair, the head's encoder layer starts from the worker's graph. Labels
+ * unique to this test keep other clips in the database out of the run; the test
  * removes what it added.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

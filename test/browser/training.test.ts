@@ -33,7 +33,9 @@ const PARAM_SEED = 3;
 
 type Matrix = { rows: number; dim: number; data: Float32Array };
 
-/** Four clips of different audio and text lengths, each with an augmented view of other lengths; one has no transcript. */
+/**
+ * Four clips of different audio and text lengths, each with an augmented view of other lengths; one has no transcript.
+ */
 function examples(): TrainExample[] {
   const rand = mulberry32(21);
   const mat = (rows: number, dim: number): Matrix => ({

@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { ravdessClip, REPO_ROOT } from '../shared-data.ts';
 import { E2E_TMP, LOAD_TIMEOUT } from './helpers.ts';
 
@@ -21,6 +21,18 @@ const CLIPS = [
 const PROBE = 'Actor_03/03-01-05-02-01-01-03.wav';
 /** Same kernels (tfjs WASM in both), same weights, same features: only float32 summation order may differ. */
 const TOLERANCE = 1e-4;
+
+/** The page's scores for a clip chosen with the file picker on the Classify screen. */
+async function pageScores(page: Page, file: string): Promise<{ label: string; score: number }[]> {
+  await page.getByTestId('file-input').setInputFiles(file);
+  const panel = page.getByTestId('emotion-panel');
+  await expect(panel).toHaveAttribute('data-state', 'scores', { timeout: 120_000 });
+  return panel
+    .locator('[data-label]')
+    .evaluateAll((els) =>
+      els.map((e) => ({ label: e.getAttribute('data-label') ?? '', score: Number(e.getAttribute('data-score')) })),
+    );
+}
 
 function mmer(args: string[]): string {
   return execFileSync('npx', ['tsx', 'cli/mmer.ts', ...args], {
@@ -72,14 +84,7 @@ test('a head trained by the CLI imports into the page and scores a clip as `pred
   await expect(page.getByTestId('head-item').getByTestId('active-badge')).toBeVisible({ timeout: 60_000 });
 
   await page.getByTestId('tab-classify').click();
-  await page.getByTestId('file-input').setInputFiles(ravdessClip(PROBE));
-  const panel = page.getByTestId('emotion-panel');
-  await expect(panel).toHaveAttribute('data-state', 'scores', { timeout: 120_000 });
-  const shown = await panel
-    .locator('[data-label]')
-    .evaluateAll((els) =>
-      els.map((e) => ({ label: e.getAttribute('data-label') ?? '', score: Number(e.getAttribute('data-score')) })),
-    );
+  const shown = await pageScores(page, ravdessClip(PROBE));
   expect(shown.map((s) => s.label).sort()).toEqual(['angry', 'sad']);
   for (const s of shown) expect(Math.abs(s.score - (cli.get(s.label) ?? Number.NaN))).toBeLessThan(TOLERANCE);
 });
@@ -101,14 +106,7 @@ test('`npm run cli -- transcribe` scores a clip as the page does with the same p
 
   await page.goto('/?pair=fixture&backend=wasm');
   await expect(page.getByTestId('models-ready')).toBeVisible({ timeout: LOAD_TIMEOUT });
-  await page.getByTestId('file-input').setInputFiles(ravdessClip(PROBE));
-  const panel = page.getByTestId('emotion-panel');
-  await expect(panel).toHaveAttribute('data-state', 'scores', { timeout: 120_000 });
-  const shown = await panel
-    .locator('[data-label]')
-    .evaluateAll((els) =>
-      els.map((e) => ({ label: e.getAttribute('data-label') ?? '', score: Number(e.getAttribute('data-score')) })),
-    );
+  const shown = await pageScores(page, ravdessClip(PROBE));
   expect(shown.map((s) => s.label).sort()).toEqual([...cli.keys()].sort());
   // The encoders run on onnxruntime-web's WASM kernels in the page and on onnxruntime-node's in the CLI: the head's
   // scores may differ only by float32 rounding carried through both encoders.

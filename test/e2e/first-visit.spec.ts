@@ -199,7 +199,8 @@ test('a pair chosen in the page is used on the next visit while it is cached; th
   await expect(page.getByTestId('models-ready')).toBeVisible({ timeout: LOAD_TIMEOUT });
   await expect(page.getByTestId('pair-select')).toHaveValue('fixture');
 
-  // A remembered pair that fails to load (here its runtime cannot start) gives way to the embedded model, with a notice.
+  // A remembered pair that fails to load (here its runtime cannot start) gives way to the embedded model, with a
+  // notice.
   const ortWasm = /ort-wasm[^/]*\.wasm$/;
   await page.context().route(ortWasm, (route) => route.abort());
   await page.goto('/?backend=wasm');

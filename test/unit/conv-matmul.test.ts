@@ -1,5 +1,6 @@
 /**
- * 1-D convolutions spelled as slices + MatMul (the bench's profile-case experiment): every rewritten shape must compute what onnxruntime's own Conv
+ * 1-D convolutions spelled as slices + MatMul (the bench's profile-case experiment): every rewritten shape must compute
+ * what onnxruntime's own Conv
  * computes (run side by side in onnxruntime-node), and convolutions the rewrite cannot reproduce must stay as they are.
  */
 import * as ort from 'onnxruntime-node';

@@ -1,4 +1,7 @@
-/** Writes the tiny fixture models (and the fixture emotion head) to public/models/fixtures when missing or stale, so unit tests stand alone. */
+/**
+ * Writes the tiny fixture models (and the fixture emotion head) to public/models/fixtures when missing or stale, so
+ * unit tests stand alone.
+ */
 import { join } from 'node:path';
 import { fixtureOutputs, writeIfChanged } from '../../tools/fixtures/cli';
 import { REPO_ROOT } from '../shared-data';

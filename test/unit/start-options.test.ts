@@ -1,4 +1,7 @@
-/** The Train screen's "Start from" list: nothing first, the pair's shipped heads, then its library heads, each with the labels it carries. */
+/**
+ * The Train screen's "Start from" list: nothing first, the pair's shipped heads, then its library heads, each with the
+ * labels it carries.
+ */
 import { describe, expect, it } from 'vitest';
 import { startCandidates, startOptions } from '../../src/components/training/start-options';
 import type { StoredHeadInfo } from '../../src/data/library/library-types';

@@ -16,7 +16,9 @@ import { buildWav2vec2Onnx, WAV2VEC2_TINY, wav2vec2Frames } from '../../tools/fi
 
 const { onnx } = onnxProto;
 
-/** `headTol`: how close the JS head must come to the logits; `keepTol`: how much an extra output may move the logits. */
+/**
+ * `headTol`: how close the JS head must come to the logits; `keepTol`: how much an extra output may move the logits.
+ */
 const VARIANTS: readonly { name: string; variant: GraphVariant; headTol: number | null; keepTol: number }[] = [
   { name: 'fp32', variant: {}, headTol: 1e-4, keepTol: 0 },
   { name: 'decomposed LayerNorm', variant: { decomposeLayerNorm: true }, headTol: 1e-4, keepTol: 0 },

@@ -62,7 +62,10 @@ interface Props {
   readonly compact?: boolean;
 }
 
-/** A head's scores on a split: UA, WA, macro-F1, recall per class, the confusion matrix and the clip-by-clip predictions. */
+/**
+ * A head's scores on a split: UA, WA, macro-F1, recall per class, the confusion matrix and the clip-by-clip
+ * predictions.
+ */
 export function EvaluationView({ evaluation: ev, headName, clips, player, compact = false }: Props) {
   return (
     <div className="evaluation" data-testid="evaluation" data-ua={ev.metrics.ua} data-wa={ev.metrics.wa}>

@@ -33,7 +33,10 @@ function settingsLine(h: StoredHeadInfo): string {
     .join(' · ');
 }
 
-/** Stored heads: which one classifies, their metrics and settings, import/export, and evaluation on a split (two side by side). */
+/**
+ * Stored heads: which one classifies, their metrics and settings, import/export, and evaluation on a split (two side by
+ * side).
+ */
 export function HeadsScreen({ ml, library, heads, pair }: Props) {
   const inputId = useId();
   const player = usePlayer(library.store);

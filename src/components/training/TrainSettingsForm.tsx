@@ -44,7 +44,9 @@ const FIELDS: readonly {
   { key: 'minClipsPerLabel', label: 'Minimum clips per label', step: '1' },
 ];
 
-/** The run's settings, defaults from the MMER paper (loss weights 0.1, temperature 0.07). Checked again by the worker. */
+/**
+ * The run's settings, defaults from the MMER paper (loss weights 0.1, temperature 0.07). Checked again by the worker.
+ */
 export function TrainSettingsForm({ settings, onChange, disabled, hasEncoderLayers, startOptions }: Props) {
   const startFrom = settings.startFrom ?? '';
   const unusable = startOptions.find((o) => (o.value ?? '') === startFrom)?.unusable ?? null;

@@ -18,7 +18,9 @@ const bands = (suffix: string): string[] => Array.from({ length: 80 }, (_, m) =>
 
 /** Track names of the 7-stat blocks of the spectral shape group, in order. */
 export const SHAPE_TRACKS = ['centroid_hz', 'bandwidth_hz', 'rolloff85_hz', 'flatness_db', 'flux', 'zcr'] as const;
-/** Track names of the 7-stat blocks of the spectral balance group, in order (same order as SPECTRUM_DESCRIPTORS 4..12). */
+/**
+ * Track names of the 7-stat blocks of the spectral balance group, in order (same order as SPECTRUM_DESCRIPTORS 4..12).
+ */
 export const BALANCE_TRACKS = [
   'alpha_ratio_db',
   'hammarberg_db',

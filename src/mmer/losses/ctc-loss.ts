@@ -17,7 +17,9 @@ export interface CtcOptions {
    * 'sum': sum over clips; 'none': one loss per clip, shape [B].
    */
   reduction?: 'mean' | 'sum' | 'none';
-  /** Replace the loss of an infeasible clip (too few frames for its target) by 0, with zero gradient (default false). */
+  /**
+   * Replace the loss of an infeasible clip (too few frames for its target) by 0, with zero gradient (default false).
+   */
   zeroInfinity?: boolean;
 }
 
@@ -153,7 +155,8 @@ function emissions(logProbs: tf.Tensor3D, p: Plan): tf.Tensor2D[] {
 function negLogLikelihood(logProbs: tf.Tensor3D, p: Plan, inputLengths: readonly number[], blank: number): tf.Tensor1D {
   // s-2 -> s is allowed into a label that differs from the label two states back (never into a blank).
   const skip = stateMask(p, (row, s) => s >= 2 && row[s] !== blank && row[s] !== row[s - 2]);
-  // A virtual state before frame 0 with log-probability 0 at s = 0: the first step then starts paths at s = 0 and s = 1.
+  // A virtual state before frame 0 with log-probability 0 at s = 0: the first step then starts paths at s = 0 and s =
+  // 1.
   let alpha = tf.where<tf.Tensor2D>(
     stateMask(p, (_, s) => s === 0),
     0,
