@@ -30,9 +30,32 @@ function checkRate(sampleRate: number): void {
 }
 
 /**
+ * Refuses samples that are not numbers (NaN or infinite): a float WAV can hold them, and one of them would turn every
+ * feature and score into NaN. Repairing them would hide a damaged file, so the person is told instead.
+ */
+function checkFinite(pcm: Float32Array): void {
+  let bad = 0;
+  let first = -1;
+  for (let i = 0; i < pcm.length; i++) {
+    if (!Number.isFinite(pcm[i] ?? 0)) {
+      bad += 1;
+      if (first < 0) first = i;
+    }
+  }
+  if (bad === 0) return;
+  throw new AppError(
+    'decode-failed',
+    `The audio is damaged: ${bad.toLocaleString('en-US')} of its ${pcm.length.toLocaleString('en-US')} samples ` +
+      `${bad === 1 ? 'is' : 'are'} not a number (NaN or infinite), the first at sample ${first.toLocaleString('en-US')}. ` +
+      'Export the recording again or choose another file.',
+  );
+}
+
+/**
  * Throws an `AppError` if the clip cannot be analysed: `empty-audio` (no samples), `too-short`
  * (under `MIN_CLIP_SECONDS`), `too-long` (over `MAX_CLIP_SECONDS`) or `silent` (peak below about
- * -60 dBFS). Length checks come first because they are free; the peak scan stops at the first loud sample.
+ * -60 dBFS), or `decode-failed` for samples that are not numbers. Length checks come first because they are free;
+ * the peak scan stops at the first loud sample.
  */
 export function checkClip(pcm: Float32Array, sampleRate: number): void {
   checkRate(sampleRate);
@@ -52,6 +75,7 @@ export function checkClip(pcm: Float32Array, sampleRate: number): void {
       `The clip is ${seconds(duration, MAX_CLIP_SECONDS)} long; the maximum is ${MAX_CLIP_SECONDS} s. Trim it and try again.`,
     );
   }
+  checkFinite(pcm);
   for (let i = 0; i < pcm.length; i++) {
     const s = pcm[i] ?? 0;
     if (s >= SILENCE_PEAK || s <= -SILENCE_PEAK) return;

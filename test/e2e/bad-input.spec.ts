@@ -7,6 +7,31 @@ import { expect, test, type Page } from '@playwright/test';
 import { decodeWav } from '../../src/audio/wav.ts';
 import { ANALYSE_TIMEOUT, openReady, tone, writeTempFile, writeTempWav } from './helpers.ts';
 
+/** A mono 32-bit IEEE-float WAV (format code 3) of `pcm`, whatever values it holds. */
+function floatWav(pcm: Float32Array, rate: number): Uint8Array {
+  const bytes = new Uint8Array(44 + pcm.length * 4);
+  const v = new DataView(bytes.buffer);
+  const ascii = (at: number, text: string): void => {
+    for (let i = 0; i < text.length; i++) v.setUint8(at + i, text.charCodeAt(i));
+  };
+  ascii(0, 'RIFF');
+  v.setUint32(4, 36 + pcm.length * 4, true);
+  ascii(8, 'WAVEfmt ');
+  v.setUint32(16, 16, true);
+  v.setUint16(20, 3, true);
+  v.setUint16(22, 1, true);
+  v.setUint32(24, rate, true);
+  v.setUint32(28, rate * 4, true);
+  v.setUint16(32, 4, true);
+  v.setUint16(34, 32, true);
+  ascii(36, 'data');
+  v.setUint32(40, pcm.length * 4, true);
+  pcm.forEach((x, i) => {
+    v.setFloat32(44 + 4 * i, x, true);
+  });
+  return bytes;
+}
+
 async function expectError(page: Page, code: string): Promise<void> {
   const banner = page.getByTestId('error');
   await expect(banner).toBeVisible({ timeout: ANALYSE_TIMEOUT });
@@ -37,6 +62,14 @@ test('bad files are refused with the right error code', async ({ page }) => {
   await expectError(page, 'too-short');
   await expect(page.getByTestId('retry')).toBeVisible();
   await expect(page.getByTestId('save')).toBeVisible();
+
+  // A 32-bit float WAV with one NaN sample (a damaged export): refused, never scored as NaN %.
+  const damagedFloat = tone(1.5);
+  damagedFloat[4000] = Number.NaN;
+  await input.setInputFiles(writeTempFile('nan.wav', floatWav(damagedFloat, 16_000)));
+  await expectError(page, 'decode-failed');
+  await expect(page.getByTestId('error-message')).toContainText('1 of its 24,000 samples is not a number');
+  await expect(page.getByTestId('emotion-panel')).not.toContainText('NaN');
 
   // 2 s of digital silence: decodes, but there is nothing to hear.
   await input.setInputFiles(writeTempWav('silence.wav', new Float32Array(32_000)));

@@ -35,6 +35,20 @@ describe('checkClip rejects clips it cannot analyse', () => {
     },
     { name: '75 s', pcm: clip(75, 8000), rate: 8000, code: 'too-long', words: [/75\.00 s/, /60 s/] },
     {
+      name: 'one NaN sample',
+      pcm: clip(1, 16000).fill(Number.NaN, 800, 801),
+      rate: 16000,
+      code: 'decode-failed',
+      words: [/1 of its 16,000 samples is not a number/, /sample 800/],
+    },
+    {
+      name: 'infinities',
+      pcm: clip(1, 16000).fill(Number.POSITIVE_INFINITY, 10, 13),
+      rate: 16000,
+      code: 'decode-failed',
+      words: [/3 of its 16,000 samples are not a number/, /sample 10\b/],
+    },
+    {
       name: 'one sample over 60 s',
       pcm: clip(60 + 1 / 8000, 8000),
       rate: 8000,
