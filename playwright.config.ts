@@ -21,6 +21,8 @@ export default defineConfig({
   expect: { timeout: 30_000 },
   reporter: process.env.CI ? [['list'], ['html', { open: 'never' }]] : 'list',
   globalSetup: './test/e2e/global-setup.ts',
+  // Baselines of screens.spec.ts, committed: one image per screen and width, whatever the project.
+  snapshotPathTemplate: '{testDir}/screens/{arg}{ext}',
   use: {
     baseURL: `http://localhost:${PORT}`,
     browserName: 'chromium',

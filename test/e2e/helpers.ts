@@ -132,3 +132,26 @@ export async function reportedSeconds(page: Page): Promise<number> {
 export async function recordedAtLeast(page: Page, seconds: number): Promise<void> {
   await expect(page.getByTestId('elapsed')).toHaveText(new RegExp(`^0:0[${String(seconds)}-9] /`), { timeout: 60_000 });
 }
+
+/**
+ * The page's scroll width and the first elements that reach past the window's right edge (none on a good layout).
+ * Elements inside a box that scrolls sideways by itself (a wide table in its card) do not count: the page does not.
+ */
+export async function sidewaysOverflow(page: Page): Promise<{ scrollWidth: number; wider: string[] }> {
+  return page.evaluate(() => {
+    const inScroller = (el: Element): boolean => {
+      for (let p = el.parentElement; p !== null && p !== document.body; p = p.parentElement) {
+        if (['auto', 'scroll', 'hidden'].includes(getComputedStyle(p).overflowX)) return true;
+      }
+      return false;
+    };
+    const wider = [...document.querySelectorAll('body *')].filter((el) => {
+      const r = el.getBoundingClientRect();
+      return r.width > 0 && r.right > window.innerWidth + 1 && !inScroller(el);
+    });
+    return {
+      scrollWidth: document.documentElement.scrollWidth,
+      wider: wider.slice(0, 5).map((el) => `${el.tagName.toLowerCase()}.${el.className}`),
+    };
+  });
+}

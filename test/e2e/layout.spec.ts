@@ -3,6 +3,7 @@
  * the window, so nothing needs sideways scrolling.
  */
 import { expect, test } from '@playwright/test';
+import { sidewaysOverflow } from './helpers.ts';
 
 for (const width of [360, 640]) {
   test(`every screen fits ${String(width)} px without sideways scrolling`, async ({ page }) => {
@@ -11,16 +12,7 @@ for (const width of [360, 640]) {
     await expect(page.getByTestId('models-ready')).toBeVisible({ timeout: 60_000 });
     for (const screen of ['classify', 'library', 'train', 'heads']) {
       await page.getByTestId(`tab-${screen}`).click();
-      const overflow = await page.evaluate(() => {
-        const wider = [...document.querySelectorAll('body *')].filter((el) => {
-          const r = el.getBoundingClientRect();
-          return r.width > 0 && r.right > window.innerWidth + 1;
-        });
-        return {
-          scrollWidth: document.documentElement.scrollWidth,
-          wider: wider.slice(0, 5).map((el) => `${el.tagName.toLowerCase()}.${el.className}`),
-        };
-      });
+      const overflow = await sidewaysOverflow(page);
       expect(overflow, `the ${screen} screen at ${String(width)} px`).toEqual({ scrollWidth: width, wider: [] });
     }
   });
