@@ -117,7 +117,10 @@ export function useHead(
       if (previous !== null && previous.pair !== pair) {
         remember(null);
         if (previous.kind !== 'none') {
-          const text = `The head "${previous.name}" was removed: it was trained for pair "${previous.pair}", and the page now uses "${pair}".`;
+          // A library head stays the choice of its own pair; files kept in memory only are gone for good.
+          const back =
+            previous.kind === 'stored' ? ` It classifies again when you switch back to "${previous.pair}".` : '';
+          const text = `The head "${previous.name}" was trained for pair "${previous.pair}", so it does not classify with "${pair}".${back}`;
           setPageNotices((n) => [...n, { id: `dropped/${readyEpoch}`, tone: 'info', text }]);
         }
       }

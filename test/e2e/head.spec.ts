@@ -2,8 +2,9 @@
  * The emotion panel with a head: the fixture pair's built-in random-weight head scores an uploaded RAVDESS clip;
  * importing head files (picker or drop) replaces it and re-scores the clip on screen without analysing it again;
  * broken or foreign heads are refused with the previous head and its scores kept; removing the head leaves the
- * embedded head scoring (said as such); switching pairs drops an imported head with a notice. A head imported on the
- * Classify screen is kept in the library like one imported on the Heads screen, and the choice survives a reload.
+ * embedded head scoring (said as such); switching pairs sets an imported head aside with a notice, and it comes back
+ * with its pair. A head imported on the Classify screen is kept in the library like one imported on the Heads
+ * screen, and the choice survives a reload.
  */
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { ANALYSE_TIMEOUT, fixtureHeadFiles, LOAD_TIMEOUT, openReady, ravdessPath, writeTempHead } from './helpers.ts';
@@ -132,7 +133,7 @@ test('the fixture head scores a clip; imported heads replace it or are refused',
   expect(await shownScores(panel)).toEqual(builtIn);
 });
 
-test('switching pairs drops an imported head with a notice', async ({ page }) => {
+test('switching pairs sets an imported head aside with a notice; switching back brings it back', async ({ page }) => {
   await openReady(page, 'wasm');
   await expect(page.getByTestId('head-name')).toHaveText('fixture-random', { timeout: LOAD_TIMEOUT });
   // Validation metrics stored with a head are shown as UA/WA, and its model card's facts beside them.
@@ -167,13 +168,20 @@ test('switching pairs drops an imported head with a notice', async ({ page }) =>
   await expect(page.getByTestId('models-ready')).toBeVisible({ timeout: LOAD_TIMEOUT });
   const panel = page.getByTestId('emotion-panel');
   await expect(page.getByTestId('head-notice')).toContainText(
-    '"my-head.json + my-head.safetensors" was removed: it was trained for pair "fixture"',
+    'The head "my-head.json + my-head.safetensors" was trained for pair "fixture", so it does not classify with "lite". It classifies again when you switch back to "fixture".',
   );
   // The lite pair's own shipped head takes its place.
   await expect(panel).toHaveAttribute('data-state', 'ready');
   await expect(panel).toHaveAttribute('data-scorer', 'pair');
   await expect(page.getByTestId('head-details')).toHaveAttribute('data-role', 'pair');
   await expect(page.getByTestId('head-name')).not.toHaveText('my-head.json + my-head.safetensors');
+
+  // Back on the pair it was trained for, it classifies again: the choice is kept per pair.
+  await page.getByTestId('pair-select').selectOption('fixture');
+  await expect(page.getByTestId('models-ready')).toBeVisible({ timeout: LOAD_TIMEOUT });
+  await expect(page.getByTestId('head-name')).toHaveText('my-head.json + my-head.safetensors', {
+    timeout: LOAD_TIMEOUT,
+  });
 });
 
 test('a worker restart keeps the imported head, and a removed head stays removed', async ({ page }) => {
