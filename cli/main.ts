@@ -8,12 +8,9 @@ import { parseArgs } from 'node:util';
 import { toErrorInfo } from '../src/core/errors';
 import { readClip } from './audio-file';
 import { runMain } from './run';
-import { DEFAULT_MANIFEST } from '../src/inference/node';
-import { Recognizer } from '../src/recognizer/recognizer';
-import { nodePlatform } from '../src/recognizer/node-platform';
 import { headNoticeText } from '../src/recognizer/notices';
 import { readHeadDir } from '../src/mmer/checkpoint-node';
-import { MODEL_SOURCE_OPTIONS, MODEL_SOURCE_USAGE, modelSource } from './model-source';
+import { loadNodeRecognizer, MODEL_SOURCE_OPTIONS, MODEL_SOURCE_USAGE } from './model-source';
 import type { AnalysisSummary } from '../src/worker-api/protocol';
 import type { LoadProgress } from '../src/runtime/runtime-types';
 
@@ -60,18 +57,8 @@ async function transcribe(argv: string[]): Promise<number> {
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }
-  const source = modelSource(values);
   // The recognizer the page's worker runs: same head choice, same scores (the pair's head, else the embedded one).
-  const recognizer = new Recognizer(nodePlatform());
-  await recognizer.load(
-    {
-      pair: values.pair,
-      manifestUrl: source.manifestPath ?? DEFAULT_MANIFEST,
-      hubUrl: source.hubUrl ?? null,
-      backend: 'wasm',
-    },
-    progressPrinter(),
-  );
+  const recognizer = await loadNodeRecognizer(values, values.pair, { onProgress: progressPrinter() });
   if (values.head !== undefined) await recognizer.loadHead(await readHeadDir(values.head));
   for (const n of (await recognizer.headStatus()).notices) process.stderr.write(`note: ${headNoticeText(n)}\n`);
   let failures = 0;

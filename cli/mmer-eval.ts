@@ -3,18 +3,18 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AppError, toErrorInfo } from '../src/core/errors';
 import type { ClipFeatures } from '../src/mmer/batch';
+import { decodeCheckpoint } from '../src/mmer/checkpoint';
 import { loadHeadDir, readHeadDir } from '../src/mmer/checkpoint-node';
 import type { MmerConfig } from '../src/mmer/config';
 import { initNodeEngine } from '../src/mmer/engine-node';
 import { adaptExamples } from '../src/mmer/speaker-adapt';
 import { evaluate } from '../src/mmer/trainer';
-import { DEFAULT_MANIFEST, loadNodeEncoders } from '../src/inference/node';
-import { nodePlatform } from '../src/recognizer/node-platform';
-import { Recognizer } from '../src/recognizer/recognizer';
+import { loadNodeEncoders } from '../src/inference/node';
+import type { VoiceRecordings } from '../src/worker-api/protocol';
 import { readClip } from './audio-file';
 import { encodeRecords, readDataset } from './dataset';
 import { USAGE, warn } from './mmer-args';
-import { MODEL_SOURCE_OPTIONS, modelSource } from './model-source';
+import { loadNodeRecognizer, MODEL_SOURCE_OPTIONS, modelSource } from './model-source';
 
 /** `eval`: UA, WA, macro-F1, recall and confusion of a head on a metadata.csv folder. */
 export async function evalCmd(argv: string[]): Promise<number> {
@@ -99,23 +99,21 @@ export async function predictCmd(argv: string[]): Promise<number> {
   });
   if (v.head === undefined || positionals.length === 0)
     throw new AppError('bad-dataset', `predict needs --head and at least one file.\n${USAGE}`);
-  // The head's own checks (and the pair it names) before any model loads; the recognizer loads it again below.
+  // The head's own checks (and the pair it names) before any model loads; the recognizer loads the same files below.
   await initNodeEngine();
-  const { manifest, params } = await loadHeadDir(v.head);
+  const headFiles = await readHeadDir(v.head);
+  const { manifest, params } = decodeCheckpoint(headFiles.configJson, headFiles.weights, headFiles.paths);
   params.dispose();
-  if (v['adapt-speakers']) requireStatistics(manifest.config);
-  const source = modelSource(v);
-  const recognizer = new Recognizer(nodePlatform());
-  const pair = { pair: manifest.encoders.pair, manifestUrl: source.manifestPath ?? DEFAULT_MANIFEST };
-  await recognizer.load(
-    { ...pair, hubUrl: source.hubUrl ?? null, backend: 'wasm', builtinHead: false },
-    () => undefined,
-  );
-  await recognizer.loadHead(await readHeadDir(v.head));
+  const adapt = v['adapt-speakers'];
+  if (adapt) requireStatistics(manifest.config);
+  const recognizer = await loadNodeRecognizer(v, manifest.encoders.pair, { builtinHead: false });
+  await recognizer.loadHead(headFiles);
   const results = new Map<string, Prediction>();
-  const score = async (file: string): Promise<void> => {
+  const clips = new Map<string, Float32Array>();
+  const voices = new Map<string, VoiceRecordings & { rows: Float64Array[] }>();
+  const score = async (file: string, pcm: Float32Array): Promise<void> => {
     try {
-      const summary = await recognizer.analyse(await readClip(file));
+      const summary = await recognizer.analyse(pcm);
       if (summary.emotion == null || summary.scorer?.source !== 'pair')
         throw new AppError('internal', `The head did not score ${file}.`);
       results.set(file, { file, scores: [...summary.emotion] });
@@ -123,8 +121,26 @@ export async function predictCmd(argv: string[]): Promise<number> {
       results.set(file, { file, error: toErrorInfo(err) });
     }
   };
-  for (const file of positionals) await score(file);
-  if (v['adapt-speakers']) await scoreAdapted(recognizer, positionals, score);
+  for (const file of positionals) {
+    const pcm = await readClip(file).catch((err: unknown) => {
+      results.set(file, { file, error: toErrorInfo(err) });
+      return null;
+    });
+    if (pcm === null) continue;
+    clips.set(file, pcm);
+    await score(file, pcm);
+    // With --adapt-speakers, the files of one folder are one speaker's clips: their statistics are its profile.
+    const stats = adapt && results.get(file)?.scores !== undefined ? await recognizer.lastUtteranceStats() : null;
+    if (stats === null) continue;
+    const folder = dirname(resolve(file));
+    const voice = voices.get(folder) ?? { features: stats.features, rows: [] };
+    voices.set(folder, { ...voice, rows: [...voice.rows, stats.stats] });
+  }
+  // Each file again, adapted with its folder's profile.
+  for (const [folder, voice] of voices) {
+    recognizer.setVoice(voice);
+    for (const [file, pcm] of clips) if (dirname(resolve(file)) === folder) await score(file, pcm);
+  }
   await recognizer.dispose();
   const ordered = positionals.map(
     (f) => results.get(f) ?? { file: f, error: { code: 'internal', message: 'not scored' } },
@@ -145,30 +161,6 @@ interface Prediction {
   readonly file: string;
   readonly scores?: { label: string; score: number }[];
   readonly error?: { code: string; message: string };
-}
-
-/** Scores every file again with its folder's voice profile (the statistics of that folder's readable files). */
-async function scoreAdapted(
-  recognizer: Recognizer,
-  files: readonly string[],
-  score: (f: string) => Promise<void>,
-): Promise<void> {
-  const rows = new Map<string, { features: string; rows: Float64Array[] }>();
-  for (const file of files) {
-    const pcm = await readClip(file).catch(() => null);
-    if (pcm === null) continue;
-    await recognizer.analyse(pcm).catch(() => undefined);
-    const stats = await recognizer.lastUtteranceStats();
-    if (stats === null) continue;
-    const folder = dirname(resolve(file));
-    const got = rows.get(folder) ?? { features: stats.features, rows: [] };
-    rows.set(folder, { ...got, rows: [...got.rows, stats.stats] });
-  }
-  for (const [folder, voice] of rows) {
-    recognizer.setVoice(voice);
-    for (const file of files) if (dirname(resolve(file)) === folder) await score(file);
-  }
-  recognizer.setVoice(null);
 }
 
 /** Refuses --adapt-speakers for a head that reads no utterance statistics (nothing to normalise per speaker). */

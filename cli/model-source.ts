@@ -3,7 +3,10 @@
  * and `--hub-url URL` (another host for the manifest's hub models: a mirror, or a local copy served over HTTP). The
  * page build takes the same two as VITE_MMER_MANIFEST_URL and VITE_MMER_HUB_URL (src/page/manifest-url.ts).
  */
-import type { NodeLoadOptions } from '../src/inference/node';
+import { DEFAULT_MANIFEST, type NodeLoadOptions } from '../src/inference/node';
+import { nodePlatform } from '../src/recognizer/node-platform';
+import { Recognizer } from '../src/recognizer/recognizer';
+import type { LoadProgress } from '../src/runtime/runtime-types';
 
 /** The parseArgs options of the two settings. */
 export const MODEL_SOURCE_OPTIONS = {
@@ -23,4 +26,28 @@ export function modelSource(v: {
     ...(v.manifest === undefined ? {} : { manifestPath: v.manifest }),
     ...(v['hub-url'] === undefined ? {} : { hubUrl: v['hub-url'] }),
   };
+}
+
+/**
+ * The page's recognizer on onnxruntime-node with `pair` loaded from the manifest and host the two settings name.
+ * `builtinHead` false leaves the pair's built-in head out (a command that loads its own).
+ */
+export async function loadNodeRecognizer(
+  v: { readonly manifest?: string | undefined; readonly 'hub-url'?: string | undefined },
+  pair: string,
+  options: { readonly builtinHead?: boolean; readonly onProgress?: (p: LoadProgress) => void } = {},
+): Promise<Recognizer> {
+  const source = modelSource(v);
+  const recognizer = new Recognizer(nodePlatform());
+  await recognizer.load(
+    {
+      pair,
+      manifestUrl: source.manifestPath ?? DEFAULT_MANIFEST,
+      hubUrl: source.hubUrl ?? null,
+      backend: 'wasm',
+      builtinHead: options.builtinHead !== false,
+    },
+    options.onProgress ?? (() => undefined),
+  );
+  return recognizer;
 }

@@ -104,6 +104,13 @@ function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }
 
+/** Copies named variables out as plain data, asynchronously (WebGPU has no synchronous readback). */
+export async function serialiseVariables(vars: ReadonlyMap<string, tf.Variable>): Promise<SerialisedParams> {
+  const out: SerialisedParams = {};
+  for (const [name, v] of vars) out[name] = { shape: [...v.shape], data: new Float32Array(await v.data()) };
+  return out;
+}
+
 /** Named trainable variables for one head. Dispose it when done: variables live outside tf.tidy. */
 export class ParamStore {
   private readonly byName = new Map<string, tf.Variable>();
@@ -177,9 +184,7 @@ export class ParamStore {
    * synchronously (dataSync returns zeros there for larger tensors).
    */
   async serialise(): Promise<SerialisedParams> {
-    const out: SerialisedParams = {};
-    for (const [name, v] of this.byName) out[name] = { shape: [...v.shape], data: new Float32Array(await v.data()) };
-    return out;
+    return serialiseVariables(this.byName);
   }
 
   /** Overwrites every parameter from a record, with the same checks as `load`; nothing changes if a check fails. */

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { AppError } from '../core/errors';
-import type { ParamStore, SerialisedParams } from './params';
+import { serialiseVariables, type ParamStore, type SerialisedParams } from './params';
 
 /** The average of `params` after every optimizer step, with a swap to score it in place of the raw weights. */
 export class ParamAverage {
@@ -63,22 +63,16 @@ export class ParamAverage {
 
   /** The raw (trained) weights as plain data, wherever they stand now. */
   async raw(): Promise<SerialisedParams> {
-    return this.swapped ? serialiseMap(this.shadow) : this.params.serialise();
+    return this.swapped ? serialiseVariables(this.shadow) : this.params.serialise();
   }
 
   /** The average as plain data, wherever it stands now. */
   async average(): Promise<SerialisedParams> {
-    return this.swapped ? this.params.serialise() : serialiseMap(this.shadow);
+    return this.swapped ? this.params.serialise() : serialiseVariables(this.shadow);
   }
 
   dispose(): void {
     for (const v of this.shadow.values()) v.dispose();
     this.shadow.clear();
   }
-}
-
-async function serialiseMap(vars: ReadonlyMap<string, tf.Variable>): Promise<SerialisedParams> {
-  const out: SerialisedParams = {};
-  for (const [name, v] of vars) out[name] = { shape: [...v.shape], data: new Float32Array(await v.data()) };
-  return out;
 }

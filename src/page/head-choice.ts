@@ -35,11 +35,6 @@ export async function saveChoice(store: ClipLibrary, choice: HeadChoice): Promis
   await store.setSetting(keyOf(choice.pair), choice.kind === 'none' ? NONE : choice.id);
 }
 
-/** Forgets the choice of `pair`: its built-in head classifies again. */
-export async function clearChoice(store: ClipLibrary, pair: string): Promise<void> {
-  await store.setSetting(keyOf(pair), null);
-}
-
 /**
  * Keeps an imported head (its files, as the worker accepted them: `h`) in the library and returns the choice naming
  * it. Throws what the library throws (a full disk, for one).

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { expect, type Page } from '@playwright/test';
 import { decodeWav, encodeWav } from '../../src/audio/wav.ts';
 import { RAVDESS_SAMPLE_RATE, ravdessSamples } from '../ravdess.ts';
-import { ravdessClip, REPO_ROOT } from '../shared-data.ts';
+import { parseMetadata } from '../../src/data/metadata.ts';
+import { RAVDESS_DIR, ravdessClip, REPO_ROOT } from '../shared-data.ts';
 
 /** Folder for generated files; fixed so the config can name the fake-microphone file before setup runs. */
 export const E2E_TMP = join(tmpdir(), 'mmer-e2e');
@@ -154,4 +155,17 @@ export async function sidewaysOverflow(page: Page): Promise<{ scrollWidth: numbe
       wider: wider.slice(0, 5).map((el) => `${el.tagName.toLowerCase()}.${el.className}`),
     };
   });
+}
+
+/** Paths of the first `perPair` RAVDESS clips of each actor and emotion, from the dataset's own metadata.csv. */
+export function ravdessClipsOf(actors: readonly string[], emotions: readonly string[], perPair: number): string[] {
+  const records = parseMetadata(readFileSync(join(RAVDESS_DIR, 'metadata.csv'), 'utf8'));
+  return actors.flatMap((actor) =>
+    emotions.flatMap((emotion) =>
+      records
+        .filter((r) => r.speaker === actor && r.emotion === emotion)
+        .slice(0, perPair)
+        .map((r) => join(RAVDESS_DIR, r.path)),
+    ),
+  );
 }

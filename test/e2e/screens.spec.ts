@@ -5,27 +5,15 @@
  * change, then look at the new images before committing them). What changes from run to run (timings, training
  * curves and losses, dates) is masked: the boxes stay, so their size and place are still compared.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import { parseMetadata } from '../../src/data/metadata.ts';
-import { RAVDESS_DIR } from '../shared-data.ts';
-import { LOAD_TIMEOUT, ravdessPath, sidewaysOverflow } from './helpers.ts';
+import { LOAD_TIMEOUT, ravdessClipsOf, ravdessPath, sidewaysOverflow } from './helpers.ts';
 
 const WIDTHS = [1280, 360] as const;
 const RUN_TIMEOUT = 180_000;
 
 /** One clip per actor (1-4: the library splits them into train, validation and test) and emotion (four). */
 function someClips(): string[] {
-  const records = parseMetadata(readFileSync(join(RAVDESS_DIR, 'metadata.csv'), 'utf8'));
-  return ['01', '02', '03', '04'].flatMap((actor) =>
-    ['neutral', 'happy', 'sad', 'angry'].flatMap((emotion) =>
-      records
-        .filter((r) => r.speaker === actor && r.emotion === emotion)
-        .slice(0, 1)
-        .map((r) => join(RAVDESS_DIR, r.path)),
-    ),
-  );
+  return ravdessClipsOf(['01', '02', '03', '04'], ['neutral', 'happy', 'sad', 'angry'], 1);
 }
 
 /** What differs between two runs of the same steps. */

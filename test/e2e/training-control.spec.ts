@@ -4,26 +4,14 @@
  * to resume, and the resumed run finishes with the earlier epochs still on the chart; cancel stops a run and stores no
  * head; a run can start from the shipped head.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { parseMetadata } from '../../src/data/metadata.ts';
-import { RAVDESS_DIR } from '../shared-data.ts';
-import { LOAD_TIMEOUT } from './helpers.ts';
+import { LOAD_TIMEOUT, ravdessClipsOf } from './helpers.ts';
 
 const RUN_TIMEOUT = 300_000;
 const EPOCHS = 12;
 
 function clips(): string[] {
-  const records = parseMetadata(readFileSync(join(RAVDESS_DIR, 'metadata.csv'), 'utf8'));
-  return ['01', '02', '03'].flatMap((actor) =>
-    ['neutral', 'happy', 'sad', 'angry'].flatMap((emotion) =>
-      records
-        .filter((r) => r.speaker === actor && r.emotion === emotion)
-        .slice(0, 2)
-        .map((r) => join(RAVDESS_DIR, r.path)),
-    ),
-  );
+  return ravdessClipsOf(['01', '02', '03'], ['neutral', 'happy', 'sad', 'angry'], 2);
 }
 
 async function startRun(page: Page, name: string, epochs: number): Promise<void> {

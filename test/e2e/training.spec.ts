@@ -5,12 +5,11 @@
  * a clip of an actor it never heard; it is evaluated on the test split, exported and imported back; a second run
  * trains on WASM. Screenshots of each screen go to `screenshots/` (not committed) so the UI can be looked at.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { parseMetadata } from '../../src/data/metadata.ts';
 import { RAVDESS_DIR, REPO_ROOT } from '../shared-data.ts';
-import { LOAD_TIMEOUT } from './helpers.ts';
+import { LOAD_TIMEOUT, ravdessClipsOf } from './helpers.ts';
 
 const EMOTIONS = ['neutral', 'happy', 'sad', 'angry'];
 const ACTORS = ['01', '02', '03', '04'];
@@ -22,15 +21,7 @@ const SHOTS = join(REPO_ROOT, 'screenshots');
 
 /** 3 clips per actor and emotion, from the dataset's own list. */
 function chosenClips(): string[] {
-  const records = parseMetadata(readFileSync(join(RAVDESS_DIR, 'metadata.csv'), 'utf8'));
-  const out: string[] = [];
-  for (const actor of ACTORS) {
-    for (const emotion of EMOTIONS) {
-      const mine = records.filter((r) => r.speaker === actor && r.emotion === emotion).slice(0, PER_ACTOR_AND_EMOTION);
-      out.push(...mine.map((r) => join(RAVDESS_DIR, r.path)));
-    }
-  }
-  return out;
+  return ravdessClipsOf(ACTORS, EMOTIONS, PER_ACTOR_AND_EMOTION);
 }
 
 async function open(page: Page, backend: 'webgpu' | 'wasm', screen: string): Promise<void> {
