@@ -2,7 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import { downmix } from '../src/audio/downmix';
 import { resample } from '../src/audio/resample';
-import { decodeWav } from '../src/audio/wav';
+import { describeWarning } from '../src/audio/clip-warnings';
+import { decodeWav, wavWarnings } from '../src/audio/wav';
 import { AppError } from '../src/core/errors';
 import { SAMPLE_RATE } from '../src/audio/rate';
 
@@ -16,6 +17,7 @@ export async function readClip(path: string): Promise<Float32Array> {
   }
   try {
     const wav = decodeWav(bytes);
+    for (const warning of wavWarnings(wav)) process.stderr.write(`${path}: ${describeWarning(warning)}\n`);
     return resample(downmix(wav.channels), wav.sampleRate, SAMPLE_RATE);
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);

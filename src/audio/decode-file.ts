@@ -10,9 +10,10 @@
  * unit-tested with an injected decoder) where the DOM library is absent.
  */
 import { AppError } from '../core/errors';
+import { clippingWarning, type ClipWarning } from './clip-warnings';
 import { downmix } from './downmix';
 import { resample } from './resample';
-import { decodeWav } from './wav';
+import { decodeWav, wavWarnings } from './wav';
 import { SAMPLE_RATE } from './rate';
 
 /** A 60 s clip never needs this much even as 8-channel 96 kHz float WAV; bigger files are refused before reading. */
@@ -191,20 +192,27 @@ export const browserDecoder: CompressedDecoder = async (bytes) => {
   return { sampleRate: audio.sampleRate, channels };
 };
 
-function toClip(decoded: DecodedChannels): Float32Array {
+/** A decoded file: the clip, and what about it the person should know (cut short, clipped). */
+export interface DecodedFile {
+  readonly pcm: Float32Array;
+  readonly warnings: readonly ClipWarning[];
+}
+
+function toClip(decoded: DecodedChannels, warnings: readonly ClipWarning[]): DecodedFile {
   const mono = downmix(decoded.channels);
-  return decoded.sampleRate === SAMPLE_RATE ? mono : resample(mono, decoded.sampleRate, SAMPLE_RATE);
+  const pcm = decoded.sampleRate === SAMPLE_RATE ? mono : resample(mono, decoded.sampleRate, SAMPLE_RATE);
+  return { pcm, warnings };
 }
 
 /**
- * Decodes a user's audio file to mono 16 kHz samples.
+ * Decodes a user's audio file to mono 16 kHz samples, with warnings for a WAV cut short and for clipping.
  *
  * Throws `AppError`: `empty-audio` for a 0-byte file or one without samples, `not-audio` (naming what the
  * file is) for text, images, documents and other non-audio, `too-long` for a file far too large for a 60 s clip,
  * `decode-failed` (naming the file) when the browser cannot decode it. Length and silence are not checked here
  * (`checkClip` does that), so a short or silent clip still comes back and can be saved.
  */
-export async function decodeAudioFile(file: AudioSource, options: DecodeFileOptions = {}): Promise<Float32Array> {
+export async function decodeAudioFile(file: AudioSource, options: DecodeFileOptions = {}): Promise<DecodedFile> {
   const name = typeof file.name === 'string' ? file.name : '';
   const label = name === '' ? 'The file' : `“${name}”`;
   const mime = file.type.toLowerCase();
@@ -238,7 +246,8 @@ export async function decodeAudioFile(file: AudioSource, options: DecodeFileOpti
   let wavError: AppError | null = null;
   if (kind.kind === 'wav') {
     try {
-      return toClip(decodeWav(bytes));
+      const wav = decodeWav(bytes);
+      return toClip(wav, wavWarnings(wav));
     } catch (err) {
       // No samples is final; an encoding our decoder lacks (ADPCM, mu-law, ...) may still be known to the browser.
       if (err instanceof AppError && (err.code === 'empty-audio' || err.code === 'not-audio')) {
@@ -266,5 +275,7 @@ export async function decodeAudioFile(file: AudioSource, options: DecodeFileOpti
   if (decoded.channels.length === 0 || (decoded.channels[0]?.length ?? 0) === 0) {
     throw new AppError('empty-audio', `${label} contains no audio samples.`);
   }
-  return toClip(decoded);
+  // Clipping is judged on the channels as decoded: a downmix or a resampler would soften a flattened stretch.
+  const clipped = clippingWarning(decoded.channels);
+  return toClip(decoded, clipped === null ? [] : [clipped]);
 }

@@ -3,11 +3,17 @@
  * channels, works in a Worker and in Node, and gives precise errors for the files people actually upload.
  */
 import { AppError } from '../core/errors';
+import { clippingWarning, type ClipWarning } from './clip-warnings';
 
 /** Decoded audio: one array per channel, samples in [-1, 1]. */
 export interface DecodedWav {
   readonly sampleRate: number;
   readonly channels: Float32Array[];
+  /**
+   * Set when the data chunk ends before its header says (a cut download or copy): the frames the header promises.
+   * The samples that are there are decoded all the same.
+   */
+  readonly promisedFrames?: number;
 }
 
 const FORMAT_PCM = 0x0001;
@@ -117,6 +123,7 @@ export function decodeWav(bytes: ArrayBuffer | Uint8Array): DecodedWav {
   let fmt: Format | null = null;
   let dataOffset = -1;
   let dataBytes = 0;
+  let promisedBytes = 0;
   let pos = 12;
   // The RIFF size field is often wrong in the wild, so chunks are walked to the real end of the bytes.
   while (pos + 8 <= total) {
@@ -130,6 +137,7 @@ export function decodeWav(bytes: ArrayBuffer | Uint8Array): DecodedWav {
     } else if (id === 'data') {
       dataOffset = body;
       dataBytes = size === UNKNOWN_SIZE ? available : Math.min(size, available);
+      promisedBytes = size === UNKNOWN_SIZE ? available : size;
       if (fmt) break;
     }
     // Chunks are word-aligned: an odd-sized chunk is followed by one pad byte.
@@ -140,7 +148,29 @@ export function decodeWav(bytes: ArrayBuffer | Uint8Array): DecodedWav {
   const frameBytes = fmt.channels * (fmt.bits / 8);
   const frames = dataOffset < 0 ? 0 : Math.floor(dataBytes / frameBytes);
   if (frames === 0) throw new AppError('empty-audio', 'The WAV file contains no audio samples.');
-  return { sampleRate: fmt.sampleRate, channels: deinterleave(view, dataOffset, frames, fmt) };
+  const channels = deinterleave(view, dataOffset, frames, fmt);
+  const promised = Math.floor(promisedBytes / frameBytes);
+  // A missing last pad byte or a partial last frame is common and harmless; a missing tenth of a second is not.
+  const cut = promised - frames > fmt.sampleRate / 10;
+  return cut
+    ? { sampleRate: fmt.sampleRate, channels, promisedFrames: promised }
+    : { sampleRate: fmt.sampleRate, channels };
+}
+
+/** What a decoded WAV file's reader should be told: cut short (see `promisedFrames`), clipped. */
+export function wavWarnings(wav: DecodedWav): ClipWarning[] {
+  const warnings: ClipWarning[] = [];
+  const frames = wav.channels[0]?.length ?? 0;
+  if (wav.promisedFrames !== undefined) {
+    warnings.push({
+      kind: 'truncated',
+      presentSeconds: frames / wav.sampleRate,
+      promisedSeconds: wav.promisedFrames / wav.sampleRate,
+    });
+  }
+  const clipped = clippingWarning(wav.channels);
+  if (clipped !== null) warnings.push(clipped);
+  return warnings;
 }
 
 /**

@@ -2,18 +2,21 @@
  * The classify screen: record or choose a clip, see its transcript (where the pair has a recogniser) and its emotion
  * scores. It stays mounted while other screens are shown, so a result survives a look at the library.
  */
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useId, useRef, useState } from 'react';
+import { clippingWarning, type ClipWarning } from '../audio/clip-warnings';
 import { decodeAudioFile } from '../audio/decode-file';
 import { SAMPLE_RATE } from '../audio/rate';
 import type { AutoStopReason } from '../audio/capture';
 import { checkClip, MAX_CLIP_SECONDS } from '../audio/validate';
-import { toErrorInfo, type ErrorInfo } from '../core/errors';
+import { failsAgain, toErrorInfo, type ErrorInfo } from '../core/errors';
 import type { UseHead } from '../hooks/useHead';
 import type { UseMl } from '../hooks/useMl';
 import { useRecorder } from '../hooks/useRecorder';
 import type { UseVoice } from '../hooks/useVoice';
 import type { AnalysisSummary, ScoredEmotion } from '../worker-api/protocol';
 import { AutoStopNotice } from './AutoStopNotice';
+import { ClipFailureActions } from './ClipFailureActions';
+import { ClipWarnings } from './ClipWarnings';
 import { EmotionPanel } from './EmotionPanel';
 import { ErrorBanner } from './ErrorBanner';
 import { FileDrop } from './FileDrop';
@@ -28,6 +31,8 @@ interface Clip {
   readonly source: string;
   /** Recorded here (not a file): only recordings join the voice profile. */
   readonly recorded: boolean;
+  /** What the person should know about the clip's result (cut short, clipped). */
+  readonly warnings: readonly ClipWarning[];
 }
 
 interface Failure {
@@ -67,6 +72,7 @@ export function ClassifyScreen({ ml, head, voice, pair, embeddedPair, active, re
   const [stopNotice, setStopNotice] = useState<AutoStopReason | null>(null);
   /** Incremented for every new piece of work; results of superseded work are dropped. */
   const runRef = useRef(0);
+  const fileInputId = useId();
   const { analyse } = ml.worker;
   const { addRecording } = voice;
 
@@ -106,7 +112,8 @@ export function ClassifyScreen({ ml, head, voice, pair, embeddedPair, active, re
   const recorder = useRecorder({
     onClip: (pcm, autoStop) => {
       setStopNotice(autoStop);
-      acceptClip({ pcm, source: 'Microphone recording', recorded: true });
+      const clipped = clippingWarning([pcm]);
+      acceptClip({ pcm, source: 'Microphone recording', recorded: true, warnings: clipped === null ? [] : [clipped] });
     },
     onError: (error) => {
       setFailure({ error, clip: null });
@@ -121,9 +128,9 @@ export function ClassifyScreen({ ml, head, voice, pair, embeddedPair, active, re
       setStopNotice(null);
       setWork('decoding');
       decodeAudioFile(file).then(
-        (pcm) => {
+        ({ pcm, warnings }) => {
           if (token !== runRef.current) return;
-          const clip: Clip = { pcm, source: file.name === '' ? 'Audio file' : file.name, recorded: false };
+          const clip: Clip = { pcm, source: file.name === '' ? 'Audio file' : file.name, recorded: false, warnings };
           setLastClip(clip);
           void runAnalysis(clip, token);
         },
@@ -173,7 +180,7 @@ export function ClassifyScreen({ ml, head, voice, pair, embeddedPair, active, re
           onToggle={recorder.toggle}
           keyboard={active}
         />
-        <FileDrop disabled={inputsDisabled || recording} onFile={onFile} />
+        <FileDrop disabled={inputsDisabled || recording} onFile={onFile} inputId={fileInputId} />
       </div>
       {!modelsReady && ml.phase !== 'failed' ? (
         <p className="muted small center">Recording and file analysis start once the models are ready.</p>
@@ -204,23 +211,29 @@ export function ClassifyScreen({ ml, head, voice, pair, embeddedPair, active, re
           }}
           actions={
             failure.clip ? (
-              <>
-                <button
-                  type="button"
-                  className="button"
-                  data-testid="retry"
-                  disabled={inputsDisabled}
-                  onClick={() => {
-                    if (failure.clip) retryAnalysis(failure.clip);
-                  }}
-                >
-                  Retry analysis
-                </button>
-                <SaveClipButton pcm={failure.clip.pcm} sampleRate={SAMPLE_RATE} name={failure.clip.source} />
-              </>
+              <ClipFailureActions
+                code={failure.error.code}
+                pcm={failure.clip.pcm}
+                source={failure.clip.source}
+                recorded={failure.clip.recorded}
+                disabled={inputsDisabled}
+                fileInputId={fileInputId}
+                onRetry={() => {
+                  if (failure.clip) retryAnalysis(failure.clip);
+                }}
+                onRecordAgain={recorder.toggle}
+              />
+            ) : failsAgain(failure.error.code) ? (
+              <label htmlFor={fileInputId} className="button" data-testid="choose-another">
+                Choose another file…
+              </label>
             ) : undefined
           }
         />
+      ) : null}
+
+      {lastClip && (outcome !== null || failure?.clip === lastClip) ? (
+        <ClipWarnings warnings={lastClip.warnings} />
       ) : null}
 
       {outcome || modelsReady ? (

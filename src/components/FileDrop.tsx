@@ -1,15 +1,15 @@
-import { useId } from 'react';
 import { useFileDrop } from '../hooks/useFileDrop';
 import { FILE_ACCEPT } from '../audio/decode-file';
 
 interface Props {
   readonly disabled: boolean;
   readonly onFile: (file: File) => void;
+  /** The input's id, so other controls (a "choose another file" label) can open the same picker. */
+  readonly inputId: string;
 }
 
 /** A drop zone and file picker for audio files. */
-export function FileDrop({ disabled, onFile }: Props) {
-  const inputId = useId();
+export function FileDrop({ disabled, onFile, inputId }: Props) {
   const { over, handlers } = useFileDrop(disabled, (files) => {
     const [file] = files;
     if (file) onFile(file);

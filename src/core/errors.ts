@@ -25,6 +25,24 @@ export type ErrorCode =
   | 'training'
   | 'internal';
 
+/**
+ * Failures that come from the clip itself (its length, its silence, its bytes): analysing the same clip again can
+ * only repeat them, so the page offers what helps (record again, choose another file) instead of a retry.
+ */
+const CLIP_FAULTS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'empty-audio',
+  'too-short',
+  'too-long',
+  'silent',
+  'decode-failed',
+  'not-audio',
+]);
+
+/** True when retrying the same input would fail the same way. */
+export function failsAgain(code: ErrorCode): boolean {
+  return CLIP_FAULTS.has(code);
+}
+
 /** A failure with a stable code and a message fit to show to the user. */
 export class AppError extends Error {
   override readonly name = 'AppError';

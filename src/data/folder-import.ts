@@ -5,7 +5,8 @@
  */
 import { AUDIO_EXTENSIONS } from '../audio/decode-file';
 import type { TranscriptSource } from './library/library-types';
-import { parseMetadata } from './metadata';
+import { AppError } from '../core/errors';
+import { readMetadata, type MetadataProblem } from './metadata';
 import { parseRavdessName } from './ravdess';
 
 /** Extensions taken as audio (lower case, without the dot): the ones the file decoder accepts. */
@@ -106,12 +107,26 @@ function planWithoutMetadata(audio: readonly ImportFileInfo[]): ImportItem[] {
   });
 }
 
+/** At most this many faulty metadata.csv lines are named one by one; the rest are counted. */
+const NAMED_LINES = 5;
+
+function metadataProblems(problems: readonly MetadataProblem[]): string[] {
+  const named = problems.slice(0, NAMED_LINES).map((p) => `metadata.csv ${p.message}: that line was left out.`);
+  const more = problems.length - named.length;
+  if (more > 0) named.push(`${more} more line(s) of metadata.csv could not be read and were left out.`);
+  return named;
+}
+
 function planWithMetadata(
   files: readonly ImportFileInfo[],
   metadata: Exclude<ImportMetadata, null>,
 ): Pick<ImportPlan, 'items' | 'problems'> {
   const text = typeof metadata === 'string' ? metadata : metadata.text;
-  const records = parseMetadata(text);
+  const { records, problems: lineProblems } = readMetadata(text);
+  if (records.length === 0) {
+    const why = lineProblems.length === 0 ? '' : `: ${lineProblems.map((p) => p.message).join('; ')}`;
+    throw new AppError('bad-dataset', `metadata.csv lists no clip that can be imported${why}.`);
+  }
   const normalised = files.map((f) => ({ file: f, path: slashes(f.path) }));
   let prefix: string;
   if (typeof metadata === 'string') {
@@ -151,7 +166,7 @@ function planWithMetadata(
     });
   }
   const unlisted = files.filter((f) => !used.has(f) && isAudioPath(f.path)).map((f) => f.path);
-  const problems: string[] = [];
+  const problems: string[] = metadataProblems(lineProblems);
   if (missing.length > 0) {
     problems.push(
       countSentence(
@@ -176,7 +191,8 @@ function planWithMetadata(
 /**
  * Plans an import of `files` (paths as the browser gives them). With metadata.csv, exactly the files it lists
  * become clips, labelled from it; without, every audio file does. metadata.csv may be in `files` or not.
- * Throws AppError('bad-dataset') for a metadata.csv that cannot be read.
+ * Lines of metadata.csv that cannot be read are named in `problems` and the rest imported; throws
+ * AppError('bad-dataset') for a metadata.csv of which nothing can be read (no header columns, no readable line).
  */
 export function planImport(files: readonly ImportFileInfo[], metadata: ImportMetadata): ImportPlan {
   const candidates = files.filter((f) => !isMetadataFile(slashes(f.path)));

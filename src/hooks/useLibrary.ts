@@ -15,6 +15,7 @@ import type {
   NewClip,
   StoredHeadInfo,
 } from '../data/library/library-types';
+import { askToPersist } from '../page/storage';
 
 export type LibraryStatus = 'opening' | 'ready' | 'failed';
 
@@ -128,7 +129,17 @@ export function useLibrary(): UseLibrary {
     [refresh],
   );
 
-  const addClips = useCallback((clips: readonly NewClip[]) => edit((lib) => lib.addClips(clips)), [edit]);
+  const addClips = useCallback(
+    (clips: readonly NewClip[]) =>
+      edit(async (lib) => {
+        const first = (await lib.listClips()).length === 0;
+        const added = await lib.addClips(clips);
+        // Once there is something worth keeping, the browser is asked not to clear it when space runs low.
+        if (first && added.length > 0) void askToPersist();
+        return added;
+      }),
+    [edit],
+  );
   const updateClips = useCallback(
     (ids: readonly string[], patch: ClipPatch) => edit((lib) => lib.updateClips(ids, patch)),
     [edit],

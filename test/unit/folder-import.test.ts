@@ -135,6 +135,33 @@ describe('planImport with metadata.csv', () => {
       /needs the columns "path" and "emotion"/,
     );
   });
+
+  it('leaves out faulty lines by number and imports the rest', () => {
+    const text = ['path,emotion', 'one.wav,happy', 'two.wav,', 'three.wav,"sad', 'four.wav,calm'].join('\n');
+    const plan = planImport(files('one.wav', 'two.wav', 'three.wav', 'four.wav'), text);
+    expect(plan.items.map((i) => [i.path, i.label])).toEqual([
+      ['one.wav', 'happy'],
+      ['four.wav', 'calm'],
+    ]);
+    expect(plan.problems.slice(0, 2)).toEqual([
+      'metadata.csv line 3 (two.wav) has no emotion: that line was left out.',
+      'metadata.csv line 4: a quote (") opened on this line is never closed, so the rest of the file would be one field: that line was left out.',
+    ]);
+  });
+
+  it('names at most five faulty lines and counts the rest', () => {
+    const text = ['path,emotion', ...Array.from({ length: 8 }, (_, i) => `f${i}.wav,`), 'ok.wav,sad'].join('\n');
+    const plan = planImport(files('ok.wav'), text);
+    expect(plan.items.map((i) => i.path)).toEqual(['ok.wav']);
+    expect(plan.problems.filter((p) => p.startsWith('metadata.csv line'))).toHaveLength(5);
+    expect(plan.problems).toContain('3 more line(s) of metadata.csv could not be read and were left out.');
+  });
+
+  it('refuses a metadata.csv of which no line can be read, naming the lines', () => {
+    expect(() => planImport(files('a.wav'), 'path,emotion\na.wav,\n')).toThrow(
+      'metadata.csv lists no clip that can be imported: line 2 (a.wav) has no emotion.',
+    );
+  });
 });
 
 describe('isAudioPath', () => {

@@ -5,7 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ORIGINAL_MAX_BYTES, prepareImport, type ImportFile } from '../../src/page/library-import';
+import type { NewClip } from '../../src/data/library/library-types';
+import type { ErrorInfo } from '../../src/core/errors';
+import { ORIGINAL_MAX_BYTES, importFiles, importLines, type ImportFile } from '../../src/page/library-import';
 import { ravdessSamples } from '../ravdess';
 import { ravdessClip } from '../shared-data';
 
@@ -18,7 +20,34 @@ function file(path: string, bytes: Uint8Array | string): ImportFile {
 }
 const wav = (rel: string): Uint8Array => readFileSync(ravdessClip(rel));
 
-describe('prepareImport', () => {
+/** A library that stores batches until `room` clips are in it, then answers as a full disk does. */
+function fakeLibrary(room = Infinity): {
+  stored: NewClip[];
+  batches: number[];
+  store: (c: readonly NewClip[]) => Promise<ErrorInfo | null>;
+} {
+  const stored: NewClip[] = [];
+  const batches: number[] = [];
+  return {
+    stored,
+    batches,
+    store: (clips) => {
+      batches.push(clips.length);
+      if (stored.length + clips.length > room)
+        return Promise.resolve({ code: 'storage-full', message: 'The storage is full.' });
+      stored.push(...clips);
+      return Promise.resolve(null);
+    },
+  };
+}
+
+async function prepareImport(files: readonly ImportFile[], onProgress?: (done: number) => void) {
+  const lib = fakeLibrary();
+  const report = await importFiles(files, lib.store, onProgress);
+  return { ...report, clips: lib.stored };
+}
+
+describe('importFiles', () => {
   it('labels RAVDESS names, keeps small originals, reports broken audio and ignores other files', async () => {
     const progress: number[] = [];
     const report = await prepareImport(
@@ -55,5 +84,32 @@ describe('prepareImport', () => {
     ]);
     expect(report.problems.join(' ')).toMatch(/missing\.wav/);
     expect(report.problems.join(' ')).toMatch(/extra\.wav/);
+  });
+
+  it('stores in batches, and a disk that fills up keeps every batch stored before and counts the rest', async () => {
+    const names = Array.from({ length: 20 }, (_, i) => `clip-${String(i).padStart(2, '0')}.wav`);
+    const lib = fakeLibrary(10);
+    const report = await importFiles(
+      names.map((n) => file(n, wav(A))),
+      lib.store,
+    );
+    // Batches of 8: the first is stored, the second would pass the room left and is refused; no third is tried.
+    expect(lib.batches).toEqual([8, 8]);
+    expect(lib.stored.map((c) => c.name)).toEqual(names.slice(0, 8));
+    expect(report.added).toBe(8);
+    expect(report.stopped?.error.code).toBe('storage-full');
+    expect(report.stopped?.notStored).toBe(12);
+    expect(importLines(report)).toContain(
+      '12 clip(s) were not stored: The storage is full. Import them again once there is room.',
+    );
+  });
+
+  it('reports a truncated or clipped file as imported with a warning', async () => {
+    const whole = wav(A);
+    const cut = whole.slice(0, 44 + (whole.length - 44) / 2);
+    const report = await prepareImport([file('cut.wav', cut)]);
+    expect(report.added).toBe(1);
+    expect(report.warned.map((w) => w.path)).toEqual(['cut.wav']);
+    expect(importLines(report).join(' ')).toContain('cut.wav: The file ends early');
   });
 });

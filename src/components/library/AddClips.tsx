@@ -1,8 +1,8 @@
 import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { FILE_ACCEPT } from '../../audio/decode-file';
 import { MAX_CLIP_SECONDS } from '../../audio/validate';
-import type { ErrorInfo } from '../../core/errors';
-import { inputFiles, prepareImport, type ImportFile } from '../../page/library-import';
+import { toErrorInfo, type ErrorInfo } from '../../core/errors';
+import { importFiles as importToLibrary, importLines, inputFiles, type ImportFile } from '../../page/library-import';
 import { useFileDrop } from '../../hooks/useFileDrop';
 import type { UseLibrary } from '../../hooks/useLibrary';
 import type { UseMl } from '../../hooks/useMl';
@@ -104,23 +104,21 @@ export function AddClips({ ml, library }: Props) {
       setSummary(null);
       setProgress({ done: 0, total: files.length });
       try {
-        const report = await prepareImport(files, (done, total) => {
-          setProgress({ done, total });
-        });
-        const lines = [...report.problems, ...report.failed.slice(0, 5).map((f) => `${f.path}: ${f.reason}`)];
-        if (report.failed.length > 5)
-          lines.push(`… and ${String(report.failed.length - 5)} more file(s) could not be read.`);
-        if (report.ignored > 0) lines.push(`${String(report.ignored)} file(s) that are not audio were ignored.`);
-        const unlabelled = report.clips.filter((c) => c.label === null).length;
-        if (unlabelled > 0)
-          lines.push(`${String(unlabelled)} clip(s) have no label yet: label them in the list below.`);
-        if (report.clips.length === 0) {
-          setSummary({ added: 0, lines });
-          return;
-        }
-        const r = await addClips(report.clips);
-        if (r.ok) setSummary({ added: r.value.length, lines });
-        else setError(r.error);
+        const report = await importToLibrary(
+          files,
+          async (clips) => {
+            const r = await addClips(clips);
+            return r.ok ? null : r.error;
+          },
+          (done, total) => {
+            setProgress({ done, total });
+          },
+        );
+        setSummary({ added: report.added, lines: importLines(report) });
+        if (report.stopped !== null) setError(report.stopped.error);
+      } catch (err) {
+        // A metadata.csv of which nothing can be read: nothing was added, and the person is told why.
+        setError(toErrorInfo(err));
       } finally {
         setProgress(null);
       }

@@ -4,6 +4,8 @@ import type { SplitName } from '../../data/library/library-types';
 import type { UseLibrary } from '../../hooks/useLibrary';
 import type { UseMl } from '../../hooks/useMl';
 import { usePlayer } from '../../hooks/usePlayer';
+import { useStorage } from '../../hooks/useStorage';
+import { describeStorage } from '../../page/storage';
 import { ErrorBanner } from '../ErrorBanner';
 import { Notice } from '../Notice';
 import { AddClips } from './AddClips';
@@ -28,6 +30,7 @@ export function LibraryScreen({ ml, library }: Props) {
   const player = usePlayer(library.store);
   const { clips, activeSet } = library;
   const { splits, notes } = useMemo(() => effectiveSplits(clips), [clips]);
+  const storage = useStorage(clips, library.heads);
 
   if (library.status === 'opening') return <p className="muted center">Opening the clip library…</p>;
   if (library.status === 'failed' || activeSet === null) {
@@ -186,6 +189,11 @@ export function LibraryScreen({ ml, library }: Props) {
         ))}
         <ClipTable clips={shown} set={activeSet} splits={splits} library={library} player={player} />
       </section>
+      {storage ? (
+        <p className="muted small center" data-testid="storage" data-persisted={String(storage.persisted)}>
+          {describeStorage(storage)}
+        </p>
+      ) : null}
     </div>
   );
 }
