@@ -15,6 +15,7 @@ import type {
   NewClip,
   StoredHeadInfo,
 } from '../data/library/library-types';
+import { openLibraryChannel, type LibraryChannel } from '../page/library-channel';
 import { askToPersist } from '../page/storage';
 
 export type LibraryStatus = 'opening' | 'ready' | 'failed';
@@ -102,11 +103,30 @@ export function useLibrary(): UseLibrary {
     };
   }, []);
 
-  const refresh = useCallback(async () => {
+  /** Reads the library again, as it is now (after this tab or another one changed it). */
+  const reread = useCallback(async () => {
     const lib = storeRef.current;
     if (lib === null) return;
     setSnap(await readAll(lib));
   }, []);
+
+  const channelRef = useRef<LibraryChannel | null>(null);
+  useEffect(() => {
+    const channel = openLibraryChannel(() => {
+      void reread().catch(() => undefined);
+    });
+    channelRef.current = channel;
+    return () => {
+      channel.close();
+      channelRef.current = null;
+    };
+  }, [reread]);
+
+  /** Reads the library again and tells other tabs it changed (this tab or its worker wrote to it). */
+  const refresh = useCallback(async () => {
+    await reread();
+    channelRef.current?.announce();
+  }, [reread]);
 
   /** Runs an edit against the store, then reads the library again; failures are shown and returned. */
   const edit = useCallback(
@@ -122,11 +142,11 @@ export function useLibrary(): UseLibrary {
         const info = toErrorInfo(err);
         setError(info);
         // What the screen shows may be stale after a failure elsewhere (another tab): read it again.
-        await refresh().catch(() => undefined);
+        await reread().catch(() => undefined);
         return { ok: false, error: info };
       }
     },
-    [refresh],
+    [refresh, reread],
   );
 
   const addClips = useCallback(

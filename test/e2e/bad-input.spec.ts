@@ -1,115 +1,83 @@
 /**
- * Inputs that cannot be analysed give a coded error banner. Clips that decoded are kept: the banner offers to
- * retry and to save them; files that never decoded offer neither.
+ * One table of bad inputs, one runner (in the manner of onnxruntime's op tests): audio files, microphones, heads,
+ * metadata.csv files and model files. Each case asserts the exact error code (or the warning) the page answers with,
+ * that the page still analyses a good clip afterwards, and that nothing the library had stored was lost.
+ *
+ * Each group of cases shares one page (opened once, its library seeded with clips and a head), so a case also shows
+ * that the page survives the cases before it; a case run alone (`--grep`) sets the page up itself.
  */
-import { readFileSync } from 'node:fs';
-import { expect, test, type Page } from '@playwright/test';
-import { decodeWav } from '../../src/audio/wav.ts';
-import { ANALYSE_TIMEOUT, openReady, tone, writeTempFile, writeTempWav } from './helpers.ts';
+import { expect, test, type Browser, type Page } from '@playwright/test';
+import { AUDIO_FILE_CASES, MICROPHONE_CASES, restoreMicrophone } from './bad-input/cases-audio.ts';
+import { HEAD_CASES, METADATA_CASES, MODEL_CASES, SEEDED_HEAD } from './bad-input/cases-stored.ts';
+import { expectAnswer, expectUsable, stored, type Case } from './bad-input/table.ts';
+import { fixtureHeadFiles, openReady, ravdessClipsOf, writeTempHead } from './helpers.ts';
 
-/** A mono 32-bit IEEE-float WAV (format code 3) of `pcm`, whatever values it holds. */
-function floatWav(pcm: Float32Array, rate: number): Uint8Array {
-  const bytes = new Uint8Array(44 + pcm.length * 4);
-  const v = new DataView(bytes.buffer);
-  const ascii = (at: number, text: string): void => {
-    for (let i = 0; i < text.length; i++) v.setUint8(at + i, text.charCodeAt(i));
-  };
-  ascii(0, 'RIFF');
-  v.setUint32(4, 36 + pcm.length * 4, true);
-  ascii(8, 'WAVEfmt ');
-  v.setUint32(16, 16, true);
-  v.setUint16(20, 3, true);
-  v.setUint16(22, 1, true);
-  v.setUint32(24, rate, true);
-  v.setUint32(28, rate * 4, true);
-  v.setUint16(32, 4, true);
-  v.setUint16(34, 32, true);
-  ascii(36, 'data');
-  v.setUint32(40, pcm.length * 4, true);
-  pcm.forEach((x, i) => {
-    v.setFloat32(44 + 4 * i, x, true);
-  });
-  return bytes;
-}
+const GROUPS: Readonly<Record<string, readonly Case[]>> = {
+  'audio file': AUDIO_FILE_CASES,
+  microphone: MICROPHONE_CASES,
+  head: HEAD_CASES,
+  'metadata.csv': METADATA_CASES,
+  'model file': MODEL_CASES,
+};
 
-async function expectError(page: Page, code: string): Promise<void> {
-  const banner = page.getByTestId('error');
-  await expect(banner).toBeVisible({ timeout: ANALYSE_TIMEOUT });
-  await expect(banner).toHaveAttribute('data-code', code);
-  await expect(page.getByTestId('busy')).toHaveCount(0);
-  await expect(page.getByTestId('transcript')).toHaveCount(0);
-}
+const pages = new Map<string, Promise<Page>>();
 
-test('bad files are refused with the right error code', async ({ page }) => {
+/** A page with the models loaded, two clips in the library and an imported head in use. */
+async function seededPage(browser: Browser, baseURL: string): Promise<Page> {
+  const context = await browser.newContext({ baseURL });
+  const page = await context.newPage();
   await openReady(page, 'wasm');
-  const input = page.getByTestId('file-input');
+  await page.getByTestId('tab-library').click();
+  await page.getByTestId('library-files').setInputFiles(ravdessClipsOf(['01'], ['angry', 'fearful'], 1));
+  await expect(page.getByTestId('import-summary')).toContainText('Added 2 clip(s).');
+  await page.getByTestId('tab-classify').click();
+  const head = fixtureHeadFiles();
+  await page.getByTestId('head-input').setInputFiles(writeTempHead('head-seed', head.config, head.weights));
+  await expect(page.getByTestId('head-name')).toHaveText(SEEDED_HEAD);
+  return page;
+}
 
-  // A text file renamed .wav: reported as not audio, naming what it is; nothing to retry or save.
-  await input.setInputFiles(writeTempFile('notes.wav', 'These are meeting notes, not a recording.\nLine two.\n'));
-  await expectError(page, 'not-audio');
-  await expect(page.getByTestId('error-message')).toContainText('notes.wav');
-  await expect(page.getByTestId('error-message')).toContainText('text');
-  await expect(page.getByTestId('retry')).toHaveCount(0);
-  await expect(page.getByTestId('save')).toHaveCount(0);
+function pageFor(group: string, browser: Browser, baseURL: string): Promise<Page> {
+  let page = pages.get(group);
+  if (page === undefined) {
+    page = seededPage(browser, baseURL);
+    pages.set(group, page);
+  }
+  return page;
+}
 
-  // An empty file.
-  await input.setInputFiles(writeTempFile('empty.wav', new Uint8Array(0)));
-  await expectError(page, 'empty-audio');
-  await expect(page.getByTestId('retry')).toHaveCount(0);
-
-  // 0.1 s of sound: decodes, but is too short. The clip is kept.
-  await input.setInputFiles(writeTempWav('short.wav', tone(0.1)));
-  await expectError(page, 'too-short');
-  await expect(page.getByTestId('retry')).toBeVisible();
-  await expect(page.getByTestId('save')).toBeVisible();
-
-  // A 32-bit float WAV with one NaN sample (a damaged export): refused, never scored as NaN %.
-  const damagedFloat = tone(1.5);
-  damagedFloat[4000] = Number.NaN;
-  await input.setInputFiles(writeTempFile('nan.wav', floatWav(damagedFloat, 16_000)));
-  await expectError(page, 'decode-failed');
-  await expect(page.getByTestId('error-message')).toContainText('1 of its 24,000 samples is not a number');
-  await expect(page.getByTestId('emotion-panel')).not.toContainText('NaN');
-
-  // 2 s of digital silence: decodes, but there is nothing to hear.
-  await input.setInputFiles(writeTempWav('silence.wav', new Float32Array(32_000)));
-  await expectError(page, 'silent');
-  await expect(page.getByTestId('retry')).toBeEnabled();
-
-  // Saving gives back the decoded clip.
-  const download = page.waitForEvent('download');
-  await page.getByTestId('save').click();
-  const wav = decodeWav(readFileSync(await (await download).path()));
-  expect(wav.sampleRate).toBe(16_000);
-  expect(wav.channels[0]?.length).toBe(32_000);
-  expect(Array.from(wav.channels[0] ?? []).filter((s) => s !== 0)).toEqual([]);
-
-  // Retrying the same clip fails the same way (and does not lose it).
-  await page.getByTestId('retry').click();
-  await expectError(page, 'silent');
-  await expect(page.getByTestId('save')).toBeVisible();
-
-  // A good file afterwards clears the error.
-  await input.setInputFiles(writeTempWav('tone.wav', tone(1.5)));
-  await expect(page.getByTestId('transcript')).toBeVisible({ timeout: ANALYSE_TIMEOUT });
-  await expect(page.getByTestId('error')).toHaveCount(0);
-  await expect(page.getByTestId('duration')).toHaveText('1.50 s');
+test.afterAll(async () => {
+  for (const page of pages.values()) await (await page).context().close();
+  pages.clear();
 });
 
-test('a damaged compressed file and an over-long clip are refused with their limits named', async ({ page }) => {
-  await openReady(page, 'wasm');
-  const input = page.getByTestId('file-input');
+for (const [group, cases] of Object.entries(GROUPS)) {
+  test.describe(group, () => {
+    for (const c of cases) {
+      test(c.name, async ({ browser, baseURL }) => {
+        test.setTimeout(300_000);
+        const page = await pageFor(group, browser, baseURL ?? '');
+        const before = await stored(page);
+        try {
+          await c.act(page);
+          await expectAnswer(page, c.expect);
+          await c.then?.(page);
+        } finally {
+          await restoreMicrophone(page).catch(() => undefined);
+        }
+        await expectUsable(page);
+        const adds = c.adds ?? 0;
+        expect(await stored(page)).toEqual({ ...before, clips: before.clips + adds, audio: before.audio + adds });
+      });
+    }
+  });
+}
 
-  // Starts like an MP3 (ID3 tag) but the rest is noise: the browser's decoder fails on it.
-  const damaged = new Uint8Array(4096).map((_, i) => (i * 97 + 13) % 256);
-  damaged.set([0x49, 0x44, 0x33, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00], 0);
-  await input.setInputFiles(writeTempFile('damaged.mp3', damaged));
-  await expectError(page, 'decode-failed');
-  await expect(page.getByTestId('error-message')).toContainText('damaged.mp3');
-
-  // 61 s is over the 60 s limit: refused with both durations, and the clip is kept for saving.
-  await input.setInputFiles(writeTempWav('long.wav', tone(61)));
-  await expectError(page, 'too-long');
-  await expect(page.getByTestId('error-message')).toContainText('60');
-  await expect(page.getByTestId('save')).toBeVisible();
+test('the table holds at least 30 cases across the five kinds of input', () => {
+  const counts = Object.fromEntries(Object.entries(GROUPS).map(([g, cases]) => [g, cases.length]));
+  expect(
+    Object.values(counts).reduce((a, b) => a + b, 0),
+    JSON.stringify(counts),
+  ).toBeGreaterThanOrEqual(30);
+  for (const [group, n] of Object.entries(counts)) expect(n, group).toBeGreaterThanOrEqual(4);
 });
