@@ -35,6 +35,23 @@ describe('MemoryStore', () => {
   });
 });
 
+describe('MemoryStore put', () => {
+  it('returns without waiting for the hash, yet hashes the bytes as they were put', async () => {
+    const store = new MemoryStore();
+    const bytes = new Uint8Array(1 << 20).fill(7);
+    let settled = false;
+    const put = store.put('k', bytes).then(() => (settled = true));
+    // Written into at once, before any hash could have finished: the entry must not verify.
+    bytes[5] = 1;
+    await Promise.resolve();
+    expect(settled).toBe(true);
+    await put;
+    expect(await store.get('k')).toBeNull();
+    await store.put('k', bytes);
+    expect(await store.get('k')).toBe(bytes);
+  });
+});
+
 describe.each([
   { name: 'pinned', revision: COMMIT, pinned: true },
   { name: 'unpinned (checked against its first-use pin)', revision: 'main', pinned: false },
