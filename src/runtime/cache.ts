@@ -6,6 +6,10 @@ import { sha256Hex } from './hash';
 
 /** Key-value storage for model files. */
 export interface ByteStore {
+  /**
+   * The bytes put under `key`, or null when there are none or they no longer match the hash taken when they were
+   * put (the damaged entry is then deleted): a loader that gets null downloads the file again.
+   */
   get(key: string): Promise<Uint8Array | null>;
   put(key: string, bytes: Uint8Array): Promise<void>;
   delete(key: string): Promise<void>;
@@ -49,14 +53,28 @@ export class CacheApiStore implements ByteStore {
   }
 }
 
-/** In-memory storage (tests, and browsers without the Cache API such as private windows). */
+/**
+ * In-memory storage (tests, and browsers without the Cache API such as private windows). `get` hands out the stored
+ * array itself, not a copy, so it checks the hash like the other stores: a caller that wrote into those bytes (or
+ * transferred their buffer away) must not be handed them again.
+ */
 export class MemoryStore implements ByteStore {
-  private readonly map = new Map<string, Uint8Array>();
-  get(key: string): Promise<Uint8Array | null> {
-    return Promise.resolve(this.map.get(key) ?? null);
+  private readonly map = new Map<string, { bytes: Uint8Array; sha256: Promise<string | null> }>();
+  async get(key: string): Promise<Uint8Array | null> {
+    const entry = this.map.get(key);
+    if (entry === undefined) return null;
+    // A detached buffer cannot be hashed at all: damaged as well.
+    const now = await sha256Hex(entry.bytes).catch(() => 'unreadable');
+    if (now !== (await entry.sha256)) {
+      this.map.delete(key);
+      return null;
+    }
+    return entry.bytes;
   }
   put(key: string, bytes: Uint8Array): Promise<void> {
-    this.map.set(key, bytes);
+    // WebCrypto copies the bytes when the digest starts, so the hash is of what was put, yet put returns at once:
+    // callers (BackgroundWriteStore, tests gating writes) rely on a memory write taking no turn of the event loop.
+    this.map.set(key, { bytes, sha256: sha256Hex(bytes).catch(() => null) });
     return Promise.resolve();
   }
   delete(key: string): Promise<void> {

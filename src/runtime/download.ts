@@ -33,6 +33,23 @@ export class MissingFileError extends AppError {
   }
 }
 
+/**
+ * The file arrived but is not the one expected (wrong size or hash) on every attempt: an 'integrity' error whose
+ * `reason` ("expected 10 bytes, got 12") a caller can put in a message of its own.
+ */
+export class IntegrityError extends AppError {
+  constructor(
+    readonly url: string,
+    readonly reason: string,
+    attempts: number,
+  ) {
+    super(
+      'integrity',
+      `The model file ${url.split('/').pop() ?? url} failed its integrity check after ${String(attempts)} attempts (${reason}). It was not used.`,
+    );
+  }
+}
+
 /** What went wrong with one attempt; `integrity` failures are retried too (a proxy may have mangled the bytes). */
 class AttemptError extends Error {
   constructor(
@@ -43,11 +60,16 @@ class AttemptError extends Error {
   }
 }
 
-async function readBody(res: Response, onProgress: DownloadOptions['onProgress']): Promise<Uint8Array> {
+/** The body's length as the server announced it, or null when unknown or compressed. */
+function announcedLength(res: Response): number | null {
   const header = res.headers.get('content-length');
   // Compressed responses report the compressed length; only trust it for identity encoding.
   const encoded = (res.headers.get('content-encoding') ?? 'identity') !== 'identity';
-  const total = header !== null && !encoded ? Number(header) : null;
+  return header !== null && !encoded ? Number(header) : null;
+}
+
+async function readBody(res: Response, onProgress: DownloadOptions['onProgress']): Promise<Uint8Array> {
+  const total = announcedLength(res);
   if (res.body === null) {
     const buf = new Uint8Array(await res.arrayBuffer());
     onProgress?.(buf.byteLength, total);
@@ -88,6 +110,12 @@ async function attempt(url: string, opts: DownloadOptions): Promise<Uint8Array> 
   if (res.status === 404 || res.status === 410)
     throw new AttemptError('missing', `server answered ${res.status} ${res.statusText}`.trim());
   if (!res.ok) throw new AttemptError('network', `server answered ${res.status} ${res.statusText}`.trim());
+  const announced = announcedLength(res);
+  if (opts.bytes !== undefined && announced !== null && announced !== opts.bytes) {
+    // Refused before the body is read: a changed 500 MB file costs a few headers, not a download.
+    await res.body?.cancel().catch(() => undefined);
+    throw new AttemptError('integrity', `expected ${opts.bytes} bytes, the server announced ${announced}`);
+  }
   let body: Uint8Array;
   try {
     body = await readBody(res, opts.onProgress);
@@ -111,7 +139,7 @@ async function attempt(url: string, opts: DownloadOptions): Promise<Uint8Array> 
 
 /**
  * Fetches `url` fully, verifying size and hash when known, retrying with exponential back-off.
- * Throws AppError 'download-failed' (network) or 'integrity' (wrong size or hash) after the last attempt.
+ * Throws AppError 'download-failed' (network) or IntegrityError (wrong size or hash) after the last attempt.
  */
 export async function downloadVerified(url: string, opts: DownloadOptions = {}): Promise<Uint8Array> {
   const attempts = Math.max(1, opts.attempts ?? 3);
@@ -131,12 +159,7 @@ export async function downloadVerified(url: string, opts: DownloadOptions = {}):
     }
   }
   const name = url.split('/').pop() ?? url;
-  if (last?.kind === 'integrity') {
-    throw new AppError(
-      'integrity',
-      `The model file ${name} failed its integrity check after ${attempts} attempts (${last.message}). It was not used.`,
-    );
-  }
+  if (last?.kind === 'integrity') throw new IntegrityError(url, last.message, attempts);
   throw new AppError(
     'download-failed',
     `Could not download ${name} after ${attempts} attempts (${last?.message ?? 'unknown error'}). Check the connection and retry.`,

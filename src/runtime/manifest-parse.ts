@@ -71,10 +71,29 @@ function fileRef(v: unknown, path: string): FileRef {
   return ref;
 }
 
+/**
+ * A hub revision: a full commit, or a branch or tag name. A shortened or upper-case commit is refused rather than
+ * taken for a branch name, since it would then be fetched unpinned (and the hub may not resolve it at all).
+ */
+function revision(v: unknown, path: string): string {
+  const rev = str(v, path);
+  if (/^[0-9a-fA-F]{40}$/.test(rev) && !/^[0-9a-f]{40}$/.test(rev))
+    fail(path, `must be a commit in lower-case hex ("${rev}")`);
+  if (/^[0-9a-f]{7,}$/.test(rev) && rev.length !== 40)
+    fail(
+      path,
+      `looks like a commit of ${String(rev.length)} hex digits ("${rev}"); give all 40 (npm run pin-models writes them) or a branch name`,
+    );
+  if (!/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(rev) || rev.includes('..') || rev.endsWith('/'))
+    fail(path, `must be a 40-hex commit or a branch or tag name such as main ("${rev}")`);
+  return rev;
+}
+
 function source(v: unknown, path: string): ModelSource {
   const o = obj(v, path);
   const type = oneOf(o.type, ['hub', 'local'] as const, `${path}.type`);
-  if (type === 'hub') return { type, repo: str(o.repo, `${path}.repo`), revision: str(o.revision, `${path}.revision`) };
+  if (type === 'hub')
+    return { type, repo: str(o.repo, `${path}.repo`), revision: revision(o.revision, `${path}.revision`) };
   return { type, path: str(o.path, `${path}.path`) };
 }
 

@@ -8,22 +8,34 @@ import type { SurgeryPlan } from './surgery';
 
 export type ModelRole = 'audio-encoder' | 'text-encoder';
 
-/** One file of a model, relative to its source. `sha256`/`bytes` are checked when known. */
+/**
+ * One file of a model, relative to its source. `sha256`/`bytes` are checked when known; a hub file without `sha256`
+ * is checked against what this device saw on its first download instead (`src/runtime/pins.ts`).
+ */
 export interface FileRef {
   readonly path: string;
   readonly sha256?: string;
   readonly bytes?: number;
   /**
-   * Approximate size, shown before a download starts and never checked: hub files are not pinned, so an exact
-   * `bytes` would refuse the next revision of the same model.
+   * Approximate size, shown before a download starts and never checked: an exact `bytes` belongs only beside a
+   * pinned revision (`npm run pin-models` writes both), or it would refuse the next revision of the same model.
    */
   readonly downloadBytes?: number;
 }
 
-/** Files come from a model hub repository or from a folder under the models root. */
+/**
+ * Files come from a model hub repository or from a folder under the models root. A hub `revision` is a commit (40
+ * lower-case hex digits: pinned, its files cannot change) or a branch or tag name such as `main` (unpinned: the files
+ * may change upstream, so the loader trusts the first download on each device and refuses a later different one).
+ */
 export type ModelSource =
   | { readonly type: 'hub'; readonly repo: string; readonly revision: string }
   | { readonly type: 'local'; readonly path: string };
+
+/** Whether a hub revision names a commit (40 lower-case hex digits) rather than a branch or tag that can move. */
+export function isPinnedRevision(revision: string): boolean {
+  return /^[0-9a-f]{40}$/.test(revision);
+}
 
 export interface TensorSpec {
   readonly name: string;

@@ -1,11 +1,14 @@
 /**
  * One loader for every model file: cache lookup, verified download with progress, graph surgery, cache write.
- * The edited graph is what gets cached, so surgery runs once per device, not once per visit.
+ * The edited graph is what gets cached, so surgery runs once per device, not once per visit. A cached entry that no
+ * longer verifies is dropped by the store (`ByteStore.get` answers null), so it is simply downloaded again.
  */
 import { AppError } from '../core/errors';
 import type { Dtype, LoadProgress } from './runtime-types';
 import type { ByteStore } from './cache';
-import { downloadVerified } from './download';
+import { downloadVerified, IntegrityError } from './download';
+import { sha256Hex } from './hash';
+import { readPin, recordPin, type FilePin } from './pins';
 import { editedGraphKey, sideFileKey } from './cache-keys';
 import { fileUrl, type FileRef, type Manifest, type OnnxModelEntry } from './manifest';
 import { editModel } from './surgery';
@@ -32,31 +35,64 @@ async function storeQuietly(ctx: LoaderContext, key: string, bytes: Uint8Array):
   }
 }
 
+/** The refusal of a file whose bytes differ from the ones this device downloaded first. */
+function changedUpstream(model: string, ref: FileRef, pin: FilePin, err: IntegrityError): AppError {
+  return new AppError(
+    'integrity',
+    `The file ${ref.path} of model "${model}" changed upstream since it was first downloaded on this device ` +
+      `(${pin.firstSeen.slice(0, 10)}; ${err.reason}). It was not used. If its publisher changed it on purpose, ` +
+      `forget this device's recorded pins (clearing the site's stored data, or the CLI's model cache folder, does it) ` +
+      `and load again.`,
+    { cause: err },
+  );
+}
+
 /**
  * Downloads one file of `model` with retries, size and hash checks, reporting byte progress under the model's id.
- * Shared by encoder graphs, their side files and built-in emotion heads.
+ * Shared by encoder graphs, their side files and built-in emotion heads. With `trustFirstUse` (hub files), a file
+ * the manifest gives no hash for is held to the pin recorded at its first download on this device, and its first
+ * download records one (`pins.ts`).
+ * @throws AppError('integrity') for a wrong size or hash, naming a file that changed since its first download.
  */
 export async function fetchModelFile(
   ctx: LoaderContext,
   model: string,
   ref: FileRef,
   url: string,
+  trustFirstUse = false,
 ): Promise<Uint8Array> {
   const file = ref.path;
+  const tofu = trustFirstUse && ref.sha256 === undefined;
+  const pin = tofu ? await readPin(ctx.store, url) : null;
+  const sha256 = ref.sha256 ?? pin?.sha256;
+  const size = ref.bytes ?? pin?.bytes;
   ctx.onProgress({ status: 'initiate', model, file });
-  const bytes = await downloadVerified(url, {
-    ...(ref.sha256 === undefined ? {} : { sha256: ref.sha256 }),
-    ...(ref.bytes === undefined ? {} : { bytes: ref.bytes }),
-    ...(ctx.fetchImpl === undefined ? {} : { fetchImpl: ctx.fetchImpl }),
-    ...(ctx.retryDelayMs === undefined ? {} : { retryDelayMs: ctx.retryDelayMs }),
-    onProgress: (loaded, total) => {
-      ctx.onProgress({ status: 'progress', model, file, loaded, total: total ?? ref.bytes ?? null });
-    },
-    onRetry: (attempt, reason) => {
-      ctx.onProgress({ status: 'retry', model, file, attempt, reason });
-    },
-  });
-  if (ref.sha256 !== undefined) ctx.onProgress({ status: 'verify', model, file });
+  let bytes: Uint8Array;
+  try {
+    bytes = await downloadVerified(url, {
+      ...(sha256 === undefined ? {} : { sha256 }),
+      ...(size === undefined ? {} : { bytes: size }),
+      ...(ctx.fetchImpl === undefined ? {} : { fetchImpl: ctx.fetchImpl }),
+      ...(ctx.retryDelayMs === undefined ? {} : { retryDelayMs: ctx.retryDelayMs }),
+      onProgress: (loaded, total) => {
+        ctx.onProgress({ status: 'progress', model, file, loaded, total: total ?? size ?? null });
+      },
+      onRetry: (attempt, reason) => {
+        ctx.onProgress({ status: 'retry', model, file, attempt, reason });
+      },
+    });
+  } catch (err) {
+    if (pin !== null && err instanceof IntegrityError) throw changedUpstream(model, ref, pin, err);
+    throw err;
+  }
+  if (sha256 !== undefined) ctx.onProgress({ status: 'verify', model, file });
+  if (tofu && pin === null) {
+    const first = { url, sha256: await sha256Hex(bytes), bytes: bytes.byteLength, firstSeen: new Date().toISOString() };
+    // Like a cache write, a pin that cannot be stored must not stop the model: the next download records one.
+    await recordPin(ctx.store, first).catch((err: unknown) => {
+      console.warn(`Could not record the pin of ${url}.`, err);
+    });
+  }
   return bytes;
 }
 
@@ -70,7 +106,7 @@ export async function loadJsonFile(ctx: LoaderContext, entry: OnnxModelEntry, pu
   let bytes = await ctx.store.get(key);
   const fromCache = bytes !== null;
   if (bytes === null) {
-    bytes = await fetchModelFile(ctx, entry.id, ref, url);
+    bytes = await fetchModelFile(ctx, entry.id, ref, url, entry.source.type === 'hub');
     await storeQuietly(ctx, key, bytes);
   }
   ctx.onProgress({ status: 'done', model: entry.id, file: ref.path, fromCache, bytes: bytes.byteLength });
@@ -93,7 +129,7 @@ export async function loadEditedModel(ctx: LoaderContext, entry: OnnxModelEntry,
     ctx.onProgress({ status: 'done', model: entry.id, file: ref.path, fromCache: true, bytes: cached.byteLength });
     return cached;
   }
-  const original = await fetchModelFile(ctx, entry.id, ref, url);
+  const original = await fetchModelFile(ctx, entry.id, ref, url, entry.source.type === 'hub');
   ctx.onProgress({ status: 'edit', model: entry.id, file: ref.path });
   const edited = editModel(original, entry.surgery);
   await storeQuietly(ctx, key, edited);

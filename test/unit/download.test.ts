@@ -107,4 +107,29 @@ describe('downloadVerified', () => {
       downloadVerified('https://example.test/x', { fetchImpl, bytes: 123, attempts: 1 }),
     ).rejects.toMatchObject({ code: 'integrity' });
   });
+
+  it('refuses a size the server announces before reading the body, and cancels it', async () => {
+    let pulled = 0;
+    let cancelled = 0;
+    const fetchImpl = (() => {
+      const body = new ReadableStream<Uint8Array>({
+        pull: (c) => {
+          pulled++;
+          c.enqueue(payload);
+        },
+        cancel: () => {
+          cancelled++;
+        },
+      });
+      return Promise.resolve(new Response(body, { headers: { 'content-length': String(payload.byteLength) } }));
+    }) as typeof fetch;
+    const run = downloadVerified('https://example.test/big.onnx', { fetchImpl, bytes: 123, retryDelayMs: 1 });
+    await expect(run).rejects.toMatchObject({
+      code: 'integrity',
+      reason: 'expected 123 bytes, the server announced 10000',
+    });
+    expect(cancelled).toBe(3);
+    // A stream pulls once to fill its queue when it is made; nothing beyond that was read.
+    expect(pulled).toBeLessThanOrEqual(3);
+  });
 });
