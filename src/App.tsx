@@ -171,6 +171,9 @@ function Workspace({ choice, pair }: { readonly choice: UsePairChoice; readonly 
           restarting={ml.restarting}
           error={ml.error}
           onRetry={ml.retry}
+          onAcceptChanged={() => {
+            void ml.acceptChangedFiles();
+          }}
           onUseEmbedded={
             useEmbedded === null
               ? null

@@ -8,6 +8,7 @@ import { toResult, type Result } from '../src/core/errors';
 import type { FeatureMatrix } from '../src/encoders/types';
 import type { SplitName } from '../src/data/library/library-types';
 import { Recognizer } from '../src/recognizer/recognizer';
+import { forgetRecordedPins } from '../src/recognizer/pins-reset';
 import { webPlatform } from '../src/recognizer/web-platform';
 import { TEST_HOOKS } from '../src/worker-api/test-hooks';
 import type {
@@ -23,7 +24,8 @@ import type {
 import type { BackendInfo, LoadProgress } from '../src/runtime/runtime-types';
 import type { Evaluation, TrainEvent, TrainOutcome, TrainRequest } from '../src/worker-api/training-protocol';
 
-const recognizer = new Recognizer(webPlatform(self.location.href));
+const platform = webPlatform(self.location.href);
+const recognizer = new Recognizer(platform);
 let crashDuringNextAnalysis = false;
 
 function crashNow(): void {
@@ -41,6 +43,14 @@ const api = {
   /** Chooses the backend and loads the pair named in `options`, reporting progress through `onProgress`. */
   init(options: InitOptions, onProgress: (p: LoadProgress) => void): Promise<Result<BackendInfo>> {
     return toResult(() => recognizer.load(options, onProgress));
+  },
+
+  /**
+   * Forgets the sizes and hashes recorded at the first download of each hub file, after the person chose to accept
+   * files that changed upstream; the next `init` downloads and records them anew.
+   */
+  forgetPins(manifestUrl: string, hubUrl: string | null): Promise<Result<number>> {
+    return toResult(() => forgetRecordedPins(platform, manifestUrl, hubUrl));
   },
 
   /** Analyses one 16 kHz mono clip with the loaded pair and scores it. */

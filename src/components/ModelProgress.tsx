@@ -11,6 +11,8 @@ interface Props {
   readonly restarting: boolean;
   readonly error: ErrorInfo | null;
   readonly onRetry: () => void;
+  /** Accepts hub files that changed upstream (offered only for that error) and loads again. */
+  readonly onAcceptChanged: () => void;
   /** Switches to the embedded model (no download), offered when loading failed; null on the embedded model itself. */
   readonly onUseEmbedded: (() => void) | null;
 }
@@ -66,7 +68,16 @@ function FileRow({ file, modelReady }: { readonly file: FileProgress; readonly m
  * Model download and load progress, per file and overall. Collapses to "Models ready" once loaded; shows the
  * error with a Retry button, and the embedded model as a way on, when loading failed.
  */
-export function ModelProgress({ phase, progress, pairLabel, restarting, error, onRetry, onUseEmbedded }: Props) {
+export function ModelProgress({
+  phase,
+  progress,
+  pairLabel,
+  restarting,
+  error,
+  onRetry,
+  onAcceptChanged,
+  onUseEmbedded,
+}: Props) {
   const ready = new Set(progress.ready.map((r) => r.model));
   const totals = overall(progress.files);
   const files = (
@@ -85,9 +96,16 @@ export function ModelProgress({ phase, progress, pairLabel, restarting, error, o
           error={error ?? { code: 'internal', message: 'Loading the models failed.' }}
           actions={
             <>
-              <button type="button" className="button" onClick={onRetry} data-testid="retry-init">
-                Retry
-              </button>
+              {error?.code === 'changed-upstream' ? (
+                // A retry would meet the same changed file; accepting it is the person's call.
+                <button type="button" className="button" onClick={onAcceptChanged} data-testid="accept-changed">
+                  Accept the new files and load again
+                </button>
+              ) : (
+                <button type="button" className="button" onClick={onRetry} data-testid="retry-init">
+                  Retry
+                </button>
+              )}
               {onUseEmbedded === null ? null : (
                 <button type="button" className="button" onClick={onUseEmbedded} data-testid="use-embedded-instead">
                   Use the embedded model (no download)

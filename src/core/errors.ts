@@ -15,6 +15,8 @@ export type ErrorCode =
   | 'too-long'
   | 'download-failed'
   | 'integrity'
+  /** A hub file differs from the one this device downloaded first (trust on first use); nothing was used. */
+  | 'changed-upstream'
   | 'bad-manifest'
   | 'bad-model'
   | 'bad-dataset'

@@ -40,6 +40,11 @@ export interface UseMl extends MlState {
   readonly worker: Omit<MlCalls, 'init'>;
   /** Starts over with a fresh worker (after an init failure). */
   readonly retry: () => void;
+  /**
+   * After a load refused hub files that changed upstream ('changed-upstream'): forgets the hashes recorded at their
+   * first download, then starts over, so the new files are downloaded and trusted.
+   */
+  readonly acceptChangedFiles: () => Promise<void>;
 }
 
 /** How often byte progress is pushed to React; downloads report far more often than anyone can read. */
@@ -176,5 +181,11 @@ export function useMl(pair: string, backend: BackendChoice, builtinHead = true):
     setAttempt((n) => n + 1);
   }, []);
 
-  return { ...state, worker, retry };
+  const acceptChangedFiles = useCallback(async () => {
+    const forgotten = await worker.forgetPins(manifestUrl(), hubUrlSetting());
+    if (forgotten.ok) retry();
+    else setState((s) => ({ ...s, error: forgotten.error }));
+  }, [worker, retry]);
+
+  return { ...state, worker, retry, acceptChangedFiles };
 }

@@ -38,11 +38,10 @@ async function storeQuietly(ctx: LoaderContext, key: string, bytes: Uint8Array):
 /** The refusal of a file whose bytes differ from the ones this device downloaded first. */
 function changedUpstream(model: string, ref: FileRef, pin: FilePin, err: IntegrityError): AppError {
   return new AppError(
-    'integrity',
+    'changed-upstream',
     `The file ${ref.path} of model "${model}" changed upstream since it was first downloaded on this device ` +
       `(${pin.firstSeen.slice(0, 10)}; ${err.reason}). It was not used. If its publisher changed it on purpose, ` +
-      `forget this device's recorded pins (clearing the site's stored data, or the CLI's model cache folder, does it) ` +
-      `and load again.`,
+      `accept the new files (the page offers it; for the CLI, delete its model cache folder) and load again.`,
     { cause: err },
   );
 }
@@ -52,7 +51,8 @@ function changedUpstream(model: string, ref: FileRef, pin: FilePin, err: Integri
  * Shared by encoder graphs, their side files and built-in emotion heads. With `trustFirstUse` (hub files), a file
  * the manifest gives no hash for is held to the pin recorded at its first download on this device, and its first
  * download records one (`pins.ts`).
- * @throws AppError('integrity') for a wrong size or hash, naming a file that changed since its first download.
+ * @throws AppError('integrity') for a wrong size or hash, 'changed-upstream' for a file that changed since its first
+ *   download on this device.
  */
 export async function fetchModelFile(
   ctx: LoaderContext,

@@ -113,12 +113,12 @@ describe('an unpinned hub file (trust on first use)', () => {
     await ctx.store.delete(await graphKey(m));
     hub.replace(graphUrl(m), change(hub.bytes(graphUrl(m))));
     const run = loadEditedModel(ctx, onnxModel(m, W2V), 'fp32');
-    await expect(run).rejects.toMatchObject({ code: 'integrity' });
+    await expect(run).rejects.toMatchObject({ code: 'changed-upstream' });
     await expect(run).rejects.toThrow(
       /The file onnx\/model\.onnx of model "wav2vec2-tiny-fixture" changed upstream since it was first downloaded on this device/,
     );
     await expect(run).rejects.toThrow(detail);
-    await expect(run).rejects.toThrow(/forget this device's recorded pins/);
+    await expect(run).rejects.toThrow(/accept the new files/);
     expect(await ctx.store.get(await graphKey(m))).toBeNull();
     // The pin stays what it was: a refused download does not move it.
     expect(await readPin(ctx.store, graphUrl(m))).toEqual(pin);

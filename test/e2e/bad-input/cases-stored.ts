@@ -3,7 +3,9 @@
  * library already holds clips and a head; model cases reload the page with the network changed under it.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect, type Page } from '@playwright/test';
+import { REPO_ROOT } from '../../shared-data.ts';
 import { fixtureHeadFiles, LOAD_TIMEOUT, ravdessClipsOf, writeTempFile, writeTempHead } from '../helpers.ts';
 import type { Case } from './table.ts';
 
@@ -175,6 +177,39 @@ async function cacheCheck(page: Page): Promise<{ damaged: string[]; urls: string
   });
 }
 
+const FIXTURES = join(REPO_ROOT, 'public', 'models', 'fixtures');
+
+/**
+ * Serves the audio encoder of the fixture pair as if from a hub on branch `main` (no hash in the manifest, so the
+ * loader trusts the first download and records its size and hash). `changed()` says whether the publisher has since
+ * changed the graph.
+ */
+async function serveFromHub(page: Page, changed: () => boolean): Promise<void> {
+  const hub = `${new URL(page.url()).origin}/test-hub`;
+  await page.context().route('**/models/manifest.json', async (route) => {
+    const response = await route.fetch();
+    const manifest = (await response.json()) as {
+      hubUrl: string;
+      models: { id: string; source: unknown; weights: Record<string, { sha256?: string; bytes?: number }> }[];
+    };
+    manifest.hubUrl = hub;
+    for (const model of manifest.models.filter((m) => m.id === 'wav2vec2-tiny-fixture')) {
+      model.source = { type: 'hub', repo: 'test/wav2vec2-tiny', revision: 'main' };
+      for (const ref of Object.values(model.weights)) {
+        delete ref.sha256;
+        delete ref.bytes;
+      }
+    }
+    await route.fulfill({ response, json: manifest });
+  });
+  await page.context().route(`${hub}/test/wav2vec2-tiny/resolve/main/**`, async (route) => {
+    const path = new URL(route.request().url()).pathname.split('/resolve/main/')[1] ?? '';
+    const body = readFileSync(join(FIXTURES, 'wav2vec2-tiny', path));
+    if (changed() && path.endsWith('.onnx')) body[body.length >> 1] = (body[body.length >> 1] ?? 0) ^ 0xff;
+    await route.fulfill({ body });
+  });
+}
+
 /** Model files that are missing, altered on the way, or damaged in the cache. */
 export const MODEL_CASES: readonly Case[] = [
   {
@@ -203,6 +238,40 @@ export const MODEL_CASES: readonly Case[] = [
       const { urls } = await cacheCheck(page);
       expect(urls.filter((u) => u.includes('wav2vec2-tiny/onnx/model.onnx'))).toEqual([]);
       await networkBack(page);
+    },
+  },
+  {
+    name: 'a hub file that changed since its first download on this device',
+    act: async (page) => {
+      let changed = false;
+      await serveFromHub(page, () => changed);
+      await page.evaluate(() => caches.delete('mmer-models-v1'));
+      await page.reload();
+      await expect(page.getByTestId('models-ready')).toBeVisible({ timeout: LOAD_TIMEOUT });
+      // The files go from the cache (their recorded pins stay), and the publisher changes the graph.
+      await page.evaluate(async () => {
+        const cache = await caches.open('mmer-models-v1');
+        for (const request of await cache.keys())
+          if (!request.url.includes('mmer-variant=pin')) await cache.delete(request);
+      });
+      changed = true;
+      await page.reload();
+    },
+    expect: { banner: 'error', code: 'changed-upstream', message: 'changed upstream since it was first downloaded' },
+    then: async (page) => {
+      // Retrying would meet the same file: accepting it is offered instead, and loads it.
+      await expect(page.getByTestId('retry-init')).toHaveCount(0);
+      await page.getByTestId('accept-changed').click();
+      await expect(page.getByTestId('models-ready')).toBeVisible({ timeout: LOAD_TIMEOUT });
+      await page.context().unrouteAll({ behavior: 'wait' });
+      // The stand-in hub's files are of no use to the real manifest: dropped, as a person clearing the cache would.
+      await page.evaluate(async () => {
+        const cache = await caches.open('mmer-models-v1');
+        for (const request of await cache.keys())
+          if (request.url.includes('/test-hub/')) await cache.delete(request);
+      });
+      await page.reload();
+      await expect(page.getByTestId('models-ready')).toBeVisible({ timeout: LOAD_TIMEOUT });
     },
   },
   {
