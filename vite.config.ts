@@ -1,5 +1,8 @@
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
+import { appIcons } from './tools/vite/app-icons.ts';
+import { contentSecurityPolicy } from './tools/vite/csp-plugin.ts';
+import { pwa } from './tools/vite/pwa.ts';
 
 /**
  * Cross-origin isolation (COOP/COEP) makes SharedArrayBuffer available, which multithreaded WASM needs.
@@ -12,7 +15,9 @@ export const isolationHeaders = {
 } as const;
 
 export default defineConfig({
-  plugins: [react()],
+  // The CSP plugin adds its header to the server and preview headers below; the icons are emitted before the PWA
+  // plugin lists the output folder for its precache.
+  plugins: [react(), contentSecurityPolicy(import.meta.dirname), appIcons(), pwa(import.meta.dirname)],
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
   worker: { format: 'es' },

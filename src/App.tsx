@@ -9,7 +9,9 @@ import { Notice } from './components/Notice';
 import { PairSelector } from './components/PairSelector';
 import { loadedBuiltinLabels, startCandidates } from './components/training/start-options';
 import { TrainScreen } from './components/training/TrainScreen';
+import { UpdateNotice } from './components/UpdateNotice';
 import { FULL_PAIR, PAIRS, rejectedBackendLines } from './page/url-options';
+import { useAppUpdate } from './hooks/useAppUpdate';
 import { useHead } from './hooks/useHead';
 import { useLibrary } from './hooks/useLibrary';
 import { useMl } from './hooks/useMl';
@@ -62,6 +64,7 @@ function Workspace({ choice, pair }: { readonly choice: UsePairChoice; readonly 
   const { rescore } = head;
   const voice = useVoice(ml, rescore);
   const training = useTraining(ml, library, pair);
+  const update = useAppUpdate();
   const storedHeads = useStoredHeads(head, library);
   const { loaded: pairLoaded, failed: pairFailed } = choice;
   const startFrom = useMemo(
@@ -139,6 +142,7 @@ function Workspace({ choice, pair }: { readonly choice: UsePairChoice; readonly 
       </nav>
 
       <main className="app-main">
+        <UpdateNotice update={update} busy={training.running} />
         {rejected.length > 0 ? (
           <Notice tone="info" testId="backend-rejected">
             {rejected.map((line) => (

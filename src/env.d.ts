@@ -1,3 +1,5 @@
+/// <reference types="vite-plugin-pwa/react" />
+
 /** The build settings the page reads (see src/page/manifest-url.ts). */
 interface ImportMetaEnv {
   readonly VITE_MMER_MANIFEST_URL?: string;

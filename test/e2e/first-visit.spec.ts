@@ -186,45 +186,51 @@ test('a pair without a head of its own is scored by the embedded head, as `mmer 
   for (const s of shown) expect(Math.abs(s.score - (expected.get(s.label) ?? Number.NaN))).toBeLessThan(1e-4);
 });
 
-test('a pair chosen in the page is used on the next visit while it is cached; the embedded model is the way back', async ({
-  page,
-}) => {
-  await page.goto('/?backend=wasm');
-  await expect(page.getByTestId('models-ready')).toBeVisible({ timeout: 60_000 });
-  await page.getByTestId('pair-select').selectOption('fixture');
-  await expect(page.getByTestId('model-choice')).toHaveAttribute('data-pair', 'fixture', { timeout: LOAD_TIMEOUT });
-  await expect(page.getByTestId('models-ready')).toBeVisible({ timeout: LOAD_TIMEOUT });
+// The service worker keeps onnxruntime's WASM once loaded (tools/vite/pwa.ts), and a route cannot fail a request
+// that the worker answers from its cache: these visits run without it (offline.spec.ts tests it).
+test.describe('without the service worker', () => {
+  test.use({ serviceWorkers: 'block' });
 
-  await page.goto('/?backend=wasm');
-  await expect(page.getByTestId('models-ready')).toBeVisible({ timeout: LOAD_TIMEOUT });
-  await expect(page.getByTestId('pair-select')).toHaveValue('fixture');
+  test('a pair chosen in the page is used on the next visit while it is cached; the embedded model is the way back', async ({
+    page,
+  }) => {
+    await page.goto('/?backend=wasm');
+    await expect(page.getByTestId('models-ready')).toBeVisible({ timeout: 60_000 });
+    await page.getByTestId('pair-select').selectOption('fixture');
+    await expect(page.getByTestId('model-choice')).toHaveAttribute('data-pair', 'fixture', { timeout: LOAD_TIMEOUT });
+    await expect(page.getByTestId('models-ready')).toBeVisible({ timeout: LOAD_TIMEOUT });
 
-  // A remembered pair that fails to load (here its runtime cannot start) gives way to the embedded model, with a
-  // notice.
-  const ortWasm = /ort-wasm[^/]*\.wasm$/;
-  await page.context().route(ortWasm, (route) => route.abort());
-  await page.goto('/?backend=wasm');
-  await expect(page.getByTestId('pair-notice')).toContainText('could not be loaded', { timeout: LOAD_TIMEOUT });
-  await expect(page.getByTestId('models-ready')).toBeVisible({ timeout: 60_000 });
-  await expect(page.getByTestId('pair-select')).toHaveValue(manifest.defaultPair);
-  await page.context().unroute(ortWasm);
+    await page.goto('/?backend=wasm');
+    await expect(page.getByTestId('models-ready')).toBeVisible({ timeout: LOAD_TIMEOUT });
+    await expect(page.getByTestId('pair-select')).toHaveValue('fixture');
 
-  // Once the models are gone from the cache, the next visit takes the embedded model, and says why.
-  await page.evaluate(async () => {
-    for (const name of await caches.keys()) await caches.delete(name);
+    // A remembered pair that fails to load (here its runtime cannot start) gives way to the embedded model, with a
+    // notice.
+    const ortWasm = /ort-wasm[^/]*\.wasm$/;
+    await page.context().route(ortWasm, (route) => route.abort());
+    await page.goto('/?backend=wasm');
+    await expect(page.getByTestId('pair-notice')).toContainText('could not be loaded', { timeout: LOAD_TIMEOUT });
+    await expect(page.getByTestId('models-ready')).toBeVisible({ timeout: 60_000 });
+    await expect(page.getByTestId('pair-select')).toHaveValue(manifest.defaultPair);
+    await page.context().unroute(ortWasm);
+
+    // Once the models are gone from the cache, the next visit takes the embedded model, and says why.
+    await page.evaluate(async () => {
+      for (const name of await caches.keys()) await caches.delete(name);
+    });
+    await page.goto('/?backend=wasm');
+    await expect(page.getByTestId('models-ready')).toBeVisible({ timeout: 60_000 });
+    await expect(page.getByTestId('pair-select')).toHaveValue(manifest.defaultPair);
+    await expect(page.getByTestId('pair-notice')).toContainText('no longer in this browser');
+
+    await page.getByTestId('pair-select').selectOption('fixture');
+    await expect(page.getByTestId('models-ready')).toBeVisible({ timeout: LOAD_TIMEOUT });
+    await expect(page.getByTestId('model-choice')).toHaveAttribute('data-pair', 'fixture');
+    await page.getByTestId('use-embedded').click();
+    await expect(page.getByTestId('pair-select')).toHaveValue(manifest.defaultPair);
+    await page.goto('/?backend=wasm');
+    await expect(page.getByTestId('models-ready')).toBeVisible({ timeout: 60_000 });
+    await expect(page.getByTestId('pair-select')).toHaveValue(manifest.defaultPair);
+    await expect(page.getByTestId('pair-notice')).toHaveCount(0);
   });
-  await page.goto('/?backend=wasm');
-  await expect(page.getByTestId('models-ready')).toBeVisible({ timeout: 60_000 });
-  await expect(page.getByTestId('pair-select')).toHaveValue(manifest.defaultPair);
-  await expect(page.getByTestId('pair-notice')).toContainText('no longer in this browser');
-
-  await page.getByTestId('pair-select').selectOption('fixture');
-  await expect(page.getByTestId('models-ready')).toBeVisible({ timeout: LOAD_TIMEOUT });
-  await expect(page.getByTestId('model-choice')).toHaveAttribute('data-pair', 'fixture');
-  await page.getByTestId('use-embedded').click();
-  await expect(page.getByTestId('pair-select')).toHaveValue(manifest.defaultPair);
-  await page.goto('/?backend=wasm');
-  await expect(page.getByTestId('models-ready')).toBeVisible({ timeout: 60_000 });
-  await expect(page.getByTestId('pair-select')).toHaveValue(manifest.defaultPair);
-  await expect(page.getByTestId('pair-notice')).toHaveCount(0);
 });
