@@ -24,7 +24,8 @@ const pages = new Map<string, Promise<Page>>();
 
 /** A page with the models loaded, two clips in the library and an imported head in use. */
 async function seededPage(browser: Browser, baseURL: string): Promise<Page> {
-  const context = await browser.newContext({ baseURL });
+  // The model cases change the network under the page; the service worker would answer from its precache instead.
+  const context = await browser.newContext({ baseURL, serviceWorkers: 'block' });
   const page = await context.newPage();
   await openReady(page, 'wasm');
   await page.getByTestId('tab-library').click();

@@ -17,3 +17,24 @@ for (const width of [360, 640]) {
     }
   });
 }
+
+test('the head details keep a long Source URL inside its own column', async ({ page }) => {
+  await page.goto('/?backend=wasm');
+  await expect(page.getByTestId('models-ready')).toBeVisible({ timeout: 60_000 });
+  // The shipped head's source is its full URL on this server: the longest fact the panel shows.
+  await expect(page.getByTestId('head-source')).toContainText('http://');
+  for (const width of [1280, 360]) {
+    await page.setViewportSize({ width, height: 900 });
+    const spilled = await page
+      .getByTestId('head-details')
+      .evaluate((details) =>
+        [...details.querySelectorAll('.facts dd')]
+          .filter((dd) => dd.scrollWidth > dd.clientWidth + 1)
+          .map(
+            (dd) =>
+              `${dd.previousElementSibling?.textContent ?? '?'}: ${String(dd.scrollWidth)} > ${String(dd.clientWidth)}`,
+          ),
+      );
+    expect(spilled, `at ${String(width)} px`).toEqual([]);
+  }
+});

@@ -267,8 +267,7 @@ export const MODEL_CASES: readonly Case[] = [
       // The stand-in hub's files are of no use to the real manifest: dropped, as a person clearing the cache would.
       await page.evaluate(async () => {
         const cache = await caches.open('mmer-models-v1');
-        for (const request of await cache.keys())
-          if (request.url.includes('/test-hub/')) await cache.delete(request);
+        for (const request of await cache.keys()) if (request.url.includes('/test-hub/')) await cache.delete(request);
       });
       await page.reload();
       await expect(page.getByTestId('models-ready')).toBeVisible({ timeout: LOAD_TIMEOUT });
