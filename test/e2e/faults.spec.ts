@@ -174,3 +174,31 @@ test('a disk that fills up in the middle of an import keeps what was stored and 
   expect(after).toEqual({ ...before, clips: before.clips + added, audio: before.audio + added });
   await expect(page.getByTestId('clip-count')).toHaveText(String(after.clips));
 });
+
+test('the Library says how much it stores and asks the browser to keep it once, at the first clip', async ({
+  page,
+}) => {
+  await page.addInitScript(() => {
+    const storage = navigator.storage;
+    const asked = { count: 0 };
+    (window as unknown as { __persistAsked: typeof asked }).__persistAsked = asked;
+    storage.persist = () => {
+      asked.count++;
+      return Promise.resolve(true);
+    };
+  });
+  await openReady(page, 'wasm');
+  await page.getByTestId('tab-library').click();
+  const line = page.getByTestId('storage');
+  await expect(line).toContainText(/The page stores [\d.]+ [kMG]B of the [\d.]+ [kMG]B this browser allows it\./);
+  const asked = (): Promise<number> =>
+    page.evaluate(() => (window as unknown as { __persistAsked: { count: number } }).__persistAsked.count);
+  expect(await asked()).toBe(0);
+  const before = (await line.textContent()) ?? '';
+  await importClips(page, ravdessClipsOf(['11'], ['sad'], 1));
+  await expect.poll(asked).toBe(1);
+  // The figure follows the import.
+  await expect(line).not.toHaveText(before);
+  await importClips(page, ravdessClipsOf(['11'], ['angry'], 1));
+  expect(await asked()).toBe(1);
+});
