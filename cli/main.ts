@@ -1,5 +1,6 @@
 /**
- * Command-line entry: `npm run cli -- transcribe [--pair base|lite|fixture] [--head DIR] [--json] FILE.wav...`
+ * Command-line entry: `npm run cli -- transcribe [--pair base|lite|fixture] [--head DIR] [--json] FILE.wav...`, and
+ * `npm run cli -- timeline FILE.wav` (cli/timeline-command.ts) for the emotion timeline of a long recording.
  * Runs the page's recognizer on onnxruntime-node: the transcript where the pair has a recogniser, and the emotion
  * scored by the head the page would use (the pair's built-in head, else the embedded one; `--head` loads another).
  * Training and evaluation are `npm run mmer`.
@@ -8,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { toErrorInfo } from '../src/core/errors';
 import { readClip } from './audio-file';
 import { runMain } from './run';
+import { timeline, TIMELINE_USAGE } from './timeline-command';
 import { headNoticeText } from '../src/recognizer/notices';
 import { readHeadDir } from '../src/mmer/checkpoint-node';
 import { loadNodeRecognizer, MODEL_SOURCE_OPTIONS, MODEL_SOURCE_USAGE } from './model-source';
@@ -81,7 +83,8 @@ async function transcribe(argv: string[]): Promise<number> {
 async function main(): Promise<number> {
   const [command, ...rest] = process.argv.slice(2);
   if (command === 'transcribe') return transcribe(rest);
-  process.stderr.write(`${USAGE}\n`);
+  if (command === 'timeline') return timeline(rest);
+  process.stderr.write(`${USAGE}\n${TIMELINE_USAGE}\n`);
   return 2;
 }
 

@@ -20,16 +20,18 @@ const FORMAT_PCM = 0x0001;
 const FORMAT_FLOAT = 0x0003;
 const FORMAT_EXTENSIBLE = 0xfffe;
 /** Streaming writers put this in the data size when they cannot seek back to fix it. */
-const UNKNOWN_SIZE = 0xffffffff;
+export const UNKNOWN_SIZE = 0xffffffff;
 
-interface Format {
+/** A WAV file's sample format, from its "fmt " chunk (the extensible format resolved to its real code). */
+export interface WavFormat {
   readonly code: number;
   readonly channels: number;
   readonly sampleRate: number;
   readonly bits: number;
 }
 
-function fourCC(view: DataView, offset: number): string {
+/** Four ASCII characters at `offset` (a chunk id). */
+export function fourCC(view: DataView, offset: number): string {
   return String.fromCharCode(
     view.getUint8(offset),
     view.getUint8(offset + 1),
@@ -38,11 +40,13 @@ function fourCC(view: DataView, offset: number): string {
   );
 }
 
-function corrupt(detail: string): AppError {
+/** A decode-failed error for a damaged WAV file. */
+export function corrupt(detail: string): AppError {
   return new AppError('decode-failed', `The WAV file could not be read: ${detail}.`);
 }
 
-function parseFormat(view: DataView, offset: number, size: number): Format {
+/** Reads a "fmt " chunk's body. @throws AppError('decode-failed') for a damaged or unsupported format. */
+export function parseFormat(view: DataView, offset: number, size: number): WavFormat {
   if (size < 16) throw corrupt(`its format chunk is ${size} bytes, shorter than the 16 required`);
   let code = view.getUint16(offset, true);
   const channels = view.getUint16(offset + 2, true);
@@ -68,7 +72,7 @@ function parseFormat(view: DataView, offset: number, size: number): Format {
 }
 
 /** Decodes interleaved frames into per-channel arrays; one loop per sample type keeps each loop monomorphic. */
-function deinterleave(view: DataView, offset: number, frames: number, fmt: Format): Float32Array[] {
+export function deinterleave(view: DataView, offset: number, frames: number, fmt: WavFormat): Float32Array[] {
   const { channels: nch, bits, code } = fmt;
   const bytes = bits / 8;
   const stride = nch * bytes;
@@ -120,7 +124,7 @@ export function decodeWav(bytes: ArrayBuffer | Uint8Array): DecodedWav {
     );
   }
 
-  let fmt: Format | null = null;
+  let fmt: WavFormat | null = null;
   let dataOffset = -1;
   let dataBytes = 0;
   let promisedBytes = 0;

@@ -1,7 +1,7 @@
 /**
  * The layout rules of docs/architecture.md, checked on the source itself so they stay true: no import circle
  * (type-only imports count: they tie the modules' meaning together all the same); layers, each folder importing
- * only folders below it (core, audio, runtime, encoders, mmer, worker-api, inference, training, recognizer, then the
+ * only folders below it (core, audio, runtime, encoders, mmer, worker-api, inference, timeline, training, recognizer, then the
  * page); one file name per module across folders; only hooks in src/hooks; files of at most 300 lines as the
  * formatter wraps them (`npm run format`); one definition of the 16 kHz rate.
  */
@@ -87,6 +87,8 @@ const LAYERS = [
   // The thread protocol's plain types, which inference and training answer in (its client imports only types).
   'src/worker-api',
   'src/inference',
+  // Segments of long recordings, each analysed by inference's analyse (passed in, not imported).
+  'src/timeline',
   'src/training',
   'src/recognizer',
   'src/page',

@@ -1,4 +1,4 @@
-/** Runs the `mmer` CLI as a user would (node + tsx), for the CLI tests: exit code and both output streams. */
+/** Runs the `mmer` and `cli` commands as a user would (node + tsx), for the CLI tests: exit code and both output streams. */
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -7,11 +7,23 @@ import { REPO_ROOT } from '../shared-data';
 const run = promisify(execFile);
 
 /** `npm run mmer -- ...args` without npm in between; never throws for a non-zero exit. */
-export async function mmer(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+export function mmer(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runScript('cli/mmer.ts', args);
+}
+
+/** `npm run cli -- ...args` (transcribe, timeline) without npm in between; never throws for a non-zero exit. */
+export function cli(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runScript('cli/main.ts', args);
+}
+
+async function runScript(
+  script: string,
+  args: readonly string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(
       process.execPath,
-      [join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), join(REPO_ROOT, 'cli/mmer.ts'), ...args],
+      [join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), join(REPO_ROOT, script), ...args],
       {
         cwd: REPO_ROOT,
         maxBuffer: 16 * 1024 * 1024,
