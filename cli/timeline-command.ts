@@ -4,25 +4,15 @@
  * (`{file, duration, segments: [{start, end, emotion, scores, transcript}]}`, seconds from the start of the file);
  * progress goes to stderr. Without it, a table.
  */
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
-import { nodeAdapter } from '../src/runtime/ort-node';
-import { SileroVad } from '../src/timeline/silero-vad';
-import { TimelineBuilder, type TimelineSegment } from '../src/timeline/timeline';
-import { VAD_MODEL_PATH, VAD_PACKAGE } from '../src/timeline/vad-model';
+import { nodePlatform } from '../src/recognizer/node-platform';
+import { TimelineSession } from '../src/recognizer/timeline-session';
+import type { TimelineSegment } from '../src/timeline/timeline';
+import { timelineReport } from '../src/timeline/timeline-report';
 import { loadNodeRecognizer, MODEL_SOURCE_OPTIONS, MODEL_SOURCE_USAGE } from './model-source';
 import { openWavBlocks } from './wav-blocks';
 
 export const TIMELINE_USAGE = `usage: npm run cli -- timeline [--pair lite|base|fixture] ${MODEL_SOURCE_USAGE} [--json] FILE.wav`;
-
-/** Seconds to the millisecond: the detector's frames are 32 ms, finer digits would only be noise. */
-const ms = (seconds: number): number => Math.round(seconds * 1000) / 1000;
-
-/** The voice-activity model as the package ships it. */
-async function readVadModel(): Promise<Uint8Array> {
-  return readFile(createRequire(import.meta.url).resolve(`${VAD_PACKAGE}/${VAD_MODEL_PATH}`));
-}
 
 function clock(seconds: number): string {
   const m = Math.floor(seconds / 60);
@@ -59,30 +49,28 @@ export async function timeline(argv: string[]): Promise<number> {
     }
   });
   const recognizer = await loadNodeRecognizer(values, values.pair);
-  const vad = await SileroVad.create(nodeAdapter(1), await readVadModel());
-  const builder = new TimelineBuilder(vad, (pcm) => recognizer.analyse(pcm));
+  const session = new TimelineSession(nodePlatform(), (pcm) => recognizer.analyse(pcm));
+  await session.start();
   const segments: TimelineSegment[] = [];
   const keep = (done: readonly TimelineSegment[]): void => {
     segments.push(...done);
     if (!values.json) for (const s of done) process.stdout.write(tableRow(s));
+    // A segment that could not be analysed stays in the timeline (no emotion); why goes to stderr.
+    for (const s of done)
+      if (s.error !== undefined)
+        process.stderr.write(`${clock(s.start)}-${clock(s.end)}: ${s.error.code}: ${s.error.message}\n`);
   };
+  let duration = 0;
   try {
-    for await (const block of audio.blocks) keep(await builder.push(block));
-    keep(await builder.finish());
+    for await (const block of audio.blocks) keep(await session.push(block));
+    const last = await session.finish();
+    keep(last.segments);
+    duration = last.duration;
   } finally {
-    await vad.release();
+    await session.dispose();
     await recognizer.dispose();
   }
-  if (values.json) {
-    const rows = segments.map((s) => ({
-      start: ms(s.start),
-      end: ms(s.end),
-      emotion: s.emotion,
-      scores: s.scores,
-      transcript: s.transcript,
-      ...(s.error === undefined ? {} : { error: s.error }),
-    }));
-    process.stdout.write(`${JSON.stringify({ file, duration: ms(builder.duration), segments: rows })}\n`);
-  } else process.stderr.write(`${String(segments.length)} segment(s) in ${clock(builder.duration)}\n`);
+  if (values.json) process.stdout.write(`${JSON.stringify(timelineReport(file, duration, segments))}\n`);
+  else process.stderr.write(`${String(segments.length)} segment(s) in ${clock(duration)}\n`);
   return segments.some((s) => s.error !== undefined) ? 1 : 0;
 }

@@ -4,6 +4,7 @@ import { ClassifyScreen } from './components/ClassifyScreen';
 import { HeadsScreen } from './components/heads/HeadsScreen';
 import { LibraryScreen } from './components/library/LibraryScreen';
 import { ModelProgress } from './components/ModelProgress';
+import { TimelineScreen } from './components/timeline/TimelineScreen';
 import { ModelChoice } from './components/ModelChoice';
 import { Notice } from './components/Notice';
 import { PairSelector } from './components/PairSelector';
@@ -209,6 +210,10 @@ function Workspace({ choice, pair }: { readonly choice: UsePairChoice; readonly 
             registerScores={registerScores}
             onUseFullPair={offerFull ? chooseFull : null}
           />
+        </div>
+        {/* Kept mounted like Classify: a long file's analysis goes on while another screen is shown. */}
+        <div hidden={screen !== 'timeline'}>
+          <TimelineScreen ml={ml} />
         </div>
         {screen === 'library' ? <LibraryScreen ml={ml} library={library} pair={pair} /> : null}
         {screen === 'train' ? (

@@ -9,6 +9,8 @@ import type { FeatureMatrix } from '../src/encoders/types';
 import type { SplitName } from '../src/data/library/library-types';
 import { Recognizer } from '../src/recognizer/recognizer';
 import { forgetRecordedPins } from '../src/recognizer/pins-reset';
+import { TimelineSession } from '../src/recognizer/timeline-session';
+import type { TimelineSegment } from '../src/timeline/timeline';
 import { webPlatform } from '../src/recognizer/web-platform';
 import { TEST_HOOKS } from '../src/worker-api/test-hooks';
 import type {
@@ -26,6 +28,7 @@ import type { Evaluation, TrainEvent, TrainOutcome, TrainRequest } from '../src/
 
 const platform = webPlatform(self.location.href);
 const recognizer = new Recognizer(platform);
+const timeline = new TimelineSession(platform, (pcm) => recognizer.analyse(pcm));
 let crashDuringNextAnalysis = false;
 
 function crashNow(): void {
@@ -60,6 +63,30 @@ const api = {
       return new Promise<never>(() => undefined);
     }
     return toResult(() => recognizer.analyse(pcm16k));
+  },
+
+  /** Starts an emotion timeline (a long file or recording); the voice-activity model loads on first use. */
+  timelineStart(): Promise<Result<null>> {
+    return toResult(async () => {
+      await timeline.start();
+      return null;
+    });
+  },
+
+  /** The timeline's next 16 kHz samples; the segments they closed, each analysed like a clip. */
+  timelinePush(pcm16k: Float32Array): Promise<Result<TimelineSegment[]>> {
+    return toResult(() => timeline.push(pcm16k));
+  },
+
+  /** Ends the timeline's audio: the last segments and the seconds heard. */
+  timelineFinish(): Promise<Result<{ segments: TimelineSegment[]; duration: number }>> {
+    return toResult(() => timeline.finish());
+  },
+
+  /** Drops the running timeline (the person cancelled). */
+  timelineCancel(): Result<null> {
+    timeline.cancel();
+    return ok(null);
   },
 
   /**

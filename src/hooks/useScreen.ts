@@ -1,13 +1,14 @@
 /**
- * Which screen the page shows, kept in the address bar's hash (`#library`, `#train`, `#heads`), so a reload stays
+ * Which screen the page shows, kept in the address bar's hash (`#timeline`, `#library`, `#train`, `#heads`), so a reload stays
  * on it and Back moves between screens.
  */
 import { useCallback, useEffect, useState } from 'react';
 
-export type Screen = 'classify' | 'library' | 'train' | 'heads';
+export type Screen = 'classify' | 'timeline' | 'library' | 'train' | 'heads';
 
 export const SCREENS: readonly { readonly id: Screen; readonly label: string }[] = [
   { id: 'classify', label: 'Classify' },
+  { id: 'timeline', label: 'Timeline' },
   { id: 'library', label: 'Library' },
   { id: 'train', label: 'Train' },
   { id: 'heads', label: 'Heads & evaluation' },

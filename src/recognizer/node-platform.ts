@@ -3,6 +3,8 @@
  * 'wasm' backend, the CPU path the page also has), the manifest read from disk, the on-disk model cache, and
  * TensorFlow.js on WASM or CPU. There is no clip library: the CLI trains with `npm run mmer`.
  */
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { AppError } from '../core/errors';
@@ -10,6 +12,7 @@ import { defaultCacheDir, readNodeManifest } from '../inference/node';
 import type { ByteStore } from '../runtime/cache';
 import { DirectoryStore, fileAwareFetch } from '../runtime/node-io';
 import { nodeAdapter } from '../runtime/ort-node';
+import { VAD_MODEL_PATH, VAD_PACKAGE } from '../timeline/vad-model';
 import type { RecognizerPlatform } from './platform';
 
 export interface NodePlatformOptions {
@@ -51,5 +54,7 @@ export function nodePlatform(options: NodePlatformOptions = {}): RecognizerPlatf
     openStore: () => options.store ?? new DirectoryStore(defaultCacheDir()),
     fetchImpl: options.fetchImpl ?? fileAwareFetch,
     startEngine: async (order) => (await import('../mmer/engine-node')).initNodeEngine(order),
+    readVadModel: () => readFile(createRequire(import.meta.url).resolve(`${VAD_PACKAGE}/${VAD_MODEL_PATH}`)),
+    vadAdapter: () => Promise.resolve(nodeAdapter(1)),
   };
 }

@@ -38,6 +38,10 @@ export interface RecognizerPlatform {
   readonly fetchImpl?: typeof fetch;
   /** Starts the TensorFlow.js engine on the first backend of `order` that works (imported lazily by the host). */
   startEngine(order: readonly HeadEngine[]): Promise<EngineInfo>;
+  /** The voice-activity model's bytes (src/timeline/vad-model.ts: served by the page, read from node_modules). */
+  readVadModel(): Promise<Uint8Array>;
+  /** Sessions for the voice-activity model: a small recurrent graph run frame by frame, always on the CPU. */
+  vadAdapter(): Promise<OrtAdapter>;
   /** Opens the clip library that training and evaluation read; absent where there is none (the CLI). */
   readonly openLibrary?: () => Promise<ClipLibrary>;
 }

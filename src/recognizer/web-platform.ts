@@ -9,7 +9,10 @@ import { openStore } from '../runtime/gpu-probe';
 import { fetchManifest } from '../runtime/manifest-fetch';
 import { webAdapter } from '../runtime/ort-web';
 import { chooseWorkerBackend } from '../runtime/worker-backend';
+import { AppError } from '../core/errors';
 import type { RecognizerPlatform } from './platform';
+// The model file inside the package (src/timeline/vad-model.ts), emitted by Vite as an asset of our own origin.
+import vadModelUrl from '@ricky0123/vad-web/dist/silero_vad_v5.onnx?url';
 
 /** The worker's platform; `base` resolves a relative manifest URL (the worker's own location). */
 export function webPlatform(base: string): RecognizerPlatform {
@@ -26,5 +29,12 @@ export function webPlatform(base: string): RecognizerPlatform {
     // Imported on first use, so a page that never scores or trains never loads TensorFlow.js.
     startEngine: async (order) => (await import('../mmer/engine-web')).initWebEngine(order),
     openLibrary: () => IdbClipLibrary.open(),
+    async readVadModel() {
+      const res = await fetch(vadModelUrl);
+      if (!res.ok)
+        throw new AppError('download-failed', `The voice-activity model could not be loaded (${res.status}).`);
+      return new Uint8Array(await res.arrayBuffer());
+    },
+    vadAdapter: () => webAdapter('wasm'),
   };
 }

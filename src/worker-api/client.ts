@@ -20,6 +20,8 @@ const OUTGOING: { readonly [K in keyof MlApi]?: (args: readonly unknown[]) => un
     const copy = (pcm as Float32Array).slice();
     return [Comlink.transfer(copy, [copy.buffer])];
   },
+  // Blocks of a long file are the page's to give away: sent without a copy.
+  timelinePush: ([pcm]) => [Comlink.transfer(pcm, [(pcm as Float32Array).buffer])],
   loadHead: ([files]) => {
     const f = files as HeadFiles;
     const weights = f.weights.slice();

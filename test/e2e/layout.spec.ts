@@ -10,7 +10,7 @@ for (const width of [360, 640]) {
     await page.setViewportSize({ width, height: 900 });
     await page.goto('/?backend=wasm');
     await expect(page.getByTestId('models-ready')).toBeVisible({ timeout: 60_000 });
-    for (const screen of ['classify', 'library', 'train', 'heads']) {
+    for (const screen of ['classify', 'timeline', 'library', 'train', 'heads']) {
       await page.getByTestId(`tab-${screen}`).click();
       const overflow = await sidewaysOverflow(page);
       expect(overflow, `the ${screen} screen at ${String(width)} px`).toEqual({ scrollWidth: width, wider: [] });

@@ -1,0 +1,76 @@
+import { useEffect, useRef } from 'react';
+import type { TimelineRow } from '../../timeline/timeline-report';
+
+interface Props {
+  readonly segments: readonly TimelineRow[];
+  /** Seconds the chart spans (the file's length, or what was read so far). */
+  readonly duration: number;
+  readonly colourOf: (emotion: string | null) => string;
+  /** The segment shown in detail; drawn outlined. */
+  readonly selected: number | null;
+  readonly onSelect: (index: number) => void;
+}
+
+const HEIGHT = 96;
+const AXIS = 18;
+
+/** "1:05", "12:00": minutes and seconds for the time axis. */
+function clockLabel(seconds: number): string {
+  return `${String(Math.floor(seconds / 60))}:${String(Math.floor(seconds % 60)).padStart(2, '0')}`;
+}
+
+/**
+ * The whole recording on one line: time across, each segment a band in its winning emotion's colour, as tall as the
+ * emotion is confident; silence stays blank. Drawn on a canvas (hours of segments stay cheap), and clicking a band
+ * selects it. The segment list below the chart carries the same facts for screen readers.
+ */
+export function TimelineChart({ segments, duration, colourOf, selected, onSelect }: Props) {
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+
+  useEffect(() => {
+    const canvas = canvasRef.current;
+    const ctx = canvas?.getContext('2d');
+    if (canvas === null || ctx === null || ctx === undefined) return;
+    const width = canvas.clientWidth;
+    const ratio = window.devicePixelRatio || 1;
+    canvas.width = Math.round(width * ratio);
+    canvas.height = Math.round(HEIGHT * ratio);
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.clearRect(0, 0, width, HEIGHT);
+    const span = Math.max(duration, 1e-3);
+    const x = (t: number): number => (t / span) * width;
+    const plot = HEIGHT - AXIS;
+    segments.forEach((s, i) => {
+      const confidence = s.emotion === null ? 0.15 : (s.scores[s.emotion] ?? 0);
+      const h = Math.max(4, confidence * plot);
+      ctx.fillStyle = colourOf(s.emotion);
+      ctx.fillRect(x(s.start), plot - h, Math.max(1, x(s.end) - x(s.start)), h);
+      if (i === selected) {
+        ctx.strokeStyle = '#111';
+        ctx.lineWidth = 2;
+        ctx.strokeRect(x(s.start), 1, Math.max(2, x(s.end) - x(s.start)), plot - 2);
+      }
+    });
+    ctx.fillStyle = '#777';
+    ctx.font = '11px system-ui, sans-serif';
+    const step = [10, 30, 60, 300, 600, 1800].find((s) => span / s <= 10) ?? 3600;
+    for (let t = 0; t <= span; t += step) ctx.fillText(clockLabel(t), Math.min(x(t), width - 28), HEIGHT - 4);
+  }, [segments, duration, colourOf, selected]);
+
+  return (
+    <canvas
+      ref={canvasRef}
+      className="timeline-chart"
+      data-testid="timeline-chart"
+      style={{ width: '100%', height: `${String(HEIGHT)}px` }}
+      aria-label="Emotion over time: each band is a stretch of speech, coloured by its emotion"
+      role="img"
+      onClick={(e) => {
+        const rect = e.currentTarget.getBoundingClientRect();
+        const t = ((e.clientX - rect.left) / rect.width) * Math.max(duration, 1e-3);
+        const hit = segments.findIndex((s) => t >= s.start && t <= s.end);
+        if (hit >= 0) onSelect(hit);
+      }}
+    />
+  );
+}

@@ -1,0 +1,213 @@
+import { useCallback, useId, useMemo, useState } from 'react';
+import { FILE_ACCEPT } from '../../audio/decode-file';
+import { BUILTIN_LABEL_SET, LABEL_PALETTE } from '../../data/library/label-sets';
+import type { UseMl } from '../../hooks/useMl';
+import { useTimeline } from '../../hooks/useTimeline';
+import { downloadBlob } from '../../page/save-file';
+import { reportLabels, summarise, timelineCsv, timelineReport } from '../../timeline/timeline-report';
+import { ErrorBanner } from '../ErrorBanner';
+import { TimelineChart } from './TimelineChart';
+
+interface Props {
+  readonly ml: UseMl;
+}
+
+/**
+ * A distinct colour per label: the built-in set's colour where the label has one, else the next palette colour
+ * no other label uses (the palette is colour-blind safe).
+ */
+function labelColours(labels: readonly string[]): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const l of labels) {
+    const known = BUILTIN_LABEL_SET.labels.find((b) => b.name === l)?.colour;
+    if (known !== undefined) map.set(l, known);
+  }
+  const free = LABEL_PALETTE.filter((c) => ![...map.values()].includes(c));
+  for (const l of labels) if (!map.has(l)) map.set(l, free.shift() ?? '#888');
+  return map;
+}
+
+const clock = (s: number): string => `${String(Math.floor(s / 60))}:${(s % 60).toFixed(1).padStart(4, '0')}`;
+const percent = (x: number): string => `${(100 * x).toFixed(0)} %`;
+
+/**
+ * Long recordings: choose a file (WAV is read in parts, hours are fine), and its speech is found and analysed segment
+ * by segment, shown as it comes: a chart of the emotion over time, a summary, the segment list, and exports.
+ */
+export function TimelineScreen({ ml }: Props) {
+  const t = useTimeline(ml);
+  const inputId = useId();
+  const [selected, setSelected] = useState<number | null>(null);
+  const ready = ml.phase === 'ready';
+  const report = useMemo(
+    () => timelineReport(t.source ?? 'recording', t.duration ?? t.read, t.segments),
+    [t.source, t.duration, t.read, t.segments],
+  );
+  const summary = useMemo(() => summarise(report), [report]);
+  const colours = useMemo(() => labelColours(reportLabels(report)), [report]);
+  const colourOf = useCallback((emotion: string | null): string => colours.get(emotion ?? '') ?? '#bbb', [colours]);
+  const base = (t.source ?? 'recording').replace(/\.[^.]+$/, '');
+  const shown = selected === null ? null : report.segments[selected];
+
+  return (
+    <div className="timeline" data-testid="timeline-screen">
+      <section className="card" aria-labelledby="timeline-title">
+        <h2 id="timeline-title">Long recording</h2>
+        <p className="muted small">
+          Meetings, calls, interviews: the speech is found in the recording and each stretch gets its emotion (and its
+          transcript where the models have a recogniser). WAV files are read in parts, so hours are fine. Nothing leaves
+          this page.
+        </p>
+        <div className="row">
+          <input
+            id={inputId}
+            className="visually-hidden-input"
+            type="file"
+            accept={FILE_ACCEPT}
+            data-testid="timeline-file"
+            disabled={!ready || t.phase === 'reading'}
+            onChange={(e) => {
+              const file = e.currentTarget.files?.item(0);
+              e.currentTarget.value = '';
+              setSelected(null);
+              if (file) t.analyseFile(file);
+            }}
+          />
+          <label htmlFor={inputId} className={`button${!ready || t.phase === 'reading' ? ' disabled' : ''}`}>
+            Choose a recording…
+          </label>
+          {t.phase === 'reading' ? (
+            <button type="button" className="button subtle" data-testid="timeline-cancel" onClick={t.cancel}>
+              Cancel
+            </button>
+          ) : null}
+        </div>
+        {t.phase === 'reading' ? (
+          <p role="status" data-testid="timeline-progress">
+            Reading {t.source}: {clock(t.read)} of {t.duration === null ? '…' : clock(t.duration)}
+            {t.secondsLeft === null ? '' : `, about ${clock(t.secondsLeft)} left`}{' '}
+            <progress max={t.duration ?? 1} value={t.read} />
+          </p>
+        ) : null}
+        {t.phase === 'cancelled' ? (
+          <p className="muted small" data-testid="timeline-cancelled">
+            Cancelled after {clock(t.read)}: the segments found until then are kept below.
+          </p>
+        ) : null}
+        {t.error !== null ? (
+          <ErrorBanner error={t.error} title="The recording could not be analysed" testId="timeline-error" />
+        ) : null}
+      </section>
+
+      {t.segments.length > 0 || t.phase === 'done' ? (
+        <section className="card" aria-labelledby="timeline-result" data-testid="timeline-result" data-phase={t.phase}>
+          <h2 id="timeline-result">
+            {t.source} <span className="muted small">{clock(report.duration)}</span>
+          </h2>
+          <TimelineChart
+            segments={report.segments}
+            duration={report.duration}
+            colourOf={colourOf}
+            selected={selected}
+            onSelect={setSelected}
+          />
+          <p className="small timeline-legend" aria-hidden="true">
+            {[...colours].map(([label, colour]) => (
+              <span key={label}>
+                <span style={{ color: colour }}>■</span> {label}{' '}
+              </span>
+            ))}
+          </p>
+          <p data-testid="timeline-summary">
+            {report.segments.length} stretch(es) of speech, {clock(summary.speech)} in all
+            {summary.shares.length > 0 ? ': ' : '.'}
+            {summary.shares.map((s) => `${s.emotion} ${percent(s.share)}`).join(', ')}
+          </p>
+          {shown !== null && shown !== undefined ? (
+            <div className="timeline-detail" data-testid="timeline-detail">
+              <strong>
+                {clock(shown.start)}–{clock(shown.end)}: {shown.emotion ?? 'not scored'}
+              </strong>
+              {shown.transcript !== null ? <blockquote className="transcript">{shown.transcript}</blockquote> : null}
+              <p className="small">
+                {Object.entries(shown.scores)
+                  .sort((a, b) => b[1] - a[1])
+                  .map(([l, p]) => `${l} ${percent(p)}`)
+                  .join(' · ')}
+              </p>
+            </div>
+          ) : null}
+          {summary.intense.length > 0 ? (
+            <p className="small" data-testid="timeline-intense">
+              Most intense:{' '}
+              {summary.intense
+                .map((s) => `${s.emotion ?? ''} ${percent(s.scores[s.emotion ?? ''] ?? 0)} at ${clock(s.start)}`)
+                .join('; ')}
+            </p>
+          ) : null}
+          <div className="row">
+            <button
+              type="button"
+              className="button subtle"
+              data-testid="timeline-csv"
+              onClick={() => {
+                downloadBlob(new Blob([timelineCsv(report)], { type: 'text/csv' }), `${base}-timeline.csv`);
+              }}
+            >
+              Export CSV
+            </button>
+            <button
+              type="button"
+              className="button subtle"
+              data-testid="timeline-json"
+              onClick={() => {
+                downloadBlob(
+                  new Blob([JSON.stringify(report, null, 2)], { type: 'application/json' }),
+                  `${base}-timeline.json`,
+                );
+              }}
+            >
+              Export JSON
+            </button>
+            <button
+              type="button"
+              className="button subtle"
+              data-testid="timeline-png"
+              onClick={() => {
+                const canvas = document.querySelector<HTMLCanvasElement>('[data-testid="timeline-chart"]');
+                canvas?.toBlob((blob) => {
+                  if (blob !== null) downloadBlob(blob, `${base}-timeline.png`);
+                });
+              }}
+            >
+              Export chart (PNG)
+            </button>
+          </div>
+          <ol className="timeline-list small" data-testid="timeline-segments">
+            {report.segments.map((s, i) => (
+              <li
+                key={`${String(s.start)}-${String(s.end)}`}
+                data-start={s.start}
+                data-end={s.end}
+                data-emotion={s.emotion ?? ''}
+              >
+                <button
+                  type="button"
+                  className="link-button"
+                  onClick={() => {
+                    setSelected(i);
+                  }}
+                >
+                  {clock(s.start)}–{clock(s.end)}
+                </button>{' '}
+                <span style={{ color: colourOf(s.emotion) }}>●</span> {s.emotion ?? 'not scored'}
+                {s.emotion === null ? '' : ` ${percent(s.scores[s.emotion] ?? 0)}`}
+                {s.transcript === null ? '' : ` · ${s.transcript}`}
+              </li>
+            ))}
+          </ol>
+        </section>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,115 @@
+/**
+ * The emotion timeline of a long file: reads it a block at a time, hands each block to the worker (which finds the
+ * speech and analyses each segment as it closes), and shows segments as they come, with progress, time left and a
+ * cancel that stops at the next block.
+ */
+import { useCallback, useRef, useState } from 'react';
+import { toErrorInfo, type ErrorInfo } from '../core/errors';
+import { openFileAudio } from '../page/long-file';
+import type { TimelineSegment } from '../timeline/timeline';
+import type { UseMl } from './useMl';
+
+export type TimelinePhase = 'idle' | 'reading' | 'done' | 'cancelled' | 'failed';
+
+export interface TimelineView {
+  readonly phase: TimelinePhase;
+  /** The file's name. */
+  readonly source: string | null;
+  /** Seconds the file holds (known once it is opened). */
+  readonly duration: number | null;
+  /** Seconds read and handed on so far. */
+  readonly read: number;
+  /** Seconds left, estimated from the pace so far; null until there is a pace. */
+  readonly secondsLeft: number | null;
+  readonly segments: readonly TimelineSegment[];
+  readonly error: ErrorInfo | null;
+}
+
+export interface UseTimeline extends TimelineView {
+  readonly analyseFile: (file: File) => void;
+  readonly cancel: () => void;
+}
+
+const IDLE: TimelineView = {
+  phase: 'idle',
+  source: null,
+  duration: null,
+  read: 0,
+  secondsLeft: null,
+  segments: [],
+  error: null,
+};
+
+export function useTimeline(ml: UseMl): UseTimeline {
+  const [view, setView] = useState<TimelineView>(IDLE);
+  /** The run in progress; a new run or a cancel replaces it, and the old loop stops at its next block. */
+  const runRef = useRef(0);
+  const { timelineStart, timelinePush, timelineFinish, timelineCancel } = ml.worker;
+
+  const analyseFile = useCallback(
+    (file: File) => {
+      const run = ++runRef.current;
+      const live = (): boolean => runRef.current === run;
+      const started = performance.now();
+      setView({ ...IDLE, phase: 'reading', source: file.name });
+      const fail = (error: ErrorInfo): void => {
+        if (live()) setView((v) => ({ ...v, phase: 'failed', error }));
+      };
+      void (async () => {
+        try {
+          const audio = await openFileAudio(file, (read) => {
+            if (!live()) return;
+            const elapsed = (performance.now() - started) / 1000;
+            setView((v) => ({
+              ...v,
+              read,
+              secondsLeft: read > 0 && v.duration !== null ? (elapsed / read) * (v.duration - read) : null,
+            }));
+          });
+          setView((v) => (live() ? { ...v, duration: audio.duration } : v));
+          const begun = await timelineStart();
+          if (!begun.ok) {
+            fail(begun.error);
+            return;
+          }
+          for await (const block of audio.blocks) {
+            if (!live()) {
+              await timelineCancel();
+              return;
+            }
+            const r = await timelinePush(block);
+            if (!r.ok) {
+              fail(r.error);
+              return;
+            }
+            if (r.value.length > 0) setView((v) => ({ ...v, segments: [...v.segments, ...r.value] }));
+          }
+          const last = await timelineFinish();
+          if (!last.ok) {
+            fail(last.error);
+            return;
+          }
+          if (live())
+            setView((v) => ({
+              ...v,
+              phase: 'done',
+              read: last.value.duration,
+              duration: last.value.duration,
+              secondsLeft: 0,
+              segments: [...v.segments, ...last.value.segments],
+            }));
+        } catch (err) {
+          fail(toErrorInfo(err));
+        }
+      })();
+    },
+    [timelineStart, timelinePush, timelineFinish, timelineCancel],
+  );
+
+  const cancel = useCallback(() => {
+    runRef.current++;
+    setView((v) => (v.phase === 'reading' ? { ...v, phase: 'cancelled', secondsLeft: null } : v));
+  }, []);
+
+  return { ...view, analyseFile, cancel };
+}

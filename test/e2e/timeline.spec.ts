@@ -1,0 +1,81 @@
+/**
+ * The Timeline screen on a three-minute recording of 40 RAVDESS clips joined by 1.5 s of silence (the embedded pair,
+ * WASM): one segment per clip, inside the clip's span (0.3 s of slack); the summary, and the JSON and CSV exports
+ * hold the same segments; a cancel stops the reading and keeps what was found.
+ */
+import { readFileSync } from 'node:fs';
+import { expect, test, type Page } from '@playwright/test';
+import { encodeWav } from '../../src/audio/wav.ts';
+import { clipOfEachSegment, joinedRavdess } from '../timeline-audio.ts';
+import { LOAD_TIMEOUT, writeTempFile } from './helpers.ts';
+
+const joined = joinedRavdess(40);
+const FILE = writeTempFile('three-minutes.wav', encodeWav(joined.pcm, 16_000));
+
+async function openTimeline(page: Page): Promise<void> {
+  await page.goto('/?backend=wasm#timeline');
+  await expect(page.getByTestId('models-ready')).toBeVisible({ timeout: LOAD_TIMEOUT });
+  await expect(page.getByTestId('timeline-screen')).toBeVisible();
+}
+
+async function download(page: Page, testId: string): Promise<string> {
+  const file = page.waitForEvent('download');
+  await page.getByTestId(testId).click();
+  return readFileSync(await (await file).path(), 'utf8');
+}
+
+test('a three-minute recording gets one segment per clip, and the exports hold them', async ({ page }) => {
+  test.setTimeout(300_000);
+  await openTimeline(page);
+  await page.getByTestId('timeline-file').setInputFiles(FILE);
+  const result = page.getByTestId('timeline-result');
+  await expect(result).toHaveAttribute('data-phase', 'done', { timeout: 240_000 });
+
+  const rows = page.getByTestId('timeline-segments').locator('li');
+  await expect(rows).toHaveCount(joined.clips.length);
+  const shown = await rows.evaluateAll((lis) =>
+    lis.map((li) => ({ start: Number(li.getAttribute('data-start')), end: Number(li.getAttribute('data-end')) })),
+  );
+  expect(clipOfEachSegment(shown, joined.clips, 0.3)).toEqual(joined.clips.map((_, i) => i));
+  await expect(page.getByTestId('timeline-summary')).toContainText(
+    `${String(joined.clips.length)} stretch(es) of speech`,
+  );
+
+  const report = JSON.parse(await download(page, 'timeline-json')) as {
+    file: string;
+    duration: number;
+    segments: { start: number; end: number; emotion: string; scores: Record<string, number> }[];
+  };
+  expect(report.file).toBe('three-minutes.wav');
+  expect(report.duration).toBeCloseTo(joined.pcm.length / 16_000, 2);
+  expect(report.segments.map((s) => ({ start: s.start, end: s.end }))).toEqual(shown);
+  for (const s of report.segments) expect(Object.keys(s.scores)).toHaveLength(8);
+
+  const csv = (await download(page, 'timeline-csv')).trim().split('\n');
+  expect(csv).toHaveLength(joined.clips.length + 1);
+  expect(csv[0]).toMatch(/^start,end,emotion,transcript,/);
+  expect(csv.slice(1).map((line) => line.split(',').slice(0, 3))).toEqual(
+    report.segments.map((s) => [String(s.start), String(s.end), s.emotion]),
+  );
+
+  // A band of the chart shows its segment's scores.
+  const chart = page.getByTestId('timeline-chart');
+  const box = await chart.boundingBox();
+  const first = report.segments[0];
+  if (box === null || first === undefined) throw new Error('no chart or no segment');
+  await chart.click({
+    position: { x: ((first.start + first.end) / 2 / report.duration) * box.width, y: box.height / 2 },
+  });
+  await expect(page.getByTestId('timeline-detail')).toContainText(first.emotion);
+});
+
+test('cancel stops reading and keeps the segments found so far', async ({ page }) => {
+  await openTimeline(page);
+  await page.getByTestId('timeline-file').setInputFiles(FILE);
+  await expect(page.getByTestId('timeline-progress')).toBeVisible();
+  await page.getByTestId('timeline-cancel').click();
+  await expect(page.getByTestId('timeline-cancelled')).toBeVisible();
+  await expect(page.getByTestId('timeline-progress')).toHaveCount(0);
+  // Another recording can be chosen at once.
+  await expect(page.getByTestId('timeline-file')).toBeEnabled();
+});
