@@ -213,7 +213,7 @@ function Workspace({ choice, pair }: { readonly choice: UsePairChoice; readonly 
         </div>
         {/* Kept mounted like Classify: a long file's analysis goes on while another screen is shown. */}
         <div hidden={screen !== 'timeline'}>
-          <TimelineScreen ml={ml} />
+          <TimelineScreen ml={ml} library={library} />
         </div>
         {screen === 'library' ? <LibraryScreen ml={ml} library={library} pair={pair} /> : null}
         {screen === 'train' ? (

@@ -5,7 +5,7 @@
  */
 import { useCallback, useRef, useState } from 'react';
 import { toErrorInfo, type ErrorInfo } from '../core/errors';
-import { openFileAudio } from '../page/long-file';
+import { openFileAudio, type FileAudio } from '../page/long-file';
 import type { TimelineSegment } from '../timeline/timeline';
 import type { UseMl } from './useMl';
 
@@ -28,6 +28,8 @@ export interface TimelineView {
 export interface UseTimeline extends TimelineView {
   readonly analyseFile: (file: File) => void;
   readonly cancel: () => void;
+  /** The 16 kHz samples of the file between two times (null when no file is open). */
+  readonly audioBetween: (start: number, end: number) => Promise<Float32Array | null>;
 }
 
 const IDLE: TimelineView = {
@@ -44,6 +46,7 @@ export function useTimeline(ml: UseMl): UseTimeline {
   const [view, setView] = useState<TimelineView>(IDLE);
   /** The run in progress; a new run or a cancel replaces it, and the old loop stops at its next block. */
   const runRef = useRef(0);
+  const audioRef = useRef<FileAudio | null>(null);
   const { timelineStart, timelinePush, timelineFinish, timelineCancel } = ml.worker;
 
   const analyseFile = useCallback(
@@ -66,6 +69,7 @@ export function useTimeline(ml: UseMl): UseTimeline {
               secondsLeft: read > 0 && v.duration !== null ? (elapsed / read) * (v.duration - read) : null,
             }));
           });
+          if (live()) audioRef.current = audio;
           setView((v) => (live() ? { ...v, duration: audio.duration } : v));
           const begun = await timelineStart();
           if (!begun.ok) {
@@ -111,5 +115,10 @@ export function useTimeline(ml: UseMl): UseTimeline {
     setView((v) => (v.phase === 'reading' ? { ...v, phase: 'cancelled', secondsLeft: null } : v));
   }, []);
 
-  return { ...view, analyseFile, cancel };
+  const audioBetween = useCallback(
+    async (start: number, end: number) => (audioRef.current === null ? null : audioRef.current.segment(start, end)),
+    [],
+  );
+
+  return { ...view, analyseFile, cancel, audioBetween };
 }

@@ -5,13 +5,17 @@
  */
 import { decodeAudioFile } from '../audio/decode-file';
 import { SAMPLE_RATE } from '../audio/rate';
-import { wavBlocks } from '../audio/wav-stream';
+import { downmix } from '../audio/downmix';
+import { resample } from '../audio/resample';
+import { decodeFrames, wavBlocks } from '../audio/wav-stream';
 import { AppError } from '../core/errors';
 
 /** A file's audio as blocks, and how long it is. */
 export interface FileAudio {
   readonly duration: number;
   readonly blocks: AsyncGenerator<Float32Array>;
+  /** The 16 kHz samples between two times (seconds): to play a segment or keep it as a clip. */
+  segment(start: number, end: number): Promise<Float32Array>;
 }
 
 /**
@@ -49,7 +53,17 @@ export async function openFileAudio(file: File, onProgress: (seconds: number) =>
       new Uint8Array(await file.slice(position, position + length).arrayBuffer());
     try {
       const audio = await wavBlocks(read, file.size, onProgress);
-      return { duration: audio.duration, blocks: audio.blocks };
+      const { layout } = audio;
+      const rate = layout.format.sampleRate;
+      // Read again from the file, a segment's worth: nothing of the recording is kept in memory for it.
+      const segment = async (start: number, end: number): Promise<Float32Array> => {
+        const first = Math.max(0, Math.floor(start * rate));
+        const last = Math.min(layout.dataBytes / layout.frameBytes, Math.ceil(end * rate));
+        const bytes = await read(layout.dataOffset + first * layout.frameBytes, (last - first) * layout.frameBytes);
+        const mono = downmix(decodeFrames(bytes, layout));
+        return rate === SAMPLE_RATE ? mono : resample(mono, rate, SAMPLE_RATE);
+      };
+      return { duration: audio.duration, blocks: audio.blocks, segment };
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       throw new AppError(err.code, `“${file.name}”: ${err.message}`, { cause: err });
@@ -63,5 +77,10 @@ export async function openFileAudio(file: File, onProgress: (seconds: number) =>
     );
   }
   const { pcm } = await decodeAudioFile(file);
-  return { duration: pcm.length / SAMPLE_RATE, blocks: inBlocks(pcm, onProgress) };
+  return {
+    duration: pcm.length / SAMPLE_RATE,
+    blocks: inBlocks(pcm, onProgress),
+    segment: (start, end) =>
+      Promise.resolve(pcm.slice(Math.max(0, Math.floor(start * SAMPLE_RATE)), Math.ceil(end * SAMPLE_RATE))),
+  };
 }

@@ -67,6 +67,28 @@ test('a three-minute recording gets one segment per clip, and the exports hold t
     position: { x: ((first.start + first.end) / 2 / report.duration) * box.width, y: box.height / 2 },
   });
   await expect(page.getByTestId('timeline-detail')).toContainText(first.emotion);
+
+  // It plays (and stops by itself at its end), and it can be kept in the library with the label the person confirms.
+  await page.getByTestId('segment-play').click();
+  await expect(page.getByTestId('segment-play')).toHaveText('Stop');
+  await expect(page.getByTestId('segment-play')).toHaveText('Play', { timeout: 30_000 });
+  await page.getByTestId('segment-label').selectOption('sad');
+  await page.getByTestId('segment-save').click();
+  await expect(page.getByTestId('segment-saved')).toContainText('labelled sad');
+  await page.getByTestId('tab-library').click();
+  await expect(page.getByTestId('clip-count')).toHaveText('1');
+  const saved = await page.getByTestId('clip-row').first().getByTestId('clip-label').inputValue();
+  expect(saved).toBe('sad');
+  await page.getByTestId('tab-timeline').click();
+
+  // Filtering an emotion out takes its segments off the list; zoom widens the chart inside its box.
+  const hiddenEmotion = first.emotion;
+  await page.getByTestId('timeline-filter').locator(`input[data-label="${hiddenEmotion}"]`).uncheck();
+  const left = report.segments.filter((s) => s.emotion !== hiddenEmotion).length;
+  await expect(rows).toHaveCount(left);
+  await page.getByTestId('timeline-zoom').selectOption('4');
+  const zoomed = await chart.boundingBox();
+  expect(zoomed?.width).toBeCloseTo(4 * box.width, -1);
 });
 
 test('cancel stops reading and keeps the segments found so far', async ({ page }) => {

@@ -1,15 +1,18 @@
 import { useCallback, useId, useMemo, useState } from 'react';
 import { FILE_ACCEPT } from '../../audio/decode-file';
 import { BUILTIN_LABEL_SET, LABEL_PALETTE } from '../../data/library/label-sets';
+import type { UseLibrary } from '../../hooks/useLibrary';
 import type { UseMl } from '../../hooks/useMl';
 import { useTimeline } from '../../hooks/useTimeline';
 import { downloadBlob } from '../../page/save-file';
 import { reportLabels, summarise, timelineCsv, timelineReport } from '../../timeline/timeline-report';
 import { ErrorBanner } from '../ErrorBanner';
+import { SegmentDetail } from './SegmentDetail';
 import { TimelineChart } from './TimelineChart';
 
 interface Props {
   readonly ml: UseMl;
+  readonly library: UseLibrary;
 }
 
 /**
@@ -34,10 +37,13 @@ const percent = (x: number): string => `${(100 * x).toFixed(0)} %`;
  * Long recordings: choose a file (WAV is read in parts, hours are fine), and its speech is found and analysed segment
  * by segment, shown as it comes: a chart of the emotion over time, a summary, the segment list, and exports.
  */
-export function TimelineScreen({ ml }: Props) {
+export function TimelineScreen({ ml, library }: Props) {
   const t = useTimeline(ml);
   const inputId = useId();
   const [selected, setSelected] = useState<number | null>(null);
+  const [cursor, setCursor] = useState<number | null>(null);
+  const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
+  const [zoom, setZoom] = useState(1);
   const ready = ml.phase === 'ready';
   const report = useMemo(
     () => timelineReport(t.source ?? 'recording', t.duration ?? t.read, t.segments),
@@ -104,38 +110,66 @@ export function TimelineScreen({ ml }: Props) {
           <h2 id="timeline-result">
             {t.source} <span className="muted small">{clock(report.duration)}</span>
           </h2>
-          <TimelineChart
-            segments={report.segments}
-            duration={report.duration}
-            colourOf={colourOf}
-            selected={selected}
-            onSelect={setSelected}
-          />
-          <p className="small timeline-legend" aria-hidden="true">
+          <div className="timeline-scroll">
+            <TimelineChart
+              segments={report.segments}
+              duration={report.duration}
+              colourOf={colourOf}
+              selected={selected}
+              onSelect={setSelected}
+              hidden={hidden}
+              cursor={cursor}
+              zoom={zoom}
+            />
+          </div>
+          <div className="row small timeline-legend" data-testid="timeline-filter">
             {[...colours].map(([label, colour]) => (
-              <span key={label}>
-                <span style={{ color: colour }}>■</span> {label}{' '}
-              </span>
+              <label key={label}>
+                <input
+                  type="checkbox"
+                  checked={!hidden.has(label)}
+                  data-label={label}
+                  onChange={() => {
+                    const next = new Set(hidden);
+                    if (next.has(label)) next.delete(label);
+                    else next.add(label);
+                    setHidden(next);
+                  }}
+                />{' '}
+                <span style={{ color: colour }}>■</span> {label}
+              </label>
             ))}
-          </p>
+            <label>
+              Zoom{' '}
+              <select
+                value={zoom}
+                data-testid="timeline-zoom"
+                onChange={(e) => {
+                  setZoom(Number(e.currentTarget.value));
+                }}
+              >
+                {[1, 2, 4, 8, 16].map((z) => (
+                  <option key={z} value={z}>
+                    {z}×
+                  </option>
+                ))}
+              </select>
+            </label>
+          </div>
           <p data-testid="timeline-summary">
             {report.segments.length} stretch(es) of speech, {clock(summary.speech)} in all
             {summary.shares.length > 0 ? ': ' : '.'}
             {summary.shares.map((s) => `${s.emotion} ${percent(s.share)}`).join(', ')}
           </p>
-          {shown !== null && shown !== undefined ? (
-            <div className="timeline-detail" data-testid="timeline-detail">
-              <strong>
-                {clock(shown.start)}–{clock(shown.end)}: {shown.emotion ?? 'not scored'}
-              </strong>
-              {shown.transcript !== null ? <blockquote className="transcript">{shown.transcript}</blockquote> : null}
-              <p className="small">
-                {Object.entries(shown.scores)
-                  .sort((a, b) => b[1] - a[1])
-                  .map(([l, p]) => `${l} ${percent(p)}`)
-                  .join(' · ')}
-              </p>
-            </div>
+          {shown !== null && shown !== undefined && selected !== null ? (
+            <SegmentDetail
+              key={selected}
+              row={shown}
+              source={t.source ?? 'recording'}
+              audioBetween={t.audioBetween}
+              library={library}
+              onCursor={setCursor}
+            />
           ) : null}
           {summary.intense.length > 0 ? (
             <p className="small" data-testid="timeline-intense">
@@ -184,27 +218,29 @@ export function TimelineScreen({ ml }: Props) {
             </button>
           </div>
           <ol className="timeline-list small" data-testid="timeline-segments">
-            {report.segments.map((s, i) => (
-              <li
-                key={`${String(s.start)}-${String(s.end)}`}
-                data-start={s.start}
-                data-end={s.end}
-                data-emotion={s.emotion ?? ''}
-              >
-                <button
-                  type="button"
-                  className="link-button"
-                  onClick={() => {
-                    setSelected(i);
-                  }}
+            {report.segments.map((s, i) =>
+              hidden.has(s.emotion ?? '') ? null : (
+                <li
+                  key={`${String(s.start)}-${String(s.end)}`}
+                  data-start={s.start}
+                  data-end={s.end}
+                  data-emotion={s.emotion ?? ''}
                 >
-                  {clock(s.start)}–{clock(s.end)}
-                </button>{' '}
-                <span style={{ color: colourOf(s.emotion) }}>●</span> {s.emotion ?? 'not scored'}
-                {s.emotion === null ? '' : ` ${percent(s.scores[s.emotion] ?? 0)}`}
-                {s.transcript === null ? '' : ` · ${s.transcript}`}
-              </li>
-            ))}
+                  <button
+                    type="button"
+                    className="link-button"
+                    onClick={() => {
+                      setSelected(i);
+                    }}
+                  >
+                    {clock(s.start)}–{clock(s.end)}
+                  </button>{' '}
+                  <span style={{ color: colourOf(s.emotion) }}>●</span> {s.emotion ?? 'not scored'}
+                  {s.emotion === null ? '' : ` ${percent(s.scores[s.emotion] ?? 0)}`}
+                  {s.transcript === null ? '' : ` · ${s.transcript}`}
+                </li>
+              ),
+            )}
           </ol>
         </section>
       ) : null}
