@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --cases native,browser,train,load,flops,profile,embedded] [--quick] [--repeats N] [--warmup N]
+ * `npm run bench [-- --cases native,browser,train,load,flops,profile,embedded,timeline] [--quick] [--repeats N] [--warmup N]
  * [--lengths 1,5,10,30] [--bandwidth MBIT]`
  *
  * Runs the benchmark cases of issue 6 one after another (never in parallel: they share the machine's cores), writes
@@ -16,13 +16,14 @@ import { runFlops, type FlopsResult } from './cases/flops';
 import { runLoad, type LoadResult } from './cases/load';
 import { runProfile, type ProfileResult } from './cases/profile';
 import { runNative, type InferenceRow } from './cases/native';
+import { runTimeline, type TimelineResult } from './cases/timeline';
 import { runTrain, type TrainResult } from './cases/train';
 import { addBenchHeads, modelSets, REPO, TMP, writeBenchManifest } from './lib/models';
 import type { MemoryRow } from './lib/memory';
 import { markdown, type BenchResults } from './lib/report';
 import type { RepeatPlan } from './lib/stats';
 
-const CASES = ['native', 'browser', 'train', 'load', 'flops', 'profile', 'embedded'] as const;
+const CASES = ['native', 'browser', 'train', 'load', 'flops', 'profile', 'embedded', 'timeline'] as const;
 type CaseName = (typeof CASES)[number];
 
 interface Options {
@@ -135,7 +136,8 @@ async function main(): Promise<void> {
   let profile: ProfileResult | null = null;
   let flops: FlopsResult | null = null;
   let embedded: EmbeddedResult | null = null;
-  const needModels = o.cases.some((c) => c !== 'train');
+  let timeline: TimelineResult | null = null;
+  const needModels = o.cases.some((c) => c !== 'train' && c !== 'timeline');
   const sets = needModels ? modelSets(o.quick) : [];
   const manifestPath = needModels ? writeBenchManifest(sets, o.quick) : '';
   if (needModels) await addBenchHeads(manifestPath, o.quick);
@@ -157,6 +159,7 @@ async function main(): Promise<void> {
     profile,
     flops,
     embedded,
+    timeline,
     notes,
     errors,
   });
@@ -180,6 +183,7 @@ async function main(): Promise<void> {
         notes.push(...b.notes);
       }
       if (name === 'train') train = await runTrain(o.quick, o.plan, log, o.trainBatch);
+      if (name === 'timeline') timeline = await runTimeline(o.quick, log);
       if (name === 'profile') profile = await runProfile(sets, o.plan, log);
       if (name === 'load') {
         const l = await runLoad(manifestPath, sets, o.plan, log, o.bandwidth);

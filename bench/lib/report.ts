@@ -1,5 +1,6 @@
 /** The results file and the markdown tables printed after a run. */
 import type { EmbeddedResult } from '../cases/embedded';
+import { timelineTable, type TimelineResult } from '../cases/timeline';
 import type { FlopsResult } from '../cases/flops';
 import type { LoadResult } from '../cases/load';
 import type { InferenceRow } from '../cases/native';
@@ -26,6 +27,8 @@ export interface BenchResults {
   readonly flops?: FlopsResult | null;
   /** The out-of-the-box experience: embedded default pair vs the ONNX pair; null or absent when not run. */
   readonly embedded?: EmbeddedResult | null;
+  /** Long recordings on the CLI: time, real-time factor, peak memory per file length; null or absent when not run. */
+  readonly timeline?: TimelineResult | null;
   readonly notes: readonly string[];
   readonly errors: readonly string[];
 }
@@ -122,6 +125,7 @@ export function markdown(r: BenchResults): string {
   if (r.profile !== null) lines.push('', ...profileTable(r.profile));
   if (r.flops != null) lines.push('', ...flopsTables(r.flops));
   if (r.embedded != null) lines.push('', ...embeddedTables(r.embedded));
+  if (r.timeline != null) lines.push('', ...timelineTable(r.timeline));
   if (r.notes.length > 0) lines.push('', ...r.notes.map((n) => `- ${n}`));
   if (r.errors.length > 0) lines.push('', ...r.errors.map((e) => `- ERROR ${e}`));
   return lines.join('\n');
