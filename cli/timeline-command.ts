@@ -8,16 +8,13 @@ import { parseArgs } from 'node:util';
 import { nodePlatform } from '../src/recognizer/node-platform';
 import { TimelineSession } from '../src/recognizer/timeline-session';
 import type { TimelineSegment } from '../src/timeline/timeline';
-import { timelineReport } from '../src/timeline/timeline-report';
+import { formatTime, timelineReport } from '../src/timeline/timeline-report';
 import { loadNodeRecognizer, MODEL_SOURCE_OPTIONS, MODEL_SOURCE_USAGE } from './model-source';
 import { openWavBlocks } from './wav-blocks';
 
 export const TIMELINE_USAGE = `usage: npm run cli -- timeline [--pair lite|base|fixture] ${MODEL_SOURCE_USAGE} [--json] FILE.wav`;
 
-function clock(seconds: number): string {
-  const m = Math.floor(seconds / 60);
-  return `${String(m).padStart(2, '0')}:${(seconds - 60 * m).toFixed(1).padStart(4, '0')}`;
-}
+const clock = (seconds: number): string => formatTime(seconds, 2);
 
 function tableRow(s: TimelineSegment): string {
   const score = s.emotion === null ? '' : ` ${(100 * (s.scores[s.emotion] ?? 0)).toFixed(0)}%`;

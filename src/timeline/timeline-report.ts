@@ -21,6 +21,12 @@ export interface TimelineReport {
   readonly segments: readonly TimelineRow[];
 }
 
+/** A time in a recording as m:ss.s ("1:05.3"); `width` pads the minutes ("01:05.3" at 2) for aligned columns. */
+export function formatTime(seconds: number, width = 1): string {
+  const m = Math.floor(seconds / 60);
+  return `${String(m).padStart(width, '0')}:${(seconds - 60 * m).toFixed(1).padStart(4, '0')}`;
+}
+
 /** Seconds to the millisecond: the detector's frames are 32 ms, finer digits would only be noise. */
 const ms = (seconds: number): number => Math.round(seconds * 1000) / 1000;
 

@@ -1,14 +1,14 @@
 /** The worker crashing is survived: a notice, the models reload, the clip is kept and analysis works again. */
-import { expect, test, type Page } from '@playwright/test';
-import { ANALYSE_TIMEOUT, LOAD_TIMEOUT, openReady, ravdessClipSamples, ravdessPath, shownDuration } from './helpers.ts';
-
-async function crashWorker(page: Page, when: 'now' | 'during-next-analysis'): Promise<void> {
-  await page.evaluate((w) => {
-    const debug = (window as { __mmer?: { crashWorker: (when?: string) => void } }).__mmer;
-    if (!debug) throw new Error('window.__mmer missing: is ?debug=1 handled?');
-    debug.crashWorker(w);
-  }, when);
-}
+import { expect, test } from '@playwright/test';
+import {
+  ANALYSE_TIMEOUT,
+  crashWorker,
+  LOAD_TIMEOUT,
+  openReady,
+  ravdessClipSamples,
+  ravdessPath,
+  shownDuration,
+} from './helpers.ts';
 
 test('a worker crash is reported and the models come back', async ({ page }) => {
   await openReady(page, 'wasm', '&debug=1');

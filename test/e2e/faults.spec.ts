@@ -5,18 +5,10 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 import { stored } from './bad-input/table.ts';
-import { ANALYSE_TIMEOUT, LOAD_TIMEOUT, openReady, ravdessClipsOf, ravdessPath } from './helpers.ts';
+import { ANALYSE_TIMEOUT, crashWorker, LOAD_TIMEOUT, openReady, ravdessClipsOf, ravdessPath } from './helpers.ts';
 
 const RUN_TIMEOUT = 300_000;
 const EMOTIONS = ['neutral', 'calm', 'happy', 'sad', 'angry', 'fearful', 'disgust', 'surprised'];
-
-async function crashWorker(page: Page, when: 'now' | 'during-next-analysis'): Promise<void> {
-  await page.evaluate((w) => {
-    const debug = (window as { __mmer?: { crashWorker: (when?: string) => void } }).__mmer;
-    if (!debug) throw new Error('window.__mmer missing: is ?debug=1 handled?');
-    debug.crashWorker(w);
-  }, when);
-}
 
 /** Imports RAVDESS clips on the Library screen and waits for the summary. */
 async function importClips(page: Page, files: readonly string[]): Promise<void> {

@@ -169,3 +169,12 @@ export function ravdessClipsOf(actors: readonly string[], emotions: readonly str
     ),
   );
 }
+
+/** Crashes the page's ML worker through the e2e build's test hook (`?debug=1`): now, or during the next analysis. */
+export async function crashWorker(page: Page, when: 'now' | 'during-next-analysis'): Promise<void> {
+  await page.evaluate((w) => {
+    const debug = (window as { __mmer?: { crashWorker: (when?: string) => void } }).__mmer;
+    if (!debug) throw new Error('window.__mmer missing: is ?debug=1 handled?');
+    debug.crashWorker(w);
+  }, when);
+}

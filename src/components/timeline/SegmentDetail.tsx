@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { SAMPLE_RATE } from '../../audio/rate';
 import { encodeWav } from '../../audio/wav';
 import type { UseLibrary } from '../../hooks/useLibrary';
-import type { TimelineRow } from '../../timeline/timeline-report';
+import { formatTime, type TimelineRow } from '../../timeline/timeline-report';
 
 interface Props {
   readonly row: TimelineRow;
@@ -14,7 +14,7 @@ interface Props {
   readonly onCursor: (seconds: number | null) => void;
 }
 
-const clock = (s: number): string => `${String(Math.floor(s / 60))}:${(s % 60).toFixed(1).padStart(4, '0')}`;
+const clock = (s: number): string => formatTime(s);
 
 /**
  * One segment of the timeline: its scores and transcript, playback (the chart follows with a cursor), and saving it

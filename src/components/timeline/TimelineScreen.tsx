@@ -5,7 +5,7 @@ import type { UseLibrary } from '../../hooks/useLibrary';
 import type { UseMl } from '../../hooks/useMl';
 import { useTimeline } from '../../hooks/useTimeline';
 import { downloadBlob } from '../../page/save-file';
-import { reportLabels, summarise, timelineCsv, timelineReport } from '../../timeline/timeline-report';
+import { formatTime, reportLabels, summarise, timelineCsv, timelineReport } from '../../timeline/timeline-report';
 import { ErrorBanner } from '../ErrorBanner';
 import { SegmentDetail } from './SegmentDetail';
 import { TimelineChart } from './TimelineChart';
@@ -30,7 +30,7 @@ function labelColours(labels: readonly string[]): Map<string, string> {
   return map;
 }
 
-const clock = (s: number): string => `${String(Math.floor(s / 60))}:${(s % 60).toFixed(1).padStart(4, '0')}`;
+const clock = (s: number): string => formatTime(s);
 const percent = (x: number): string => `${(100 * x).toFixed(0)} %`;
 
 /**
