@@ -36,6 +36,11 @@ export interface CaptureOptions {
    * `pcm` is the final 16 kHz clip; `stop()` afterwards returns the same array.
    */
   readonly onAutoStop?: (pcm: Float32Array, reason: AutoStopReason) => void;
+  /**
+   * Each block of 16 kHz samples as it is captured (a long recording stores and analyses them as they come). With
+   * it, the capture keeps nothing itself: `stop` and `onAutoStop` give an empty array.
+   */
+  readonly onSamples?: (pcm16k: Float32Array) => void;
 }
 
 /** A running recording. */
@@ -153,7 +158,17 @@ async function wire(ctx: AudioContext, stream: MediaStream, options: CaptureOpti
 
   const sourceRate = ctx.sampleRate;
   const resampler = new StreamingResampler(sourceRate, SAMPLE_RATE);
-  const buffer = new RecordingBuffer({ sampleRate: SAMPLE_RATE, maxSeconds: options.maxSeconds ?? MAX_CLIP_SECONDS });
+  const buffer = new RecordingBuffer({
+    sampleRate: SAMPLE_RATE,
+    maxSeconds: options.maxSeconds ?? MAX_CLIP_SECONDS,
+    keep: options.onSamples === undefined,
+  });
+  /** Keeps a block, or hands it on when the caller takes the samples as they come. */
+  const take = (pcm: Float32Array): ReturnType<RecordingBuffer['push']> => {
+    const pushed = buffer.push(pcm);
+    if (pushed.accepted > 0) options.onSamples?.(pcm.subarray(0, pushed.accepted));
+    return pushed;
+  };
   const source = ctx.createMediaStreamSource(stream);
   // One silent output routed to the destination keeps the node pulled by the render graph in every browser.
   const node = new AudioWorkletNode(ctx, CAPTURE_PROCESSOR, {
@@ -181,7 +196,7 @@ async function wire(ctx: AudioContext, stream: MediaStream, options: CaptureOpti
 
   const finishNow = (): Float32Array => {
     teardown();
-    buffer.push(resampler.flush());
+    take(resampler.flush());
     return buffer.toArray();
   };
 
@@ -200,7 +215,7 @@ async function wire(ctx: AudioContext, stream: MediaStream, options: CaptureOpti
     }
     if (buffer.full) return;
     buffer.observeLevel(msg.samples, msg.samples.length / sourceRate);
-    const { full } = buffer.push(resampler.push(msg.samples));
+    const { full } = take(resampler.push(msg.samples));
     options.onLevel?.(buffer.level, buffer.elapsedSeconds);
     if (full && !result) autoStop('limit');
   };

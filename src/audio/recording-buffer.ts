@@ -39,6 +39,11 @@ export interface RecordingBufferOptions {
    * 0 shows the raw RMS of the latest block.
    */
   readonly levelDecayPerSecond?: number;
+  /**
+   * False: only count the samples (the caller stores them elsewhere as they come, as a long recording does);
+   * `toArray` is then empty. Default true.
+   */
+  readonly keep?: boolean;
 }
 
 /** What one `push` did. */
@@ -54,6 +59,7 @@ export class RecordingBuffer {
   readonly sampleRate: number;
   readonly maxSamples: number;
   private readonly decayPerSecond: number;
+  private readonly keep: boolean;
   private readonly chunks: Float32Array[] = [];
   private total = 0;
   private currentLevel = 0;
@@ -66,6 +72,7 @@ export class RecordingBuffer {
     this.sampleRate = options.sampleRate;
     this.maxSamples = Math.round(options.maxSeconds * options.sampleRate);
     this.decayPerSecond = Math.min(1, Math.max(0, options.levelDecayPerSecond ?? 0.05));
+    this.keep = options.keep !== false;
   }
 
   /** Samples held so far. */
@@ -104,7 +111,7 @@ export class RecordingBuffer {
     const room = this.maxSamples - this.total;
     const accepted = Math.max(0, Math.min(room, chunk.length));
     if (accepted > 0) {
-      this.chunks.push(chunk.slice(0, accepted));
+      if (this.keep) this.chunks.push(chunk.slice(0, accepted));
       this.total += accepted;
     }
     return { accepted, full: this.full };

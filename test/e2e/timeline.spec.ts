@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { encodeWav } from '../../src/audio/wav.ts';
 import { clipOfEachSegment, joinedRavdess } from '../timeline-audio.ts';
-import { LOAD_TIMEOUT, writeTempFile } from './helpers.ts';
+import { LOAD_TIMEOUT, ravdessClipSamples, writeTempFile } from './helpers.ts';
 
 const joined = joinedRavdess(40);
 const FILE = writeTempFile('three-minutes.wav', encodeWav(joined.pcm, 16_000));
@@ -100,4 +100,60 @@ test('cancel stops reading and keeps the segments found so far', async ({ page }
   await expect(page.getByTestId('timeline-progress')).toHaveCount(0);
   // Another recording can be chosen at once.
   await expect(page.getByTestId('timeline-file')).toBeEnabled();
+});
+
+/** Waits until the timeline's recorder shows at least `seconds` recorded (its own clock, m:ss). */
+async function recordedFor(page: Page, seconds: number): Promise<void> {
+  const elapsed = page.getByTestId('timeline-recorder').getByTestId('elapsed');
+  await expect
+    .poll(
+      async () => {
+        const [m = '0', s = '0'] = ((await elapsed.textContent()) ?? '').split(' ')[0]?.split(':') ?? [];
+        return Number(m) * 60 + Number(s);
+      },
+      { timeout: (seconds + 60) * 1000, intervals: [500] },
+    )
+    .toBeGreaterThanOrEqual(seconds);
+}
+
+test('a two-minute recording is analysed as it goes: one segment for the one utterance, at its place', async ({
+  page,
+}) => {
+  test.setTimeout(360_000);
+  await openTimeline(page);
+  const recorder = page.getByTestId('timeline-recorder');
+  await recorder.getByTestId('record').click();
+  // The fake microphone plays a RAVDESS clip, then silence: the segment closes (and is analysed) during recording.
+  await expect(page.getByTestId('timeline-segments').locator('li')).toHaveCount(1, { timeout: 60_000 });
+  await recordedFor(page, 120);
+  await recorder.getByTestId('stop').click();
+  await expect(page.getByTestId('timeline-result')).toHaveAttribute('data-phase', 'done', { timeout: 60_000 });
+  const rows = page.getByTestId('timeline-segments').locator('li');
+  await expect(rows).toHaveCount(1);
+  const start = Number(await rows.first().getAttribute('data-start'));
+  const end = Number(await rows.first().getAttribute('data-end'));
+  const clipSeconds = ravdessClipSamples() / 16_000;
+  expect(start).toBeGreaterThanOrEqual(0);
+  expect(end).toBeLessThan(clipSeconds + 1.5);
+  const ms = Number(await page.getByTestId('stop-to-result').getAttribute('data-ms'));
+  console.log(`two-minute recording: whole timeline ${String(ms)} ms after stop`);
+  expect(ms).toBeGreaterThanOrEqual(0);
+});
+
+test('a reload in the middle of a recording keeps what was captured, and it can be analysed', async ({ page }) => {
+  test.setTimeout(240_000);
+  await openTimeline(page);
+  await page.getByTestId('timeline-recorder').getByTestId('record').click();
+  await recordedFor(page, 6);
+  await page.reload();
+  await expect(page.getByTestId('models-ready')).toBeVisible({ timeout: LOAD_TIMEOUT });
+  const offer = page.getByTestId('interrupted-recording');
+  await expect(offer).toHaveCount(1);
+  // Stored every half second: a reload loses at most the last half second of what was captured.
+  const kept = /A recording of (\d+):(\d+\.\d)/.exec((await offer.textContent()) ?? '');
+  expect(Number(kept?.[1]) * 60 + Number(kept?.[2])).toBeGreaterThanOrEqual(5.5);
+  await offer.getByTestId('analyse-interrupted').click();
+  await expect(page.getByTestId('timeline-result')).toHaveAttribute('data-phase', 'done', { timeout: 60_000 });
+  await expect(page.getByTestId('timeline-segments').locator('li')).toHaveCount(1);
+  await expect(offer).toHaveCount(0);
 });

@@ -1,68 +1,46 @@
-import { useCallback, useId, useMemo, useState } from 'react';
+import { useId, useState } from 'react';
 import { FILE_ACCEPT } from '../../audio/decode-file';
-import { BUILTIN_LABEL_SET, LABEL_PALETTE } from '../../data/library/label-sets';
 import type { UseLibrary } from '../../hooks/useLibrary';
+import { MAX_RECORDING_SECONDS, useLiveTimeline } from '../../hooks/useLiveTimeline';
 import type { UseMl } from '../../hooks/useMl';
 import { useTimeline } from '../../hooks/useTimeline';
-import { downloadBlob } from '../../page/save-file';
-import { formatTime, reportLabels, summarise, timelineCsv, timelineReport } from '../../timeline/timeline-report';
+import { formatTime } from '../../timeline/timeline-report';
 import { ErrorBanner } from '../ErrorBanner';
-import { SegmentDetail } from './SegmentDetail';
-import { TimelineChart } from './TimelineChart';
+import { Notice } from '../Notice';
+import { Recorder } from '../Recorder';
+import { TimelineResult } from './TimelineResult';
 
 interface Props {
   readonly ml: UseMl;
   readonly library: UseLibrary;
 }
 
-/**
- * A distinct colour per label: the built-in set's colour where the label has one, else the next palette colour
- * no other label uses (the palette is colour-blind safe).
- */
-function labelColours(labels: readonly string[]): Map<string, string> {
-  const map = new Map<string, string>();
-  for (const l of labels) {
-    const known = BUILTIN_LABEL_SET.labels.find((b) => b.name === l)?.colour;
-    if (known !== undefined) map.set(l, known);
-  }
-  const free = LABEL_PALETTE.filter((c) => ![...map.values()].includes(c));
-  for (const l of labels) if (!map.has(l)) map.set(l, free.shift() ?? '#888');
-  return map;
-}
-
 const clock = (s: number): string => formatTime(s);
-const percent = (x: number): string => `${(100 * x).toFixed(0)} %`;
 
 /**
- * Long recordings: choose a file (WAV is read in parts, hours are fine), and its speech is found and analysed segment
- * by segment, shown as it comes: a chart of the emotion over time, a summary, the segment list, and exports.
+ * Long recordings: record one (up to 30 minutes, kept in this browser as it is recorded, analysed while it goes on)
+ * or choose a file (WAV is read in parts, hours are fine); the speech is found and analysed segment by segment and
+ * shown as it comes (TimelineResult). A recording a reload interrupted is offered for analysis.
  */
 export function TimelineScreen({ ml, library }: Props) {
-  const t = useTimeline(ml);
+  const file = useTimeline(ml);
+  const live = useLiveTimeline(ml);
+  const [kind, setKind] = useState<'file' | 'live'>('file');
+  const t = kind === 'file' ? file : live;
   const inputId = useId();
-  const [selected, setSelected] = useState<number | null>(null);
-  const [cursor, setCursor] = useState<number | null>(null);
-  const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
-  const [zoom, setZoom] = useState(1);
   const ready = ml.phase === 'ready';
-  const report = useMemo(
-    () => timelineReport(t.source ?? 'recording', t.duration ?? t.read, t.segments),
-    [t.source, t.duration, t.read, t.segments],
-  );
-  const summary = useMemo(() => summarise(report), [report]);
-  const colours = useMemo(() => labelColours(reportLabels(report)), [report]);
-  const colourOf = useCallback((emotion: string | null): string => colours.get(emotion ?? '') ?? '#bbb', [colours]);
-  const base = (t.source ?? 'recording').replace(/\.[^.]+$/, '');
-  const shown = selected === null ? null : report.segments[selected];
+  const busy = file.phase === 'reading' || live.phase === 'reading';
+  const recording = kind === 'live' && live.phase === 'reading' && live.source === 'Recording';
 
   return (
     <div className="timeline" data-testid="timeline-screen">
       <section className="card" aria-labelledby="timeline-title">
         <h2 id="timeline-title">Long recording</h2>
         <p className="muted small">
-          Meetings, calls, interviews: the speech is found in the recording and each stretch gets its emotion (and its
-          transcript where the models have a recogniser). WAV files are read in parts, so hours are fine. Nothing leaves
-          this page.
+          Meetings, calls, interviews: record one (up to 30 minutes; it is kept in this browser as it is recorded and
+          analysed while it goes on) or choose a file (WAV files are read in parts, so hours are fine). The speech is
+          found and each stretch gets its emotion (and its transcript where the models have a recogniser). Nothing
+          leaves this page.
         </p>
         <div className="row">
           <input
@@ -71,28 +49,79 @@ export function TimelineScreen({ ml, library }: Props) {
             type="file"
             accept={FILE_ACCEPT}
             data-testid="timeline-file"
-            disabled={!ready || t.phase === 'reading'}
+            disabled={!ready || busy}
             onChange={(e) => {
-              const file = e.currentTarget.files?.item(0);
+              const chosen = e.currentTarget.files?.item(0);
               e.currentTarget.value = '';
-              setSelected(null);
-              if (file) t.analyseFile(file);
+              if (!chosen) return;
+              setKind('file');
+              file.analyseFile(chosen);
             }}
           />
-          <label htmlFor={inputId} className={`button${!ready || t.phase === 'reading' ? ' disabled' : ''}`}>
+          <label htmlFor={inputId} className={`button${!ready || busy ? ' disabled' : ''}`}>
             Choose a recording…
           </label>
-          {t.phase === 'reading' ? (
-            <button type="button" className="button subtle" data-testid="timeline-cancel" onClick={t.cancel}>
+          {kind === 'file' && file.phase === 'reading' ? (
+            <button type="button" className="button subtle" data-testid="timeline-cancel" onClick={file.cancel}>
               Cancel
             </button>
           ) : null}
         </div>
-        {t.phase === 'reading' ? (
+        <div data-testid="timeline-recorder">
+          <Recorder
+            status={recording ? 'recording' : 'idle'}
+            level={live.level}
+            elapsedSeconds={recording ? live.read : 0}
+            maxSeconds={MAX_RECORDING_SECONDS}
+            disabled={!ready || (busy && !recording)}
+            onToggle={() => {
+              if (recording) live.stop();
+              else {
+                setKind('live');
+                live.start();
+              }
+            }}
+            keyboard={false}
+          />
+        </div>
+        {live.interrupted.map((r) => (
+          <Notice key={r.id} tone="warning" testId="interrupted-recording">
+            A recording of {clock(r.samples / 16_000)} from {new Date(r.startedAt).toLocaleString()} was interrupted
+            (the page was closed or reloaded). What was captured is kept.{' '}
+            <button
+              type="button"
+              className="button subtle"
+              data-testid="analyse-interrupted"
+              disabled={!ready || busy}
+              onClick={() => {
+                setKind('live');
+                live.analyseStored(r.id);
+              }}
+            >
+              Analyse it
+            </button>{' '}
+            <button
+              type="button"
+              className="button subtle"
+              data-testid="discard-interrupted"
+              onClick={() => {
+                live.discardStored(r.id);
+              }}
+            >
+              Discard it
+            </button>
+          </Notice>
+        ))}
+        {t.phase === 'reading' && !recording ? (
           <p role="status" data-testid="timeline-progress">
             Reading {t.source}: {clock(t.read)} of {t.duration === null ? '…' : clock(t.duration)}
             {t.secondsLeft === null ? '' : `, about ${clock(t.secondsLeft)} left`}{' '}
             <progress max={t.duration ?? 1} value={t.read} />
+          </p>
+        ) : null}
+        {kind === 'live' && live.stopToResultMs !== null ? (
+          <p className="muted small" data-testid="stop-to-result" data-ms={live.stopToResultMs}>
+            The whole timeline was ready {live.stopToResultMs} ms after you stopped.
           </p>
         ) : null}
         {t.phase === 'cancelled' ? (
@@ -106,143 +135,8 @@ export function TimelineScreen({ ml, library }: Props) {
       </section>
 
       {t.segments.length > 0 || t.phase === 'done' ? (
-        <section className="card" aria-labelledby="timeline-result" data-testid="timeline-result" data-phase={t.phase}>
-          <h2 id="timeline-result">
-            {t.source} <span className="muted small">{clock(report.duration)}</span>
-          </h2>
-          <div className="timeline-scroll">
-            <TimelineChart
-              segments={report.segments}
-              duration={report.duration}
-              colourOf={colourOf}
-              selected={selected}
-              onSelect={setSelected}
-              hidden={hidden}
-              cursor={cursor}
-              zoom={zoom}
-            />
-          </div>
-          <div className="row small timeline-legend" data-testid="timeline-filter">
-            {[...colours].map(([label, colour]) => (
-              <label key={label}>
-                <input
-                  type="checkbox"
-                  checked={!hidden.has(label)}
-                  data-label={label}
-                  onChange={() => {
-                    const next = new Set(hidden);
-                    if (next.has(label)) next.delete(label);
-                    else next.add(label);
-                    setHidden(next);
-                  }}
-                />{' '}
-                <span style={{ color: colour }}>■</span> {label}
-              </label>
-            ))}
-            <label>
-              Zoom{' '}
-              <select
-                value={zoom}
-                data-testid="timeline-zoom"
-                onChange={(e) => {
-                  setZoom(Number(e.currentTarget.value));
-                }}
-              >
-                {[1, 2, 4, 8, 16].map((z) => (
-                  <option key={z} value={z}>
-                    {z}×
-                  </option>
-                ))}
-              </select>
-            </label>
-          </div>
-          <p data-testid="timeline-summary">
-            {report.segments.length} stretch(es) of speech, {clock(summary.speech)} in all
-            {summary.shares.length > 0 ? ': ' : '.'}
-            {summary.shares.map((s) => `${s.emotion} ${percent(s.share)}`).join(', ')}
-          </p>
-          {shown !== null && shown !== undefined && selected !== null ? (
-            <SegmentDetail
-              key={selected}
-              row={shown}
-              source={t.source ?? 'recording'}
-              audioBetween={t.audioBetween}
-              library={library}
-              onCursor={setCursor}
-            />
-          ) : null}
-          {summary.intense.length > 0 ? (
-            <p className="small" data-testid="timeline-intense">
-              Most intense:{' '}
-              {summary.intense
-                .map((s) => `${s.emotion ?? ''} ${percent(s.scores[s.emotion ?? ''] ?? 0)} at ${clock(s.start)}`)
-                .join('; ')}
-            </p>
-          ) : null}
-          <div className="row">
-            <button
-              type="button"
-              className="button subtle"
-              data-testid="timeline-csv"
-              onClick={() => {
-                downloadBlob(new Blob([timelineCsv(report)], { type: 'text/csv' }), `${base}-timeline.csv`);
-              }}
-            >
-              Export CSV
-            </button>
-            <button
-              type="button"
-              className="button subtle"
-              data-testid="timeline-json"
-              onClick={() => {
-                downloadBlob(
-                  new Blob([JSON.stringify(report, null, 2)], { type: 'application/json' }),
-                  `${base}-timeline.json`,
-                );
-              }}
-            >
-              Export JSON
-            </button>
-            <button
-              type="button"
-              className="button subtle"
-              data-testid="timeline-png"
-              onClick={() => {
-                const canvas = document.querySelector<HTMLCanvasElement>('[data-testid="timeline-chart"]');
-                canvas?.toBlob((blob) => {
-                  if (blob !== null) downloadBlob(blob, `${base}-timeline.png`);
-                });
-              }}
-            >
-              Export chart (PNG)
-            </button>
-          </div>
-          <ol className="timeline-list small" data-testid="timeline-segments">
-            {report.segments.map((s, i) =>
-              hidden.has(s.emotion ?? '') ? null : (
-                <li
-                  key={`${String(s.start)}-${String(s.end)}`}
-                  data-start={s.start}
-                  data-end={s.end}
-                  data-emotion={s.emotion ?? ''}
-                >
-                  <button
-                    type="button"
-                    className="link-button"
-                    onClick={() => {
-                      setSelected(i);
-                    }}
-                  >
-                    {clock(s.start)}–{clock(s.end)}
-                  </button>{' '}
-                  <span style={{ color: colourOf(s.emotion) }}>●</span> {s.emotion ?? 'not scored'}
-                  {s.emotion === null ? '' : ` ${percent(s.scores[s.emotion] ?? 0)}`}
-                  {s.transcript === null ? '' : ` · ${s.transcript}`}
-                </li>
-              ),
-            )}
-          </ol>
-        </section>
+        // Keyed by what is shown: a new file or recording starts with nothing chosen, filtered or zoomed.
+        <TimelineResult key={`${kind}:${t.source ?? ''}`} t={t} library={library} />
       ) : null}
     </div>
   );
