@@ -57,6 +57,12 @@ export function ClipFailureActions({
   }
   return (
     <>
+      {code === 'too-long' ? (
+        // Long recordings have their own screen, which finds the speech and scores it stretch by stretch.
+        <a className="button" href="#timeline" data-testid="open-timeline">
+          Use the Timeline for long recordings
+        </a>
+      ) : null}
       {next}
       <SaveClipButton pcm={pcm} sampleRate={SAMPLE_RATE} name={source} />
     </>

@@ -65,6 +65,18 @@ describe('npm run cli -- timeline', () => {
     for (const row of rows) expect(row).toMatch(/^\d\d:\d\d\.\d-\d\d:\d\d\.\d {2}\w+ \d+%/);
   }, 180_000);
 
+  it('gives each segment its transcript with a pair that has a recogniser', async () => {
+    const short = joinedRavdess(3);
+    const path = join(dir, 'three-clips.wav');
+    writeFileSync(path, encodeWav(short.pcm, 16_000));
+    const { code, stdout, stderr } = await cli(['timeline', path, '--pair', 'fixture', '--json']);
+    expect(code, stderr).toBe(0);
+    const out = JSON.parse(stdout) as TimelineJson;
+    expect(clipOfEachSegment(out.segments, short.clips, 0.3)).toEqual([0, 1, 2]);
+    // The fixture recogniser's weights are random: its transcripts are noise, but they are there, one per segment.
+    for (const s of out.segments) expect(typeof s.transcript).toBe('string');
+  }, 120_000);
+
   it('refuses a file that is not audio with its code, and a missing file name with the usage', async () => {
     const text = join(dir, 'notes.wav');
     writeFileSync(text, 'meeting notes, not audio');

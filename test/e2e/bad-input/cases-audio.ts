@@ -100,7 +100,13 @@ export const AUDIO_FILE_CASES: readonly Case[] = [
     name: '61 s of sound (too long)',
     act: chooseWav('long.wav', tone(61)),
     expect: { banner: 'error', code: 'too-long', message: 'the maximum is 60 s' },
-    then: offersAnotherFile,
+    then: async (page) => {
+      await offersAnotherFile(page);
+      // Long recordings have a screen of their own, offered here.
+      await page.getByTestId('open-timeline').click();
+      await expect(page.getByTestId('timeline-screen')).toBeVisible();
+      await page.getByTestId('tab-classify').click();
+    },
   },
   {
     name: '2 s of digital silence',
