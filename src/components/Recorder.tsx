@@ -12,6 +12,11 @@ interface Props {
   readonly onToggle: () => void;
   /** Whether Space toggles recording (off while the recorder's screen is hidden). */
   readonly keyboard?: boolean;
+  /**
+   * Put before the test ids (`record`, `stop`, `level`, `elapsed`) of a recorder that stays in the page beside the
+   * Classify screen's (the Timeline's), so each id names one control.
+   */
+  readonly testIdPrefix?: string;
 }
 
 /** Elements where Space means something else (typing, pressing that control). */
@@ -24,7 +29,16 @@ function spaceBelongsTo(target: EventTarget | null): boolean {
 }
 
 /** Record / stop button with a level meter and the elapsed time. Space toggles recording. */
-export function Recorder({ status, level, elapsedSeconds, maxSeconds, disabled, onToggle, keyboard = true }: Props) {
+export function Recorder({
+  status,
+  level,
+  elapsedSeconds,
+  maxSeconds,
+  disabled,
+  onToggle,
+  keyboard = true,
+  testIdPrefix = '',
+}: Props) {
   const active = status === 'recording' || status === 'stopping';
   const canToggle = status === 'recording' || (status === 'idle' && !disabled);
 
@@ -63,7 +77,7 @@ export function Recorder({ status, level, elapsedSeconds, maxSeconds, disabled, 
         <button
           type="button"
           className={`button record-button${active ? ' recording' : ''}`}
-          data-testid={status === 'recording' ? 'stop' : 'record'}
+          data-testid={`${testIdPrefix}${status === 'recording' ? 'stop' : 'record'}`}
           onClick={onToggle}
           disabled={!canToggle}
           aria-pressed={active}
@@ -79,11 +93,11 @@ export function Recorder({ status, level, elapsedSeconds, maxSeconds, disabled, 
             aria-valuemin={0}
             aria-valuemax={100}
             aria-valuenow={Math.round(meter * 100)}
-            data-testid="level"
+            data-testid={`${testIdPrefix}level`}
           >
             <div className="level-fill" style={{ transform: `scaleX(${active ? meter : 0})` }} />
           </div>
-          <span className="elapsed" data-testid="elapsed" aria-live="off">
+          <span className="elapsed" data-testid={`${testIdPrefix}elapsed`} aria-live="off">
             {formatClock(active ? elapsedSeconds : 0)} / {formatClock(maxSeconds)}
           </span>
         </div>

@@ -55,6 +55,11 @@ function unwrap<T>(r: Result<T>): T {
   return r.value;
 }
 
+const CRASHED: ErrorInfo = {
+  code: 'worker-crashed',
+  message: 'The ML engine stopped unexpectedly. What was recorded until then is kept: analyse it below.',
+};
+
 function joined(parts: readonly Float32Array[], length: number): Float32Array {
   const out = new Float32Array(length);
   let at = 0;
@@ -82,7 +87,8 @@ export function useLiveTimeline(ml: UseMl): UseLiveTimeline {
 
   const store = useCallback((): Promise<RecordingStore> => (storeRef.current ??= RecordingStore.open()), []);
   const fail = useCallback((error: ErrorInfo) => {
-    setView((v) => ({ ...v, phase: 'failed', error, level: 0 }));
+    // A call that failed after the engine crashed says only that: the crash is the cause.
+    setView((v) => ({ ...v, phase: 'failed', error: v.error?.code === 'worker-crashed' ? v.error : error, level: 0 }));
   }, []);
   const addSegments = useCallback((segments: readonly TimelineSegment[]) => {
     if (segments.length > 0) setView((v) => ({ ...v, segments: [...v.segments, ...segments] }));
@@ -156,7 +162,13 @@ export function useLiveTimeline(ml: UseMl): UseLiveTimeline {
             pendingLength += pcm.length;
             if (pendingLength >= BLOCK)
               flush().catch((err: unknown) => {
+                // The engine crashed or the disk is full: recording stops, what was stored is offered for analysis.
+                if (recording.current?.id === info.id) {
+                  recording.current.capture?.cancel();
+                  recording.current = null;
+                }
                 fail(toErrorInfo(err));
+                void refreshInterrupted().catch(() => undefined);
               });
           },
           onLevel: (level, elapsed) => {
@@ -174,13 +186,27 @@ export function useLiveTimeline(ml: UseMl): UseLiveTimeline {
         fail(toErrorInfo(err));
       }
     })();
-  }, [store, timelineStart, timelinePush, addSegments, fail, finish]);
+  }, [store, timelineStart, timelinePush, addSegments, fail, finish, refreshInterrupted]);
 
   const stop = useCallback(() => {
     const rec = recording.current;
     recording.current = null;
     if (rec !== null) void finish(rec, performance.now());
   }, [finish]);
+
+  // The engine crashed: the worker's timeline is gone with it. A recording stops at once (what was stored is kept
+  // and offered for analysis); a stored recording being analysed fails and stays offered. Said after this render.
+  const restarts = ml.crash?.restarts ?? 0;
+  useEffect(() => {
+    if (restarts === 0) return;
+    const rec = recording.current;
+    recording.current = null;
+    rec?.capture?.cancel();
+    void Promise.resolve().then(async () => {
+      setView((v) => (v.phase === 'reading' ? { ...v, phase: 'failed', level: 0, error: CRASHED } : v));
+      await refreshInterrupted();
+    });
+  }, [restarts, refreshInterrupted]);
 
   const analyseStored = useCallback(
     (id: string) => {

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { encodeWav } from '../../src/audio/wav.ts';
 import { clipOfEachSegment, joinedRavdess } from '../timeline-audio.ts';
-import { LOAD_TIMEOUT, ravdessClipSamples, writeTempFile } from './helpers.ts';
+import { crashWorker, LOAD_TIMEOUT, ravdessClipSamples, writeTempFile } from './helpers.ts';
 
 const joined = joinedRavdess(40);
 const FILE = writeTempFile('three-minutes.wav', encodeWav(joined.pcm, 16_000));
@@ -104,7 +104,7 @@ test('cancel stops reading and keeps the segments found so far', async ({ page }
 
 /** Waits until the timeline's recorder shows at least `seconds` recorded (its own clock, m:ss). */
 async function recordedFor(page: Page, seconds: number): Promise<void> {
-  const elapsed = page.getByTestId('timeline-recorder').getByTestId('elapsed');
+  const elapsed = page.getByTestId('timeline-elapsed');
   await expect
     .poll(
       async () => {
@@ -121,12 +121,11 @@ test('a two-minute recording is analysed as it goes: one segment for the one utt
 }) => {
   test.setTimeout(360_000);
   await openTimeline(page);
-  const recorder = page.getByTestId('timeline-recorder');
-  await recorder.getByTestId('record').click();
+  await page.getByTestId('timeline-record').click();
   // The fake microphone plays a RAVDESS clip, then silence: the segment closes (and is analysed) during recording.
   await expect(page.getByTestId('timeline-segments').locator('li')).toHaveCount(1, { timeout: 60_000 });
   await recordedFor(page, 120);
-  await recorder.getByTestId('stop').click();
+  await page.getByTestId('timeline-stop').click();
   await expect(page.getByTestId('timeline-result')).toHaveAttribute('data-phase', 'done', { timeout: 60_000 });
   const rows = page.getByTestId('timeline-segments').locator('li');
   await expect(rows).toHaveCount(1);
@@ -143,7 +142,7 @@ test('a two-minute recording is analysed as it goes: one segment for the one utt
 test('a reload in the middle of a recording keeps what was captured, and it can be analysed', async ({ page }) => {
   test.setTimeout(240_000);
   await openTimeline(page);
-  await page.getByTestId('timeline-recorder').getByTestId('record').click();
+  await page.getByTestId('timeline-record').click();
   await recordedFor(page, 6);
   await page.reload();
   await expect(page.getByTestId('models-ready')).toBeVisible({ timeout: LOAD_TIMEOUT });
@@ -156,4 +155,22 @@ test('a reload in the middle of a recording keeps what was captured, and it can 
   await expect(page.getByTestId('timeline-result')).toHaveAttribute('data-phase', 'done', { timeout: 60_000 });
   await expect(page.getByTestId('timeline-segments').locator('li')).toHaveCount(1);
   await expect(offer).toHaveCount(0);
+});
+
+test('an engine crash during a recording stops it, and what was stored is offered for analysis', async ({ page }) => {
+  test.setTimeout(240_000);
+  await page.goto('/?backend=wasm&debug=1#timeline');
+  await expect(page.getByTestId('models-ready')).toBeVisible({ timeout: LOAD_TIMEOUT });
+  await page.getByTestId('timeline-record').click();
+  await recordedFor(page, 6);
+  await crashWorker(page, 'now');
+  await expect(page.getByTestId('timeline-error')).toHaveAttribute('data-code', 'worker-crashed', { timeout: 30_000 });
+  // Recording stopped: the button offers to record again.
+  await expect(page.getByTestId('timeline-record')).toBeVisible();
+  const offer = page.getByTestId('interrupted-recording');
+  await expect(offer).toHaveCount(1);
+  await expect(page.getByTestId('models-ready')).toBeVisible({ timeout: LOAD_TIMEOUT });
+  await offer.getByTestId('analyse-interrupted').click();
+  await expect(page.getByTestId('timeline-result')).toHaveAttribute('data-phase', 'done', { timeout: 60_000 });
+  await expect(page.getByTestId('timeline-segments').locator('li')).toHaveCount(1);
 });

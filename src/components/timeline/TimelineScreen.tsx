@@ -82,6 +82,7 @@ export function TimelineScreen({ ml, library }: Props) {
               }
             }}
             keyboard={false}
+            testIdPrefix="timeline-"
           />
         </div>
         {live.interrupted.map((r) => (
