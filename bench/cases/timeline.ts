@@ -34,7 +34,7 @@ export interface TimelineResult {
 }
 
 /** Writes a 16-bit WAV of RAVDESS clips (metadata order, cycling) joined by 1.5 s of silence, streamed to disk. */
-function writeLongFile(path: string, minutes: number): number {
+export function writeLongFile(path: string, minutes: number): number {
   const records = parseMetadata(readFileSync(join(RAVDESS, 'metadata.csv'), 'utf8'));
   const target = minutes * 60 * 16_000;
   const gap = new Int16Array(24_000);
@@ -74,7 +74,7 @@ function writeLongFile(path: string, minutes: number): number {
 }
 
 /** Runs the CLI on `path`, sampling the peak resident size of its process tree. */
-function runCli(path: string): Promise<{ wallS: number; peak: number | null; stdout: string }> {
+export function runCli(path: string): Promise<{ wallS: number; peak: number | null; stdout: string }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(
