@@ -14,6 +14,7 @@ import { openWavBlocks } from './wav-blocks';
 
 export const TIMELINE_USAGE = `usage: npm run cli -- timeline [--pair lite|base|fixture] ${MODEL_SOURCE_USAGE} [--json] FILE.wav`;
 
+/** Times in the table, minutes padded so the rows line up. */
 const clock = (seconds: number): string => formatTime(seconds, 2);
 
 function tableRow(s: TimelineSegment): string {

@@ -4,6 +4,12 @@
  * full scale). They are said next to the result, never silently ignored and never a refusal.
  */
 
+/**
+ * Missing audio under this is not a cut (a partial last frame, a writer's rounding); from a tenth of a second on, it
+ * is said.
+ */
+export const TRUNCATION_SLACK_SECONDS = 0.1;
+
 /** A file whose data ends before its header says: `present` of `promised` seconds were there. */
 export interface TruncatedWarning {
   readonly kind: 'truncated';

@@ -3,7 +3,7 @@
  * channels, works in a Worker and in Node, and gives precise errors for the files people actually upload.
  */
 import { AppError } from '../core/errors';
-import { clippingWarning, type ClipWarning } from './clip-warnings';
+import { clippingWarning, TRUNCATION_SLACK_SECONDS, type ClipWarning } from './clip-warnings';
 
 /** Decoded audio: one array per channel, samples in [-1, 1]. */
 export interface DecodedWav {
@@ -155,7 +155,7 @@ export function decodeWav(bytes: ArrayBuffer | Uint8Array): DecodedWav {
   const channels = deinterleave(view, dataOffset, frames, fmt);
   const promised = Math.floor(promisedBytes / frameBytes);
   // A missing last pad byte or a partial last frame is common and harmless; a missing tenth of a second is not.
-  const cut = promised - frames > fmt.sampleRate / 10;
+  const cut = (promised - frames) / fmt.sampleRate > TRUNCATION_SLACK_SECONDS;
   return cut
     ? { sampleRate: fmt.sampleRate, channels, promisedFrames: promised }
     : { sampleRate: fmt.sampleRate, channels };

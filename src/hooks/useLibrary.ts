@@ -71,6 +71,8 @@ export function useLibrary(): UseLibrary {
   const [status, setStatus] = useState<LibraryStatus>('opening');
   const [error, setError] = useState<ErrorInfo | null>(null);
   const [snap, setSnap] = useState<Snapshot>(EMPTY);
+  /** Clips in the library as last read: an add knows whether it is the first without listing them all again. */
+  const clipCount = useRef(0);
   const [lastDeleted, setLastDeleted] = useState<DeletedClips | null>(null);
   const storeRef = useRef<ClipLibrary | null>(null);
 
@@ -84,6 +86,7 @@ export function useLibrary(): UseLibrary {
         if (!live) return;
         storeRef.current = lib;
         setStore(lib);
+        clipCount.current = first.clips.length;
         setSnap(first);
         setStatus('ready');
       })
@@ -107,7 +110,9 @@ export function useLibrary(): UseLibrary {
   const reread = useCallback(async () => {
     const lib = storeRef.current;
     if (lib === null) return;
-    setSnap(await readAll(lib));
+    const read = await readAll(lib);
+    clipCount.current = read.clips.length;
+    setSnap(read);
   }, []);
 
   const channelRef = useRef<LibraryChannel | null>(null);
@@ -152,7 +157,7 @@ export function useLibrary(): UseLibrary {
   const addClips = useCallback(
     (clips: readonly NewClip[]) =>
       edit(async (lib) => {
-        const first = (await lib.listClips()).length === 0;
+        const first = clipCount.current === 0;
         const added = await lib.addClips(clips);
         // Once there is something worth keeping, the browser is asked not to clear it when space runs low.
         if (first && added.length > 0) void askToPersist();

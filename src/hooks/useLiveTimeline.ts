@@ -10,7 +10,7 @@ import { SAMPLE_RATE } from '../audio/rate';
 import { AppError, toErrorInfo, type ErrorInfo, type Result } from '../core/errors';
 import { RecordingStore, type RecordingInfo } from '../data/recordings/recording-store';
 import type { TimelineSegment } from '../timeline/timeline';
-import type { TimelineView } from './useTimeline';
+import { IDLE_TIMELINE, type TimelineView } from './useTimeline';
 import type { UseMl } from './useMl';
 
 /** Longest recording: half an hour (the goal); it stops by itself there. */
@@ -36,18 +36,7 @@ export interface UseLiveTimeline extends LiveTimelineView {
   readonly audioBetween: (start: number, end: number) => Promise<Float32Array | null>;
 }
 
-const IDLE: LiveTimelineView = {
-  phase: 'idle',
-  source: null,
-  duration: null,
-  read: 0,
-  secondsLeft: null,
-  segments: [],
-  error: null,
-  level: 0,
-  stopToResultMs: null,
-  interrupted: [],
-};
+const IDLE: LiveTimelineView = { ...IDLE_TIMELINE, level: 0, stopToResultMs: null, interrupted: [] };
 
 /** A worker result's value, or its error thrown as an AppError (the code kept). */
 function unwrap<T>(r: Result<T>): T {

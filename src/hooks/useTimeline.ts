@@ -32,7 +32,8 @@ export interface UseTimeline extends TimelineView {
   readonly audioBetween: (start: number, end: number) => Promise<Float32Array | null>;
 }
 
-const IDLE: TimelineView = {
+/** A timeline before anything was read: what every new run starts from (the live timeline's too). */
+export const IDLE_TIMELINE: TimelineView = {
   phase: 'idle',
   source: null,
   duration: null,
@@ -43,7 +44,7 @@ const IDLE: TimelineView = {
 };
 
 export function useTimeline(ml: UseMl): UseTimeline {
-  const [view, setView] = useState<TimelineView>(IDLE);
+  const [view, setView] = useState<TimelineView>(IDLE_TIMELINE);
   /** The run in progress; a new run or a cancel replaces it, and the old loop stops at its next block. */
   const runRef = useRef(0);
   const audioRef = useRef<FileAudio | null>(null);
@@ -54,7 +55,7 @@ export function useTimeline(ml: UseMl): UseTimeline {
       const run = ++runRef.current;
       const live = (): boolean => runRef.current === run;
       const started = performance.now();
-      setView({ ...IDLE, phase: 'reading', source: file.name });
+      setView({ ...IDLE_TIMELINE, phase: 'reading', source: file.name });
       const fail = (error: ErrorInfo): void => {
         if (live()) setView((v) => ({ ...v, phase: 'failed', error }));
       };

@@ -19,29 +19,6 @@ async function importClips(page: Page, files: readonly string[]): Promise<void> 
   });
 }
 
-/** Clips and checkpoints stored, read from IndexedDB beside the page. */
-async function checkpoints(page: Page): Promise<number> {
-  return page.evaluate(
-    () =>
-      new Promise<number>((resolve, reject) => {
-        const req = indexedDB.open('mmer-library');
-        req.onsuccess = () => {
-          const count = req.result.transaction('checkpoints').objectStore('checkpoints').count();
-          count.onsuccess = () => {
-            req.result.close();
-            resolve(count.result);
-          };
-          count.onerror = () => {
-            reject(count.error ?? new Error('count failed'));
-          };
-        };
-        req.onerror = () => {
-          reject(req.error ?? new Error('open failed'));
-        };
-      }),
-  );
-}
-
 test('a crash during analysis keeps the library and its head; the clip analyses after the restart', async ({
   page,
 }) => {
@@ -72,7 +49,7 @@ test('a crash during training keeps the clips, heads and the last checkpoint, an
   await page.getByTestId('start-training').click();
   const rows = page.getByTestId('epoch-table').locator('tbody tr');
   await expect(rows.first()).toBeVisible({ timeout: RUN_TIMEOUT });
-  await expect.poll(() => checkpoints(page), { timeout: 60_000 }).toBe(1);
+  await expect.poll(async () => (await stored(page)).checkpoints, { timeout: 60_000 }).toBe(1);
   const before = await stored(page);
 
   await crashWorker(page, 'now');
@@ -80,7 +57,7 @@ test('a crash during training keeps the clips, heads and the last checkpoint, an
   await expect(page.getByTestId('train-progress')).toHaveAttribute('data-phase', 'failed', { timeout: 60_000 });
   await expect(page.getByTestId('models-ready')).toBeVisible({ timeout: LOAD_TIMEOUT });
   expect(await stored(page)).toEqual(before);
-  expect(await checkpoints(page)).toBe(1);
+  expect((await stored(page)).checkpoints).toBe(1);
 
   // The run is offered for resuming from its checkpoint, and goes on from there.
   await expect(page.getByTestId('resume-offer')).toContainText('crashed run', { timeout: 60_000 });

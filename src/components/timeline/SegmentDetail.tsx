@@ -14,8 +14,6 @@ interface Props {
   readonly onCursor: (seconds: number | null) => void;
 }
 
-const clock = (s: number): string => formatTime(s);
-
 /**
  * One segment of the timeline: its scores and transcript, playback (the chart follows with a cursor), and saving it
  * to the clip library with the predicted emotion as the label, for the person to confirm or change first. Keyed by
@@ -65,7 +63,7 @@ export function SegmentDetail({ row, source, audioBetween, library, onCursor }: 
   const save = async (): Promise<void> => {
     const pcm = await audioBetween(row.start, row.end);
     if (pcm === null) return;
-    const name = `${source.replace(/\.[^.]+$/, '')} ${clock(row.start)}`;
+    const name = `${source.replace(/\.[^.]+$/, '')} ${formatTime(row.start)}`;
     const r = await library.addClips([
       {
         name,
@@ -85,7 +83,7 @@ export function SegmentDetail({ row, source, audioBetween, library, onCursor }: 
   return (
     <div className="timeline-detail" data-testid="timeline-detail">
       <strong>
-        {clock(row.start)}–{clock(row.end)}: {row.emotion ?? 'not scored'}
+        {formatTime(row.start)}–{formatTime(row.end)}: {row.emotion ?? 'not scored'}
       </strong>
       {row.transcript !== null ? <blockquote className="transcript">{row.transcript}</blockquote> : null}
       <p className="small">

@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import { formatClock } from '../../audio/recording-buffer';
 import type { TimelineRow } from '../../timeline/timeline-report';
 
 interface Props {
@@ -19,11 +20,6 @@ interface Props {
 
 const HEIGHT = 96;
 const AXIS = 18;
-
-/** "1:05", "12:00": minutes and seconds for the time axis. */
-function clockLabel(seconds: number): string {
-  return `${String(Math.floor(seconds / 60))}:${String(Math.floor(seconds % 60)).padStart(2, '0')}`;
-}
 
 /**
  * The whole recording on one line: time across, each segment a band in its winning emotion's colour, as tall as the
@@ -61,7 +57,7 @@ export function TimelineChart({ segments, duration, colourOf, selected, onSelect
     ctx.fillStyle = '#777';
     ctx.font = '11px system-ui, sans-serif';
     const step = [5, 10, 30, 60, 300, 600, 1800].find((s) => span / s <= 10 * zoom) ?? 3600;
-    for (let t = 0; t <= span; t += step) ctx.fillText(clockLabel(t), Math.min(x(t), width - 28), HEIGHT - 4);
+    for (let t = 0; t <= span; t += step) ctx.fillText(formatClock(t), Math.min(x(t), width - 28), HEIGHT - 4);
     if (cursor !== null) {
       ctx.fillStyle = '#c92a2a';
       ctx.fillRect(x(cursor) - 1, 0, 2, plot);

@@ -28,7 +28,6 @@ function labelColours(labels: readonly string[]): Map<string, string> {
   return map;
 }
 
-const clock = (s: number): string => formatTime(s);
 const percent = (x: number): string => `${(100 * x).toFixed(0)} %`;
 
 /**
@@ -53,7 +52,7 @@ export function TimelineResult({ t, library }: Props) {
   return (
     <section className="card" aria-labelledby="timeline-result" data-testid="timeline-result" data-phase={t.phase}>
       <h2 id="timeline-result">
-        {t.source} <span className="muted small">{clock(report.duration)}</span>
+        {t.source} <span className="muted small">{formatTime(report.duration)}</span>
       </h2>
       <div className="timeline-scroll">
         <TimelineChart
@@ -102,7 +101,7 @@ export function TimelineResult({ t, library }: Props) {
         </label>
       </div>
       <p data-testid="timeline-summary">
-        {report.segments.length} stretch(es) of speech, {clock(summary.speech)} in all
+        {report.segments.length} stretch(es) of speech, {formatTime(summary.speech)} in all
         {summary.shares.length > 0 ? ': ' : '.'}
         {summary.shares.map((s) => `${s.emotion} ${percent(s.share)}`).join(', ')}
       </p>
@@ -120,7 +119,7 @@ export function TimelineResult({ t, library }: Props) {
         <p className="small" data-testid="timeline-intense">
           Most intense:{' '}
           {summary.intense
-            .map((s) => `${s.emotion ?? ''} ${percent(s.scores[s.emotion ?? ''] ?? 0)} at ${clock(s.start)}`)
+            .map((s) => `${s.emotion ?? ''} ${percent(s.scores[s.emotion ?? ''] ?? 0)} at ${formatTime(s.start)}`)
             .join('; ')}
         </p>
       ) : null}
@@ -178,7 +177,7 @@ export function TimelineResult({ t, library }: Props) {
                   setSelected(i);
                 }}
               >
-                {clock(s.start)}–{clock(s.end)}
+                {formatTime(s.start)}–{formatTime(s.end)}
               </button>{' '}
               <span style={{ color: colourOf(s.emotion) }}>●</span> {s.emotion ?? 'not scored'}
               {s.emotion === null ? '' : ` ${percent(s.scores[s.emotion] ?? 0)}`}

@@ -15,8 +15,6 @@ interface Props {
   readonly library: UseLibrary;
 }
 
-const clock = (s: number): string => formatTime(s);
-
 /**
  * Long recordings: record one (up to 30 minutes, kept in this browser as it is recorded, analysed while it goes on)
  * or choose a file (WAV is read in parts, hours are fine); the speech is found and analysed segment by segment and
@@ -87,8 +85,8 @@ export function TimelineScreen({ ml, library }: Props) {
         </div>
         {live.interrupted.map((r) => (
           <Notice key={r.id} tone="warning" testId="interrupted-recording">
-            A recording of {clock(r.samples / 16_000)} from {new Date(r.startedAt).toLocaleString()} was interrupted
-            (the page was closed or reloaded). What was captured is kept.{' '}
+            A recording of {formatTime(r.samples / 16_000)} from {new Date(r.startedAt).toLocaleString()} was
+            interrupted (the page was closed or reloaded). What was captured is kept.{' '}
             <button
               type="button"
               className="button subtle"
@@ -115,8 +113,8 @@ export function TimelineScreen({ ml, library }: Props) {
         ))}
         {t.phase === 'reading' && !recording ? (
           <p role="status" data-testid="timeline-progress">
-            Reading {t.source}: {clock(t.read)} of {t.duration === null ? '…' : clock(t.duration)}
-            {t.secondsLeft === null ? '' : `, about ${clock(t.secondsLeft)} left`}{' '}
+            Reading {t.source}: {formatTime(t.read)} of {t.duration === null ? '…' : formatTime(t.duration)}
+            {t.secondsLeft === null ? '' : `, about ${formatTime(t.secondsLeft)} left`}{' '}
             <progress max={t.duration ?? 1} value={t.read} />
           </p>
         ) : null}
@@ -127,7 +125,7 @@ export function TimelineScreen({ ml, library }: Props) {
         ) : null}
         {t.phase === 'cancelled' ? (
           <p className="muted small" data-testid="timeline-cancelled">
-            Cancelled after {clock(t.read)}: the segments found until then are kept below.
+            Cancelled after {formatTime(t.read)}: the segments found until then are kept below.
           </p>
         ) : null}
         {t.error !== null ? (

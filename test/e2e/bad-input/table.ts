@@ -26,7 +26,7 @@ export interface Case {
 }
 
 /** How many records each store of the library holds. */
-export type Stored = Record<'clips' | 'audio' | 'heads' | 'headFiles', number>;
+export type Stored = Record<'clips' | 'audio' | 'heads' | 'headFiles' | 'checkpoints', number>;
 
 /** Counts the library's records straight from IndexedDB, beside the page's own connection. */
 export async function stored(page: Page): Promise<Stored> {
@@ -40,7 +40,7 @@ export async function stored(page: Page): Promise<Stored> {
         reject(req.error ?? new Error('open failed'));
       };
     });
-    const names = ['clips', 'audio', 'heads', 'headFiles'] as const;
+    const names = ['clips', 'audio', 'heads', 'headFiles', 'checkpoints'] as const;
     const tx = db.transaction([...names], 'readonly');
     const counts = await Promise.all(
       names.map(
@@ -57,7 +57,13 @@ export async function stored(page: Page): Promise<Stored> {
       ),
     );
     db.close();
-    return { clips: counts[0] ?? -1, audio: counts[1] ?? -1, heads: counts[2] ?? -1, headFiles: counts[3] ?? -1 };
+    return {
+      clips: counts[0] ?? -1,
+      audio: counts[1] ?? -1,
+      heads: counts[2] ?? -1,
+      headFiles: counts[3] ?? -1,
+      checkpoints: counts[4] ?? -1,
+    };
   });
 }
 
