@@ -3,7 +3,7 @@
  * flat however long the file. A file cut short is read as far as it goes, with a note on stderr.
  */
 import { open } from 'node:fs/promises';
-import { describeWarning, TRUNCATION_SLACK_SECONDS } from '../src/audio/clip-warnings';
+import { describeWarning } from '../src/audio/clip-warnings';
 import { wavBlocks, type WavBlocks } from '../src/audio/wav-stream';
 import { AppError } from '../src/core/errors';
 
@@ -31,10 +31,7 @@ export async function openWavBlocks(
     const why = err instanceof Error ? err.message : String(err);
     throw new AppError(err instanceof AppError ? err.code : 'decode-failed', `${path}: ${why}`);
   }
-  if (audio.promised - audio.duration > TRUNCATION_SLACK_SECONDS) {
-    const warning = { kind: 'truncated', presentSeconds: audio.duration, promisedSeconds: audio.promised } as const;
-    process.stderr.write(`${path}: ${describeWarning(warning)}\n`);
-  }
+  for (const warning of audio.warnings) process.stderr.write(`${path}: ${describeWarning(warning)}\n`);
   async function* closing(): AsyncGenerator<Float32Array> {
     try {
       yield* audio.blocks;
@@ -42,5 +39,5 @@ export async function openWavBlocks(
       await file.close();
     }
   }
-  return { duration: audio.duration, promised: audio.promised, blocks: closing() };
+  return { duration: audio.duration, promised: audio.promised, warnings: audio.warnings, blocks: closing() };
 }

@@ -55,6 +55,13 @@ export function clippingWarning(channels: readonly Float32Array[]): ClippedWarni
   return share >= CLIPPED_SHARE ? { kind: 'clipped', share } : null;
 }
 
+/** A cut-short warning when the header promises more than the slack beyond what is there, else null. */
+export function truncationWarning(presentSeconds: number, promisedSeconds: number): TruncatedWarning | null {
+  return promisedSeconds - presentSeconds > TRUNCATION_SLACK_SECONDS
+    ? { kind: 'truncated', presentSeconds, promisedSeconds }
+    : null;
+}
+
 /** The warning in words, for the page and the CLI alike. */
 export function describeWarning(warning: ClipWarning): string {
   if (warning.kind === 'truncated') {

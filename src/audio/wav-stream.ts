@@ -4,6 +4,7 @@
  * frames at a time with the same code as `decodeWav`.
  */
 import { AppError } from '../core/errors';
+import { truncationWarning, type ClipWarning } from './clip-warnings';
 import { downmix } from './downmix';
 import { SAMPLE_RATE } from './rate';
 import { StreamingResampler } from './resample';
@@ -78,6 +79,8 @@ export interface WavBlocks {
   readonly duration: number;
   /** Seconds the header promises: more than `duration` for a file cut short. */
   readonly promised: number;
+  /** A file cut short says so here (known from the header before a block is read). */
+  readonly warnings: readonly ClipWarning[];
   readonly blocks: AsyncGenerator<Float32Array>;
 }
 
@@ -106,5 +109,8 @@ export async function wavBlocks(
     }
     yield resampler.flush();
   }
-  return { layout, duration: seconds(layout.dataBytes), promised: seconds(layout.promisedBytes), blocks: blocks() };
+  const duration = seconds(layout.dataBytes);
+  const promised = seconds(layout.promisedBytes);
+  const cut = truncationWarning(duration, promised);
+  return { layout, duration, promised, warnings: cut === null ? [] : [cut], blocks: blocks() };
 }

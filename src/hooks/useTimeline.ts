@@ -4,6 +4,7 @@
  * cancel that stops at the next block.
  */
 import { useCallback, useRef, useState } from 'react';
+import type { ClipWarning } from '../audio/clip-warnings';
 import { toErrorInfo, type ErrorInfo } from '../core/errors';
 import { openFileAudio, type FileAudio } from '../page/long-file';
 import type { TimelineSegment } from '../timeline/timeline';
@@ -22,6 +23,8 @@ export interface TimelineView {
   /** Seconds left, estimated from the pace so far; null until there is a pace. */
   readonly secondsLeft: number | null;
   readonly segments: readonly TimelineSegment[];
+  /** What the result should be read with (a file cut short, clipping). */
+  readonly warnings: readonly ClipWarning[];
   readonly error: ErrorInfo | null;
 }
 
@@ -40,6 +43,7 @@ export const IDLE_TIMELINE: TimelineView = {
   read: 0,
   secondsLeft: null,
   segments: [],
+  warnings: [],
   error: null,
 };
 
@@ -71,7 +75,7 @@ export function useTimeline(ml: UseMl): UseTimeline {
             }));
           });
           if (live()) audioRef.current = audio;
-          setView((v) => (live() ? { ...v, duration: audio.duration } : v));
+          setView((v) => (live() ? { ...v, duration: audio.duration, warnings: audio.warnings } : v));
           const begun = await timelineStart();
           if (!begun.ok) {
             fail(begun.error);

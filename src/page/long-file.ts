@@ -3,6 +3,7 @@
  * File (Blob.slice), so hours of audio never sit in memory; other formats go through the browser's decoder whole
  * (it has no streaming form) and are handed on in blocks.
  */
+import type { ClipWarning } from '../audio/clip-warnings';
 import { decodeAudioFile } from '../audio/decode-file';
 import { SAMPLE_RATE } from '../audio/rate';
 import { downmix } from '../audio/downmix';
@@ -14,6 +15,8 @@ import { AppError } from '../core/errors';
 export interface FileAudio {
   readonly duration: number;
   readonly blocks: AsyncGenerator<Float32Array>;
+  /** What the result should be read with: a WAV cut short (known at once), a clipped compressed file. */
+  readonly warnings: readonly ClipWarning[];
   /** The 16 kHz samples between two times (seconds): to play a segment or keep it as a clip. */
   segment(start: number, end: number): Promise<Float32Array>;
 }
@@ -63,7 +66,7 @@ export async function openFileAudio(file: File, onProgress: (seconds: number) =>
         const mono = downmix(decodeFrames(bytes, layout));
         return rate === SAMPLE_RATE ? mono : resample(mono, rate, SAMPLE_RATE);
       };
-      return { duration: audio.duration, blocks: audio.blocks, segment };
+      return { duration: audio.duration, blocks: audio.blocks, warnings: audio.warnings, segment };
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       throw new AppError(err.code, `“${file.name}”: ${err.message}`, { cause: err });
@@ -76,9 +79,10 @@ export async function openFileAudio(file: File, onProgress: (seconds: number) =>
         `over ${String(MAX_COMPRESSED_BYTES / 1e6)} MB would not fit in memory once decoded. Convert it to WAV and choose it again.`,
     );
   }
-  const { pcm } = await decodeAudioFile(file);
+  const { pcm, warnings } = await decodeAudioFile(file);
   return {
     duration: pcm.length / SAMPLE_RATE,
+    warnings,
     blocks: inBlocks(pcm, onProgress),
     segment: (start, end) =>
       Promise.resolve(pcm.slice(Math.max(0, Math.floor(start * SAMPLE_RATE)), Math.ceil(end * SAMPLE_RATE))),

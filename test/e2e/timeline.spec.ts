@@ -102,6 +102,25 @@ test('cancel stops reading and keeps the segments found so far', async ({ page }
   await expect(page.getByTestId('timeline-file')).toBeEnabled();
 });
 
+test('a file cut short is analysed as far as it goes, with the cut said', async ({ page }) => {
+  // The first 30 s of the three-minute file, its header still promising all of it: a download that stopped.
+  const whole = encodeWav(joined.pcm, 16_000);
+  const cut = writeTempFile('cut-short.wav', whole.subarray(0, 44 + 30 * 16_000 * 2));
+  await openTimeline(page);
+  await page.getByTestId('timeline-file').setInputFiles(cut);
+  const warning = page.getByTestId('clip-warning-truncated');
+  await expect(warning).toContainText(
+    `promises ${(joined.pcm.length / 16_000).toFixed(2)} s of audio but it holds only 30.00 s`,
+  );
+  await expect(page.getByTestId('timeline-result')).toHaveAttribute('data-phase', 'done', { timeout: 60_000 });
+  // Every clip that lies inside the 30 s has its segment; one the cut goes through may have one too.
+  const whole30 = joined.clips.filter((c) => c.end <= 30).length;
+  const started = joined.clips.filter((c) => c.start < 30).length;
+  const count = await page.getByTestId('timeline-segments').locator('li').count();
+  expect(count).toBeGreaterThanOrEqual(whole30);
+  expect(count).toBeLessThanOrEqual(started);
+});
+
 /** Waits until the timeline's recorder shows at least `seconds` recorded (its own clock, m:ss). */
 async function recordedFor(page: Page, seconds: number): Promise<void> {
   const elapsed = page.getByTestId('timeline-elapsed');

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeWav, encodeWav } from '../../src/audio/wav';
-import { decodeFrames, readWavLayout, type ReadAt } from '../../src/audio/wav-stream';
+import { decodeFrames, readWavLayout, wavBlocks, type ReadAt } from '../../src/audio/wav-stream';
 import { readClip } from '../../cli/audio-file';
 import { openWavBlocks } from '../../cli/wav-blocks';
 import { ravdessClip } from '../shared-data';
@@ -153,4 +153,56 @@ describe('openWavBlocks', () => {
     const expected = decodeWav(readFileSync(ravdessClip(row.path))).channels[0];
     expect(Float32Array.from(parts.flatMap((p) => Array.from(p)))).toEqual(expected);
   });
+});
+
+describe('wavBlocks', () => {
+  it.each([
+    { name: 'whole', cutSeconds: 0, warned: false },
+    { name: 'a partial last frame', cutSeconds: 1 / 16_000, warned: false },
+    { name: 'a second missing', cutSeconds: 1, warned: true },
+  ])('says a file is cut short only when it is: $name', async ({ cutSeconds, warned }) => {
+    const file = wavFile({ channels: 1, rate: 16_000, bits: 16, frames: 48_000, cutBytes: cutSeconds * 32_000 });
+    const audio = await wavBlocks(readerOf(file), file.length);
+    expect(audio.warnings).toEqual(
+      warned ? [{ kind: 'truncated', presentSeconds: 3 - cutSeconds, promisedSeconds: 3 }] : [],
+    );
+  });
+
+  it('streams a two-hour file in bounded reads, every sample once', async () => {
+    // Generated as it is read: 230 MB that never exist at once, which is what the page and the CLI rely on.
+    const rate = 16_000;
+    const frames = 2 * 3600 * rate;
+    const header = wavFile({ channels: 1, rate, bits: 16, frames: 0 });
+    const view = new DataView(header.buffer.slice(0));
+    view.setUint32(4, 36 + frames * 2, true);
+    view.setUint32(40, frames * 2, true);
+    const size = 44 + frames * 2;
+    let largest = 0;
+    const read: ReadAt = (position, length) => {
+      const n = Math.max(0, Math.min(length, size - position));
+      largest = Math.max(largest, n);
+      const out = new Uint8Array(n);
+      const samples = new DataView(out.buffer);
+      for (let at = 0; at < n; at++) {
+        const p = position + at;
+        // Header bytes, then the sample index's low bits as a ramp: each 16-bit sample tells where it came from.
+        if (p < 44) out[at] = new Uint8Array(view.buffer)[p] ?? 0;
+        else if ((p - 44) % 2 === 1 && at > 0) samples.setInt16(at - 1, ((p - 45) / 2) % 1000, true);
+      }
+      return Promise.resolve(out);
+    };
+    const audio = await wavBlocks(read, size);
+    expect(audio.duration).toBe(7200);
+    expect(audio.warnings).toEqual([]);
+    let total = 0;
+    let wrong = 0;
+    for await (const block of audio.blocks) {
+      for (let i = 0; i < block.length; i += 997)
+        if (Math.round((block[i] ?? 0) * 32768) !== (total + i) % 1000) wrong++;
+      total += block.length;
+    }
+    expect(total).toBe(frames);
+    expect(wrong).toBe(0);
+    expect(largest).toBeLessThanOrEqual(512 * 1024);
+  }, 120_000);
 });

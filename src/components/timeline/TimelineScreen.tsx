@@ -5,6 +5,7 @@ import { MAX_RECORDING_SECONDS, useLiveTimeline } from '../../hooks/useLiveTimel
 import type { UseMl } from '../../hooks/useMl';
 import { useTimeline } from '../../hooks/useTimeline';
 import { formatTime } from '../../timeline/timeline-report';
+import { ClipWarnings } from '../ClipWarnings';
 import { ErrorBanner } from '../ErrorBanner';
 import { Notice } from '../Notice';
 import { Recorder } from '../Recorder';
@@ -123,6 +124,7 @@ export function TimelineScreen({ ml, library }: Props) {
             The whole timeline was ready {live.stopToResultMs} ms after you stopped.
           </p>
         ) : null}
+        <ClipWarnings warnings={t.warnings} />
         {t.phase === 'cancelled' ? (
           <p className="muted small" data-testid="timeline-cancelled">
             Cancelled after {formatTime(t.read)}: the segments found until then are kept below.
