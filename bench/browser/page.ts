@@ -12,6 +12,7 @@ import type { GraphTiming } from '../lib/time-graph';
 import type { FlopsApi } from './flops.worker';
 import type { VariantApi, VariantConfig, VariantTiming } from './ort-variant.worker';
 import type { TjsApi } from './tjs.worker';
+import { stopToResult, timelineFile, type StopRun, type TimelineFileRun } from './timeline-bench';
 
 /** What one call of ours returns: the worker's stage timings and the page's wall time. */
 export interface OursRun {
@@ -101,6 +102,10 @@ export interface BenchPage {
     dims: readonly number[],
     plan: RepeatPlan,
   ): Promise<VariantTiming>;
+  /** The timeline case: the file in the page's `#timeline-file` input, read and analysed as the Timeline screen does. */
+  timelineFile(): Promise<TimelineFileRun>;
+  /** The timeline case: stop to result for the raw float32 recording at `audioUrl`, both ways, one turn. */
+  stopToResult(audioUrl: string): Promise<StopRun>;
 }
 
 async function timeVariant(...args: Parameters<VariantApi['time']>): Promise<VariantTiming> {
@@ -229,6 +234,15 @@ const bench: BenchPage = {
     }
   },
   timeVariant,
+  timelineFile() {
+    const input = document.querySelector<HTMLInputElement>('#timeline-file');
+    if (ours === null || input === null) throw new Error('initOurs first, on a page with #timeline-file');
+    return timelineFile(ours, input);
+  },
+  async stopToResult(audioUrl) {
+    if (ours === null) throw new Error('initOurs first');
+    return stopToResult(ours, await audio(audioUrl));
+  },
 };
 
 (window as unknown as { bench: BenchPage }).bench = bench;

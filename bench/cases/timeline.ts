@@ -1,10 +1,12 @@
 /**
- * Long recordings on the CLI: `npm run cli -- timeline FILE --json` (embedded pair, onnxruntime-node) on files of
- * RAVDESS clips joined by 1.5 s of silence, 10 and 30 minutes long (5 and 10 with `--quick`). Per file: wall time,
- * real-time factor (wall / audio), segments found against clips joined, and the command's peak resident memory. The
- * two lengths side by side say whether memory is flat in the file's length (the block reader and the builder hold
- * one block and one segment). Then the time from stop to the whole timeline for ~5 s utterances, with analysis
- * while recording (the page's way) and at stop only, in the same run (`runStopToResult`).
+ * Long recordings, on the CLI and in the page: `npm run cli -- timeline FILE --json` (embedded pair,
+ * onnxruntime-node) and the Timeline screen's reader with the app's worker in Chromium (timeline-page.ts), on files
+ * of RAVDESS clips joined by 1.5 s of silence, 10 minutes, 30 minutes and 2 hours long (5 and 10 minutes with
+ * `--quick`). Per file and host: wall time, real-time factor (wall / audio), segments found against clips joined, and
+ * peak resident memory (the CLI's processes; the page's renderer). The lengths side by side say whether memory is
+ * flat in the file's length (the block reader and the builder hold one block and one segment). Then the time from
+ * stop to the whole timeline for ~5 s utterances, with analysis while recording (the page's way) and at stop only,
+ * in the same run, in Node (`runStopToResult`) and through the page's worker.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
@@ -13,6 +15,7 @@ import { decodeWav } from '../../src/audio/wav';
 import { parseMetadata } from '../../src/data/metadata';
 import { descendants, peakRss } from '../lib/memory';
 import { REPO, TMP } from '../lib/models';
+import { runTimelinePage, type PageFileRow, type PageStopRow } from './timeline-page';
 
 const RAVDESS = join(REPO, '..', 'shared', 'data', 'ravdess');
 
@@ -25,6 +28,8 @@ export interface TimelineRow {
   readonly realTimeFactor: number;
   /** Peak resident size of the CLI's processes (MB); null off Linux. */
   readonly peakMB: number | null;
+  /** The same file read and analysed in the page. */
+  readonly page: PageFileRow;
 }
 
 export interface TimelineResult {
@@ -110,17 +115,18 @@ export function runCli(path: string): Promise<{ wallS: number; peak: number | nu
   });
 }
 
-/** The timeline case: one row per file length. */
+/** The timeline case: one row per file length, the CLI and the page on the same file. */
 export async function runTimeline(quick: boolean, log: (line: string) => void): Promise<TimelineResult> {
-  const rows: TimelineRow[] = [];
+  const cli: (Omit<TimelineRow, 'page'> & { path: string })[] = [];
   mkdirSync(TMP, { recursive: true });
-  for (const minutes of quick ? [5, 10] : [10, 30]) {
+  for (const minutes of quick ? LENGTHS.quick : LENGTHS.full) {
     const path = join(TMP, `timeline-${String(minutes)}min.wav`);
     const clips = writeLongFile(path, minutes);
     log(`timeline: ${String(minutes)} min file of ${String(clips)} clips written; running the CLI`);
     const { wallS, peak, stdout } = await runCli(path);
     const report = JSON.parse(stdout) as { duration: number; segments: unknown[] };
-    rows.push({
+    cli.push({
+      path,
       minutes,
       clips,
       segments: report.segments.length,
@@ -130,27 +136,56 @@ export async function runTimeline(quick: boolean, log: (line: string) => void): 
     });
     log(`timeline: ${String(minutes)} min in ${wallS.toFixed(1)} s, ${String(report.segments.length)} segments`);
   }
-  return { rows, stop: await runStopToResult(quick ? 2 : 7, log) };
+  const repeats = quick ? 2 : 7;
+  const stop = await runStopToResult(repeats, log);
+  const page = await runTimelinePage(
+    cli.map((r) => r.path),
+    stop.recordings,
+    repeats,
+    log,
+  );
+  const rows = cli.map(({ path: _path, ...r }, i) => {
+    const p = page.files[i];
+    if (p === undefined) throw new Error(`timeline: no page run for ${_path}`);
+    return { ...r, page: p };
+  });
+  return {
+    rows,
+    stop: stop.rows.map((r, i) => {
+      const p = page.stops[i];
+      if (p === undefined) throw new Error(`timeline: no page stop-to-result for ${r.clip}`);
+      return { ...r, page: p };
+    }),
+  };
 }
+
+/** The file lengths, in minutes: two hours is the longest file the Timeline promises to read. */
+const LENGTHS = { quick: [5, 10], full: [10, 30, 120] } as const;
 
 /** The case's table. */
 export function timelineTable(t: TimelineResult): string[] {
   return [
-    '### Long recordings: `npm run cli -- timeline` (embedded pair, onnxruntime-node)',
+    '### Long recordings: `npm run cli -- timeline` (onnxruntime-node) and the Timeline in Chromium (wasm-mt), embedded pair',
     '',
-    '| file | clips joined | segments | wall (s) | real-time factor | peak memory (MB) |',
-    '|---|---|---|---|---|---|',
-    ...t.rows.map(
-      (r) =>
-        `| ${String(r.minutes)} min | ${String(r.clips)} | ${String(r.segments)} | ${r.wallS.toFixed(1)} | ${r.realTimeFactor.toFixed(4)} | ${r.peakMB === null ? 'n/a' : String(r.peakMB)} |`,
+    '| file | clips joined | host | segments | wall (s) | real-time factor | peak memory (MB) |',
+    '|---|---|---|---|---|---|---|',
+    ...t.rows.flatMap((r) =>
+      [
+        ['CLI', r.segments, r.wallS, r.realTimeFactor, r.peakMB] as const,
+        ['page', r.page.segments, r.page.wallS, r.page.realTimeFactor, r.page.peakMB] as const,
+      ].map(
+        ([host, segments, wall, rtf, peak]) =>
+          `| ${String(r.minutes)} min | ${String(r.clips)} | ${host} | ${String(segments)} | ${wall.toFixed(1)} | ${rtf.toFixed(4)} | ${peak === null ? 'n/a' : String(peak)} |`,
+      ),
     ),
     '',
     '#### Stop to the whole timeline, a clip of about 5 s stopped 0.3 s after its speech (goal: <= 300 ms)',
     '',
-    '| clip | seconds | analysed while recording (ms) | analysed at stop (ms) |',
-    '|---|---|---|---|',
+    '| clip | seconds | Node: while recording (ms) | Node: at stop (ms) | page: while recording (ms) | page: at stop (ms) |',
+    '|---|---|---|---|---|---|',
     ...t.stop.map(
-      (r) => `| ${r.clip} | ${r.seconds.toFixed(2)} | ${r.incrementalMs.toFixed(1)} | ${r.atStopMs.toFixed(1)} |`,
+      (r) =>
+        `| ${r.clip} | ${r.seconds.toFixed(2)} | ${r.incrementalMs.toFixed(1)} | ${r.atStopMs.toFixed(1)} | ${r.page.incrementalMs.toFixed(1)} | ${r.page.atStopMs.toFixed(1)} |`,
     ),
   ];
 }
@@ -163,6 +198,8 @@ export interface StopRow {
   readonly incrementalMs: number;
   /** Everything at stop: detector and analysis over the whole recording. */
   readonly atStopMs: number;
+  /** The same two ways through the page's worker, timed in the page. */
+  readonly page: PageStopRow;
 }
 
 /**
@@ -171,7 +208,10 @@ export interface StopRow {
  * recording is (half-second blocks) and then stopped, against the same audio analysed only at stop. Median of
  * `repeats` runs each, taking turns.
  */
-export async function runStopToResult(repeats: number, log: (line: string) => void): Promise<StopRow[]> {
+export async function runStopToResult(
+  repeats: number,
+  log: (line: string) => void,
+): Promise<{ rows: Omit<StopRow, 'page'>[]; recordings: Float32Array[] }> {
   const { Recognizer } = await import('../../src/recognizer/recognizer');
   const { nodePlatform } = await import('../../src/recognizer/node-platform');
   const { TimelineSession } = await import('../../src/recognizer/timeline-session');
@@ -188,7 +228,8 @@ export async function runStopToResult(repeats: number, log: (line: string) => vo
     .map((r) => ({ r, pcm: decodeWav(readFileSync(join(RAVDESS, r.path))).channels[0] ?? new Float32Array(0) }))
     .filter((c) => c.pcm.length >= 4.5 * 16_000)
     .slice(0, 3);
-  const rows: StopRow[] = [];
+  const rows: Omit<StopRow, 'page'>[] = [];
+  const recordings: Float32Array[] = [];
   for (const { r, pcm } of picks) {
     // Stopped 0.3 s after the speech ends (found by the detector on the whole clip, less its padding): too short a
     // pause to close the segment, so the last segment is still open at stop, the case the goal is about.
@@ -223,11 +264,12 @@ export async function runStopToResult(repeats: number, log: (line: string) => vo
       incrementalMs: Number(median(inc).toFixed(1)),
       atStopMs: Number(median(all).toFixed(1)),
     });
+    recordings.push(audio);
     log(
       `timeline: stop to result for ${r.path}: ${median(inc).toFixed(1)} ms incremental, ${median(all).toFixed(1)} ms at stop`,
     );
   }
   await session.dispose();
   await recognizer.dispose();
-  return rows;
+  return { rows, recordings };
 }

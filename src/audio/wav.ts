@@ -3,7 +3,8 @@
  * channels, works in a Worker and in Node, and gives precise errors for the files people actually upload.
  */
 import { AppError } from '../core/errors';
-import { clippingWarning, TRUNCATION_SLACK_SECONDS, type ClipWarning } from './clip-warnings';
+import { clippingWarning, truncationWarning, type ClipWarning } from './clip-warnings';
+import { FORMAT_FLOAT, FORMAT_PCM, wavLayoutOf, type WavFormat } from './wav-layout';
 
 /** Decoded audio: one array per channel, samples in [-1, 1]. */
 export interface DecodedWav {
@@ -14,61 +15,6 @@ export interface DecodedWav {
    * The samples that are there are decoded all the same.
    */
   readonly promisedFrames?: number;
-}
-
-const FORMAT_PCM = 0x0001;
-const FORMAT_FLOAT = 0x0003;
-const FORMAT_EXTENSIBLE = 0xfffe;
-/** Streaming writers put this in the data size when they cannot seek back to fix it. */
-export const UNKNOWN_SIZE = 0xffffffff;
-
-/** A WAV file's sample format, from its "fmt " chunk (the extensible format resolved to its real code). */
-export interface WavFormat {
-  readonly code: number;
-  readonly channels: number;
-  readonly sampleRate: number;
-  readonly bits: number;
-}
-
-/** Four ASCII characters at `offset` (a chunk id). */
-export function fourCC(view: DataView, offset: number): string {
-  return String.fromCharCode(
-    view.getUint8(offset),
-    view.getUint8(offset + 1),
-    view.getUint8(offset + 2),
-    view.getUint8(offset + 3),
-  );
-}
-
-/** A decode-failed error for a damaged WAV file. */
-export function corrupt(detail: string): AppError {
-  return new AppError('decode-failed', `The WAV file could not be read: ${detail}.`);
-}
-
-/** Reads a "fmt " chunk's body. @throws AppError('decode-failed') for a damaged or unsupported format. */
-export function parseFormat(view: DataView, offset: number, size: number): WavFormat {
-  if (size < 16) throw corrupt(`its format chunk is ${size} bytes, shorter than the 16 required`);
-  let code = view.getUint16(offset, true);
-  const channels = view.getUint16(offset + 2, true);
-  const sampleRate = view.getUint32(offset + 4, true);
-  const bits = view.getUint16(offset + 14, true);
-  if (code === FORMAT_EXTENSIBLE) {
-    // The real format is the first two bytes of the SubFormat GUID, at offset 24 of the chunk.
-    if (size < 40) throw corrupt('its extensible format chunk is truncated');
-    code = view.getUint16(offset + 24, true);
-  }
-  if (channels === 0) throw corrupt('the header says it has 0 channels');
-  if (sampleRate === 0) throw corrupt('the header says its sample rate is 0 Hz');
-  if (code === FORMAT_PCM) {
-    if (bits !== 8 && bits !== 16 && bits !== 24 && bits !== 32) {
-      throw corrupt(`${bits}-bit integer samples are not supported (8, 16, 24 and 32-bit are)`);
-    }
-  } else if (code === FORMAT_FLOAT) {
-    if (bits !== 32 && bits !== 64) throw corrupt(`${bits}-bit float samples are not supported (32 and 64-bit are)`);
-  } else {
-    throw corrupt(`it uses compressed format code ${code}; only uncompressed PCM and float WAV files are supported`);
-  }
-  return { code, channels, sampleRate, bits };
 }
 
 /** Decodes interleaved frames into per-channel arrays; one loop per sample type keeps each loop monomorphic. */
@@ -111,54 +57,16 @@ export function deinterleave(view: DataView, offset: number, frames: number, fmt
  * header is damaged or the encoding unsupported, and `empty-audio` when there are no complete samples.
  */
 export function decodeWav(bytes: ArrayBuffer | Uint8Array): DecodedWav {
-  const view =
-    bytes instanceof Uint8Array ? new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength) : new DataView(bytes);
-  const total = view.byteLength;
-  if (total >= 12 && fourCC(view, 0) === 'RIFX' && fourCC(view, 8) === 'WAVE') {
-    throw corrupt('it is a big-endian (RIFX) WAV file, which is not supported; convert it to a standard WAV file');
-  }
-  if (total < 12 || fourCC(view, 0) !== 'RIFF' || fourCC(view, 8) !== 'WAVE') {
-    throw new AppError(
-      'not-audio',
-      'This is not a WAV file: it does not start with a RIFF/WAVE header. Choose a .wav recording.',
-    );
-  }
-
-  let fmt: WavFormat | null = null;
-  let dataOffset = -1;
-  let dataBytes = 0;
-  let promisedBytes = 0;
-  let pos = 12;
-  // The RIFF size field is often wrong in the wild, so chunks are walked to the real end of the bytes.
-  while (pos + 8 <= total) {
-    const id = fourCC(view, pos);
-    const size = view.getUint32(pos + 4, true);
-    const body = pos + 8;
-    const available = total - body;
-    if (id === 'fmt ') {
-      if (size > available) throw corrupt('its format chunk is cut off');
-      fmt = parseFormat(view, body, size);
-    } else if (id === 'data') {
-      dataOffset = body;
-      dataBytes = size === UNKNOWN_SIZE ? available : Math.min(size, available);
-      promisedBytes = size === UNKNOWN_SIZE ? available : size;
-      if (fmt) break;
-    }
-    // Chunks are word-aligned: an odd-sized chunk is followed by one pad byte.
-    pos = body + size + (size & 1);
-  }
-
-  if (!fmt) throw corrupt('it has no format ("fmt ") chunk');
-  const frameBytes = fmt.channels * (fmt.bits / 8);
-  const frames = dataOffset < 0 ? 0 : Math.floor(dataBytes / frameBytes);
-  if (frames === 0) throw new AppError('empty-audio', 'The WAV file contains no audio samples.');
-  const channels = deinterleave(view, dataOffset, frames, fmt);
+  const u8 = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  const { format, dataOffset, dataBytes, promisedBytes, frameBytes } = wavLayoutOf(u8);
+  const { sampleRate } = format;
+  const frames = dataBytes / frameBytes;
+  const channels = deinterleave(new DataView(u8.buffer, u8.byteOffset, u8.byteLength), dataOffset, frames, format);
   const promised = Math.floor(promisedBytes / frameBytes);
   // A missing last pad byte or a partial last frame is common and harmless; a missing tenth of a second is not.
-  const cut = (promised - frames) / fmt.sampleRate > TRUNCATION_SLACK_SECONDS;
-  return cut
-    ? { sampleRate: fmt.sampleRate, channels, promisedFrames: promised }
-    : { sampleRate: fmt.sampleRate, channels };
+  return truncationWarning(frames / sampleRate, promised / sampleRate) === null
+    ? { sampleRate, channels }
+    : { sampleRate, channels, promisedFrames: promised };
 }
 
 /** What a decoded WAV file's reader should be told: cut short (see `promisedFrames`), clipped. */
