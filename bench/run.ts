@@ -21,6 +21,7 @@ import { runTrain, type TrainResult } from './cases/train';
 import { addBenchHeads, modelSets, REPO, TMP, writeBenchManifest } from './lib/models';
 import type { MemoryRow } from './lib/memory';
 import { markdown, type BenchResults } from './lib/report';
+import { summaryOf, summaryTable } from './lib/summary';
 import type { RepeatPlan } from './lib/stats';
 
 const CASES = ['native', 'browser', 'train', 'load', 'flops', 'profile', 'embedded', 'timeline'] as const;
@@ -36,10 +37,15 @@ interface Options {
   readonly trainBatch: number | undefined;
   /** Load and embedded cases: throttle of model downloads, Mbit/s (default 100). */
   readonly bandwidth: number;
+  /** Runs what the lean-and-fast summary needs and prints it, its JSON object last. */
+  readonly summary: boolean;
 }
 
 const USAGE =
-  'usage: npm run bench -- [--cases native,browser,train] [--quick] [--repeats N] [--warmup N] [--lengths 1,5,10,30] [--threads N] [--train-batch N] [--bandwidth MBIT]';
+  'usage: npm run bench -- [--summary] [--cases native,browser,train] [--quick] [--repeats N] [--warmup N] [--lengths 1,5,10,30] [--threads N] [--train-batch N] [--bandwidth MBIT]';
+
+/** The cases the summary reads, and the one clip length its ratios are taken at. */
+const SUMMARY_CASES: readonly CaseName[] = ['native', 'browser', 'train', 'load'];
 
 /** Parses the command line (`--x v` and `--x=v`). */
 export function parseOptions(argv: readonly string[]): Options {
@@ -51,6 +57,7 @@ export function parseOptions(argv: readonly string[]): Options {
   let threads = 2;
   let trainBatch: number | undefined;
   let bandwidth = 100;
+  let summary = false;
   for (let i = 0; i < argv.length; i++) {
     const [flag = '', inline] = (argv[i] ?? '').split(/=(.*)/s, 2);
     const value = (): string => {
@@ -64,6 +71,7 @@ export function parseOptions(argv: readonly string[]): Options {
       return n;
     };
     if (flag === '--quick') quick = true;
+    else if (flag === '--summary') summary = true;
     else if (flag === '--cases') {
       cases = value()
         .split(',')
@@ -84,12 +92,15 @@ export function parseOptions(argv: readonly string[]): Options {
         .filter((n) => n > 0);
     else throw new Error(`unknown argument "${argv[i] ?? ''}"\n${USAGE}`);
   }
+  // The summary's cases unless --cases says otherwise (then the keys of the cases left out are null).
+  if (summary && !argv.some((a) => a.startsWith('--cases'))) cases = [...SUMMARY_CASES];
   return {
     cases,
     quick,
+    summary,
     // Quick checks the harness, not the machine: one warm-up, two repeats, two short clips, tiny models.
     plan: { warmup: warmup ?? 1, repeats: repeats ?? (quick ? 2 : 5) },
-    lengths: lengths ?? (quick ? [1, 5] : [1, 5, 10, 30]),
+    lengths: lengths ?? (summary ? [10] : quick ? [1, 5] : [1, 5, 10, 30]),
     threads,
     trainBatch,
     bandwidth,
@@ -166,7 +177,7 @@ async function main(): Promise<void> {
   const dir = o.quick ? TMP : join(REPO, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   // A run of some cases only must not overwrite the day's full run: its file names the cases.
-  const subset = o.cases.length === CASES.length ? '' : `-${o.cases.join('+')}`;
+  const subset = o.summary ? '-summary' : o.cases.length === CASES.length ? '' : `-${o.cases.join('+')}`;
   const file = join(dir, `${date}-${host}${subset}${o.quick ? '-quick' : ''}.json`);
   // Written after every case, so a run that dies part-way keeps what it measured.
   const save = (): void => {
@@ -177,7 +188,7 @@ async function main(): Promise<void> {
       if (name === 'native')
         inference.push(...(await runNative(manifestPath, sets, o.lengths, o.plan, o.threads, log)));
       if (name === 'browser') {
-        const b = await runBrowser(manifestPath, sets, o.lengths, o.plan, log, o.quick ? [] : [1]);
+        const b = await runBrowser(manifestPath, sets, o.lengths, o.plan, log, o.quick || o.summary ? [] : [1]);
         inference.push(...b.rows);
         memory.push(...b.memory);
         notes.push(...b.notes);
@@ -209,6 +220,12 @@ async function main(): Promise<void> {
   }
   console.log(markdown(results()));
   console.log(`\nwrote ${relative(process.cwd(), file)}`);
+  if (o.summary) {
+    const summary = summaryOf(results());
+    console.log(['', '### Summary: ours / peer in this run', '', ...summaryTable(summary), ''].join('\n'));
+    // The last line, for scripts: one JSON object.
+    console.log(JSON.stringify(summary));
+  }
   if (errors.length > 0) process.exitCode = 1;
 }
 
