@@ -83,6 +83,23 @@ export class TreeSampler {
     return this.sample();
   }
 
+  /**
+   * Starts a new phase: the page's processes' peak resident sizes are set back to their current sizes (as root or
+   * for our own children, clear_refs allows it), so the next `pagePeak` is the peak of what ran since. False where
+   * the kernel refused it for some process.
+   */
+  resetPagePeak(): boolean {
+    let all = true;
+    for (const pid of this.processes().filter((p) => !this.known.has(p))) {
+      try {
+        writeFileSync(`/proc/${String(pid)}/clear_refs`, '5');
+      } catch {
+        all = false;
+      }
+    }
+    return all;
+  }
+
   /** Sum of the own peak resident sizes (VmHWM) of the processes started since `reset` (bytes). */
   pagePeak(): number {
     return this.processes()
@@ -121,4 +138,9 @@ export interface MemoryRow {
   readonly afterRunsMB: number | null;
   /** Peak while it ran: the page's processes' own peak resident size (browser), the process peak (training). */
   readonly peakMB: number | null;
+  /**
+   * Browser: the peak of each phase apart, load (worker start, downloads or cache reads, graph edits, sessions, head)
+   * and runs (every clip after the load); `peakMB` is the larger. Absent where phases were not told apart.
+   */
+  readonly phasePeakMB?: { readonly load: number; readonly runs: number | null };
 }

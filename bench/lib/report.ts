@@ -112,14 +112,16 @@ export function markdown(r: BenchResults): string {
       '',
       'Memory (MB = 2^20 bytes; goal: peak < 1.5 GB = 1536 MB):',
       '',
-      '| runtime | dtype | what | before | loaded | after runs | peak |',
-      '|---|---|---|---|---|---|---|',
+      '| runtime | dtype | what | before | loaded | after runs | peak | peak: load / runs |',
+      '|---|---|---|---|---|---|---|---|',
     );
-    const n = (x: number | null): string => (x === null ? 'n/a' : String(x));
-    for (const m of r.memory)
+    const n = (x: number | null | undefined): string => (x == null ? 'n/a' : String(x));
+    for (const m of r.memory) {
+      const phases = m.phasePeakMB === undefined ? '' : `${n(m.phasePeakMB.load)} / ${n(m.phasePeakMB.runs)}`;
       lines.push(
-        `| ${m.runtime} | ${m.dtype} | ${m.what} | ${n(m.baselineMB)} | ${n(m.afterLoadMB)} | ${n(m.afterRunsMB)} | ${n(m.peakMB)} |`,
+        `| ${m.runtime} | ${m.dtype} | ${m.what} | ${n(m.baselineMB)} | ${n(m.afterLoadMB)} | ${n(m.afterRunsMB)} | ${n(m.peakMB)} | ${phases} |`,
       );
+    }
   }
   if (r.load !== null) lines.push('', ...loadTable(r.load));
   if (r.profile !== null) lines.push('', ...profileTable(r.profile));
