@@ -295,6 +295,6 @@ export class Recognizer {
     const ctx = this.loadContext;
     const entry = ctx?.manifest.heads.find((h) => h.id === id);
     if (ctx === null || entry === undefined) throw new AppError('training', `The app ships no head "${id}".`);
-    return fetchBuiltinHead({ ...ctx, onProgress: () => undefined }, entry);
+    return fetchBuiltinHead({ ...ctx, onProgress: () => undefined }, entry, 'training');
   }
 }
