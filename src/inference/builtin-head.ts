@@ -30,7 +30,7 @@ async function headFile(ctx: LoaderContext, entry: HeadEntry, ref: FileRef, why:
     ctx.onProgress({ status: 'done', model: entry.id, file: ref.path, fromCache: true, bytes: cached.byteLength, why });
     return cached;
   }
-  const bytes = await fetchModelFile(ctx, entry.id, ref, url);
+  const bytes = await fetchModelFile(ctx, entry.id, ref, url, why);
   if (looksLikeHtml(bytes)) {
     // Single-page-app servers (Vite's included) answer a missing file with index.html and status 200.
     throw new AppError(

@@ -59,6 +59,7 @@ export async function fetchModelFile(
   model: string,
   ref: FileRef,
   url: string,
+  why: FetchWhy,
   trustFirstUse = false,
 ): Promise<Uint8Array> {
   const file = ref.path;
@@ -66,7 +67,7 @@ export async function fetchModelFile(
   const pin = tofu ? await readPin(ctx.store, url) : null;
   const sha256 = ref.sha256 ?? pin?.sha256;
   const size = ref.bytes ?? pin?.bytes;
-  ctx.onProgress({ status: 'initiate', model, file });
+  ctx.onProgress({ status: 'initiate', model, file, total: size ?? ref.downloadBytes ?? null, why });
   let bytes: Uint8Array;
   try {
     bytes = await downloadVerified(url, {
@@ -113,11 +114,11 @@ export async function loadJsonFile(
   const key = sideFileKey(url, ref);
   let bytes = await ctx.store.get(key);
   const fromCache = bytes !== null;
+  const why: FetchWhy = { kind: 'side-file', role: entry.role, purpose, use };
   if (bytes === null) {
-    bytes = await fetchModelFile(ctx, entry.id, ref, url, entry.source.type === 'hub');
+    bytes = await fetchModelFile(ctx, entry.id, ref, url, why, entry.source.type === 'hub');
     await storeQuietly(ctx, key, bytes);
   }
-  const why: FetchWhy = { kind: 'side-file', role: entry.role, purpose, use };
   ctx.onProgress({ status: 'done', model: entry.id, file: ref.path, fromCache, bytes: bytes.byteLength, why });
   try {
     return JSON.parse(new TextDecoder().decode(bytes)) as unknown;
@@ -175,7 +176,7 @@ export async function loadEditedModel(
     ctx.onProgress({ status: 'done', model: entry.id, file: ref.path, fromCache: true, bytes: recut.byteLength, why });
     return recut;
   }
-  const original = await fetchModelFile(ctx, entry.id, ref, url, entry.source.type === 'hub');
+  const original = await fetchModelFile(ctx, entry.id, ref, url, why, entry.source.type === 'hub');
   ctx.onProgress({ status: 'edit', model: entry.id, file: ref.path });
   const edited = editModel(original, entry.surgery);
   await storeQuietly(ctx, key, edited);

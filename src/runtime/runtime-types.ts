@@ -23,7 +23,17 @@ export interface BackendInfo {
 
 /** Byte-level progress of model loading (a discriminated union, like transformers.js' progress callback). */
 export type LoadProgress =
-  | { readonly status: 'initiate'; readonly model: string; readonly file: string }
+  /**
+   * A download starts: its size as far as known beforehand (the manifest's or the pin's, else null) and why, so a
+   * person is told what is coming before it comes.
+   */
+  | {
+      readonly status: 'initiate';
+      readonly model: string;
+      readonly file: string;
+      readonly total: number | null;
+      readonly why: FetchWhy;
+    }
   | {
       readonly status: 'progress';
       readonly model: string;

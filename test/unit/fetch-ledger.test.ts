@@ -21,6 +21,9 @@ import { parseManifest } from '../../src/runtime/manifest-parse';
 import { fileAwareFetch } from '../../src/runtime/node-io';
 import { nodeAdapter } from '../../src/runtime/ort-node';
 import type { Dtype } from '../../src/runtime/runtime-types';
+import { downloadNotice } from '../../src/hooks/useTraining';
+import { downloadReporter } from '../../src/training/training-jobs';
+import type { TrainEvent } from '../../src/worker-api/training-protocol';
 import { REPO_ROOT } from '../shared-data';
 import { ensureFixtures } from './fixtures-on-disk';
 
@@ -111,7 +114,17 @@ describe('the byte ledger of a fixture-pair load', () => {
       const layer = pair.trainingLayer(0);
       if (layer === null) throw new Error('the fixture audio encoder has no graph');
       expect(await pair.cutAt(layer, ledger.apply)).toBe(true);
-      expect(await pair.audioGraph(ledger.apply)).not.toBeNull();
+      const said: TrainEvent[] = [];
+      const report = downloadReporter((e) => said.push(e));
+      const graph = await pair.audioGraph((p) => {
+        report(p);
+        ledger.apply(p);
+      });
+      expect(graph).not.toBeNull();
+      // The run says what it downloads before it does: the config only, the graph comes from the cache.
+      expect(said.map((e) => (e.kind === 'download' ? downloadNotice(e) : e.kind))).toEqual([
+        `Downloading a file of unknown size for this run (config.json; training only: audio encoder config).`,
+      ]);
     }
     const want = [
       `${ROB}/${GRAPH[dtype]}: runs: text encoder graph (${dtype})`,
