@@ -6,6 +6,7 @@
 import * as Comlink from 'comlink';
 import { createMlClient } from '../../src/worker-api/client';
 import type { MlClient } from '../../src/worker-api/client-types';
+import { FetchLedger, type FetchRecord } from '../../src/runtime/fetch-ledger';
 import type { Backend, LoadProgress } from '../../src/runtime/runtime-types';
 import type { RepeatPlan } from '../lib/stats';
 import type { GraphTiming } from '../lib/time-graph';
@@ -40,6 +41,8 @@ export interface LoadRun {
    * transformers.js' progress events do not say where a file came from (the server's byte count does).
    */
   readonly files: { readonly fromCache: number; readonly downloaded: readonly string[] } | null;
+  /** Ours: the byte ledger, every file downloaded with its size and why (src/runtime/fetch-ledger.ts). */
+  readonly ledger: readonly FetchRecord[] | null;
   /**
    * Ours: when each loader step (initiate, verify, edit, done, ready) was reported, ms after the start; where the time
    * goes.
@@ -186,7 +189,9 @@ const bench: BenchPage = {
     const t0 = performance.now();
     const files = { fromCache: 0, downloaded: [] as string[] };
     const steps: [number, string][] = [];
+    const ledger = new FetchLedger();
     const onProgress = (p: LoadProgress): void => {
+      ledger.apply(p);
       if (p.status !== 'progress')
         steps.push([Math.round(performance.now() - t0), `${p.status} ${p.model}${'file' in p ? `/${p.file}` : ''}`]);
       if (p.status !== 'done') return;
@@ -204,6 +209,7 @@ const bench: BenchPage = {
       initMs,
       firstResultMs,
       files,
+      ledger: ledger.entries,
       steps,
       description: `${r.value.backend}, ${r.value.threads} threads`,
       emotion: a.value.emotion !== null,
@@ -220,6 +226,7 @@ const bench: BenchPage = {
       initMs,
       firstResultMs: performance.now() - t0,
       files: null,
+      ledger: null,
       steps: [],
       description: `wasm, ${threads} threads`,
       emotion: null,

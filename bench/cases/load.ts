@@ -14,6 +14,8 @@ import { chromium, type Page } from 'playwright';
 import type { Dtype } from '../../src/runtime/runtime-types';
 import { chromiumArgs, chromiumPath } from '../../test/chromium';
 import type { LoadRun } from '../browser/page';
+import type { FetchRecord } from '../../src/runtime/fetch-ledger';
+import { checkLedger } from '../lib/ledger';
 import { speechClip } from '../lib/audio';
 import { callBench, startHarness } from '../lib/harness';
 import { prepareTransformersJsModel, TMP, type ModelSet } from '../lib/models';
@@ -54,6 +56,8 @@ export interface LoadRow {
   readonly otherBytes: readonly number[];
   /** Effective rate of the throttled model bodies (Mbit/s), per repeat that sent any. */
   readonly modelMbit: readonly number[];
+  /** Ours: the byte ledger of the first repeat (file, bytes, why); empty for transformers.js and warm loads. */
+  readonly ledger: readonly FetchRecord[];
   /** Ours: the loader's steps per repeat (ms after the start, step), to see where a load spends its time. */
   readonly steps: readonly LoadRun['steps'][];
 }
@@ -187,6 +191,7 @@ export async function runLoad(
     log(
       `load ${runtime} ${set.dtype} ${phase}: init ${run.initMs.toFixed(0)} ms, first result ${run.firstResultMs.toFixed(0)} ms, model ${mb(s.model)} MB${s.head > 0 ? ` (head ${mb(s.head)})` : ''}${s.mbit === null ? '' : ` at ${s.mbit.toFixed(1)} Mbit/s`}${files}`,
     );
+    if (runtime === 'ours' && phase === 'cold') checkLedger(run, s.model, set, log, notes);
     // Ours must find its encoders in the cache on a warm load: a silent re-download is the bug this case exists to
     // catch. A head without a pinned hash is fetched on every visit by design (src/inference/builtin-head.ts).
     const encoders = (run.files?.downloaded ?? []).filter((f) => !heads.ids.has(f.split('/')[0] ?? ''));
@@ -241,6 +246,7 @@ export async function runLoad(
             headBytes: list.map((s) => s.head),
             otherBytes: list.map((s) => s.other),
             modelMbit: list.flatMap((s) => (s.mbit === null ? [] : [Number(s.mbit.toFixed(2))])),
+            ledger: phase === 'cold' ? (first.run.ledger ?? []) : [],
             steps: list.map((s) => s.run.steps),
           });
         }

@@ -4,6 +4,8 @@
  * the offer to resume a run whose page was reloaded or whose worker crashed (its last epoch checkpoint is in the
  * library). The state lives above the screens, so switching screens never loses a run.
  */
+import { describeWhy } from '../runtime/fetch-ledger';
+import { formatMB } from '../page/load-progress';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ErrorInfo } from '../core/errors';
 import type { TrainCheckpoint } from '../data/library/library-types';
@@ -78,6 +80,12 @@ const IDLE: TrainingView = {
   error: null,
 };
 
+/** What the Train screen says before a run downloads a file: its size first, then why. */
+export function downloadNotice(e: Extract<TrainEvent, { kind: 'download' }>): string {
+  const size = e.bytes === null ? 'a file of unknown size' : formatMB(e.bytes);
+  return `Downloading ${size} for this run (${e.file}; ${describeWhy(e.why)}).`;
+}
+
 /** Folds one worker event into the view. Pure, so it is easy to test. */
 export function reduceTrainEvent(view: TrainingView, e: TrainEvent): TrainingView {
   switch (e.kind) {
@@ -93,6 +101,8 @@ export function reduceTrainEvent(view: TrainingView, e: TrainEvent): TrainingVie
       };
     case 'notice':
       return { ...view, notices: [...view.notices, e.message] };
+    case 'download':
+      return { ...view, notices: [...view.notices, downloadNotice(e)] };
     case 'features':
       return { ...view, features: { done: e.done, total: e.total, cached: e.cached } };
     case 'step': {

@@ -6,7 +6,11 @@ import { AppError } from '../core/errors';
 import { headFileUrl, type FileRef, type HeadEntry } from '../runtime/manifest';
 import { fetchModelFile, type LoaderContext } from '../runtime/model-loader';
 import type { HeadFiles } from '../worker-api/protocol';
+import type { FetchWhy } from '../runtime/runtime-types';
 import type { HeadOrigin } from './emotion-head';
+
+/** Which use a built-in head is fetched for (the ledger's reason). */
+export type HeadSlotName = Extract<FetchWhy, { kind: 'head' }>['slot'];
 
 /** Whether bytes start like an HTML document (neither a head's JSON nor its safetensors can). */
 function looksLikeHtml(bytes: Uint8Array): boolean {
@@ -18,15 +22,15 @@ function looksLikeHtml(bytes: Uint8Array): boolean {
  * One head file, from the cache when its hash is pinned. Unpinned files are always downloaded: cached by URL alone,
  * a regenerated or retrained head would silently keep its old bytes.
  */
-async function headFile(ctx: LoaderContext, entry: HeadEntry, ref: FileRef): Promise<Uint8Array> {
+async function headFile(ctx: LoaderContext, entry: HeadEntry, ref: FileRef, why: FetchWhy): Promise<Uint8Array> {
   const url = headFileUrl(ctx.manifestUrl, ref);
   const key = ref.sha256 === undefined ? null : `${url}?mmer-sha256=${ref.sha256}`;
   const cached = key === null ? null : await ctx.store.get(key);
   if (cached !== null) {
-    ctx.onProgress({ status: 'done', model: entry.id, file: ref.path, fromCache: true, bytes: cached.byteLength });
+    ctx.onProgress({ status: 'done', model: entry.id, file: ref.path, fromCache: true, bytes: cached.byteLength, why });
     return cached;
   }
-  const bytes = await fetchModelFile(ctx, entry.id, ref, url);
+  const bytes = await fetchModelFile(ctx, entry.id, ref, url, why);
   if (looksLikeHtml(bytes)) {
     // Single-page-app servers (Vite's included) answer a missing file with index.html and status 200.
     throw new AppError(
@@ -40,7 +44,7 @@ async function headFile(ctx: LoaderContext, entry: HeadEntry, ref: FileRef): Pro
       console.warn(`Head cache write failed for ${url}.`, err);
     });
   }
-  ctx.onProgress({ status: 'done', model: entry.id, file: ref.path, fromCache: false, bytes: bytes.byteLength });
+  ctx.onProgress({ status: 'done', model: entry.id, file: ref.path, fromCache: false, bytes: bytes.byteLength, why });
   return bytes;
 }
 
@@ -48,10 +52,10 @@ async function headFile(ctx: LoaderContext, entry: HeadEntry, ref: FileRef): Pro
  * Downloads a built-in head's config.json and model.safetensors.
  * @throws AppError('download-failed' | 'integrity') from the download, or 'bad-model' when config.json is not UTF-8.
  */
-export async function fetchBuiltinHead(ctx: LoaderContext, entry: HeadEntry): Promise<HeadFiles> {
+export async function fetchBuiltinHead(ctx: LoaderContext, entry: HeadEntry, slot: HeadSlotName): Promise<HeadFiles> {
   const [config, weights] = await Promise.all([
-    headFile(ctx, entry, entry.files.config),
-    headFile(ctx, entry, entry.files.weights),
+    headFile(ctx, entry, entry.files.config, { kind: 'head', slot, part: 'config' }),
+    headFile(ctx, entry, entry.files.weights, { kind: 'head', slot, part: 'weights' }),
   ]);
   let configJson: string;
   try {

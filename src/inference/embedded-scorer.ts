@@ -71,7 +71,7 @@ export class EmbeddedScorer {
       audio: new LiteAudioEncoder(audio.id, audio.options),
       text: new LiteTextEncoder(text.id, text.options),
     };
-    const files = await fetchBuiltinHead(ctx, plan.head);
+    const files = await fetchBuiltinHead(ctx, plan.head, 'embedded');
     const target = { ...pairIdentity(ctx.manifest, plan.pair), ...(await measureWidths(encoders)) };
     const info = runtime.embedded.load(files, target, builtinOrigin(ctx.manifestUrl, plan.head), runtime.engine);
     return new EmbeddedScorer(EmbeddedScorer.keyOf(ctx.manifestUrl, plan), encoders, info);

@@ -8,11 +8,11 @@ import { LiteAudioEncoder, LiteTextEncoder } from '../encoders/lite';
 import { OnnxAudioEncoder } from '../encoders/onnx-audio';
 import { createTokenizer, OnnxTextEncoder } from '../encoders/onnx-text';
 import type { AudioEncoderModel, TextEncoderModel } from '../encoders/types';
-import { dtypeCandidates, resolvePair, type ModelEntry, type OnnxModelEntry } from '../runtime/manifest';
+import { dtypeCandidates, resolvePair, type Manifest, type ModelEntry, type OnnxModelEntry } from '../runtime/manifest';
 import { MissingFileError } from '../runtime/download';
 import { loadEditedModel, loadJsonFile, type LoaderContext } from '../runtime/model-loader';
 import type { OrtAdapter, OrtSession } from '../runtime/ort-types';
-import type { Backend, Dtype } from '../runtime/runtime-types';
+import type { Backend, Dtype, LoadProgress } from '../runtime/runtime-types';
 
 /** What the trainer needs of the audio encoder's graph to start layers and CTC head from its weights. */
 export interface EncoderGraph {
@@ -23,10 +23,27 @@ export interface EncoderGraph {
   readonly config: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * Reads the audio graph at the dtype the encoder runs (null for lite) from the model cache, with the training-only
+ * files it needs; `onProgress` hears of any file that had to be downloaded for it.
+ */
+export type AudioGraphReader = (onProgress?: (p: LoadProgress) => void) => Promise<EncoderGraph | null>;
+
 export interface EncoderContext extends LoaderContext {
   readonly ort: OrtAdapter;
   readonly backend: Backend;
   readonly hasShaderF16: boolean;
+  /**
+   * The manifest the pair was loaded with before its audio cut moved: its cached graphs are re-cut, so moving the cut
+   * never downloads a graph again (`loadEditedModel`'s `before`).
+   */
+  readonly cutFrom?: Manifest;
+}
+
+/** The entry `entry` had in `ctx.cutFrom` (the same model under its earlier plan), if any. */
+function earlierEntry(ctx: EncoderContext, entry: OnnxModelEntry): OnnxModelEntry | undefined {
+  const e = ctx.cutFrom?.models.find((m) => m.id === entry.id);
+  return e?.format === 'onnx' && e !== entry ? e : undefined;
 }
 
 export interface EncoderPair {
@@ -35,7 +52,7 @@ export interface EncoderPair {
 }
 
 async function tryOpen(ctx: EncoderContext, entry: OnnxModelEntry, dtype: Dtype): Promise<OrtSession> {
-  const bytes = await loadEditedModel(ctx, entry, dtype);
+  const bytes = await loadEditedModel(ctx, entry, dtype, earlierEntry(ctx, entry));
   let session: OrtSession;
   try {
     session = await ctx.ort.createSession(bytes);
@@ -177,7 +194,9 @@ export async function loadAudioGraph(
   if (chosen === undefined) throw new AppError('bad-model', `${audio.id} lists no file this machine can run.`);
   const bytes = await loadEditedModel(ctx, audio, chosen);
   const config =
-    audio.files.config === undefined ? {} : ((await loadJsonFile(ctx, audio, 'config')) as Record<string, unknown>);
+    audio.files.config === undefined
+      ? {}
+      : ((await loadJsonFile(ctx, audio, 'config', 'training')) as Record<string, unknown>);
   return { entry: audio, bytes, config };
 }
 
@@ -188,7 +207,7 @@ export async function loadAudioGraph(
 export async function loadEncodersWithGraph(
   ctx: EncoderContext,
   pairName: string,
-): Promise<{ encoders: EncoderPair; audioGraph: () => Promise<EncoderGraph | null> }> {
+): Promise<{ encoders: EncoderPair; audioGraph: AudioGraphReader }> {
   const audioId = resolvePair(ctx.manifest, pairName).audio.id;
   let dtype: Dtype | undefined;
   const encoders = await loadEncoders(
@@ -201,6 +220,9 @@ export async function loadEncodersWithGraph(
     },
     pairName,
   );
-  // Later reads report no progress: the load they belong to has finished.
-  return { encoders, audioGraph: () => loadAudioGraph({ ...ctx, onProgress: () => undefined }, pairName, dtype) };
+  // Later reads report to their own caller (a training run), not to the load that has finished.
+  return {
+    encoders,
+    audioGraph: (onProgress = () => undefined) => loadAudioGraph({ ...ctx, onProgress }, pairName, dtype),
+  };
 }

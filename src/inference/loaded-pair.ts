@@ -4,23 +4,28 @@
  * was trained on and a run with k trainable layers reads the one below them, so the worker moves the cut for them
  * instead of asking the person to reload the models.
  */
-import type { EncoderGraph } from './load-encoders';
+import type { AudioGraphReader, EncoderGraph } from './load-encoders';
+import type { LoadProgress } from '../runtime/runtime-types';
 import { measureWidths, pairIdentity, type HeadTarget, type PairIdentity } from './head-target';
 import { loadEncodersWithGraph, type EncoderContext, type EncoderPair } from './load-encoders';
-import { exposedLayer, resolvePair, withAudioLayer } from '../runtime/manifest';
+import { exposedLayer, resolvePair, withAudioLayer, type Manifest } from '../runtime/manifest';
 
 type Layer = 'head-input' | number;
 
 export class LoadedPair {
   /** The encoders' feature widths, measured by one probe pass the first time a head needs them (again after a cut). */
   private widths: Promise<{ audioDim: number; textDim: number }> | null = null;
+  /** The manifest as the loaded graphs are cut (the context's, until the first `cutAt`). */
+  private cutManifest: Manifest;
 
   private constructor(
     private readonly ctx: EncoderContext,
     readonly name: string,
-    private loaded: { encoders: EncoderPair; audioGraph: () => Promise<EncoderGraph | null> },
+    private loaded: { encoders: EncoderPair; audioGraph: AudioGraphReader },
     private id: PairIdentity,
-  ) {}
+  ) {
+    this.cutManifest = ctx.manifest;
+  }
 
   /** Loads both encoders of `name` as the manifest in `ctx` cuts them. */
   static async load(ctx: EncoderContext, name: string): Promise<LoadedPair> {
@@ -48,8 +53,8 @@ export class LoadedPair {
   }
 
   /** The audio graph as loaded (null for lite), read from the model cache when a new run needs it. */
-  audioGraph(): Promise<EncoderGraph | null> {
-    return this.loaded.audioGraph();
+  audioGraph(onProgress?: (p: LoadProgress) => void): Promise<EncoderGraph | null> {
+    return this.loaded.audioGraph(onProgress);
   }
 
   /** Where a new run with `k` trainable audio layers reads the audio encoder; null for encoders without a graph. */
@@ -62,12 +67,17 @@ export class LoadedPair {
    * Reloads the encoders with the audio graph cut at `layer` (edited graphs are cached per cut, so only the first
    * cut at a layer edits the graph). Resolves true when it reloaded, false when nothing had to change.
    */
-  async cutAt(layer: Layer): Promise<boolean> {
+  async cutAt(layer: Layer, onProgress: (p: LoadProgress) => void = () => undefined): Promise<boolean> {
     if (this.id.hiddenStateLayer === layer || resolvePair(this.ctx.manifest, this.name).audio.format !== 'onnx')
       return false;
     const manifest = withAudioLayer(this.ctx.manifest, this.name, layer);
-    // Quiet: the page's progress view belongs to the init that loaded the pair.
-    const next = await loadEncodersWithGraph({ ...this.ctx, manifest, onProgress: () => undefined }, this.name);
+    // Quiet by default: the page's progress view belongs to the init that loaded the pair.
+    // The graph cached at the current cut is re-cut: moving the cut downloads nothing.
+    const next = await loadEncodersWithGraph(
+      { ...this.ctx, manifest, cutFrom: this.cutManifest, onProgress },
+      this.name,
+    );
+    this.cutManifest = manifest;
     await this.dispose();
     this.loaded = next;
     this.id = pairIdentity(manifest, this.name);

@@ -56,7 +56,7 @@ export async function settleHead(
   const entry = builtin ? headsForPair(manifest, pair)[0] : undefined;
   if (entry === undefined) return notices;
   try {
-    const files = await fetchBuiltinHead(ctx, entry);
+    const files = await fetchBuiltinHead(ctx, entry, 'pair');
     await worker.activate(files, builtinOrigin(ctx.manifestUrl, entry));
     ctx.onProgress({ status: 'ready', model: entry.id, dtype: 'none' });
   } catch (err) {

@@ -14,7 +14,7 @@ import { HeadRuntimeHost } from '../inference/head-runtime';
 import { headLayerFor, type HeadTarget } from '../inference/head-target';
 import { LoadedPair } from '../inference/loaded-pair';
 import { settleHead } from '../inference/settle-head';
-import { TrainingJobs, type JobContext } from '../training/training-jobs';
+import { downloadReporter, TrainingJobs, type JobContext } from '../training/training-jobs';
 import type { SplitName } from '../data/library/library-types';
 import type { LoaderContext } from '../runtime/model-loader';
 import type {
@@ -185,7 +185,8 @@ export class Recognizer {
         : request.resumeRunId === undefined
           ? pair.trainingLayer(request.settings.encoderLayers)
           : await this.jobs.layerOf('run', request.resumeRunId, pair.identity);
-    await this.cutAudioAt(layer);
+    // Moving the cut re-cuts the cached graph; were it gone from the cache, its download is announced like the run's.
+    await this.cutAudioAt(layer, downloadReporter(onEvent));
     return this.jobs.train(this.jobContext(), request, onEvent);
   }
 
@@ -240,12 +241,12 @@ export class Recognizer {
   }
 
   /** Moves the audio graph's cut to `layer` (see LoadedPair.cutAt); never under a running training job. */
-  private async cutAudioAt(layer: Layer | null): Promise<void> {
+  private async cutAudioAt(layer: Layer | null, onProgress?: (p: LoadProgress) => void): Promise<void> {
     if (layer === null || this.loaded === null || this.loaded.identity.hiddenStateLayer === layer) return;
     if (this.jobs.running)
       throw new AppError('training', 'A training run is using the models; wait for it to end, or cancel it, first.');
     // The last clip's features were cut elsewhere: no head may score them now.
-    if (await this.loaded.cutAt(layer)) this.lastClip = null;
+    if (await this.loaded.cutAt(layer, onProgress)) this.lastClip = null;
   }
 
   /** Loads `files` as the active head, checked against the loaded pair; the previous head stays on failure. */
@@ -284,17 +285,20 @@ export class Recognizer {
       encoders: pair.encoders,
       identity: pair.identity,
       target: () => this.currentTarget(),
-      audioGraph: () => pair.audioGraph(),
+      audioGraph: (onProgress) => pair.audioGraph(onProgress),
       startEngine: async () => (await this.heads.start()).engine.backend,
-      builtinHead: (id) => this.builtinHeadFiles(id),
+      builtinHead: (id, onProgress) => this.builtinHeadFiles(id, onProgress),
     };
   }
 
   /** A built-in head's files by manifest id, from the model cache or the server (a run may start from one). */
-  private async builtinHeadFiles(id: string): Promise<HeadFiles> {
+  private async builtinHeadFiles(
+    id: string,
+    onProgress: (p: LoadProgress) => void = () => undefined,
+  ): Promise<HeadFiles> {
     const ctx = this.loadContext;
     const entry = ctx?.manifest.heads.find((h) => h.id === id);
     if (ctx === null || entry === undefined) throw new AppError('training', `The app ships no head "${id}".`);
-    return fetchBuiltinHead({ ...ctx, onProgress: () => undefined }, entry);
+    return fetchBuiltinHead({ ...ctx, onProgress }, entry, 'training');
   }
 }

@@ -4,14 +4,14 @@
  * longer verifies is dropped by the store (`ByteStore.get` answers null), so it is simply downloaded again.
  */
 import { AppError } from '../core/errors';
-import type { Dtype, LoadProgress } from './runtime-types';
+import type { Dtype, FetchWhy, LoadProgress } from './runtime-types';
 import type { ByteStore } from './cache';
 import { downloadVerified, IntegrityError } from './download';
 import { sha256Hex } from './hash';
 import { readPin, recordPin, type FilePin } from './pins';
 import { editedGraphKey, sideFileKey } from './cache-keys';
 import { fileUrl, type FileRef, type Manifest, type OnnxModelEntry } from './manifest';
-import { editModel } from './surgery';
+import { editModel, recutModel } from './surgery';
 
 export interface LoaderContext {
   readonly manifest: Manifest;
@@ -59,6 +59,7 @@ export async function fetchModelFile(
   model: string,
   ref: FileRef,
   url: string,
+  why: FetchWhy,
   trustFirstUse = false,
 ): Promise<Uint8Array> {
   const file = ref.path;
@@ -66,7 +67,7 @@ export async function fetchModelFile(
   const pin = tofu ? await readPin(ctx.store, url) : null;
   const sha256 = ref.sha256 ?? pin?.sha256;
   const size = ref.bytes ?? pin?.bytes;
-  ctx.onProgress({ status: 'initiate', model, file });
+  ctx.onProgress({ status: 'initiate', model, file, total: size ?? ref.downloadBytes ?? null, why });
   let bytes: Uint8Array;
   try {
     bytes = await downloadVerified(url, {
@@ -96,8 +97,16 @@ export async function fetchModelFile(
   return bytes;
 }
 
-/** Loads a side file (vocab, tokenizer, config) as parsed JSON, from the cache when present. */
-export async function loadJsonFile(ctx: LoaderContext, entry: OnnxModelEntry, purpose: string): Promise<unknown> {
+/**
+ * Loads a side file (vocab, tokenizer, config) as parsed JSON, from the cache when present. `use`: whether inference
+ * reads it or only a training run (the ledger's reason).
+ */
+export async function loadJsonFile(
+  ctx: LoaderContext,
+  entry: OnnxModelEntry,
+  purpose: string,
+  use: 'inference' | 'training' = 'inference',
+): Promise<unknown> {
   const ref = entry.files[purpose];
   if (ref === undefined)
     throw new AppError('bad-manifest', `Model "${entry.id}" has no "${purpose}" file in the manifest.`);
@@ -105,11 +114,12 @@ export async function loadJsonFile(ctx: LoaderContext, entry: OnnxModelEntry, pu
   const key = sideFileKey(url, ref);
   let bytes = await ctx.store.get(key);
   const fromCache = bytes !== null;
+  const why: FetchWhy = { kind: 'side-file', role: entry.role, purpose, use };
   if (bytes === null) {
-    bytes = await fetchModelFile(ctx, entry.id, ref, url, entry.source.type === 'hub');
+    bytes = await fetchModelFile(ctx, entry.id, ref, url, why, entry.source.type === 'hub');
     await storeQuietly(ctx, key, bytes);
   }
-  ctx.onProgress({ status: 'done', model: entry.id, file: ref.path, fromCache, bytes: bytes.byteLength });
+  ctx.onProgress({ status: 'done', model: entry.id, file: ref.path, fromCache, bytes: bytes.byteLength, why });
   try {
     return JSON.parse(new TextDecoder().decode(bytes)) as unknown;
   } catch (err) {
@@ -118,21 +128,65 @@ export async function loadJsonFile(ctx: LoaderContext, entry: OnnxModelEntry, pu
   }
 }
 
-/** Loads the ONNX graph of `entry` at `dtype`, edited by the manifest's surgery plan. */
-export async function loadEditedModel(ctx: LoaderContext, entry: OnnxModelEntry, dtype: Dtype): Promise<Uint8Array> {
+/**
+ * The graph cached for `before` (the same model under another surgery plan), edited to `entry`'s plan instead; null
+ * when that graph is not cached or cannot be re-cut (a head that was cut off).
+ */
+async function recutCached(
+  ctx: LoaderContext,
+  url: string,
+  ref: FileRef,
+  entry: OnnxModelEntry,
+  before: OnnxModelEntry,
+): Promise<Uint8Array | null> {
+  const cached = await ctx.store.get(await editedGraphKey(url, before, ref));
+  if (cached === null) return null;
+  try {
+    return recutModel(cached, before.surgery, entry.surgery);
+  } catch (err) {
+    // A graph that does not re-cut is downloaded instead, as if nothing had been cached.
+    console.warn(`Could not move the cut of ${ref.path} in the cached graph; it is downloaded again.`, err);
+    return null;
+  }
+}
+
+/**
+ * Loads the ONNX graph of `entry` at `dtype`, edited by the manifest's surgery plan. `before`: the same model as it
+ * was loaded under another plan (a moved cut); its cached graph is re-cut rather than the file downloaded again.
+ */
+export async function loadEditedModel(
+  ctx: LoaderContext,
+  entry: OnnxModelEntry,
+  dtype: Dtype,
+  before?: OnnxModelEntry,
+): Promise<Uint8Array> {
   const ref = entry.weights[dtype];
   if (ref === undefined) throw new AppError('bad-manifest', `Model "${entry.id}" has no ${dtype} weights.`);
   const url = fileUrl(ctx.manifest, ctx.manifestUrl, entry.source, ref);
   const key = await editedGraphKey(url, entry, ref);
+  const why: FetchWhy = { kind: 'graph', role: entry.role, dtype };
   const cached = await ctx.store.get(key);
   if (cached !== null) {
-    ctx.onProgress({ status: 'done', model: entry.id, file: ref.path, fromCache: true, bytes: cached.byteLength });
+    ctx.onProgress({ status: 'done', model: entry.id, file: ref.path, fromCache: true, bytes: cached.byteLength, why });
     return cached;
   }
-  const original = await fetchModelFile(ctx, entry.id, ref, url, entry.source.type === 'hub');
+  const recut = before === undefined ? null : await recutCached(ctx, url, ref, entry, before);
+  if (recut !== null) {
+    await storeQuietly(ctx, key, recut);
+    ctx.onProgress({ status: 'done', model: entry.id, file: ref.path, fromCache: true, bytes: recut.byteLength, why });
+    return recut;
+  }
+  const original = await fetchModelFile(ctx, entry.id, ref, url, why, entry.source.type === 'hub');
   ctx.onProgress({ status: 'edit', model: entry.id, file: ref.path });
   const edited = editModel(original, entry.surgery);
   await storeQuietly(ctx, key, edited);
-  ctx.onProgress({ status: 'done', model: entry.id, file: ref.path, fromCache: false, bytes: original.byteLength });
+  ctx.onProgress({
+    status: 'done',
+    model: entry.id,
+    file: ref.path,
+    fromCache: false,
+    bytes: original.byteLength,
+    why,
+  });
   return edited;
 }

@@ -23,7 +23,17 @@ export interface BackendInfo {
 
 /** Byte-level progress of model loading (a discriminated union, like transformers.js' progress callback). */
 export type LoadProgress =
-  | { readonly status: 'initiate'; readonly model: string; readonly file: string }
+  /**
+   * A download starts: its size as far as known beforehand (the manifest's or the pin's, else null) and why, so a
+   * person is told what is coming before it comes.
+   */
+  | {
+      readonly status: 'initiate';
+      readonly model: string;
+      readonly file: string;
+      readonly total: number | null;
+      readonly why: FetchWhy;
+    }
   | {
       readonly status: 'progress';
       readonly model: string;
@@ -47,6 +57,36 @@ export type LoadProgress =
       readonly model: string;
       readonly file: string;
       readonly fromCache: boolean;
+      /** Bytes downloaded (the file as served), or read from the cache. */
       readonly bytes: number;
+      /** Why the loader needed the file: the byte ledger's reason (fetch-ledger.ts words and sums it). */
+      readonly why: FetchWhy;
     }
   | { readonly status: 'ready'; readonly model: string; readonly dtype: Dtype | 'none' };
+
+/** The role of an encoder in its pair (as `ModelRole` in manifest.ts; repeated here to keep this file import-free). */
+export type EncoderRole = 'audio-encoder' | 'text-encoder';
+
+/**
+ * Why the loader reads one model file: every download is accounted for with one of these, so a byte fetched for no
+ * run, or twice, shows up in the ledger (the bench's load case prints it, tests check it).
+ * - `graph`: the ONNX graph an encoder runs at `dtype`.
+ * - `side-file`: a small JSON file of an encoder (`vocab`, `tokenizer`, `tokenizerConfig`, `config`); `use` says whether
+ *   inference reads it or only a training run does (the audio encoder's config.json).
+ * - `head`: a file of a built-in emotion head; `slot` says which: the loaded pair's own, the embedded stand-in (scores
+ *   a pair without a head), or one a training run starts from. `part` `training` is the file of weights only training
+ *   reads (contrastive projections and the CTC head), fetched when a run starts from the head, never to score.
+ */
+export type FetchWhy =
+  | { readonly kind: 'graph'; readonly role: EncoderRole; readonly dtype: Dtype }
+  | {
+      readonly kind: 'side-file';
+      readonly role: EncoderRole;
+      readonly purpose: string;
+      readonly use: 'inference' | 'training';
+    }
+  | {
+      readonly kind: 'head';
+      readonly slot: 'pair' | 'embedded' | 'training';
+      readonly part: 'config' | 'weights' | 'training';
+    };

@@ -256,3 +256,22 @@ export function editModel(bytes: Uint8Array, plan: SurgeryPlan): Uint8Array {
   const out = onnx.ModelProto.encode(model).finish();
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
+
+/**
+ * A graph `editModel` edited by `from`, edited by `to` instead, without the original file: the output `from` added
+ * (and the node computing it) comes out, then `to` is applied. Moving the cut of an encoder that keeps its head (its
+ * graph holds every weight still) thus costs no second download of the file. Null when `from` removed its head (the
+ * pruned weights cannot come back) or `bytes` was not edited by `from`.
+ */
+export function recutModel(bytes: Uint8Array, from: SurgeryPlan, to: SurgeryPlan): Uint8Array | null {
+  if (!from.keepHead) return null;
+  const model = decode(bytes);
+  const g = graphOf(model);
+  const added = `surgery_${from.hiddenOutput}`;
+  const node = (g.node ?? []).find((n) => nameOf(n) === added);
+  if (node === undefined || !(g.output ?? []).some((o) => o.name === from.hiddenOutput)) return null;
+  g.node = (g.node ?? []).filter((n) => n !== node);
+  g.output = (g.output ?? []).filter((o) => o.name !== from.hiddenOutput);
+  const out = onnx.ModelProto.encode(model).finish();
+  return editModel(new Uint8Array(out.buffer, out.byteOffset, out.byteLength), to);
+}

@@ -3,6 +3,7 @@
  * the clip library opened on first use. The trainer and evaluator (TensorFlow.js code) are imported on first use,
  * like the emotion head, so a page that never trains never loads them.
  */
+import type { LoadProgress } from '../runtime/runtime-types';
 import { AppError } from '../core/errors';
 import type { ClipLibrary, SplitName, StoredHeadFiles } from '../data/library/library-types';
 import type { HeadEngine, HeadFiles } from '../worker-api/protocol';
@@ -24,12 +25,26 @@ export interface JobContext {
   readonly identity: PairIdentity;
   /** The loaded features as a head sees them (widths measured once). */
   readonly target: () => Promise<HeadTarget>;
-  /** The audio encoder's graph (null for lite), read from the model cache only when a new run needs it. */
-  readonly audioGraph: () => Promise<EncoderGraph | null>;
+  /**
+   * The audio encoder's graph (null for lite), read from the model cache only when a new run needs it; `onProgress`
+   * hears of what had to be downloaded for it.
+   */
+  readonly audioGraph: (onProgress?: (p: LoadProgress) => void) => Promise<EncoderGraph | null>;
   /** Starts the TensorFlow.js engine (once) and names its backend. */
   readonly startEngine: () => Promise<HeadEngine>;
   /** A built-in head's files by manifest id (runs that start from `builtin:<id>`). */
-  readonly builtinHead: (id: string) => Promise<HeadFiles>;
+  readonly builtinHead: (id: string, onProgress?: (p: LoadProgress) => void) => Promise<HeadFiles>;
+}
+
+/**
+ * Progress of a run's own downloads as train events: each download is announced, with its size, before its bytes
+ * come (files found in the model cache say nothing).
+ */
+export function downloadReporter(onEvent: (e: TrainEvent) => unknown): (p: LoadProgress) => void {
+  return (p) => {
+    if (p.status === 'initiate')
+      void onEvent({ kind: 'download', model: p.model, file: p.file, bytes: p.total, why: p.why });
+  };
 }
 
 /** Runs training and evaluation jobs against one clip library. */
@@ -70,6 +85,9 @@ export class TrainingJobs {
       const answer = onEvent(e);
       if (answer instanceof Promise) delivered = answer.catch(() => undefined);
     });
+    const report = downloadReporter((e) => {
+      control.onEvent(e);
+    });
     const job = (async () => {
       const [library, engine, { trainOnLibrary }] = await Promise.all([
         this.openLibrary(),
@@ -77,14 +95,21 @@ export class TrainingJobs {
         import('./library-train'),
       ]);
       const headFiles = async (id: string): Promise<StoredHeadFiles> => {
-        if (id.startsWith(BUILTIN_PREFIX)) return ctx.builtinHead(id.slice(BUILTIN_PREFIX.length));
+        if (id.startsWith(BUILTIN_PREFIX)) return ctx.builtinHead(id.slice(BUILTIN_PREFIX.length), report);
         const files = await library.getHeadFiles(id);
         if (files === null)
           throw new AppError('training', `The library has no head "${id}" (it may have been deleted).`);
         return files;
       };
       return trainOnLibrary(
-        { library, encoders: ctx.encoders, identity: ctx.identity, audioGraph: ctx.audioGraph, engine, headFiles },
+        {
+          library,
+          encoders: ctx.encoders,
+          identity: ctx.identity,
+          audioGraph: () => ctx.audioGraph(report),
+          engine,
+          headFiles,
+        },
         request,
         control,
       );

@@ -4,6 +4,7 @@
  */
 import type { ErrorInfo } from '../core/errors';
 import type { SplitName } from '../data/library/library-types';
+import type { FetchWhy } from '../runtime/runtime-types';
 import type { HeadEngine } from './protocol';
 
 /** The multitask loss components of a step or an epoch (weighted terms are reported unweighted). */
@@ -93,6 +94,17 @@ export type TrainEvent =
    * Something the person should know that does not stop the run (CTC off, no validation clips, a checkpoint not saved).
    */
   | { readonly kind: 'notice'; readonly message: string }
+  /**
+   * The run downloads a file that loading the models did not (training-only weights or config): said before the
+   * download, with its size where known beforehand.
+   */
+  | {
+      readonly kind: 'download';
+      readonly model: string;
+      readonly file: string;
+      readonly bytes: number | null;
+      readonly why: FetchWhy;
+    }
   | { readonly kind: 'features'; readonly done: number; readonly total: number; readonly cached: number }
   | {
       readonly kind: 'step';

@@ -96,14 +96,14 @@ describe('a damaged cache entry of a built-in head', () => {
     const head = need(headsForPair(m, 'fixture')[0], 'fixture head');
     const ref: FileRef = head.files[which];
     const url = headFileUrl(MANIFEST_URL, ref);
-    const first = await fetchBuiltinHead(ctx, head);
+    const first = await fetchBuiltinHead(ctx, head, 'pair');
     const firstWeights = first.weights.slice();
     const key = need(
       ctx.store.keys().find((k) => k.startsWith(`${url}?`)),
       `cache entry of ${url}`,
     );
     await damage(ctx.store, key);
-    const again = await fetchBuiltinHead(ctx, head);
+    const again = await fetchBuiltinHead(ctx, head, 'pair');
     expect(hub.count(url)).toBe(2);
     expect(again.configJson).toBe(first.configJson);
     expect(again.weights).toEqual(firstWeights);

@@ -4,6 +4,9 @@ import { LoadTracker, overall } from '../../src/page/load-progress';
 import type { LoadProgress } from '../../src/runtime/runtime-types';
 
 const M = 'wav2vec2';
+/** The reason the loader gives a vocabulary (its value plays no part in the tracker's sums). */
+const VOCAB = { kind: 'side-file', role: 'audio-encoder', purpose: 'vocab', use: 'inference' } as const;
+const GRAPH = { kind: 'graph', role: 'audio-encoder', dtype: 'fp32' } as const;
 
 describe('LoadTracker', () => {
   const cases: {
@@ -15,9 +18,9 @@ describe('LoadTracker', () => {
     {
       name: 'a file downloading and one done from the cache',
       events: [
-        { status: 'initiate', model: M, file: 'a.onnx' },
+        { status: 'initiate', model: M, file: 'a.onnx', total: 100, why: GRAPH },
         { status: 'progress', model: M, file: 'a.onnx', loaded: 30, total: 100 },
-        { status: 'done', model: M, file: 'vocab.json', fromCache: true, bytes: 10 },
+        { status: 'done', model: M, file: 'vocab.json', fromCache: true, bytes: 10, why: VOCAB },
       ],
       want: { loaded: 40, total: 110, filesDone: 1, filesTotal: 2 },
       status: ['progress', 'done'],
@@ -34,7 +37,7 @@ describe('LoadTracker', () => {
     {
       name: 'a precision missing on the server counts as finished with nothing to load; the next one loads',
       events: [
-        { status: 'initiate', model: M, file: 'onnx/model_fp16.onnx' },
+        { status: 'initiate', model: M, file: 'onnx/model_fp16.onnx', total: null, why: GRAPH },
         { status: 'missing', model: M, file: 'onnx/model_fp16.onnx', next: 'fp32' },
         { status: 'progress', model: M, file: 'onnx/model.onnx', loaded: 50, total: 200 },
       ],

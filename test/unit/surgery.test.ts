@@ -9,7 +9,7 @@ import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/core/errors';
 import { describeModel, readInitializer } from '../../src/runtime/onnx-model';
-import { editModel, type SurgeryPlan } from '../../src/runtime/surgery';
+import { editModel, recutModel, type SurgeryPlan } from '../../src/runtime/surgery';
 import type { GraphVariant } from '../../tools/fixtures/onnx-builder';
 import { buildRobertaOnnx, robertaTinyDims } from '../../tools/fixtures/roberta';
 import { buildWav2vec2Onnx, WAV2VEC2_TINY, wav2vec2Frames } from '../../tools/fixtures/wav2vec2';
@@ -181,6 +181,19 @@ describe.each(VARIANTS)('wav2vec2 ($name)', ({ variant, headTol, keepTol }) => {
     const traced = await runW2v(editModel(original(), { ...W2V_PLAN, headPrefix: '/classifier/' }));
     const scoped = await runW2v(editModel(original(), W2V_PLAN));
     expect(maxAbsDiff(f32(traced.hidden_state), f32(scoped.hidden_state))).toBe(0);
+  });
+
+  it('re-cuts an edited graph at another layer: the graph editing the original at that layer gives', () => {
+    const atZero = { ...W2V_PLAN, layer: 0 };
+    const recut = recutModel(editModel(original(), W2V_PLAN), W2V_PLAN, atZero);
+    if (recut === null) throw new Error('not re-cut');
+    expect(recut).toEqual(editModel(original(), atZero));
+    expect(describeModel(recut).outputs.map((o) => o.name)).toEqual(['logits', 'hidden_state']);
+    // A graph whose head was cut off cannot grow it back; a graph the plan never edited is not re-cut either.
+    expect(
+      recutModel(editModel(original(), { ...atZero, keepHead: false }), { ...atZero, keepHead: false }, W2V_PLAN),
+    ).toBeNull();
+    expect(recutModel(original(), W2V_PLAN, atZero)).toBeNull();
   });
 
   it('keepHead false on layer 0 prunes later layers and the head', async () => {
