@@ -52,6 +52,7 @@ const loadRow = (runtime: 'ours' | 'transformers.js', dtype: 'q8' | 'fp32', phas
   otherBytes: [0],
   modelMbit: [100],
   steps: [],
+  ledger: [],
 });
 
 const FULL: BenchResults = {
