@@ -18,11 +18,20 @@ import { runProfile, type ProfileResult } from './cases/profile';
 import { runNative, type InferenceRow } from './cases/native';
 import { runTimeline, type TimelineResult } from './cases/timeline';
 import { runTrain, type TrainResult } from './cases/train';
-import { addBenchHeads, modelSets, REPO, TMP, writeBenchManifest } from './lib/models';
+import {
+  addBenchHeads,
+  DEFAULT_BENCH_DTYPES,
+  DTYPE_FILES,
+  modelSets,
+  REPO,
+  TMP,
+  writeBenchManifest,
+} from './lib/models';
 import type { MemoryRow } from './lib/memory';
 import { markdown, type BenchResults } from './lib/report';
 import { summaryOf, summaryTable } from './lib/summary';
 import type { RepeatPlan } from './lib/stats';
+import type { Dtype } from '../src/runtime/runtime-types';
 
 const CASES = ['native', 'browser', 'train', 'load', 'flops', 'profile', 'embedded', 'timeline'] as const;
 type CaseName = (typeof CASES)[number];
@@ -39,10 +48,12 @@ interface Options {
   readonly bandwidth: number;
   /** Runs what the lean-and-fast summary needs and prints it, its JSON object last. */
   readonly summary: boolean;
+  /** Base-fixture dtypes to measure (default fp32,q8; fp16 is the WebGPU precision, measured on request). */
+  readonly dtypes: readonly Dtype[];
 }
 
 const USAGE =
-  'usage: npm run bench -- [--summary] [--cases native,browser,train] [--quick] [--repeats N] [--warmup N] [--lengths 1,5,10,30] [--threads N] [--train-batch N] [--bandwidth MBIT]';
+  'usage: npm run bench -- [--summary] [--cases native,browser,train] [--quick] [--repeats N] [--warmup N] [--lengths 1,5,10,30] [--threads N] [--train-batch N] [--bandwidth MBIT] [--dtypes fp32,q8,fp16]';
 
 /** The cases the summary reads, and the one clip length its ratios are taken at. */
 const SUMMARY_CASES: readonly CaseName[] = ['native', 'browser', 'train', 'load'];
@@ -58,6 +69,7 @@ export function parseOptions(argv: readonly string[]): Options {
   let trainBatch: number | undefined;
   let bandwidth = 100;
   let summary = false;
+  let dtypes: readonly Dtype[] = DEFAULT_BENCH_DTYPES;
   for (let i = 0; i < argv.length; i++) {
     const [flag = '', inline] = (argv[i] ?? '').split(/=(.*)/s, 2);
     const value = (): string => {
@@ -85,7 +97,14 @@ export function parseOptions(argv: readonly string[]): Options {
     else if (flag === '--threads') threads = Math.max(1, int(value()));
     else if (flag === '--train-batch') trainBatch = Math.max(1, int(value()));
     else if (flag === '--bandwidth') bandwidth = Math.max(1, int(value()));
-    else if (flag === '--lengths')
+    else if (flag === '--dtypes') {
+      dtypes = value()
+        .split(',')
+        .map((d) => {
+          if (!Object.hasOwn(DTYPE_FILES, d)) throw new Error(`unknown dtype "${d}" (dtypes: fp32, q8, fp16)`);
+          return d as Dtype;
+        });
+    } else if (flag === '--lengths')
       lengths = value()
         .split(',')
         .map(Number)
@@ -104,6 +123,7 @@ export function parseOptions(argv: readonly string[]): Options {
     threads,
     trainBatch,
     bandwidth,
+    dtypes,
   };
 }
 
@@ -149,7 +169,7 @@ async function main(): Promise<void> {
   let embedded: EmbeddedResult | null = null;
   let timeline: TimelineResult | null = null;
   const needModels = o.cases.some((c) => c !== 'train' && c !== 'timeline');
-  const sets = needModels ? modelSets(o.quick) : [];
+  const sets = needModels ? modelSets(o.quick, o.dtypes) : [];
   const manifestPath = needModels ? writeBenchManifest(sets, o.quick) : '';
   if (needModels) await addBenchHeads(manifestPath, o.quick);
   const date = new Date().toISOString().slice(0, 10);

@@ -51,6 +51,11 @@ export async function runNative(
   tf.env().set('PROD', true);
   const engine = await initNodeEngine(['wasm', 'cpu']);
   for (const set of sets) {
+    // The loader runs fp16 graphs only on WebGPU with shader-f16 (manifest.ts dtypeCandidates); Node has neither.
+    if (set.dtype === 'fp16') {
+      log('native fp16: skipped (the pipeline picks fp16 only on WebGPU with shader-f16)');
+      continue;
+    }
     const head = await loadHeadDir(join(TMP, benchHeadFolder(set.pair)));
     const t0 = performance.now();
     const encoders = await loadNodeEncoders({ pair: set.pair, manifestPath, store: noStore, threads });

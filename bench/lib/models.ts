@@ -1,6 +1,6 @@
 /**
  * The graphs every case runs: the full-size random-weight fixtures of `npm run fixtures -- --size base` (fp32 and
- * int8), or the tiny test fixtures with `--quick`. A bench manifest reuses the production entries of
+ * int8 by default, fp16 on request), or the tiny test fixtures with `--quick`. A bench manifest reuses the production entries of
  * public/models/manifest.json (same inputs, outputs and graph surgery) with the weights swapped for the local files,
  * so the pipeline under test is exactly the shipped one.
  */
@@ -35,21 +35,32 @@ export interface ModelSet {
   readonly robertaFile: string;
 }
 
-const FILE: Record<'fp32' | 'q8', string> = { fp32: 'model.onnx', q8: 'model_quantized.onnx' };
+/** File names of the graphs per dtype, as the hub names them (the manifest's `weights` paths). */
+export const DTYPE_FILES: Readonly<Record<Dtype, string>> = {
+  fp32: 'model.onnx',
+  q8: 'model_quantized.onnx',
+  fp16: 'model_fp16.onnx',
+};
 
-/** The model sets a run uses: base fp32 and int8 (whichever exist), or the tiny fp32 fixtures for `--quick`. */
-export function modelSets(quick: boolean): ModelSet[] {
+/** Dtypes measured unless `--dtypes` says otherwise: the WASM backend's two (fp16 is WebGPU's). */
+export const DEFAULT_BENCH_DTYPES: readonly Dtype[] = ['fp32', 'q8'];
+
+/**
+ * The model sets a run uses: the base fixtures of each of `dtypes` (whichever exist), or the tiny fp32 fixtures for
+ * `--quick` (the tiny set has no other dtype on disk).
+ */
+export function modelSets(quick: boolean, dtypes: readonly Dtype[] = DEFAULT_BENCH_DTYPES): ModelSet[] {
   const root = quick ? join(REPO, 'public', 'models', 'fixtures') : join(REPO, '.cache', 'fixtures');
   const [w, r] = quick ? ['wav2vec2-tiny', 'roberta-tiny'] : ['wav2vec2-base-random', 'roberta-base-random'];
   const sets: ModelSet[] = [];
-  for (const dtype of quick ? (['fp32'] as const) : (['fp32', 'q8'] as const)) {
+  for (const dtype of quick ? (['fp32'] as const) : dtypes) {
     const set = {
       pair: `bench-${quick ? 'tiny' : 'base'}-${dtype}`,
       dtype,
       wav2vec2Dir: join(root, w),
-      wav2vec2File: FILE[dtype],
+      wav2vec2File: DTYPE_FILES[dtype],
       robertaDir: join(root, r),
-      robertaFile: FILE[dtype],
+      robertaFile: DTYPE_FILES[dtype],
     };
     if (
       existsSync(join(set.wav2vec2Dir, 'onnx', set.wav2vec2File)) &&
@@ -121,8 +132,8 @@ export function prepareTransformersJsModel(set: ModelSet): string {
   };
   for (const f of ['config.json', 'preprocessor_config.json', 'tokenizer_config.json', 'vocab.json'])
     link(join(set.wav2vec2Dir, f), join(dir, f));
-  // transformers.js names graphs by dtype; serve the same file under both names so either request finds it.
-  for (const f of ['model.onnx', 'model_quantized.onnx'])
+  // transformers.js names graphs by dtype; serve the same file under every name so any request finds it.
+  for (const f of Object.values(DTYPE_FILES))
     link(join(set.wav2vec2Dir, 'onnx', set.wav2vec2File), join(dir, 'onnx', f));
   const vocab = JSON.parse(readFileSync(join(set.wav2vec2Dir, 'vocab.json'), 'utf8')) as Record<string, number>;
   const specials = ['<pad>', '<s>', '</s>', '<unk>'];

@@ -88,6 +88,19 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   return m;
 }
 
+function cosine(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let dot = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += (a[i] ?? 0) * (b[i] ?? 0);
+    aa += (a[i] ?? 0) ** 2;
+    bb += (b[i] ?? 0) ** 2;
+  }
+  return dot / Math.sqrt(aa * bb);
+}
+
 /** The graph's node of that name (the test looks weights up through the graph, as an exporter named them). */
 function nodeNamed(bytes: Uint8Array, name: string): pb.INodeProto {
   const node = onnx.ModelProto.decode(bytes).graph?.node?.find((n) => n.name === name);
@@ -214,7 +227,9 @@ describe('wav2vec2 across export flavours', () => {
     const ref = f32((await runW2v(editModel(model('wav2vec2', {}), W2V_PLAN))).hidden_state);
     for (const { name, variant } of VARIANTS.slice(1)) {
       const other = f32((await runW2v(editModel(model('wav2vec2', variant), W2V_PLAN))).hidden_state);
-      expect(maxAbsDiff(other, ref), name).toBeLessThan(0.15);
+      // Cosine, not a max difference: 7-bit uint8 convolutions move single values by more than fp16 does, while a
+      // different layer's output or the logits would point elsewhere.
+      expect(cosine(other, ref), name).toBeGreaterThan(0.98);
     }
   });
 });
@@ -265,7 +280,8 @@ describe.each(VARIANTS)('roberta ($name)', ({ variant, headTol }) => {
     const g = onnx.ModelProto.decode(edited).graph;
     const inits = g?.initializer?.map((t) => t.name ?? '') ?? [];
     expect(inits.filter((n) => n.startsWith('lm_head.'))).toEqual([]);
-    expect(inits).toContain('roberta.embeddings.word_embeddings.weight');
+    // The int8 export keeps it as uint8 (`..._quantized`), read by both the Gather and the head's Transpose.
+    expect(inits.some((n) => n.startsWith('roberta.embeddings.word_embeddings.weight'))).toBe(true);
     const nodes = g?.node ?? [];
     expect(nodes.filter((n) => (n.name ?? '').startsWith('/lm_head/'))).toEqual([]);
     // No dead nodes either (e.g. the DynamicQuantizeLinear that fed only the head): every output is read or returned.
