@@ -90,7 +90,10 @@ export function summaryOf(r: BenchResults): Summary {
     ),
     peak_mb_int8: peak(INT8),
     peak_mb_fp32: peak('fp32'),
-    head_ms_10s: ((x) => (x === null ? null : round(x, 1)))(at10(inf, INT8, isOurs)?.head?.median ?? null),
+    // The head runs on the encoders' features whatever their dtype: the int8 row, else the fp32 one.
+    head_ms_10s: ((x) => (x === null ? null : round(x, 1)))(
+      at10(inf, INT8, isOurs)?.head?.median ?? at10(inf, 'fp32', isOurs)?.head?.median ?? null,
+    ),
     train_step_vs_pytorch: divide(r.train?.ours.step.median, torch),
     train_peak_mb: r.memory.find((m) => m.what.startsWith('training') && m.runtime.startsWith('ours'))?.peakMB ?? null,
   };

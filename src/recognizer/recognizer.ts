@@ -292,13 +292,10 @@ export class Recognizer {
   }
 
   /** A built-in head's files by manifest id, from the model cache or the server (a run may start from one). */
-  private async builtinHeadFiles(
-    id: string,
-    onProgress: (p: LoadProgress) => void = () => undefined,
-  ): Promise<HeadFiles> {
+  private async builtinHeadFiles(id: string, onProgress?: (p: LoadProgress) => void): Promise<HeadFiles> {
     const ctx = this.loadContext;
     const entry = ctx?.manifest.heads.find((h) => h.id === id);
     if (ctx === null || entry === undefined) throw new AppError('training', `The app ships no head "${id}".`);
-    return fetchBuiltinHead({ ...ctx, onProgress }, entry, 'training');
+    return fetchBuiltinHead({ ...ctx, onProgress: onProgress ?? (() => undefined) }, entry, 'training');
   }
 }
