@@ -40,9 +40,7 @@ export class Recognizer {
   private loaded: LoadedPair | null = null;
   /** The last analysed clip (its features, summary and audio); null before the first and after the encoders change. */
   private lastClip: WorkerClip | null = null;
-  /**
-   * The manifest and model cache of the last load (built-in heads a training run starts from are fetched with them).
-   */
+  /** The manifest and model cache of the last load (a training run fetches the built-in head it starts from). */
   private loadContext: LoaderContext | null = null;
   /** Notices of the last load about the emotion head (built-in head missing, head of another pair dropped). */
   private headNotices: HeadNotice[] = [];
