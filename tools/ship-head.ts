@@ -8,13 +8,15 @@
  *   3. pins config.json, model.safetensors and MODEL_CARD.md in public/models/manifest.json (sha256 and bytes).
  *
  * Options: --data DIR (default ../shared/data/ravdess), --cv REPORT (default docs/results/lite-ravdess8-cv.json),
- * --skip-train (only steps 2 and 3, on the head already in place).
+ * --skip-train (only steps 2 and 3, on the head already in place), --f16 (store the weights as float16: half the
+ * download, scores within float16 rounding; the page widens them on load).
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { decodeSafetensors, encodeSafetensors } from '../src/mmer/safetensors';
 import { renderModelCard, type CvReport } from './model-card';
 
 export const HEAD_ID = 'lite-ravdess8';
@@ -58,6 +60,7 @@ function main(): void {
       data: { type: 'string', default: join('..', 'shared', 'data', 'ravdess') },
       cv: { type: 'string', default: join('docs', 'results', `${HEAD_ID}-cv.json`) },
       'skip-train': { type: 'boolean', default: false },
+      f16: { type: 'boolean', default: false },
     },
   });
   const report = JSON.parse(readFileSync(v.cv, 'utf8')) as CvReport;
@@ -102,6 +105,11 @@ function main(): void {
   config.training = { ...config.training, card: card.facts };
   writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`);
   writeFileSync(join(HEAD_DIR, 'MODEL_CARD.md'), card.markdown);
+  if (v.f16) {
+    const weights = join(HEAD_DIR, 'model.safetensors');
+    const { tensors, metadata } = decodeSafetensors(readFileSync(weights));
+    writeFileSync(weights, encodeSafetensors(tensors, metadata, 'F16'));
+  }
   pinInManifest();
   process.stdout.write(`shipped ${HEAD_DIR} (${String(report.chosenEpochs)} epochs); manifest pinned\n`);
 }

@@ -191,7 +191,8 @@ export async function addBenchHeads(manifestPath: string, quick: boolean): Promi
       training: { description: 'random-weight benchmark head', seed: 7, epochs: 0 },
     };
     const pinned = new Map<string, Json>();
-    for (const f of await randomHeadFiles(head, 7, benchHeadFolder(pair))) {
+    // Stored as a base-size head is shipped (`npm run ship-head -- --f16`): half the bytes of float32.
+    for (const f of await randomHeadFiles(head, 7, benchHeadFolder(pair), quick ? 'F32' : 'F16')) {
       mkdirSync(dirname(join(TMP, f.path)), { recursive: true });
       writeFileSync(join(TMP, f.path), f.bytes);
       // Pinned, as a shipped head would be: the worker caches pinned head files only, so a warm load reads them back.

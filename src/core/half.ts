@@ -7,3 +7,32 @@ export function halfToFloat(h: number): number {
   if (exp === 0x1f) return frac === 0 ? sign * Infinity : Number.NaN;
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
+
+const SCRATCH_F32 = new Float32Array(1);
+const SCRATCH_U32 = new Uint32Array(SCRATCH_F32.buffer);
+
+/** A JS number to IEEE 754 half precision bits, rounded to nearest even (as numpy's astype(float16) rounds). */
+export function floatToHalf(v: number): number {
+  SCRATCH_F32[0] = v;
+  const x = SCRATCH_U32[0] ?? 0;
+  const sign = (x >>> 16) & 0x8000;
+  const rawExp = (x >>> 23) & 0xff;
+  const mant = x & 0x7fffff;
+  if (rawExp === 0xff) return sign | 0x7c00 | (mant === 0 ? 0 : 0x200);
+  const exp = rawExp - 127 + 15;
+  if (exp >= 0x1f) return sign | 0x7c00;
+  if (exp <= 0) {
+    if (exp < -10) return sign;
+    const m = mant | 0x800000;
+    const shift = 14 - exp;
+    let h = m >>> shift;
+    const rem = m & ((1 << shift) - 1);
+    const halfway = 1 << (shift - 1);
+    if (rem > halfway || (rem === halfway && (h & 1) === 1)) h++;
+    return sign | h;
+  }
+  let h = (exp << 10) | (mant >>> 13);
+  const rem = mant & 0x1fff;
+  if (rem > 0x1000 || (rem === 0x1000 && (h & 1) === 1)) h++;
+  return sign | h;
+}

@@ -8,7 +8,7 @@
 import { AppError } from '../core/errors';
 import { validateConfig, type MmerConfig } from './config';
 import { ParamStore, type SerialisedParams } from './params';
-import { decodeSafetensors, encodeSafetensors } from './safetensors';
+import { decodeSafetensors, encodeSafetensors, type StoredDtype } from './safetensors';
 
 /** Name of the manifest file of a head directory. */
 export const HEAD_CONFIG_FILE = 'config.json';
@@ -213,12 +213,14 @@ function bad(message: string, cause: unknown): AppError {
 
 /**
  * Serialises a head. The manifest goes through the same checks as on load (so nothing is written that could not be
- * read back) and must describe the configuration the parameters were built for.
+ * read back) and must describe the configuration the parameters were built for. `weights` F16 is for shipping a head
+ * people download (half the bytes, scores within float16 rounding); training state stays F32.
  * @throws AppError('bad-model') for an invalid manifest; AppError('internal') when it does not match `params`.
  */
 export async function encodeCheckpoint(
   manifest: HeadManifest,
   params: ParamStore,
+  weights: StoredDtype = 'F32',
 ): Promise<{ configJson: string; safetensors: Uint8Array }> {
   // The JSON round trip is what a reader will see: NaN turns into null, undefined disappears, and both get caught.
   const checked = parseManifest(JSON.parse(JSON.stringify(manifest)) as unknown, HEAD_CONFIG_FILE);
@@ -234,7 +236,7 @@ export async function encodeCheckpoint(
   }
   return {
     configJson: `${JSON.stringify(checked, null, 2)}\n`,
-    safetensors: encodeSafetensors(await params.serialise(), { format: 'mmer-head' }),
+    safetensors: encodeSafetensors(await params.serialise(), { format: 'mmer-head' }, weights),
   };
 }
 

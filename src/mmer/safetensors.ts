@@ -1,10 +1,10 @@
 /**
  * The safetensors container (8-byte little-endian header length, a JSON header, then raw little-endian tensor
- * bytes), as used for trained heads: `model.safetensors` beside `config.json`. Only F32 is written; F32 and F16
- * are read. Written from the format description; no dependency needed for so small a format.
+ * bytes), as used for trained heads: `model.safetensors` beside `config.json`. F32 and F16 are written and read
+ * (F16 halves a shipped head's download; it is widened back to F32 on load). Written from the format description; no dependency needed for so small a format.
  */
 import { AppError } from '../core/errors';
-import { halfToFloat } from '../core/half';
+import { floatToHalf, halfToFloat } from '../core/half';
 
 export interface NamedTensor {
   readonly shape: readonly number[];
@@ -25,11 +25,19 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 const bad = (message: string): AppError => new AppError('bad-model', `Checkpoint: ${message}`);
 
-/** Serialises tensors (sorted by name, so equal inputs give equal bytes) with optional string metadata. */
+/** How a file's tensors are stored: F32 as computed, or F16 (rounded to nearest even) for a smaller download. */
+export type StoredDtype = 'F32' | 'F16';
+
+/**
+ * Serialises tensors (sorted by name, so equal inputs give equal bytes) with optional string metadata, every tensor
+ * as `dtype`.
+ */
 export function encodeSafetensors(
   tensors: Readonly<Record<string, NamedTensor>>,
   metadata: Readonly<Record<string, string>> = {},
+  dtype: StoredDtype = 'F32',
 ): Uint8Array {
+  const width = dtype === 'F32' ? 4 : 2;
   const names = Object.keys(tensors).sort();
   const header: Record<string, HeaderEntry | Record<string, string>> = {};
   if (Object.keys(metadata).length > 0) header.__metadata__ = { ...metadata };
@@ -40,8 +48,8 @@ export function encodeSafetensors(
     const count = t.shape.reduce((a, b) => a * b, 1);
     if (count !== t.data.length)
       throw bad(`tensor "${name}" has ${t.data.length} values but shape [${t.shape.join(', ')}]`);
-    header[name] = { dtype: 'F32', shape: [...t.shape], data_offsets: [offset, offset + 4 * count] };
-    offset += 4 * count;
+    header[name] = { dtype, shape: [...t.shape], data_offsets: [offset, offset + width * count] };
+    offset += width * count;
   }
   let json = JSON.stringify(header);
   // Pad the header with spaces so the data starts 8-byte aligned (readers may map it as typed arrays).
@@ -57,6 +65,10 @@ export function encodeSafetensors(
     const entry = header[name] as HeaderEntry | undefined;
     if (t === undefined || entry === undefined) continue;
     const at = base + entry.data_offsets[0];
+    if (dtype === 'F16') {
+      for (let i = 0; i < t.data.length; i++) view.setUint16(at + 2 * i, floatToHalf(t.data[i] ?? 0), true);
+      continue;
+    }
     if (LITTLE_ENDIAN) {
       out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, 4 * t.data.length), at);
       continue;
