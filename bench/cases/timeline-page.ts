@@ -77,7 +77,9 @@ export async function runTimelinePage(
         all.push(r.atStopMs);
       }
       out.stops.push({ incrementalMs: Number(median(inc).toFixed(1)), atStopMs: Number(median(all).toFixed(1)) });
-      log(`timeline page: stop to result ${median(inc).toFixed(1)} ms incremental, ${median(all).toFixed(1)} ms at stop`);
+      log(
+        `timeline page: stop to result ${median(inc).toFixed(1)} ms incremental, ${median(all).toFixed(1)} ms at stop`,
+      );
     }
     await page.close();
   } finally {
