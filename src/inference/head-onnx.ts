@@ -13,7 +13,12 @@ import type { NormStats, UtteranceSpec } from '../mmer/utterance';
 import { OnnxWriter } from '../runtime/onnx-writer';
 
 /** Names of the graph's inputs ([batch, frames, audioDim], [batch, frames], [batch, tokens, textDim], [batch, tokens]). */
-export const HEAD_ONNX_INPUTS = { audio: 'audio', audioMask: 'audio_mask', text: 'text', textMask: 'text_mask' } as const;
+export const HEAD_ONNX_INPUTS = {
+  audio: 'audio',
+  audioMask: 'audio_mask',
+  text: 'text',
+  textMask: 'text_mask',
+} as const;
 /** Name of the graph's output: the emotion logits [batch, labels]. */
 export const HEAD_ONNX_OUTPUT = 'logits';
 
