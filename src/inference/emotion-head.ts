@@ -37,6 +37,8 @@ interface ActiveHead {
   readonly info: HeadInfo;
   /** The head on onnxruntime once built and opened; null when it cannot run there (then tfjs scores). */
   onnx: Promise<OnnxHeadSession | null>;
+  /** The session once `onnx` has opened it: until then tfjs scores, so no clip waits for the graph to be built. */
+  ready: OnnxHeadSession | null;
   /** Why tfjs scores this head (null while it is on onnxruntime, or when no runtime was offered). */
   fallbackReason: string | null;
 }
@@ -175,7 +177,7 @@ export class HeadSlot {
       engine,
     };
     this.release();
-    const head: ActiveHead = { manifest, params, info, onnx: Promise.resolve(null), fallbackReason: null };
+    const head: ActiveHead = { manifest, params, info, onnx: Promise.resolve(null), ready: null, fallbackReason: null };
     head.onnx = this.openOnnx(head);
     this.active = head;
     return info;
@@ -193,10 +195,17 @@ export class HeadSlot {
   private openOnnx(head: ActiveHead): Promise<OnnxHeadSession | null> {
     const ort = this.onnxRuntime();
     if (ort === null) return Promise.resolve(null);
-    return OnnxHeadSession.open(ort, head.manifest.config, head.params).catch((err: unknown) => {
-      head.fallbackReason = err instanceof Error ? err.message : String(err);
-      return null;
-    });
+    return OnnxHeadSession.open(ort, head.manifest.config, head.params).then(
+      (session) => {
+        // A head replaced while its graph was being built never scores: release() frees the session.
+        if (this.active === head) head.ready = session;
+        return session;
+      },
+      (err: unknown) => {
+        head.fallbackReason = err instanceof Error ? err.message : String(err);
+        return null;
+      },
+    );
   }
 
   /** Frees the active head's parameters and, once it has opened, its ONNX session. */
@@ -233,9 +242,7 @@ export class HeadSlot {
           `but this clip has ${features.audio.dim} and ${features.text.dim}.`,
       );
     }
-    const session = await head.onnx;
-    // Unloaded or replaced while its session was opening: its parameters are gone.
-    if (this.active !== head) return null;
+    const session = head.ready;
     if (session !== null && session.accepts(features)) {
       try {
         return rankScores(config.labels, softmaxScores(await session.logits(features)));
@@ -243,6 +250,7 @@ export class HeadSlot {
         // A session that failed once is not trusted again: tfjs scores from now on.
         head.fallbackReason = `onnxruntime failed: ${err instanceof Error ? err.message : String(err)}`;
         head.onnx = Promise.resolve(null);
+        head.ready = null;
         void session.release();
       }
     }

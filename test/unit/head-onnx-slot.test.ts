@@ -186,10 +186,11 @@ describe('HeadSlot on onnxruntime', () => {
     expect(released).toBe(1);
   });
 
-  it('releases the session of a replaced or unloaded head', async () => {
+  it('scores on tfjs until the session is open, and releases the session of a replaced or unloaded head', async () => {
     const { files, target } = await headOf(fixtureHeadConfig(), 8);
     const real = nodeAdapter(1);
     let released = 0;
+    let runs = 0;
     const counting: OrtAdapter = {
       ...real,
       async createSession(model) {
@@ -197,7 +198,10 @@ describe('HeadSlot on onnxruntime', () => {
         return {
           inputNames: session.inputNames,
           outputNames: session.outputNames,
-          run: (feeds) => session.run(feeds),
+          run: (feeds) => {
+            runs += 1;
+            return session.run(feeds);
+          },
           release: () => {
             released += 1;
             return session.release();
@@ -207,7 +211,12 @@ describe('HeadSlot on onnxruntime', () => {
     };
     const s = slotOn(counting);
     s.load(files, target, IMPORTED, ENGINE);
+    // No clip waits for the graph to be built: tfjs scores until the session is open.
+    expect(await s.score(clip(fixtureHeadConfig(), 1, 3, 3))).not.toBeNull();
+    expect(runs).toBe(0);
     expect(await s.scorer()).toEqual({ engine: 'onnxruntime', reason: null });
+    await s.score(clip(fixtureHeadConfig(), 1, 3, 3));
+    expect(runs).toBe(1);
     s.load(files, target, IMPORTED, ENGINE);
     expect(await s.scorer()).toEqual({ engine: 'onnxruntime', reason: null });
     // Replaced before its session opened: its parameters are gone, so no session is ever made for it.
