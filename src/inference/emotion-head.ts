@@ -2,6 +2,8 @@
  * The active MMER emotion head of a pipeline: loads one from its two files, refuses one that does not fit the loaded
  * encoders (before it replaces anything), and scores a clip's features. TensorFlow.js code: the worker imports this
  * module lazily, the first time a head is loaded, after the engine has been started (engine-web.ts).
+ * Where the encoders' onnxruntime is offered, a loaded head is also built as an ONNX graph and scored there (several
+ * times faster than tfjs-WASM; docs/decisions.md); tfjs keeps the parameters and scores whenever that is not possible.
  */
 import { AppError } from '../core/errors';
 import type { FeatureMatrix } from '../encoders/types';
@@ -10,8 +12,10 @@ import type { ParamStore } from '../mmer/params';
 import type { UtteranceSpec } from '../mmer/utterance';
 import { predict } from '../mmer/trainer';
 import { rankScores } from '../mmer/ranking';
+import type { OrtAdapter } from '../runtime/ort-types';
 import type { EmotionScores, HeadCard, HeadFiles, HeadInfo, TrainingFacts } from '../worker-api/protocol';
 import type { HeadTarget } from './head-target';
+import { OnnxHeadSession, softmaxScores } from './head-onnx-session';
 
 /**
  * Where a head comes from: a built-in head of the manifest (with its description, and the license and model card
@@ -31,6 +35,19 @@ interface ActiveHead {
   readonly manifest: HeadManifest;
   readonly params: ParamStore;
   readonly info: HeadInfo;
+  /** The head on onnxruntime once built and opened; null when it cannot run there (then tfjs scores). */
+  onnx: Promise<OnnxHeadSession | null>;
+  /** The session once `onnx` has opened it: until then tfjs scores, so no clip waits for the graph to be built. */
+  ready: OnnxHeadSession | null;
+  /** Why tfjs scores this head (null while it is on onnxruntime, or when no runtime was offered). */
+  fallbackReason: string | null;
+}
+
+/** Which engine scores the active head, and why tfjs does when it does. */
+export interface HeadScorer {
+  readonly engine: 'onnxruntime' | 'tfjs';
+  /** Why the head is not on onnxruntime (null when it is, or when no runtime was offered). */
+  readonly reason: string | null;
 }
 
 function layerName(layer: 'head-input' | number): string {
@@ -103,6 +120,12 @@ function trainingFactsOf(manifest: HeadManifest): TrainingFacts {
 export class HeadSlot {
   private active: ActiveHead | null = null;
 
+  /**
+   * `onnxRuntime` gives the onnxruntime adapter a head loaded now may run on (the encoders' CPU one), or null to
+   * score on tfjs only.
+   */
+  constructor(private readonly onnxRuntime: () => OrtAdapter | null = () => null) {}
+
   /** The active head's description, or null. */
   get info(): HeadInfo | null {
     return this.active?.info ?? null;
@@ -153,15 +176,50 @@ export class HeadSlot {
       speakerAdaptable: manifest.config.utterance !== undefined,
       engine,
     };
-    this.active?.params.dispose();
-    this.active = { manifest, params, info };
+    this.release();
+    const head: ActiveHead = { manifest, params, info, onnx: Promise.resolve(null), ready: null, fallbackReason: null };
+    head.onnx = this.openOnnx(head);
+    this.active = head;
     return info;
+  }
+
+  /** Which engine scores the active head, once its ONNX session is settled (null without a head). */
+  async scorer(): Promise<HeadScorer | null> {
+    const head = this.active;
+    if (head === null) return null;
+    const session = await head.onnx;
+    return session === null ? { engine: 'tfjs', reason: head.fallbackReason } : { engine: 'onnxruntime', reason: null };
+  }
+
+  /** Builds and opens the head's ONNX graph, or settles on null (with the reason kept) when that is not possible. */
+  private openOnnx(head: ActiveHead): Promise<OnnxHeadSession | null> {
+    const ort = this.onnxRuntime();
+    if (ort === null) return Promise.resolve(null);
+    return OnnxHeadSession.open(ort, head.manifest.config, head.params).then(
+      (session) => {
+        // A head replaced while its graph was being built never scores: release() frees the session.
+        if (this.active === head) head.ready = session;
+        return session;
+      },
+      (err: unknown) => {
+        head.fallbackReason = err instanceof Error ? err.message : String(err);
+        return null;
+      },
+    );
+  }
+
+  /** Frees the active head's parameters and, once it has opened, its ONNX session. */
+  private release(): void {
+    const head = this.active;
+    if (head === null) return;
+    head.params.dispose();
+    void head.onnx.then((s) => s?.release());
   }
 
   /** Removes the active head (if any) and frees its parameters. Returns whether one was active. */
   unload(): boolean {
     if (this.active === null) return false;
-    this.active.params.dispose();
+    this.release();
     this.active = null;
     return true;
   }
@@ -183,6 +241,18 @@ export class HeadSlot {
         `The emotion head expects ${config.audioDim}-value audio frames and ${config.textDim}-value text tokens, ` +
           `but this clip has ${features.audio.dim} and ${features.text.dim}.`,
       );
+    }
+    const session = head.ready;
+    if (session !== null && session.accepts(features)) {
+      try {
+        return rankScores(config.labels, softmaxScores(await session.logits(features)));
+      } catch (err) {
+        // A session that failed once is not trusted again: tfjs scores from now on.
+        head.fallbackReason = `onnxruntime failed: ${err instanceof Error ? err.message : String(err)}`;
+        head.onnx = Promise.resolve(null);
+        head.ready = null;
+        void session.release();
+      }
     }
     const [result] = await predict(head.params, config, [features]);
     if (result === undefined) throw new AppError('internal', 'The emotion head returned no result.');

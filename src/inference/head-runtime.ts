@@ -8,6 +8,7 @@
 import { AppError } from '../core/errors';
 import type { HeadEngine, HeadInfo } from '../worker-api/protocol';
 import type { Backend } from '../runtime/runtime-types';
+import type { OrtAdapter } from '../runtime/ort-types';
 import type { HeadSlot } from './emotion-head';
 
 /**
@@ -28,6 +29,13 @@ export function engineOrder(backend: Backend): HeadEngine[] {
 /** Holds the one head runtime of a recognizer. */
 export class HeadRuntimeHost {
   private runtime: Promise<HeadRuntime> | null = null;
+  /**
+   * The encoders' onnxruntime, on which heads loaded from now on are scored (head-onnx-session.ts), or null for
+   * tfjs only. The recognizer offers it on the CPU path only: there it runs the head several times faster than
+   * tfjs-WASM on one thread (docs/decisions.md); on WebGPU the head stays on tfjs-WebGPU, which was not measured
+   * against it.
+   */
+  onnx: OrtAdapter | null = null;
 
   /**
    * `backend` is read when the runtime starts: the encoders' backend at that moment. `startEngine` is the host's
@@ -49,7 +57,8 @@ export class HeadRuntimeHost {
           `The emotion head cannot run here: ${err instanceof Error ? err.message : String(err)}`,
         );
       });
-      return { slot: new Slot(), embedded: new Slot(), engine };
+      const onnx = (): OrtAdapter | null => this.onnx;
+      return { slot: new Slot(onnx), embedded: new Slot(onnx), engine };
     })();
     this.runtime = starting;
     starting.catch(() => {

@@ -27,6 +27,7 @@ export interface NodePlatformOptions {
 export function nodePlatform(options: NodePlatformOptions = {}): RecognizerPlatform {
   const threads = options.threads ?? 2;
   return {
+    headOnOnnx: true,
     chooseBackend(requested) {
       if (requested === 'webgpu')
         return Promise.reject(

@@ -42,6 +42,12 @@ export interface RecognizerPlatform {
   readVadModel(): Promise<Uint8Array>;
   /** Sessions for the voice-activity model: a small recurrent graph run frame by frame, always on the CPU. */
   vadAdapter(): Promise<OrtAdapter>;
+  /**
+   * Whether a loaded head also scores on the encoders' onnxruntime (head-onnx-session.ts) on the CPU path: in Node,
+   * where it is 4-5x faster than tfjs-wasm; not in the page, where it is 1.3x faster but adds the head's weights to
+   * the WASM heap of a page already over its memory goal (docs/decisions.md).
+   */
+  readonly headOnOnnx?: boolean;
   /** Opens the clip library that training and evaluation read; absent where there is none (the CLI). */
   readonly openLibrary?: () => Promise<ClipLibrary>;
 }

@@ -75,6 +75,7 @@ export class Recognizer {
   async load(options: InitOptions, onProgress: (p: LoadProgress) => void): Promise<BackendInfo> {
     const { info, shaderF16, ort } = await this.platform.chooseBackend(options.backend ?? 'auto');
     this.encoderBackend = info.backend;
+    this.heads.onnx = this.platform.headOnOnnx === true && info.backend !== 'webgpu' ? ort : null;
     const { manifest, manifestUrl } = await this.platform.readManifest(options.manifestUrl, options.hubUrl ?? null);
     await this.jobs.stop();
     if (this.loaded !== null) {
