@@ -35,6 +35,8 @@ interface Options {
   readonly threads: number;
   /** Training-case batch size override (default 8; quick 4). */
   readonly trainBatch: number | undefined;
+  /** Training case: threads of ours' wasm products (default 1, as the PyTorch peer's). */
+  readonly trainThreads: number;
   /** Load and embedded cases: throttle of model downloads, Mbit/s (default 100). */
   readonly bandwidth: number;
   /** Runs what the lean-and-fast summary needs and prints it, its JSON object last. */
@@ -42,7 +44,7 @@ interface Options {
 }
 
 const USAGE =
-  'usage: npm run bench -- [--summary] [--cases native,browser,train] [--quick] [--repeats N] [--warmup N] [--lengths 1,5,10,30] [--threads N] [--train-batch N] [--bandwidth MBIT]';
+  'usage: npm run bench -- [--summary] [--cases native,browser,train] [--quick] [--repeats N] [--warmup N] [--lengths 1,5,10,30] [--threads N] [--train-batch N] [--train-threads N] [--bandwidth MBIT]';
 
 /** The cases the summary reads, and the one clip length its ratios are taken at. */
 const SUMMARY_CASES: readonly CaseName[] = ['native', 'browser', 'train', 'load'];
@@ -56,6 +58,7 @@ export function parseOptions(argv: readonly string[]): Options {
   let lengths: number[] | null = null;
   let threads = 2;
   let trainBatch: number | undefined;
+  let trainThreads = 1;
   let bandwidth = 100;
   let summary = false;
   for (let i = 0; i < argv.length; i++) {
@@ -84,6 +87,7 @@ export function parseOptions(argv: readonly string[]): Options {
     else if (flag === '--warmup') warmup = int(value());
     else if (flag === '--threads') threads = Math.max(1, int(value()));
     else if (flag === '--train-batch') trainBatch = Math.max(1, int(value()));
+    else if (flag === '--train-threads') trainThreads = Math.max(1, int(value()));
     else if (flag === '--bandwidth') bandwidth = Math.max(1, int(value()));
     else if (flag === '--lengths')
       lengths = value()
@@ -103,6 +107,7 @@ export function parseOptions(argv: readonly string[]): Options {
     lengths: lengths ?? (summary ? [10] : quick ? [1, 5] : [1, 5, 10, 30]),
     threads,
     trainBatch,
+    trainThreads,
     bandwidth,
   };
 }
@@ -193,7 +198,7 @@ async function main(): Promise<void> {
         memory.push(...b.memory);
         notes.push(...b.notes);
       }
-      if (name === 'train') train = await runTrain(o.quick, o.plan, log, o.trainBatch);
+      if (name === 'train') train = await runTrain(o.quick, o.plan, log, o.trainBatch, o.trainThreads);
       if (name === 'timeline') timeline = await runTimeline(o.quick, log);
       if (name === 'profile') profile = await runProfile(sets, o.plan, log);
       if (name === 'load') {
