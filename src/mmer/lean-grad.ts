@@ -18,8 +18,10 @@ function sumToLast(dy: tf.Tensor): tf.Tensor {
 
 const biasAdd = tf.customGrad((x, b) => {
   const value = tf.add(x as tf.Tensor, b as tf.Tensor);
-  // Nothing saved: the gradient of x is dy itself and that of b its sum over the leading axes.
-  return { value, gradFunc: (dy: tf.Tensor) => [dy, sumToLast(dy)] };
+  // Nothing saved: the gradient of x is dy and that of b its sum over the leading axes. dy goes back as a clone
+  // (a shared buffer, no copy): tfjs disposes an input's gradient when it adds a later contribution to it, which must
+  // not dispose the gradient of another tensor.
+  return { value, gradFunc: (dy: tf.Tensor) => [tf.clone(dy), sumToLast(dy)] };
 });
 
 /** x + b with `b` a vector along x's last axis; its backward pass keeps neither operand. */
@@ -29,7 +31,8 @@ export function addBias(x: tf.Tensor, b: tf.Tensor): tf.Tensor {
 
 const sameShapeAdd = tf.customGrad((a, b) => ({
   value: tf.add(a as tf.Tensor, b as tf.Tensor),
-  gradFunc: (dy: tf.Tensor) => [dy, dy],
+  // One clone each, for the reason given at biasAdd.
+  gradFunc: (dy: tf.Tensor) => [tf.clone(dy), tf.clone(dy)],
 }));
 
 /** a + b of one shape (a residual connection); its backward pass keeps neither operand. */
