@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/profile-train.ts [--batch N]`: where a training step of the default-size MMER head spends its time
+ * `npx tsx bench/profile-train.ts [--batch N] [--threads N]`: where a training step of the default-size MMER head spends its time
  * on tfjs-wasm in Node (the bench's case 2 step, profiled with `tf.profile`): kernel time summed by kernel name, and
  * the rate the matmul kernels reach (2·M·N·K per product from their input shapes). Run by hand; prints markdown.
  */
@@ -32,8 +32,9 @@ function matmulFlops(name: string, shapes: readonly (readonly number[])[]): numb
 async function main(): Promise<void> {
   const i = process.argv.indexOf('--batch');
   const shape = { ...FULL_SHAPE, batch: i > 0 ? Number(process.argv[i + 1]) : FULL_SHAPE.batch };
+  const t = process.argv.indexOf('--threads');
   tf.env().set('PROD', true);
-  const engine = await initNodeEngine(['wasm', 'cpu']);
+  const engine = await initNodeEngine(['wasm', 'cpu'], { threads: t > 0 ? Number(process.argv[t + 1]) : 1 });
   const params = ParamStore.init(shape.config, 0);
   const opt = new AdamW(params, {});
   const batch = examples(shape);
@@ -67,7 +68,7 @@ async function main(): Promise<void> {
   }
   const total = [...per.values()].reduce((s, r) => s + r.ms, 0);
   console.log(
-    `tfjs-${engine.backend}, batch ${String(shape.batch)}, schedule ${schedule}: step ${wall.toFixed(0)} ms under the profiler, kernels ${total.toFixed(0)} ms\n`,
+    `tfjs-${engine.backend} (${String(engine.threads)} thread(s)), batch ${String(shape.batch)}, schedule ${schedule}: step ${wall.toFixed(0)} ms under the profiler, kernels ${total.toFixed(0)} ms\n`,
   );
   console.log('| kernel | calls | ms | share | GFLOP/s |\n|---|---|---|---|---|');
   for (const [name, r] of [...per].sort((a, b) => b[1].ms - a[1].ms).slice(0, 15)) {

@@ -44,6 +44,8 @@ interface Options {
   readonly threads: number;
   /** Training-case batch size override (default 8; quick 4). */
   readonly trainBatch: number | undefined;
+  /** Training case: threads of ours' wasm products (default 1, as the PyTorch peer's). */
+  readonly trainThreads: number;
   /** Load and embedded cases: throttle of model downloads, Mbit/s (default 100). */
   readonly bandwidth: number;
   /** Runs what the lean-and-fast summary needs and prints it, its JSON object last. */
@@ -53,7 +55,7 @@ interface Options {
 }
 
 const USAGE =
-  'usage: npm run bench -- [--summary] [--cases native,browser,train] [--quick] [--repeats N] [--warmup N] [--lengths 1,5,10,30] [--threads N] [--train-batch N] [--bandwidth MBIT] [--dtypes fp32,q8,fp16]';
+  'usage: npm run bench -- [--summary] [--cases native,browser,train] [--quick] [--repeats N] [--warmup N] [--lengths 1,5,10,30] [--threads N] [--train-batch N] [--train-threads N] [--bandwidth MBIT] [--dtypes fp32,q8,fp16]';
 
 /** The cases the summary reads, and the one clip length its ratios are taken at. */
 const SUMMARY_CASES: readonly CaseName[] = ['native', 'browser', 'train', 'load'];
@@ -67,6 +69,7 @@ export function parseOptions(argv: readonly string[]): Options {
   let lengths: number[] | null = null;
   let threads = 2;
   let trainBatch: number | undefined;
+  let trainThreads = 1;
   let bandwidth = 100;
   let summary = false;
   let dtypes: readonly Dtype[] = DEFAULT_BENCH_DTYPES;
@@ -96,6 +99,7 @@ export function parseOptions(argv: readonly string[]): Options {
     else if (flag === '--warmup') warmup = int(value());
     else if (flag === '--threads') threads = Math.max(1, int(value()));
     else if (flag === '--train-batch') trainBatch = Math.max(1, int(value()));
+    else if (flag === '--train-threads') trainThreads = Math.max(1, int(value()));
     else if (flag === '--bandwidth') bandwidth = Math.max(1, int(value()));
     else if (flag === '--dtypes') {
       dtypes = value()
@@ -122,6 +126,7 @@ export function parseOptions(argv: readonly string[]): Options {
     lengths: lengths ?? (summary ? [10] : quick ? [1, 5] : [1, 5, 10, 30]),
     threads,
     trainBatch,
+    trainThreads,
     bandwidth,
     dtypes,
   };
@@ -213,7 +218,7 @@ async function main(): Promise<void> {
         memory.push(...b.memory);
         notes.push(...b.notes);
       }
-      if (name === 'train') train = await runTrain(o.quick, o.plan, log, o.trainBatch);
+      if (name === 'train') train = await runTrain(o.quick, o.plan, log, o.trainBatch, o.trainThreads);
       if (name === 'timeline') timeline = await runTimeline(o.quick, log);
       if (name === 'profile') profile = await runProfile(sets, o.plan, log);
       if (name === 'load') {

@@ -6,6 +6,7 @@ import { MODEL_SOURCE_USAGE } from './model-source';
 export const USAGE = `usage:
   npm run mmer -- train --data DIR --encoders lite|base|fixture --out DIR [--val-speakers S1,S2] [--labels a,b,...]
                         [--epochs N] [--batch N] [--lr X] [--seed N] [--patience N] [--encoder-layers K] [--force]
+                        [--threads N]
                         [--utterance-dropout X] [--lr-decay none|cosine] [--spec-augment] [--average-decay D]
                         (--val-speakers none: train on every clip, no validation)
   npm run mmer -- cv --data DIR [--encoders lite] [--folds 4] [--epochs N] [--out report.json] [--spec-augment]

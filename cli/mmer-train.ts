@@ -73,6 +73,7 @@ export async function trainCmd(argv: string[]): Promise<number> {
       labels: { type: 'string' },
       epochs: { type: 'string' },
       batch: { type: 'string' },
+      threads: { type: 'string' },
       lr: { type: 'string' },
       seed: { type: 'string' },
       'encoder-layers': { type: 'string' },
@@ -114,8 +115,9 @@ export async function trainCmd(argv: string[]): Promise<number> {
   } else if (!existing.isDirectory()) {
     throw new AppError('bad-dataset', `Cannot save to ${v.out}: ${parent} is a file, not a folder.`);
   }
-  const engine = await initNodeEngine();
-  process.stderr.write(`engine: tfjs ${engine.backend}\n`);
+  // One thread unless asked: a second one only pays where a core is free for it (docs/decisions.md).
+  const engine = await initNodeEngine(undefined, { threads: num(v.threads, 'threads', 1) });
+  process.stderr.write(`engine: tfjs ${engine.backend}, ${String(engine.threads)} thread(s)\n`);
   const { records, labels } = await readDataset(v.data, list(v.labels), warn);
   checkTrainable(v.data, records);
   const valSpeakers = list(v['val-speakers']);

@@ -107,10 +107,13 @@ export function examples(shape: TrainShape): TrainExample[] {
 async function oursStep(
   shape: TrainShape,
   plan: RepeatPlan,
+  threads: number,
 ): Promise<{ backend: string; step: Timing; memory: MemoryRow; matmul: MatmulRate }> {
   // Quiets tfjs' "install tfjs-node" banner: the CLI trains on tfjs-wasm too, which is what is measured.
   tf.env().set('PROD', true);
-  const engine = await initNodeEngine(['wasm', 'cpu']);
+  const engine = await initNodeEngine(['wasm', 'cpu'], { threads });
+  // Named only when above one: the peer multiplies on one thread, so a second one is said where it is used.
+  const backend = `tfjs-${engine.backend}${engine.threads > 1 ? `, ${String(engine.threads)} threads` : ''}`;
   const params = ParamStore.init(shape.config, 0);
   const opt = new AdamW(params, {});
   const batch = examples(shape);
@@ -140,7 +143,7 @@ async function oursStep(
     }, plan);
     const mb = (b: number | null): number | null => (b === null ? null : Math.round(b / 2 ** 20));
     const memory: MemoryRow = {
-      runtime: `ours (tfjs-${engine.backend}, Node)`,
+      runtime: `ours (${backend}, Node)`,
       dtype: 'fp32',
       what: `training step, batch ${String(shape.batch)} (process RSS)`,
       baselineMB: mb(before),
@@ -148,7 +151,7 @@ async function oursStep(
       afterRunsMB: null,
       peakMB: before === null ? null : mb(ownMemory().peak),
     };
-    return { backend: `tfjs-${engine.backend}`, step, memory, matmul: timeDominantMatmul(shape) };
+    return { backend, step, memory, matmul: timeDominantMatmul(shape) };
   } finally {
     opt.dispose();
     params.dispose();
@@ -202,10 +205,11 @@ export async function runTrain(
   plan: RepeatPlan,
   log: (line: string) => void,
   batch?: number,
+  threads = 1,
 ): Promise<TrainResult> {
   const base = quick ? QUICK_SHAPE : FULL_SHAPE;
   const shape = batch === undefined ? base : { ...base, batch };
-  const ours = await oursStep(shape, plan);
+  const ours = await oursStep(shape, plan, threads);
   log(`train ours (${ours.backend}): ${ours.step.median.toFixed(0)} ms/step`);
   const torch = await torchStep(shape, plan);
   log('error' in torch ? `train torch failed: ${torch.error}` : `train torch: ${torch.step.median.toFixed(0)} ms/step`);

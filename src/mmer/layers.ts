@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { MmerConfig } from './config';
+import { addBias, addResidual, leanDropout, leanGelu, leanLayerNorm, scaleAndMask } from './lean-grad';
 import type { ParamStore } from './params';
 
 /** What every layer needs besides its input: weights, sizes, and whether (and how) to drop out. */
@@ -29,7 +30,7 @@ export function linear(params: ParamStore, name: string, x: tf.Tensor): tf.Tenso
   const b = params.get(`${name}.bias`);
   const [inDim, outDim] = w.shape as [number, number];
   const lead = x.shape.slice(0, -1);
-  const y = tf.add(tf.matMul(tf.reshape(x, [-1, inDim]), w), b);
+  const y = addBias(tf.matMul(tf.reshape(x, [-1, inDim]), w), b);
   return tf.reshape(y, [...lead, outDim]);
 }
 
@@ -37,15 +38,12 @@ export function linear(params: ParamStore, name: string, x: tf.Tensor): tf.Tenso
  * LayerNorm over the last axis with biased variance, as torch computes it; gain and bias are `${name}.weight/.bias`.
  */
 export function layerNorm(params: ParamStore, name: string, x: tf.Tensor, eps: number): tf.Tensor {
-  const axis = x.rank - 1;
-  const { mean, variance } = tf.moments(x, axis, true);
-  const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
-  return tf.add(tf.mul(normed, params.get(`${name}.weight`)), params.get(`${name}.bias`));
+  return leanLayerNorm(x, params.get(`${name}.weight`), params.get(`${name}.bias`), eps);
 }
 
 /** Exact GELU, x·Φ(x) = x/2·(1 + erf(x/√2)), torch's default (not the tanh approximation). tf.erf has a gradient. */
 export function gelu(x: tf.Tensor): tf.Tensor {
-  return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
+  return leanGelu(x);
 }
 
 /**
@@ -54,7 +52,7 @@ export function gelu(x: tf.Tensor): tf.Tensor {
  */
 export function dropout(ctx: LayerContext, site: string, x: tf.Tensor): tf.Tensor {
   if (!ctx.training || ctx.config.dropout === 0) return x;
-  return tf.dropout(x, ctx.config.dropout, undefined, `${ctx.seed}:${site}`);
+  return leanDropout(x, ctx.config.dropout, `${ctx.seed}:${site}`);
 }
 
 /** [B, Tk] validity mask (1 valid, 0 pad) → [B, 1, 1, Tk] additive score bias (0 or -10000). */
@@ -98,7 +96,7 @@ export function attention(
   const q = splitHeads(linear(ctx.params, `${name}.attn.q`, query), heads);
   const k = splitHeads(linear(ctx.params, `${name}.attn.k`, keyValue), heads);
   const v = splitHeads(linear(ctx.params, `${name}.attn.v`, keyValue), heads);
-  const scores = tf.add(tf.div(tf.matMul(q, k, false, true), Math.sqrt(hidden / heads)), scoreMask);
+  const scores = scaleAndMask(tf.matMul(q, k, false, true), Math.sqrt(hidden / heads), scoreMask);
   const probs = dropout(ctx, `${name}.attn.probs`, tf.softmax(scores, -1));
   const context = tf.reshape(tf.transpose(tf.matMul(probs, v), [0, 2, 1, 3]), [b, tq, hidden]);
   return linear(ctx.params, `${name}.attn.o`, context) as tf.Tensor3D;
@@ -121,10 +119,10 @@ export function bertBlock(
   const { params } = ctx;
   const eps = dimsOf(ctx, dims).layerNormEps;
   const attended = dropout(ctx, `${name}.attn.out`, attention(ctx, name, query, keyValue, additiveMask(keyMask), dims));
-  const h = layerNorm(params, `${name}.attn_ln`, tf.add(query, attended), eps);
+  const h = layerNorm(params, `${name}.attn_ln`, addResidual(query, attended), eps);
   const inner = gelu(linear(params, `${name}.ffn.in`, h));
   const out = dropout(ctx, `${name}.ffn.drop`, linear(params, `${name}.ffn.out`, inner));
-  return layerNorm(params, `${name}.ffn_ln`, tf.add(h, out), eps) as tf.Tensor3D;
+  return layerNorm(params, `${name}.ffn_ln`, addResidual(h, out), eps) as tf.Tensor3D;
 }
 
 /** The value that padded positions take before max pooling, as in the authors' code. */

@@ -4,8 +4,10 @@
  *
  * tfjs-core keeps every saved tensor and every gradient of a step until its backward pass ends, so a step's peak is
  * the parameters' gradients plus, per clip, a sum over the blocks of the head. The per-block counts were measured on
- * tfjs-backend-wasm (with the shared Identity kernel, wasm-memory.ts) over widths 128-768, 24-500 positions and
- * 4-12 heads, where 57·Tq·w + 17·Tq·ffn + 10·Tk·w + 12·heads·Tq·Tk floats per clip matched every measurement to 1 %;
+ * tfjs-backend-wasm (with the shared Identity kernel, wasm-memory.ts, and the lean gradients of lean-grad.ts) over
+ * widths 64-256, 24-300 positions and 2-8 heads, where 27·Tq·w + 4·Tq·ffn + 9·Tk·w + 8·heads·Tq·Tk floats per clip
+ * matched every measurement to 0.5 % (tfjs-core's own gradients of the same ops held 57·Tq·w + 17·Tq·ffn + 10·Tk·w +
+ * 12·heads·Tq·Tk);
  * the remaining terms (projections, pooling, CTC) are rounded up from whole-head measurements. The test
  * (memory-plan.test.ts) holds the estimate between the measured peak and 25 % above it.
  */
@@ -74,7 +76,7 @@ export function stepShape(
 
 /** Floats per clip that one attention block (`Tq` queries over `Tk` keys) holds through a step's backward pass. */
 export function blockFloats(queries: number, keys: number, width: number, heads: number, ffn: number): number {
-  return 57 * queries * width + 17 * queries * ffn + 10 * keys * width + 12 * heads * queries * keys;
+  return 27 * queries * width + 4 * queries * ffn + 9 * keys * width + 8 * heads * queries * keys;
 }
 
 /** Floats per clip of one view's forward and backward pass; `ctcTarget` adds the CTC head and loss (original view). */

@@ -49,8 +49,12 @@ describe('mmer CLI', () => {
       '1',
       '--batch',
       '4',
+      // The threaded wasm build under worker_threads, end to end: it starts, trains and lets the process exit.
+      '--threads',
+      '2',
     ]);
     expect(trained.code, trained.stderr).toBe(0);
+    expect(trained.stderr).toMatch(/engine: tfjs wasm, 2 thread\(s\)/);
     expect(trained.stderr).toMatch(/created the folder .*heads/);
     expect(trained.stdout).toMatch(/saved .*head \(best epoch 1, validation UA \d+\.\d %, WA \d+\.\d %\)/);
     expect(existsSync(join(head, 'config.json'))).toBe(true);

@@ -127,16 +127,18 @@ describe('step plans at base size (wav2vec2-base and RoBERTa-base features)', ()
   const withEncoderLayer: MmerConfig = { ...DEFAULT_CONFIG, encoderLayers: 1 };
   const budget = WASM_TRAIN_BUDGET_BYTES;
 
-  it('runs batch 8 with both views at once, and batch 16 one view at a time', () => {
+  it('runs batch 16 with both views at once, and batch 24 one view at a time', () => {
     expect(planStep(DEFAULT_CONFIG, shape(8), budget)?.schedule).toBe('joint');
-    expect(planStep(DEFAULT_CONFIG, shape(16), budget)?.schedule).toBe('sequential');
+    expect(planStep(DEFAULT_CONFIG, shape(16), budget)?.schedule).toBe('joint');
+    expect(planStep(DEFAULT_CONFIG, shape(24), budget)?.schedule).toBe('sequential');
   });
 
-  it('fits batch 8 with a trainable encoder layer (the page default), not 16', () => {
-    expect(planStep(withEncoderLayer, shape(8), budget)?.schedule).toBe('sequential');
-    expect(planStep(withEncoderLayer, shape(16), budget)).toBeNull();
-    expect(largestFittingBatch(withEncoderLayer, shape(16), budget)).toBe(9);
-    expect(() => requireStepPlan(withEncoderLayer, shape(16), budget)).toThrow(/Use a batch size of 9 or less/);
+  it('fits batch 16 with a trainable encoder layer (the page default), not 24', () => {
+    expect(planStep(withEncoderLayer, shape(8), budget)?.schedule).toBe('joint');
+    expect(planStep(withEncoderLayer, shape(16), budget)?.schedule).toBe('sequential');
+    expect(planStep(withEncoderLayer, shape(24), budget)).toBeNull();
+    expect(largestFittingBatch(withEncoderLayer, shape(24), budget)).toBe(19);
+    expect(() => requireStepPlan(withEncoderLayer, shape(24), budget)).toThrow(/Use a batch size of 19 or less/);
   });
 
   it('says when not even one clip fits', () => {
