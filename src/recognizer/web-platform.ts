@@ -14,6 +14,12 @@ import type { RecognizerPlatform } from './platform';
 // The model file inside the package (src/timeline/vad-model.ts), emitted by Vite as an asset of our own origin.
 import vadModelUrl from '@ricky0123/vad-web/dist/silero_vad_v5.onnx?url';
 
+/**
+ * Model bytes the cache may hold back while they are written: both int8 graphs of a base pair (221 MB) write while
+ * the next file loads; an fp32 graph (378-499 MB) is written before the next session opens.
+ */
+const MAX_PENDING_CACHE_BYTES = 256e6;
+
 /** The worker's platform; `base` resolves a relative manifest URL (the worker's own location). */
 export function webPlatform(base: string): RecognizerPlatform {
   return {
@@ -25,7 +31,7 @@ export function webPlatform(base: string): RecognizerPlatform {
       const manifestUrl = new URL(location, base).href;
       return { manifest: await fetchManifest(manifestUrl, hubUrl), manifestUrl };
     },
-    openStore: () => new BackgroundWriteStore(openStore()),
+    openStore: () => new BackgroundWriteStore(openStore(), MAX_PENDING_CACHE_BYTES),
     // Imported on first use, so a page that never scores or trains never loads TensorFlow.js.
     startEngine: async (order) => (await import('../mmer/engine-web')).initWebEngine(order),
     openLibrary: () => IdbClipLibrary.open(),

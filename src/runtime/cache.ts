@@ -92,17 +92,27 @@ export class MemoryStore implements ByteStore {
  * Cache API write (20 MB/s in headless Chromium here) overlaps the next download or session instead of delaying it.
  * `get` sees a pending entry; `flush` waits for every write, after which the entries are in `inner` (or were dropped
  * with a warning: a full disk or quota must not stop the models from running, they are fetched again next visit).
+ * Pending bytes stay in memory until their write lands, and the write itself copies them for a while, so past
+ * `maxPendingBytes` a `put` waits for the writes before it and for its own: an fp32 graph (378-499 MB) is written
+ * before its session opens instead of beside it.
  */
 export class BackgroundWriteStore implements ByteStore {
   private readonly pending = new Map<string, { bytes: Uint8Array; done: Promise<void> }>();
 
-  constructor(private readonly inner: ByteStore) {}
+  constructor(
+    private readonly inner: ByteStore,
+    private readonly maxPendingBytes = Number.POSITIVE_INFINITY,
+  ) {}
 
   async get(key: string): Promise<Uint8Array | null> {
     return this.pending.get(key)?.bytes ?? this.inner.get(key);
   }
 
-  put(key: string, bytes: Uint8Array): Promise<void> {
+  async put(key: string, bytes: Uint8Array): Promise<void> {
+    const held = (): number => [...this.pending.values()].reduce((sum, e) => sum + e.bytes.byteLength, 0);
+    while (this.pending.size > 0 && held() + bytes.byteLength > this.maxPendingBytes) {
+      await Promise.race([...this.pending.values()].map((e) => e.done));
+    }
     // A second write of the same key waits for the first, so the last bytes put are the ones that stay.
     const previous = this.pending.get(key)?.done ?? Promise.resolve();
     const entry: { bytes: Uint8Array; done: Promise<void> } = { bytes, done: Promise.resolve() };
@@ -115,7 +125,7 @@ export class BackgroundWriteStore implements ByteStore {
         if (this.pending.get(key) === entry) this.pending.delete(key);
       });
     this.pending.set(key, entry);
-    return Promise.resolve();
+    if (held() > this.maxPendingBytes) await entry.done;
   }
 
   async delete(key: string): Promise<void> {

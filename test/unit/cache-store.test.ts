@@ -55,6 +55,31 @@ describe('BackgroundWriteStore', () => {
     expect(await store.get('a')).toEqual(bytes(1, 2));
   });
 
+  it('past its budget of pending bytes, a put waits for the writes before it and its own', async () => {
+    const slow = new GatedStore();
+    const store = new BackgroundWriteStore(slow, 3);
+    // Over the budget on its own: the put waits for its own write.
+    let first = false;
+    const writing = store.put('big', bytes(1, 2, 3, 4)).then(() => (first = true));
+    await tick();
+    expect(first).toBe(false);
+    slow.release();
+    await writing;
+    expect(await slow.get('big')).toEqual(bytes(1, 2, 3, 4));
+    // Within the budget: returns at once; the next one that would pass it waits for the first to land.
+    await store.put('a', bytes(5, 6));
+    let second = false;
+    const putting = store.put('b', bytes(7, 8)).then(() => (second = true));
+    await tick();
+    expect(second).toBe(false);
+    slow.release();
+    await tick();
+    expect(await slow.get('a')).toEqual(bytes(5, 6));
+    await putting;
+    expect(second).toBe(true);
+    expect(await store.get('b')).toEqual(bytes(7, 8));
+  });
+
   it('keeps the last of two writes of one key', async () => {
     const slow = new GatedStore();
     const store = new BackgroundWriteStore(slow);
