@@ -81,24 +81,47 @@ export class OnnxWriter {
 
   /** Serialises the model with float32 inputs and outputs. */
   toBytes(graphName: string, inputs: readonly OnnxValue[], outputs: readonly OnnxValue[]): Uint8Array {
-    const valueInfo = (v: OnnxValue): pb.IValueInfoProto => {
-      const dim = v.dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d }));
-      return { name: v.name, type: { tensorType: { elemType: T.FLOAT, shape: { dim } } } };
-    };
-    const model = onnx.ModelProto.fromObject({
-      irVersion: 8,
-      producerName: 'mmer-web',
-      producerVersion: '1',
-      opsetImport: [{ domain: '', version: 17 }],
-      graph: {
-        name: graphName,
-        node: this.nodes,
-        initializer: this.initializers,
-        input: inputs.map(valueInfo),
-        output: outputs.map(valueInfo),
-      },
-    });
-    const bytes = onnx.ModelProto.encode(model).finish();
-    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const float = (v: OnnxValue): GraphValue => ({ ...v, elemType: T.FLOAT });
+    return encodeModel('mmer-web', graphName, this.nodes, this.initializers, inputs.map(float), outputs.map(float));
   }
+}
+
+/** A graph input or output: its ONNX element type, and dims that are numbers or symbolic (dynamic) names. */
+export interface GraphValue {
+  readonly name: string;
+  readonly elemType: number;
+  readonly dims: readonly (number | string)[];
+}
+
+/**
+ * Serialises a graph as a model: IR 8, default-domain opset 17. One definition for the graphs the app builds and the
+ * test fixtures (tools/fixtures/onnx-builder.ts).
+ */
+export function encodeModel(
+  producer: string,
+  graphName: string,
+  nodes: readonly pb.INodeProto[],
+  initializers: readonly pb.ITensorProto[],
+  inputs: readonly GraphValue[],
+  outputs: readonly GraphValue[],
+): Uint8Array {
+  const valueInfo = (v: GraphValue): pb.IValueInfoProto => {
+    const dim = v.dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d }));
+    return { name: v.name, type: { tensorType: { elemType: v.elemType, shape: { dim } } } };
+  };
+  const model = onnx.ModelProto.fromObject({
+    irVersion: 8,
+    producerName: producer,
+    producerVersion: '1',
+    opsetImport: [{ domain: '', version: 17 }],
+    graph: {
+      name: graphName,
+      node: [...nodes],
+      initializer: [...initializers],
+      input: inputs.map(valueInfo),
+      output: outputs.map(valueInfo),
+    },
+  });
+  const bytes = onnx.ModelProto.encode(model).finish();
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
