@@ -32,7 +32,6 @@ export function describeWhy(why: FetchWhy): string {
     case 'side-file':
       return `${why.use === 'training' ? 'training only' : 'runs'}: ${ROLE[why.role]} ${why.purpose}`;
     case 'head':
-      if (why.part === 'training') return `training only: weights of ${HEAD_SLOT[why.slot]} that scoring never reads`;
       return `${why.slot === 'training' ? 'training only' : 'scores'}: ${why.part} of ${HEAD_SLOT[why.slot]}`;
   }
 }

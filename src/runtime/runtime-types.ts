@@ -74,8 +74,7 @@ export type EncoderRole = 'audio-encoder' | 'text-encoder';
  * - `side-file`: a small JSON file of an encoder (`vocab`, `tokenizer`, `tokenizerConfig`, `config`); `use` says whether
  *   inference reads it or only a training run does (the audio encoder's config.json).
  * - `head`: a file of a built-in emotion head; `slot` says which: the loaded pair's own, the embedded stand-in (scores
- *   a pair without a head), or one a training run starts from. `part` `training` is the file of weights only training
- *   reads (contrastive projections and the CTC head), fetched when a run starts from the head, never to score.
+ *   a pair without a head), or one a training run starts from; `part` says which of its two files.
  */
 export type FetchWhy =
   | { readonly kind: 'graph'; readonly role: EncoderRole; readonly dtype: Dtype }
@@ -88,5 +87,5 @@ export type FetchWhy =
   | {
       readonly kind: 'head';
       readonly slot: 'pair' | 'embedded' | 'training';
-      readonly part: 'config' | 'weights' | 'training';
+      readonly part: 'config' | 'weights';
     };
