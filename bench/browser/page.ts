@@ -13,7 +13,8 @@ import type { GraphTiming } from '../lib/time-graph';
 import type { FlopsApi } from './flops.worker';
 import type { VariantApi, VariantConfig, VariantTiming } from './ort-variant.worker';
 import type { TjsApi } from './tjs.worker';
-import { stopToResult, timelineFile, type StopRun, type TimelineFileRun } from './timeline-bench';
+import { stopToResult, type StopTimes } from '../lib/stop-to-result';
+import { timelineFile, workerDriver, type TimelineFileRun } from './timeline-bench';
 
 /** What one call of ours returns: the worker's stage timings and the page's wall time. */
 export interface OursRun {
@@ -107,8 +108,8 @@ export interface BenchPage {
   ): Promise<VariantTiming>;
   /** The timeline case: the file in the page's `#timeline-file` input, read and analysed as the Timeline screen does. */
   timelineFile(): Promise<TimelineFileRun>;
-  /** The timeline case: stop to result for the raw float32 recording at `audioUrl`, both ways, one turn. */
-  stopToResult(audioUrl: string): Promise<StopRun>;
+  /** The timeline case: stop to result for the raw float32 recording at `audioUrl`, both ways, through the worker. */
+  stopToResult(audioUrl: string, repeats: number): Promise<StopTimes>;
 }
 
 async function timeVariant(...args: Parameters<VariantApi['time']>): Promise<VariantTiming> {
@@ -246,9 +247,9 @@ const bench: BenchPage = {
     if (ours === null || input === null) throw new Error('initOurs first, on a page with #timeline-file');
     return timelineFile(ours, input);
   },
-  async stopToResult(audioUrl) {
+  async stopToResult(audioUrl, repeats) {
     if (ours === null) throw new Error('initOurs first');
-    return stopToResult(ours, await audio(audioUrl));
+    return stopToResult(workerDriver(ours), await audio(audioUrl), repeats);
   },
 };
 

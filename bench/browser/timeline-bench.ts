@@ -5,20 +5,13 @@
  */
 import type { MlClient } from '../../src/worker-api/client-types';
 import { openFileAudio } from '../../src/page/long-file';
+import type { TimelineDriver } from '../lib/stop-to-result';
 
 /** One long file through the page. */
 export interface TimelineFileRun {
   readonly wallMs: number;
   readonly duration: number;
   readonly segments: number;
-}
-
-/** Stop to result for one recording, timed in the page around the worker's calls. */
-export interface StopRun {
-  /** Fed half a second at a time as the recorder does, the segments analysed as they close; then stopped. */
-  readonly incrementalMs: number;
-  /** Everything at stop: the whole recording pushed at once, then finished. */
-  readonly atStopMs: number;
 }
 
 function ok<T>(r: { ok: true; value: T } | { ok: false; error: { code: string; message: string } }): T {
@@ -39,21 +32,11 @@ export async function timelineFile(ours: MlClient, input: HTMLInputElement): Pro
   return { wallMs: performance.now() - t0, duration: last.duration, segments: segments + last.segments.length };
 }
 
-/**
- * One turn of each way of analysing `pcm` (a recording stopped shortly after its speech): the page's way (half-second
- * pushes while recording, only the finish timed) and at stop only (push and finish timed).
- */
-export async function stopToResult(ours: MlClient, pcm: Float32Array): Promise<StopRun> {
-  const half = 8000;
-  ok(await ours.timelineStart());
-  // The pushes transfer their buffers, so each is a copy of the recording's part.
-  for (let at = 0; at < pcm.length; at += half) ok(await ours.timelinePush(pcm.slice(at, at + half)));
-  let t = performance.now();
-  ok(await ours.timelineFinish());
-  const incrementalMs = performance.now() - t;
-  ok(await ours.timelineStart());
-  t = performance.now();
-  ok(await ours.timelinePush(pcm.slice()));
-  ok(await ours.timelineFinish());
-  return { incrementalMs, atStopMs: performance.now() - t };
+/** The worker's timeline calls as a driver for the shared stop-to-result loop, a failed call thrown. */
+export function workerDriver(ours: MlClient): TimelineDriver {
+  return {
+    start: async () => ok(await ours.timelineStart()),
+    push: async (pcm) => ok(await ours.timelinePush(pcm)),
+    finish: async () => ok(await ours.timelineFinish()),
+  };
 }

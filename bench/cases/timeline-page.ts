@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { callBench, startHarness } from '../lib/harness';
 import { TreeSampler } from '../lib/memory';
+import type { StopTimes } from '../lib/stop-to-result';
 import { REPO, TMP } from '../lib/models';
 
 /** Port of the timeline case's page server (the other cases own 4190-4195). */
@@ -22,15 +23,6 @@ export interface PageFileRow {
   readonly peakMB: number | null;
 }
 
-/** Stop to result in the page, medians over the repeats. */
-export interface PageStopRow {
-  readonly incrementalMs: number;
-  readonly atStopMs: number;
-}
-
-const median = (xs: readonly number[]): number =>
-  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
-
 /**
  * Runs the page half: each file in `files` in a fresh page, then each recording in `recordings` `repeats` times both
  * ways (after one warm-up turn). Returns one row per file and per recording, in order.
@@ -40,11 +32,11 @@ export async function runTimelinePage(
   recordings: readonly Float32Array[],
   repeats: number,
   log: (line: string) => void,
-): Promise<{ files: PageFileRow[]; stops: PageStopRow[] }> {
+): Promise<{ files: PageFileRow[]; stops: StopTimes[] }> {
   const h = await startHarness({ port: TIMELINE_PORT, name: 'timeline' });
   const manifest = h.url(join(REPO, 'public', 'models', 'manifest.json'));
   const sampler = new TreeSampler((comm) => /chrom/i.test(comm));
-  const out: { files: PageFileRow[]; stops: PageStopRow[] } = { files: [], stops: [] };
+  const out: { files: PageFileRow[]; stops: StopTimes[] } = { files: [], stops: [] };
   try {
     for (const path of files) {
       sampler.reset();
@@ -67,18 +59,10 @@ export async function runTimelinePage(
     for (const [i, pcm] of recordings.entries()) {
       const file = join(TMP, `timeline-stop-${String(i)}.f32`);
       writeFileSync(file, new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength));
-      const inc: number[] = [];
-      const all: number[] = [];
-      for (let k = 0; k < repeats + 1; k++) {
-        const r = await callBench(page, 'stopToResult', h.url(file));
-        // The first turn warms both paths up.
-        if (k === 0) continue;
-        inc.push(r.incrementalMs);
-        all.push(r.atStopMs);
-      }
-      out.stops.push({ incrementalMs: Number(median(inc).toFixed(1)), atStopMs: Number(median(all).toFixed(1)) });
+      const times = await callBench(page, 'stopToResult', h.url(file), repeats);
+      out.stops.push(times);
       log(
-        `timeline page: stop to result ${median(inc).toFixed(1)} ms incremental, ${median(all).toFixed(1)} ms at stop`,
+        `timeline page: stop to result ${String(times.incrementalMs)} ms incremental, ${String(times.atStopMs)} ms at stop`,
       );
     }
     await page.close();

@@ -15,7 +15,8 @@ import { decodeWav } from '../../src/audio/wav';
 import { parseMetadata } from '../../src/data/metadata';
 import { descendants, peakRss } from '../lib/memory';
 import { REPO, TMP } from '../lib/models';
-import { runTimelinePage, type PageFileRow, type PageStopRow } from './timeline-page';
+import { stopToResult, type StopTimes } from '../lib/stop-to-result';
+import { runTimelinePage, type PageFileRow } from './timeline-page';
 
 const RAVDESS = join(REPO, '..', 'shared', 'data', 'ravdess');
 
@@ -191,15 +192,11 @@ export function timelineTable(t: TimelineResult): string[] {
 }
 
 /** Stop to the whole timeline for one utterance, with and without analysis while recording. */
-export interface StopRow {
+export interface StopRow extends StopTimes {
   readonly clip: string;
   readonly seconds: number;
-  /** Segments analysed as they close while the audio comes in half a second at a time; only the rest at stop. */
-  readonly incrementalMs: number;
-  /** Everything at stop: detector and analysis over the whole recording. */
-  readonly atStopMs: number;
   /** The same two ways through the page's worker, timed in the page. */
-  readonly page: PageStopRow;
+  readonly page: StopTimes;
 }
 
 /**
@@ -238,35 +235,11 @@ export async function runStopToResult(
     const [spoken] = [...found, ...(await session.finish()).segments].slice(-1);
     const cut = Math.min(pcm.length, Math.round(((spoken?.end ?? pcm.length / 16_000) - 0.096 + 0.3) * 16_000));
     const audio = pcm.slice(0, cut);
-    const inc: number[] = [];
-    const all: number[] = [];
-    for (let k = 0; k < repeats + 1; k++) {
-      await session.start();
-      for (let at = 0; at < audio.length; at += 8000) await session.push(audio.slice(at, at + 8000));
-      let t = performance.now();
-      await session.finish();
-      const incremental = performance.now() - t;
-      await session.start();
-      t = performance.now();
-      await session.push(audio.slice());
-      await session.finish();
-      const atStop = performance.now() - t;
-      // The first turn warms both paths up.
-      if (k > 0) {
-        inc.push(incremental);
-        all.push(atStop);
-      }
-    }
-    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
-    rows.push({
-      clip: r.path,
-      seconds: Number((audio.length / 16_000).toFixed(2)),
-      incrementalMs: Number(median(inc).toFixed(1)),
-      atStopMs: Number(median(all).toFixed(1)),
-    });
+    const times = await stopToResult(session, audio, repeats);
+    rows.push({ clip: r.path, seconds: Number((audio.length / 16_000).toFixed(2)), ...times });
     recordings.push(audio);
     log(
-      `timeline: stop to result for ${r.path}: ${median(inc).toFixed(1)} ms incremental, ${median(all).toFixed(1)} ms at stop`,
+      `timeline: stop to result for ${r.path}: ${String(times.incrementalMs)} ms incremental, ${String(times.atStopMs)} ms at stop`,
     );
   }
   await session.dispose();
