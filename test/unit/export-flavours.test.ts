@@ -8,6 +8,7 @@
 import type { onnx as pb } from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
+import { cosine } from '../vectors';
 import { readWav2vec2Layers, WeightReader } from '../../src/runtime/layer-weights';
 import { decode, describeModel, graphOf, T, tensorValues } from '../../src/runtime/onnx-model';
 import { editModel, type SurgeryPlan } from '../../src/runtime/surgery';
@@ -42,19 +43,6 @@ function init(inits: ReadonlyMap<string, pb.ITensorProto>, name: string): pb.ITe
   return t;
 }
 const values = (t: pb.ITensorProto): Float32Array => tensorValues(t).data;
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let dot = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += (a[i] ?? 0) * (b[i] ?? 0);
-    aa += (a[i] ?? 0) ** 2;
-    bb += (b[i] ?? 0) ** 2;
-  }
-  return dot / Math.sqrt(aa * bb);
-}
 
 const SAMPLES = 16000;
 const AUDIO = Float32Array.from(

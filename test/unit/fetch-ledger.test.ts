@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initNodeEngine } from '../../src/mmer/engine-node';
 import { fetchBuiltinHead } from '../../src/inference/builtin-head';
+import type { EncoderContext } from '../../src/inference/load-encoders';
 import { LoadedPair } from '../../src/inference/loaded-pair';
 import { nodePlatform } from '../../src/recognizer/node-platform';
 import { Recognizer } from '../../src/recognizer/recognizer';
@@ -68,6 +69,20 @@ function countingFetch(): { fetchImpl: typeof fetch; urls: string[] } {
   return { fetchImpl, urls };
 }
 
+/** A fresh cache on WASM (onnxruntime-node) that reads `manifest` through `fetchImpl` into `ledger`. */
+function encoderContext(manifest: Manifest, fetchImpl: typeof fetch, ledger: FetchLedger): EncoderContext {
+  return {
+    manifest,
+    manifestUrl: pathToFileURL(manifestPath).href,
+    store: new MemoryStore(),
+    fetchImpl,
+    onProgress: ledger.apply,
+    ort: nodeAdapter(1),
+    backend: 'wasm',
+    hasShaderF16: false,
+  };
+}
+
 /** Ledger rows as `model/file: reason`, sorted, for exact comparison. */
 function rows(ledger: FetchLedger): string[] {
   return ledger.entries.map((r) => `${r.model}/${r.file}: ${describeWhy(r.why)}`).sort();
@@ -92,16 +107,7 @@ describe('the byte ledger of a fixture-pair load', () => {
     const manifest = manifestFor(dtype, head);
     const ledger = new FetchLedger();
     const { fetchImpl, urls } = countingFetch();
-    const ctx = {
-      manifest,
-      manifestUrl: pathToFileURL(manifestPath).href,
-      store: new MemoryStore(),
-      fetchImpl,
-      onProgress: ledger.apply,
-      ort: nodeAdapter(1),
-      backend: 'wasm' as const,
-      hasShaderF16: false,
-    };
+    const ctx = encoderContext(manifest, fetchImpl, ledger);
     const pair = await LoadedPair.load(ctx, 'fixture');
     const entry = headsForPair(manifest, 'fixture')[0];
     if (head) {
@@ -156,16 +162,7 @@ describe('the byte ledger of a fixture-pair load', () => {
   it('moving the audio cut twice re-cuts the cached graph and downloads nothing', async () => {
     const { fetchImpl, urls } = countingFetch();
     const ledger = new FetchLedger();
-    const ctx = {
-      manifest: manifestFor('q8', false),
-      manifestUrl: pathToFileURL(manifestPath).href,
-      store: new MemoryStore(),
-      fetchImpl,
-      onProgress: ledger.apply,
-      ort: nodeAdapter(1),
-      backend: 'wasm' as const,
-      hasShaderF16: false,
-    };
+    const ctx = encoderContext(manifestFor('q8', false), fetchImpl, ledger);
     const pair = await LoadedPair.load(ctx, 'fixture');
     const before = urls.length;
     // The fixture graph is cut below its top layer (k = 1): away, back, and away again.

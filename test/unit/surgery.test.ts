@@ -7,6 +7,7 @@ import onnxProto from 'onnx-proto';
 import type { onnx as pb } from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
+import { cosine } from '../vectors';
 import { AppError } from '../../src/core/errors';
 import { describeModel, readInitializer } from '../../src/runtime/onnx-model';
 import { editModel, recutModel, type SurgeryPlan } from '../../src/runtime/surgery';
@@ -86,19 +87,6 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs((a[i] ?? 0) - (b[i] ?? 0)));
   return m;
-}
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let dot = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += (a[i] ?? 0) * (b[i] ?? 0);
-    aa += (a[i] ?? 0) ** 2;
-    bb += (b[i] ?? 0) ** 2;
-  }
-  return dot / Math.sqrt(aa * bb);
 }
 
 /** The graph's node of that name (the test looks weights up through the graph, as an exporter named them). */
