@@ -71,18 +71,12 @@ export function decodeWav(bytes: ArrayBuffer | Uint8Array): DecodedWav {
 
 /** What a decoded WAV file's reader should be told: cut short (see `promisedFrames`), clipped. */
 export function wavWarnings(wav: DecodedWav): ClipWarning[] {
-  const warnings: ClipWarning[] = [];
   const frames = wav.channels[0]?.length ?? 0;
-  if (wav.promisedFrames !== undefined) {
-    warnings.push({
-      kind: 'truncated',
-      presentSeconds: frames / wav.sampleRate,
-      promisedSeconds: wav.promisedFrames / wav.sampleRate,
-    });
-  }
-  const clipped = clippingWarning(wav.channels);
-  if (clipped !== null) warnings.push(clipped);
-  return warnings;
+  const cut =
+    wav.promisedFrames === undefined
+      ? null
+      : truncationWarning(frames / wav.sampleRate, wav.promisedFrames / wav.sampleRate);
+  return [cut, clippingWarning(wav.channels)].filter((w): w is ClipWarning => w !== null);
 }
 
 /**
