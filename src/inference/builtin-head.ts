@@ -4,9 +4,10 @@
  */
 import { AppError } from '../core/errors';
 import { headFileUrl, type FileRef, type HeadEntry } from '../runtime/manifest';
-import { fetchModelFile, type LoaderContext } from '../runtime/model-loader';
+import { fetchModelFile, planFetch, type LoaderContext } from '../runtime/model-loader';
+import type { PlannedDownload } from '../runtime/download-queue';
 import type { HeadFiles } from '../worker-api/protocol';
-import type { FetchWhy } from '../runtime/runtime-types';
+import type { FetchWhy, LoadProgress } from '../runtime/runtime-types';
 import type { HeadOrigin } from './emotion-head';
 
 /** Which use a built-in head is fetched for (the ledger's reason). */
@@ -18,13 +19,30 @@ function looksLikeHtml(bytes: Uint8Array): boolean {
   return start.startsWith('<!doctype html') || start.startsWith('<html');
 }
 
+/** Where a head file is cached: pinned files only (see `headFile`). */
+function headCacheKey(url: string, ref: FileRef): string | null {
+  return ref.sha256 === undefined ? null : `${url}?mmer-sha256=${ref.sha256}`;
+}
+
+/** The download `fetchBuiltinHead` would make for the head's weights; null when they are cached. */
+export function planHeadWeights(
+  ctx: LoaderContext,
+  entry: HeadEntry,
+  slot: HeadSlotName,
+): Promise<PlannedDownload | null> {
+  const ref = entry.files.weights;
+  const url = headFileUrl(ctx.manifestUrl, ref);
+  const why: FetchWhy = { kind: 'head', slot, part: 'weights' };
+  return planFetch(ctx, headCacheKey(url, ref), { model: entry.id, ref, url, why, trustFirstUse: false });
+}
+
 /**
  * One head file, from the cache when its hash is pinned. Unpinned files are always downloaded: cached by URL alone,
  * a regenerated or retrained head would silently keep its old bytes.
  */
 async function headFile(ctx: LoaderContext, entry: HeadEntry, ref: FileRef, why: FetchWhy): Promise<Uint8Array> {
   const url = headFileUrl(ctx.manifestUrl, ref);
-  const key = ref.sha256 === undefined ? null : `${url}?mmer-sha256=${ref.sha256}`;
+  const key = headCacheKey(url, ref);
   const cached = key === null ? null : await ctx.store.get(key);
   if (cached !== null) {
     ctx.onProgress({ status: 'done', model: entry.id, file: ref.path, fromCache: true, bytes: cached.byteLength, why });
@@ -66,6 +84,21 @@ export async function fetchBuiltinHead(ctx: LoaderContext, entry: HeadEntry, slo
     });
   }
   return { configJson, weights, source: headFileUrl(ctx.manifestUrl, entry.files.config).replace(/[^/]*$/, '') };
+}
+
+/**
+ * A built-in head's files by manifest id, from the model cache or the server (a training run may start from one);
+ * `ctx` is the last load's (null before any).
+ */
+export function builtinHeadById(
+  ctx: LoaderContext | null,
+  id: string,
+  onProgress: (p: LoadProgress) => void = () => undefined,
+): Promise<HeadFiles> {
+  const entry = ctx?.manifest.heads.find((h) => h.id === id);
+  if (ctx === null || entry === undefined)
+    return Promise.reject(new AppError('training', `The app ships no head "${id}".`));
+  return fetchBuiltinHead({ ...ctx, onProgress }, entry, 'training');
 }
 
 /** What the page is told about where a built-in head comes from: its id, description, license and model card. */

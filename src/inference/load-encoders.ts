@@ -149,8 +149,8 @@ function firstGraphBytes(ctx: EncoderContext, entry: ModelEntry): number {
  * larger in every dtype: fp32 499 vs 378 MB, fp16 250 vs 189, int8 126 vs 95).
  */
 export async function loadEncoders(ctx: EncoderContext, pairName: string): Promise<EncoderPair> {
-  const { audio, text } = resolvePair(ctx.manifest, pairName);
-  if (firstGraphBytes(ctx, audio) <= firstGraphBytes(ctx, text)) {
+  const { audio, text, textFirst } = encoderLoadOrder(ctx, pairName);
+  if (textFirst) {
     const [t, a] = await openBoth(
       () => loadText(ctx, text),
       () => loadAudio(ctx, audio),
@@ -162,6 +162,15 @@ export async function loadEncoders(ctx: EncoderContext, pairName: string): Promi
     () => loadText(ctx, text),
   );
   return { audio: a, text: t };
+}
+
+/** The pair's encoders and whether `loadEncoders` opens the text encoder first (see there for why). */
+export function encoderLoadOrder(
+  ctx: EncoderContext,
+  pairName: string,
+): { audio: ModelEntry; text: ModelEntry; textFirst: boolean } {
+  const { audio, text } = resolvePair(ctx.manifest, pairName);
+  return { audio, text, textFirst: firstGraphBytes(ctx, audio) <= firstGraphBytes(ctx, text) };
 }
 
 /** Opens `first`, then `second`; if the second fails, the first is disposed before the error goes on. */

@@ -78,6 +78,8 @@ export class LoadedPair {
       this.name,
     );
     this.cutManifest = manifest;
+    // A probe may still be running on the old encoders (the load starts one early); they are released after it.
+    await this.widths?.catch(() => undefined);
     await this.dispose();
     this.loaded = next;
     this.id = pairIdentity(manifest, this.name);

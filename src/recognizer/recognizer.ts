@@ -7,12 +7,13 @@
 import { AppError } from '../core/errors';
 import type { FeatureMatrix } from '../encoders/types';
 import { analyseClip } from '../inference/analyse';
-import { fetchBuiltinHead } from '../inference/builtin-head';
+import { builtinHeadById } from '../inference/builtin-head';
 import { ClipScoring, type WorkerClip } from '../inference/clip-scoring';
 import type { HeadOrigin } from '../inference/emotion-head';
 import { HeadRuntimeHost } from '../inference/head-runtime';
 import { headLayerFor, type HeadTarget } from '../inference/head-target';
 import { LoadedPair } from '../inference/loaded-pair';
+import { openLoadQueue } from '../inference/load-plan';
 import { settleHead } from '../inference/settle-head';
 import { downloadReporter, TrainingJobs, type JobContext } from '../training/training-jobs';
 import type { SplitName } from '../data/library/library-types';
@@ -88,23 +89,28 @@ export class Recognizer {
     // Cache writes may overlap the next download or session; the pair counts as loaded once they have landed, so a
     // reload right after finds every file cached.
     const store = this.platform.openStore();
-    const ctx: LoaderContext = {
-      manifest,
-      manifestUrl,
-      store,
-      onProgress,
-      ...(this.platform.fetchImpl === undefined ? {} : { fetchImpl: this.platform.fetchImpl }),
-    };
+    const ctx: LoaderContext = { manifest, manifestUrl, store, onProgress, fetchImpl: this.platform.fetchImpl };
     this.loadContext = ctx;
-    this.loaded = await LoadedPair.load({ ...ctx, ort, backend: info.backend, hasShaderF16: shaderF16 }, options.pair);
-    const settle = {
-      runtime: await this.heads.current(),
-      target: () => this.currentTarget(),
-      activate: (f: HeadFiles, o: HeadOrigin) => this.activateHead(f, o),
-    };
-    const notices = await settleHead(settle, manifest, ctx, options.pair, options.builtinHead !== false);
-    const embeddedNotice = await this.scoring.prepare(manifest, ctx, options.pair);
-    this.headNotices = embeddedNotice === null ? notices : [...notices, embeddedNotice];
+    const encoderCtx = { ...ctx, ort, backend: info.backend, hasShaderF16: shaderF16 };
+    const builtin = options.builtinHead !== false;
+    const headActive = (await this.heads.current())?.slot.info != null;
+    const { downloads, headComing } = await openLoadQueue(encoderCtx, options.pair, { builtin, headActive });
+    // A head to come starts TensorFlow.js and measures the encoders while the files download, not after.
+    if (headComing) void this.heads.start().catch(() => undefined);
+    try {
+      this.loaded = await LoadedPair.load({ ...encoderCtx, downloads }, options.pair);
+      if (headComing) void this.loaded.target().catch(() => undefined);
+      const settle = {
+        runtime: await this.heads.current(),
+        target: () => this.currentTarget(),
+        activate: (f: HeadFiles, o: HeadOrigin) => this.activateHead(f, o),
+      };
+      const notices = await settleHead(settle, manifest, { ...ctx, downloads }, options.pair, builtin);
+      const embeddedNotice = await this.scoring.prepare(manifest, ctx, options.pair);
+      this.headNotices = embeddedNotice === null ? notices : [...notices, embeddedNotice];
+    } finally {
+      downloads.close();
+    }
     await store.flush?.();
     return info;
   }
@@ -286,15 +292,7 @@ export class Recognizer {
       target: () => this.currentTarget(),
       audioGraph: (onProgress) => pair.audioGraph(onProgress),
       startEngine: async () => (await this.heads.start()).engine.backend,
-      builtinHead: (id, onProgress) => this.builtinHeadFiles(id, onProgress),
+      builtinHead: (id, onProgress) => builtinHeadById(this.loadContext, id, onProgress),
     };
-  }
-
-  /** A built-in head's files by manifest id, from the model cache or the server (a run may start from one). */
-  private async builtinHeadFiles(id: string, onProgress?: (p: LoadProgress) => void): Promise<HeadFiles> {
-    const ctx = this.loadContext;
-    const entry = ctx?.manifest.heads.find((h) => h.id === id);
-    if (ctx === null || entry === undefined) throw new AppError('training', `The app ships no head "${id}".`);
-    return fetchBuiltinHead({ ...ctx, onProgress: onProgress ?? (() => undefined) }, entry, 'training');
   }
 }

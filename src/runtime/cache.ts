@@ -13,6 +13,11 @@ export interface ByteStore {
   get(key: string): Promise<Uint8Array | null>;
   put(key: string, bytes: Uint8Array): Promise<void>;
   delete(key: string): Promise<void>;
+  /**
+   * Whether something is stored under `key`, without reading or checking it. Optional: a loader planning its
+   * downloads treats a store without it as holding everything, and leaves each file to its reader.
+   */
+  has?(key: string): Promise<boolean>;
 }
 
 const HASH_HEADER = 'x-mmer-sha256';
@@ -46,7 +51,6 @@ export class CacheApiStore implements ByteStore {
     await cache.delete(key);
   }
 
-  /** Whether an entry is stored under `key`, without reading or checking its bytes (a cheap look before a load). */
   async has(key: string): Promise<boolean> {
     const cache = await caches.open(this.cacheName);
     return (await cache.match(key)) !== undefined;
@@ -80,6 +84,9 @@ export class MemoryStore implements ByteStore {
   delete(key: string): Promise<void> {
     this.map.delete(key);
     return Promise.resolve();
+  }
+  has(key: string): Promise<boolean> {
+    return Promise.resolve(this.map.has(key));
   }
   /** Keys currently stored, for tests and diagnostics. */
   keys(): string[] {
@@ -131,6 +138,11 @@ export class BackgroundWriteStore implements ByteStore {
   async delete(key: string): Promise<void> {
     await this.pending.get(key)?.done;
     await this.inner.delete(key);
+  }
+
+  async has(key: string): Promise<boolean> {
+    if (this.pending.has(key)) return true;
+    return this.inner.has === undefined ? true : this.inner.has(key);
   }
 
   /** Resolves when every write started so far has landed or failed. */

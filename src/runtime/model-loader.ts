@@ -12,6 +12,7 @@ import { readPin, recordPin, type FilePin } from './pins';
 import { editedGraphKey, sideFileKey } from './cache-keys';
 import { fileUrl, type FileRef, type Manifest, type OnnxModelEntry } from './manifest';
 import { editModel, recutModel } from './surgery';
+import type { DownloadQueue, PlannedDownload } from './download-queue';
 
 export interface LoaderContext {
   readonly manifest: Manifest;
@@ -21,6 +22,28 @@ export interface LoaderContext {
   readonly onProgress: (p: LoadProgress) => void;
   readonly fetchImpl?: typeof fetch;
   readonly retryDelayMs?: number;
+  /** Downloads planned ahead for this load; a file found there is not fetched again (download-queue.ts). */
+  readonly downloads?: DownloadQueue;
+}
+
+/**
+ * A planned download of one file: the very fetch its reader would make, run by the queue (without the queue, so it
+ * cannot wait on itself). Null when `cached` says the reader will find the file in the store.
+ */
+export async function planFetch(
+  ctx: LoaderContext,
+  cacheKey: string | null,
+  args: { model: string; ref: FileRef; url: string; why: FetchWhy; trustFirstUse: boolean },
+): Promise<PlannedDownload | null> {
+  // A store that cannot look without reading counts as holding the file: its reader then fetches it as before.
+  if (cacheKey !== null && (ctx.store.has === undefined || (await ctx.store.has(cacheKey)))) return null;
+  const direct: LoaderContext = { ...ctx, downloads: undefined };
+  const { model, ref, url, why, trustFirstUse } = args;
+  return {
+    url,
+    bytes: ref.bytes ?? ref.downloadBytes ?? 0,
+    fetch: () => fetchModelFile(direct, model, ref, url, why, trustFirstUse),
+  };
 }
 
 /**
@@ -62,6 +85,8 @@ export async function fetchModelFile(
   why: FetchWhy,
   trustFirstUse = false,
 ): Promise<Uint8Array> {
+  const planned = ctx.downloads?.take(url);
+  if (planned != null) return planned;
   const file = ref.path;
   const tofu = trustFirstUse && ref.sha256 === undefined;
   const pin = tofu ? await readPin(ctx.store, url) : null;
@@ -148,6 +173,20 @@ async function recutCached(
     console.warn(`Could not move the cut of ${ref.path} in the cached graph; it is downloaded again.`, err);
     return null;
   }
+}
+
+/** The download `loadEditedModel` would make for `entry` at `dtype`; null when its edited graph is cached. */
+export async function planGraph(
+  ctx: LoaderContext,
+  entry: OnnxModelEntry,
+  dtype: Dtype,
+): Promise<PlannedDownload | null> {
+  const ref = entry.weights[dtype];
+  if (ref === undefined) return null;
+  const url = fileUrl(ctx.manifest, ctx.manifestUrl, entry.source, ref);
+  const why: FetchWhy = { kind: 'graph', role: entry.role, dtype };
+  const args = { model: entry.id, ref, url, why, trustFirstUse: entry.source.type === 'hub' };
+  return planFetch(ctx, await editedGraphKey(url, entry, ref), args);
 }
 
 /**

@@ -2,7 +2,7 @@
  * Node-side I/O for the shared loader: `file://` URLs read from disk (Node's fetch refuses them), everything else
  * through the global fetch; and a cache folder on disk so the CLI downloads and edits a model once.
  */
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,5 +55,12 @@ export class DirectoryStore implements ByteStore {
 
   async delete(key: string): Promise<void> {
     await rm(this.path(key), { force: true });
+  }
+
+  async has(key: string): Promise<boolean> {
+    return access(this.path(key)).then(
+      () => true,
+      () => false,
+    );
   }
 }

@@ -4,7 +4,7 @@
  * layers) downloads nothing already fetched, only the training-only config. Files are served from a copy of the
  * fixtures on disk through a counting fetch: no network.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -13,6 +13,7 @@ import { initNodeEngine } from '../../src/mmer/engine-node';
 import { fetchBuiltinHead } from '../../src/inference/builtin-head';
 import type { EncoderContext } from '../../src/inference/load-encoders';
 import { LoadedPair } from '../../src/inference/loaded-pair';
+import { openLoadQueue } from '../../src/inference/load-plan';
 import { nodePlatform } from '../../src/recognizer/node-platform';
 import { Recognizer } from '../../src/recognizer/recognizer';
 import { MemoryStore } from '../../src/runtime/cache';
@@ -46,7 +47,12 @@ function writeModels(): void {
     if ((m.id !== W2V && m.id !== ROB) || m.source === undefined || m.weights === undefined) continue;
     const onnxDir = join(dir, m.source.path);
     cpSync(join(onnxDir, GRAPH.fp32), join(onnxDir, GRAPH.q8));
-    m.weights = { fp32: { path: GRAPH.fp32 }, q8: { path: GRAPH.q8 } };
+    // Sizes as a pinned manifest states them: the loader checks them, and plans downloads ahead by them.
+    const ref = (path: string): { path: string; bytes: number } => ({
+      path,
+      bytes: statSync(join(onnxDir, path)).size,
+    });
+    m.weights = { fp32: ref(GRAPH.fp32), q8: ref(GRAPH.q8) };
   }
   manifestPath = join(dir, 'manifest.json');
   writeFileSync(manifestPath, JSON.stringify(json));
@@ -200,5 +206,61 @@ describe('the byte ledger of a Recognizer load', () => {
     expect(table[0]).toMatch(/^file\s+size\s+why$/);
     expect(table.at(-1)).toMatch(new RegExp(`^total\\s+[\\d.]+ MB\\s+${String(ledger.entries.length)} file\\(s\\)$`));
     await r.dispose();
+  });
+});
+
+describe('downloads planned ahead of their readers', () => {
+  it('the next graph downloads while the first one opens, and no file comes twice', async () => {
+    const manifest = manifestFor('q8', true);
+    const ledger = new FetchLedger();
+    const log: string[] = [];
+    const { fetchImpl, urls } = countingFetch();
+    const logged: typeof fetch = (input, init) => {
+      log.push(`fetch ${input instanceof Request ? input.url : input.toString()}`);
+      return fetchImpl(input, init);
+    };
+    const base = encoderContext(manifest, logged, ledger);
+    const ort = {
+      ...base.ort,
+      createSession: async (bytes: Uint8Array) => {
+        log.push('open');
+        const session = await base.ort.createSession(bytes);
+        log.push('opened');
+        return session;
+      },
+    };
+    const ctx: EncoderContext = { ...base, ort };
+    const { downloads, headComing } = await openLoadQueue(ctx, 'fixture', { builtin: true, headActive: false });
+    expect(headComing).toBe(true);
+    const entry = headsForPair(manifest, 'fixture')[0];
+    if (entry === undefined) throw new Error('the manifest lists no fixture head');
+    // Larger graph first (RoBERTa), then wav2vec2, then the head's weights: the order the load reads them.
+    expect(downloads.planned.map((u) => u.slice(pathToFileURL(dir).href.length + 1))).toEqual([
+      `fixtures/roberta-tiny/${GRAPH.q8}`,
+      `fixtures/wav2vec2-tiny/${GRAPH.q8}`,
+      'fixtures/heads/fixture/model.safetensors',
+    ]);
+    const pair = await LoadedPair.load({ ...ctx, downloads }, 'fixture');
+    await fetchBuiltinHead({ ...ctx, downloads }, entry, 'pair');
+    downloads.close();
+    const w2v = log.findIndex((l) => l.startsWith('fetch') && l.endsWith(`wav2vec2-tiny/${GRAPH.q8}`));
+    expect(w2v).toBeGreaterThan(-1);
+    // Before the first session (RoBERTa's) had opened.
+    expect(w2v).toBeLessThan(log.indexOf('opened'));
+    expect(new Set(urls).size).toBe(urls.length);
+    expect(ledger.repeats()).toEqual([]);
+    await pair.dispose();
+  });
+
+  it('a cached graph is not planned', async () => {
+    const manifest = manifestFor('q8', false);
+    const ledger = new FetchLedger();
+    const ctx = encoderContext(manifest, countingFetch().fetchImpl, ledger);
+    const pair = await LoadedPair.load(ctx, 'fixture');
+    await pair.dispose();
+    const { downloads, headComing } = await openLoadQueue(ctx, 'fixture', { builtin: true, headActive: false });
+    downloads.close();
+    expect(downloads.planned).toEqual([]);
+    expect(headComing).toBe(false);
   });
 });
