@@ -5,7 +5,7 @@
  * so the pipeline under test is exactly the shipped one.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
@@ -105,8 +105,9 @@ export function writeBenchManifest(sets: readonly ModelSet[], quick: boolean): s
       ...base(id),
       id: `${s.pair}-${id}`,
       source: { type: 'local', path: relative(TMP, dir) },
-      // One dtype per entry: the pipeline then runs the precision named, whatever the backend would prefer.
-      weights: { [s.dtype]: { path: `onnx/${file}` } },
+      // One dtype per entry: the pipeline then runs the precision named, whatever the backend would prefer. The size
+      // is stated as the shipped manifest states the hub files' (`downloadBytes`): the loader plans downloads by it.
+      weights: { [s.dtype]: { path: `onnx/${file}`, downloadBytes: statSync(join(dir, 'onnx', file)).size } },
     });
     models.push(entry(audioId, s.wav2vec2Dir, s.wav2vec2File), entry(textId, s.robertaDir, s.robertaFile));
     pairs[s.pair] = { audio: `${s.pair}-${audioId}`, text: `${s.pair}-${textId}`, description: `benchmark ${s.dtype}` };
