@@ -8,6 +8,23 @@ export function halfToFloat(h: number): number {
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
+let table: Float32Array | null = null;
+
+/**
+ * Many halves (raw 16-bit words) to float32 through a 65,536-entry table built on first use (256 KB): one lookup per
+ * value, against the arithmetic of `halfToFloat`, which matters for a head's or a graph's tens of millions of weights.
+ */
+export function halvesToFloats(words: Uint16Array): Float32Array {
+  if (table === null) {
+    table = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) table[h] = halfToFloat(h);
+  }
+  const t = table;
+  const out = new Float32Array(words.length);
+  for (let i = 0; i < words.length; i++) out[i] = t[words[i] ?? 0] ?? 0;
+  return out;
+}
+
 const SCRATCH_F32 = new Float32Array(1);
 const SCRATCH_U32 = new Uint32Array(SCRATCH_F32.buffer);
 

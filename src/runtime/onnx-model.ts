@@ -5,7 +5,7 @@
 import onnxProto from 'onnx-proto';
 import type { onnx as pb } from 'onnx-proto';
 import { AppError } from '../core/errors';
-import { halfToFloat } from '../core/half';
+import { halvesToFloats } from '../core/half';
 
 // onnx-proto is CommonJS without named-export hints: Node's ESM loader only sees a default export.
 export const { onnx } = onnxProto;
@@ -113,9 +113,8 @@ export function tensorValues(t: pb.ITensorProto): { dims: number[]; data: Float3
       data = raw ? new Float32Array(raw.buffer, 0, raw.byteLength / 4) : Float32Array.from(t.floatData ?? []);
       break;
     case T.FLOAT16:
-      data = Float32Array.from(
-        raw ? new Uint16Array(raw.buffer, 0, raw.byteLength / 2) : (t.int32Data ?? []),
-        halfToFloat,
+      data = halvesToFloats(
+        raw ? new Uint16Array(raw.buffer, 0, raw.byteLength / 2) : Uint16Array.from(t.int32Data ?? []),
       );
       break;
     case T.INT8:

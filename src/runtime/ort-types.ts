@@ -2,7 +2,7 @@
  * The slice of the onnxruntime API the pipeline uses. onnxruntime-web and onnxruntime-node both satisfy it, so
  * the pipeline is written once and only the adapter that creates sessions differs between browser and Node.
  */
-import { halfToFloat } from '../core/half';
+import { halvesToFloats } from '../core/half';
 
 export type OrtTensorType = 'float32' | 'int64' | 'float16';
 
@@ -37,7 +37,7 @@ export function floatData(t: OrtTensor | undefined, name: string): Float32Array 
   if (t === undefined) throw new Error(`Model output "${name}" is missing`);
   if (t.data instanceof Float32Array) return t.data;
   if (t.type === 'float16') {
-    if (t.data instanceof Uint16Array) return Float32Array.from(t.data, halfToFloat);
+    if (t.data instanceof Uint16Array) return halvesToFloats(t.data);
     if (ArrayBuffer.isView(t.data) && 'length' in t.data)
       return Float32Array.from(t.data as unknown as ArrayLike<number>);
   }

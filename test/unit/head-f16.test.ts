@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { floatToHalf, halfToFloat } from '../../src/core/half';
+import { floatToHalf, halfToFloat, halvesToFloats } from '../../src/core/half';
 import { mulberry32 } from '../../src/core/rng';
 import type { FeatureMatrix } from '../../src/encoders/types';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/mmer/checkpoint';
@@ -41,6 +41,18 @@ describe('float16 bits', () => {
       const v = halfToFloat(h);
       if (Number.isFinite(v) && floatToHalf(v) !== h && !(v === 0 && (h & 0x7fff) === 0)) wrong++;
     }
+    expect(wrong).toBe(0);
+  });
+
+  it('widens many halves through its table exactly as one at a time, NaN, infinities and -0 included', () => {
+    const words = new Uint16Array(0x10000 + 3).map((_, i) => i & 0xffff);
+    const wide = halvesToFloats(words);
+    let wrong = 0;
+    for (let i = 0; i < words.length; i++) {
+      const want = Math.fround(halfToFloat(words[i] ?? 0));
+      if (!Object.is(wide[i], want)) wrong++;
+    }
+    expect(wide.length).toBe(words.length);
     expect(wrong).toBe(0);
   });
 });
