@@ -22,8 +22,9 @@ const rssMb = (pid: number): number => {
 };
 const set = modelSets(false).find((s) => s.dtype === dtype);
 if (set === undefined) throw new Error(`no ${dtype} base fixtures: run npm run fixtures -- --size base`);
-const manifest = writeBenchManifest(modelSets(false), false);
-await addBenchHeads(manifest, false);
+const sets = modelSets(false);
+const manifest = writeBenchManifest(sets, false);
+await addBenchHeads(manifest, sets, false);
 const h = await startHarness({ port: PORT, name: 'memtrace' });
 const pcm = speechClip(10);
 const clip = join(TMP, 'speech-10s.f32');

@@ -176,7 +176,7 @@ async function main(): Promise<void> {
   const needModels = o.cases.some((c) => c !== 'train' && c !== 'timeline');
   const sets = needModels ? modelSets(o.quick, o.dtypes) : [];
   const manifestPath = needModels ? writeBenchManifest(sets, o.quick) : '';
-  if (needModels) await addBenchHeads(manifestPath, o.quick);
+  if (needModels) await addBenchHeads(manifestPath, sets, o.quick);
   const date = new Date().toISOString().slice(0, 10);
   const host = hostname();
   const results = (): BenchResults => ({

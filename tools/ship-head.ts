@@ -8,15 +8,18 @@
  *   3. pins config.json, model.safetensors and MODEL_CARD.md in public/models/manifest.json (sha256 and bytes).
  *
  * Options: --data DIR (default ../shared/data/ravdess), --cv REPORT (default docs/results/lite-ravdess8-cv.json),
- * --skip-train (only steps 2 and 3, on the head already in place), --f16 (store the weights as float16: half the
- * download, scores within float16 rounding; the page widens them on load).
+ * --skip-train (only steps 2 and 3, on the head already in place), --weights f32|f16|q8 (how model.safetensors
+ * stores the weights; by default as training wrote them, float32): f16 halves the download, scores within float16
+ * rounding; q8 stores every weight matrix as int8 with a scale per output column and the rest as float16, about a
+ * quarter of the float32 bytes (src/mmer/int8-weights.ts; docs/decisions.md says what it does to the scores). The
+ * page widens both back to float32 on load. --f16, the older spelling of --weights f16, still works.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { decodeSafetensors, encodeSafetensors } from '../src/mmer/safetensors';
+import { decodeSafetensors, encodeSafetensors, type StoredDtype } from '../src/mmer/safetensors';
 import { renderModelCard, type CvReport } from './model-card';
 
 export const HEAD_ID = 'lite-ravdess8';
@@ -54,6 +57,22 @@ function pinInManifest(): void {
   writeFileSync(MANIFEST, out);
 }
 
+/** `--weights` values and the stored dtype each writes. */
+const WEIGHT_OPTIONS: Readonly<Record<string, StoredDtype>> = { f32: 'F32', f16: 'F16', q8: 'Q8' };
+
+/**
+ * The stored dtype the options ask for, or undefined to leave the file as training wrote it (float32); refuses an
+ * unknown --weights or one that contradicts --f16.
+ */
+function weightsOption(weights: string | undefined, f16: boolean): StoredDtype | undefined {
+  if (weights === undefined) return f16 ? 'F16' : undefined;
+  const dtype = WEIGHT_OPTIONS[weights];
+  if (dtype === undefined)
+    throw new Error(`--weights must be one of ${Object.keys(WEIGHT_OPTIONS).join(', ')} (got "${weights}")`);
+  if (f16 && dtype !== 'F16') throw new Error(`--f16 and --weights ${weights} contradict each other; give one`);
+  return dtype;
+}
+
 function main(): void {
   const { values: v } = parseArgs({
     options: {
@@ -61,8 +80,11 @@ function main(): void {
       cv: { type: 'string', default: join('docs', 'results', `${HEAD_ID}-cv.json`) },
       'skip-train': { type: 'boolean', default: false },
       f16: { type: 'boolean', default: false },
+      weights: { type: 'string' },
     },
   });
+  // Checked before training, which takes minutes, so a typo fails at once.
+  const stored = weightsOption(v.weights, v.f16);
   const report = JSON.parse(readFileSync(v.cv, 'utf8')) as CvReport;
   if (!v['skip-train']) {
     const args = ['run', '-s', 'mmer', '--', 'train', '--data', v.data, '--encoders', 'lite', '--val-speakers', 'none'];
@@ -105,10 +127,10 @@ function main(): void {
   config.training = { ...config.training, card: card.facts };
   writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`);
   writeFileSync(join(HEAD_DIR, 'MODEL_CARD.md'), card.markdown);
-  if (v.f16) {
+  if (stored !== undefined) {
     const weights = join(HEAD_DIR, 'model.safetensors');
     const { tensors, metadata } = decodeSafetensors(readFileSync(weights));
-    writeFileSync(weights, encodeSafetensors(tensors, metadata, 'F16'));
+    writeFileSync(weights, encodeSafetensors(tensors, metadata, stored));
   }
   pinInManifest();
   process.stdout.write(`shipped ${HEAD_DIR} (${String(report.chosenEpochs)} epochs); manifest pinned\n`);

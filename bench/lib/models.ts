@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { HEAD_CONFIG_FILE, HEAD_WEIGHTS_FILE, type HeadManifest } from '../../src/mmer/checkpoint';
 import { DEFAULT_CONFIG } from '../../src/mmer/config';
+import type { StoredDtype } from '../../src/mmer/safetensors';
 import { DEFAULT_LOSS } from '../../src/mmer/trainer';
 import { pairIdentity } from '../../src/inference/head-target';
 import { parseManifest } from '../../src/runtime/manifest-parse';
@@ -172,18 +173,31 @@ export function prepareTransformersJsModel(set: ModelSet): string {
 export const benchHeadFolder = (pair: string): string => `heads/${pair}`;
 
 /**
- * Gives every pair of the bench manifest a random-weight emotion head (default MMER dimensions on the base graphs,
- * the fixture head's on the tiny ones), so case 1 times transcript + emotion, as the app runs it. The worker loads a
- * pair's first manifest head at start-up; the native case reads the same files. Random weights cost what trained
- * ones do.
+ * How a bench pair's head stores its weights, as that precision's head would be shipped: int8 matrices with the int8
+ * graphs (`npm run ship-head -- --weights q8`: a quarter of float32's bytes), float16 with the others (half), and
+ * float32 for the tiny `--quick` head (a few hundred KB; nothing to save).
  */
-export async function addBenchHeads(manifestPath: string, quick: boolean): Promise<void> {
+export function benchHeadWeights(dtype: Dtype, quick: boolean): StoredDtype {
+  if (quick) return 'F32';
+  return dtype === 'q8' ? 'Q8' : 'F16';
+}
+
+/**
+ * Gives every pair of the bench manifest (one per model set of `sets`) a random-weight emotion head (default MMER
+ * dimensions on the base graphs, the fixture head's on the tiny ones), stored as `benchHeadWeights` says, so case 1
+ * times transcript + emotion, as the app runs it. The worker loads a pair's first manifest head at start-up; the
+ * native case reads the same files. Random weights cost what trained ones do.
+ */
+export async function addBenchHeads(manifestPath: string, sets: readonly ModelSet[], quick: boolean): Promise<void> {
   // Whichever backend registered first (the bench's engine registers wasm too) must finish starting before use.
   await tf.ready();
   const json = JSON.parse(readFileSync(manifestPath, 'utf8')) as Json & { pairs: Record<string, Json> };
   const manifest = parseManifest(json);
+  const dtypes = new Map(sets.map((s) => [s.pair, s.dtype]));
   const heads: Json[] = [];
   for (const pair of Object.keys(json.pairs)) {
+    const dtype = dtypes.get(pair);
+    if (dtype === undefined) throw new Error(`bench pair ${pair} has no model set`);
     const head: HeadManifest = {
       ...fixtureHeadManifest(),
       config: quick ? fixtureHeadConfig() : DEFAULT_CONFIG,
@@ -192,8 +206,7 @@ export async function addBenchHeads(manifestPath: string, quick: boolean): Promi
       training: { description: 'random-weight benchmark head', seed: 7, epochs: 0 },
     };
     const pinned = new Map<string, Json>();
-    // Stored as a base-size head is shipped (`npm run ship-head -- --f16`): half the bytes of float32.
-    for (const f of await randomHeadFiles(head, 7, benchHeadFolder(pair), quick ? 'F32' : 'F16')) {
+    for (const f of await randomHeadFiles(head, 7, benchHeadFolder(pair), benchHeadWeights(dtype, quick))) {
       mkdirSync(dirname(join(TMP, f.path)), { recursive: true });
       writeFileSync(join(TMP, f.path), f.bytes);
       // Pinned, as a shipped head would be: the worker caches pinned head files only, so a warm load reads them back.

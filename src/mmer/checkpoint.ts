@@ -213,8 +213,9 @@ function bad(message: string, cause: unknown): AppError {
 
 /**
  * Serialises a head. The manifest goes through the same checks as on load (so nothing is written that could not be
- * read back) and must describe the configuration the parameters were built for. `weights` F16 is for shipping a head
- * people download (half the bytes, scores within float16 rounding); training state stays F32.
+ * read back) and must describe the configuration the parameters were built for. `weights` F16 or Q8 is for shipping a
+ * head people download (F16: half the bytes, scores within float16 rounding; Q8: weight matrices as int8 with a scale
+ * per column, about a quarter of the bytes; see int8-weights.ts); training state stays F32. Both read back as float32.
  * @throws AppError('bad-model') for an invalid manifest; AppError('internal') when it does not match `params`.
  */
 export async function encodeCheckpoint(

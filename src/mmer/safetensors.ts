@@ -1,10 +1,13 @@
 /**
  * The safetensors container (8-byte little-endian header length, a JSON header, then raw little-endian tensor
- * bytes), as used for trained heads: `model.safetensors` beside `config.json`. F32 and F16 are written and read
- * (F16 halves a shipped head's download; it is widened back to F32 on load). Written from the format description; no dependency needed for so small a format.
+ * bytes), as used for trained heads: `model.safetensors` beside `config.json`. F32, F16 and I8 are written and read;
+ * F16 halves a shipped head's download and int8 matrices with their scales (int8-weights.ts) quarter it. Both are
+ * widened back to F32 on read, so callers only ever see float32 tensors. Written from the format description; no
+ * dependency needed for so small a format.
  */
 import { AppError } from '../core/errors';
 import { floatToHalf, halfToFloat } from '../core/half';
+import { INT8_SCALE_SUFFIX, isInt8Matrix, quantizeColumns, widenInt8, type Int8Entry } from './int8-weights';
 
 export interface NamedTensor {
   readonly shape: readonly number[];
@@ -25,31 +28,62 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 const bad = (message: string): AppError => new AppError('bad-model', `Checkpoint: ${message}`);
 
-/** How a file's tensors are stored: F32 as computed, or F16 (rounded to nearest even) for a smaller download. */
-export type StoredDtype = 'F32' | 'F16';
+/**
+ * How a file's tensors are stored: F32 as computed; F16 (rounded to nearest even) for half the download; Q8 for about
+ * a quarter: weight matrices as int8 with per-column scales, the rest F16 (the layout is int8-weights.ts').
+ */
+export type StoredDtype = 'F32' | 'F16' | 'Q8';
+
+/** One tensor as it goes into the file: its safetensors dtype and the values to write. */
+type Stored =
+  | { readonly dtype: 'F32' | 'F16'; readonly shape: readonly number[]; readonly values: Float32Array }
+  | { readonly dtype: 'I8'; readonly shape: readonly number[]; readonly values: Int8Array };
+
+const WIDTH = { F32: 4, F16: 2, I8: 1 } as const;
+
+/** The tensors of a file written as `dtype`, by stored name (Q8 adds a scale tensor beside each int8 matrix). */
+function storedTensors(tensors: Readonly<Record<string, NamedTensor>>, dtype: StoredDtype): Map<string, Stored> {
+  const out = new Map<string, Stored>();
+  for (const [name, t] of Object.entries(tensors)) {
+    const count = t.shape.reduce((a, b) => a * b, 1);
+    if (count !== t.data.length)
+      throw bad(`tensor "${name}" has ${t.data.length} values but shape [${t.shape.join(', ')}]`);
+    if (name.endsWith(INT8_SCALE_SUFFIX))
+      throw bad(`tensor "${name}" has a name reserved for int8 scales (ending "${INT8_SCALE_SUFFIX}")`);
+    if (dtype === 'Q8' && isInt8Matrix(name, t.shape)) {
+      const [rows = 0, cols = 0] = t.shape;
+      const { q, scale } = quantizeColumns(name, t.data, rows, cols);
+      out.set(name, { dtype: 'I8', shape: t.shape, values: q });
+      out.set(`${name}${INT8_SCALE_SUFFIX}`, { dtype: 'F32', shape: [cols], values: scale });
+    } else {
+      out.set(name, { dtype: dtype === 'F32' ? 'F32' : 'F16', shape: t.shape, values: t.data });
+    }
+  }
+  return out;
+}
 
 /**
  * Serialises tensors (sorted by name, so equal inputs give equal bytes) with optional string metadata, every tensor
  * as `dtype`.
+ * @throws AppError('bad-model') for data that does not fit its shape, a name reserved for int8 scales, or (Q8) a
+ * non-finite weight.
  */
 export function encodeSafetensors(
   tensors: Readonly<Record<string, NamedTensor>>,
   metadata: Readonly<Record<string, string>> = {},
   dtype: StoredDtype = 'F32',
 ): Uint8Array {
-  const width = dtype === 'F32' ? 4 : 2;
-  const names = Object.keys(tensors).sort();
+  const stored = storedTensors(tensors, dtype);
+  const names = [...stored.keys()].sort();
   const header: Record<string, HeaderEntry | Record<string, string>> = {};
   if (Object.keys(metadata).length > 0) header.__metadata__ = { ...metadata };
   let offset = 0;
   for (const name of names) {
-    const t = tensors[name];
+    const t = stored.get(name);
     if (t === undefined) continue;
-    const count = t.shape.reduce((a, b) => a * b, 1);
-    if (count !== t.data.length)
-      throw bad(`tensor "${name}" has ${t.data.length} values but shape [${t.shape.join(', ')}]`);
-    header[name] = { dtype, shape: [...t.shape], data_offsets: [offset, offset + width * count] };
-    offset += width * count;
+    const bytes = WIDTH[t.dtype] * t.values.length;
+    header[name] = { dtype: t.dtype, shape: [...t.shape], data_offsets: [offset, offset + bytes] };
+    offset += bytes;
   }
   let json = JSON.stringify(header);
   // Pad the header with spaces so the data starts 8-byte aligned (readers may map it as typed arrays).
@@ -61,24 +95,24 @@ export function encodeSafetensors(
   out.set(headerBytes, 8);
   const base = 8 + headerBytes.length;
   for (const name of names) {
-    const t = tensors[name];
+    const t = stored.get(name);
     const entry = header[name] as HeaderEntry | undefined;
     if (t === undefined || entry === undefined) continue;
     const at = base + entry.data_offsets[0];
-    if (dtype === 'F16') {
-      for (let i = 0; i < t.data.length; i++) view.setUint16(at + 2 * i, floatToHalf(t.data[i] ?? 0), true);
-      continue;
-    }
-    if (LITTLE_ENDIAN) {
-      out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, 4 * t.data.length), at);
-      continue;
-    }
-    for (let i = 0; i < t.data.length; i++) view.setFloat32(at + 4 * i, t.data[i] ?? 0, true);
+    const v = t.values;
+    if (t.dtype === 'I8') out.set(new Uint8Array(v.buffer, v.byteOffset, v.length), at);
+    else if (t.dtype === 'F16')
+      for (let i = 0; i < v.length; i++) view.setUint16(at + 2 * i, floatToHalf(v[i] ?? 0), true);
+    else if (LITTLE_ENDIAN) out.set(new Uint8Array(v.buffer, v.byteOffset, 4 * v.length), at);
+    else for (let i = 0; i < v.length; i++) view.setFloat32(at + 4 * i, v[i] ?? 0, true);
   }
   return out;
 }
 
-/** Parses a safetensors file; throws AppError('bad-model') naming what is wrong. */
+/**
+ * Parses a safetensors file, widening F16 and I8 (with its scales) to F32; throws AppError('bad-model') naming what
+ * is wrong.
+ */
 export function decodeSafetensors(bytes: Uint8Array): {
   tensors: Record<string, NamedTensor>;
   metadata: Record<string, string>;
@@ -97,6 +131,7 @@ export function decodeSafetensors(bytes: Uint8Array): {
   const dataStart = 8 + headerLen;
   const dataLen = bytes.byteLength - dataStart;
   const tensors: Record<string, NamedTensor> = {};
+  const int8 = new Map<string, Int8Entry>();
   let metadata: Record<string, string> = {};
   for (const [name, raw] of Object.entries(header)) {
     if (name === '__metadata__') {
@@ -112,11 +147,18 @@ export function decodeSafetensors(bytes: Uint8Array): {
     if (begin < 0 || end < begin || end > dataLen)
       throw bad(`tensor "${name}" points outside the file (bytes ${begin}..${end} of ${dataLen})`);
     const count = shape.reduce((a, b) => a * b, 1);
-    const width = e.dtype === 'F32' ? 4 : e.dtype === 'F16' ? 2 : 0;
-    if (width === 0) throw bad(`tensor "${name}" has dtype ${String(e.dtype)}; only F32 and F16 are supported`);
+    const dtype = e.dtype;
+    if (dtype !== 'F32' && dtype !== 'F16' && dtype !== 'I8')
+      throw bad(`tensor "${name}" has dtype ${String(dtype)}; only F32, F16 and I8 are supported`);
+    const width = WIDTH[dtype];
     if (end - begin !== count * width)
       throw bad(`tensor "${name}" has ${end - begin} bytes but shape [${shape.join(', ')}] needs ${count * width}`);
     const at = dataStart + begin;
+    if (dtype === 'I8') {
+      // A view: the values are only read while widening, below, so nothing keeps the file's buffer alive.
+      int8.set(name, { shape, q: new Int8Array(bytes.buffer, bytes.byteOffset + at, count) });
+      continue;
+    }
     let data: Float32Array;
     if (width === 4 && LITTLE_ENDIAN) {
       // A byte copy reinterpreted: tens of times faster than reading floats one by one (a base head is 35 M of them).
@@ -132,5 +174,5 @@ export function decodeSafetensors(bytes: Uint8Array): {
     }
     tensors[name] = { shape, data };
   }
-  return { tensors, metadata };
+  return { tensors: widenInt8(int8, tensors), metadata };
 }
