@@ -6,7 +6,7 @@
  * dependency needed for so small a format.
  */
 import { AppError } from '../core/errors';
-import { floatToHalf, halfToFloat } from '../core/half';
+import { floatToHalf, halfToFloat, halvesToFloats } from '../core/half';
 import { INT8_SCALE_SUFFIX, isInt8Matrix, quantizeColumns, widenInt8, type Int8Entry } from './int8-weights';
 
 export interface NamedTensor {
@@ -166,6 +166,11 @@ export function decodeSafetensors(bytes: Uint8Array): {
       const copy = new Uint8Array(4 * count);
       copy.set(bytes.subarray(at, at + 4 * count));
       data = new Float32Array(copy.buffer);
+    } else if (width === 2 && LITTLE_ENDIAN) {
+      // Copied to an aligned buffer (a tensor may start at an odd offset), then widened through a table.
+      const copy = new Uint8Array(2 * count);
+      copy.set(bytes.subarray(at, at + 2 * count));
+      data = halvesToFloats(new Uint16Array(copy.buffer));
     } else {
       data = new Float32Array(count);
       for (let i = 0; i < count; i++) {
