@@ -1,6 +1,6 @@
 /** wav2vec2 (edited to also output a hidden state) as an audio encoder: one pass gives CTC logits and features. */
 import { normalise } from '../audio/normalise';
-import { floatData, type OrtAdapter, type OrtSession } from '../runtime/ort-types';
+import { declaredWidth, floatData, type OrtAdapter, type OrtSession } from '../runtime/ort-types';
 import type { AudioEncoderModel, AudioEncoding, FeatureMatrix } from './types';
 
 export interface OnnxAudioNames {
@@ -29,6 +29,10 @@ export class OnnxAudioEncoder implements AudioEncoderModel {
     readonly vocab: readonly string[],
     private readonly names: OnnxAudioNames,
   ) {}
+
+  get hiddenWidth(): number | null {
+    return declaredWidth(this.session, this.names.hidden);
+  }
 
   async encode(pcm16k: Float32Array): Promise<AudioEncoding> {
     const input = this.ort.tensor('float32', normalise(pcm16k), [1, pcm16k.length]);

@@ -1,5 +1,5 @@
 /** RoBERTa (LM head cut off) as a text encoder, tokenised with @huggingface/transformers' tokenizer. */
-import { floatData, type OrtAdapter, type OrtSession } from '../runtime/ort-types';
+import { declaredWidth, floatData, type OrtAdapter, type OrtSession } from '../runtime/ort-types';
 import { encoderText } from '../text/encoder-text';
 import type { TextEncoderModel, TextEncoding } from './types';
 
@@ -26,6 +26,10 @@ export class OnnxTextEncoder implements TextEncoderModel {
     private readonly maxTokens: number,
     private readonly outputName: string,
   ) {}
+
+  get hiddenWidth(): number | null {
+    return declaredWidth(this.session, this.outputName);
+  }
 
   async encode(text: string): Promise<TextEncoding> {
     // Gold transcripts (training) and recognised ones (in use) reach RoBERTa in one form.

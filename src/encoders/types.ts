@@ -28,6 +28,8 @@ export interface AudioEncoderModel {
   readonly utterance?: UtteranceFeatureSet | null;
   /** True when the encoder recognises speech (has CTC logits and a vocabulary). */
   readonly hasAsr: boolean;
+  /** The hidden state's width when the graph declares it (no pass needed to learn it); null or absent otherwise. */
+  readonly hiddenWidth?: number | null;
   /** CTC vocabulary (index -> symbol); empty when `hasAsr` is false. */
   readonly vocab: readonly string[];
   /** Encodes one window of 16 kHz mono audio (raw, not yet normalised). */
@@ -42,6 +44,8 @@ export interface TextEncoding {
 
 export interface TextEncoderModel {
   readonly id: string;
+  /** The hidden state's width when the graph declares it (no pass needed to learn it); null or absent otherwise. */
+  readonly hiddenWidth?: number | null;
   encode(text: string): Promise<TextEncoding>;
   dispose(): Promise<void>;
 }

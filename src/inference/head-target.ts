@@ -51,10 +51,11 @@ function probeClip(): Float32Array {
  * a head is about to be loaded and no clip has been analysed yet, so pairs without a head never pay for it.
  */
 export async function measureWidths(encoders: EncoderPair): Promise<{ audioDim: number; textDim: number }> {
-  // One after the other: two sessions running at once on one backend gain nothing and risk contention.
-  const audio = await encoders.audio.encode(probeClip());
-  const text = await encoders.text.encode('probe');
-  return { audioDim: audio.hidden.dim, textDim: text.hidden.dim };
+  // A width the graph declares needs no pass: the probe holds the worker's thread for a second or two on a cold
+  // load, while the head is still downloading. One after the other: two sessions at once on one backend gain nothing.
+  const audioDim = encoders.audio.hiddenWidth ?? (await encoders.audio.encode(probeClip())).hidden.dim;
+  const textDim = encoders.text.hiddenWidth ?? (await encoders.text.encode('probe')).hidden.dim;
+  return { audioDim, textDim };
 }
 
 /** A hidden-state layer as stored in JSON, or null when the value is not one. */

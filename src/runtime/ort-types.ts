@@ -13,11 +13,30 @@ export interface OrtTensor {
   dispose?(): void;
 }
 
+/** What a session declares of one output (onnxruntime's `ValueMetadata`, the fields used here). */
+export interface OrtValueMetadata {
+  readonly name: string;
+  readonly isTensor: boolean;
+  /** Dimensions: numbers where fixed, names where symbolic; absent for non-tensors. */
+  readonly shape?: readonly (number | string)[];
+}
+
 export interface OrtSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
+  /** The outputs as the graph declares them (onnxruntime-web and -node both give it; a fake session may not). */
+  readonly outputMetadata?: readonly OrtValueMetadata[];
   run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
   release(): Promise<void>;
+}
+
+/**
+ * The last dimension of output `name` when the graph declares it as a number (a hidden state's width), else null:
+ * the width is then known without running the graph.
+ */
+export function declaredWidth(session: OrtSession, name: string): number | null {
+  const last = session.outputMetadata?.find((m) => m.name === name)?.shape?.at(-1);
+  return typeof last === 'number' && Number.isInteger(last) && last > 0 ? last : null;
 }
 
 /** Creates tensors and sessions for one backend. */
