@@ -17,6 +17,8 @@ export class LoadedPair {
   private widths: Promise<{ audioDim: number; textDim: number }> | null = null;
   /** The manifest as the loaded graphs are cut (the context's, until the first `cutAt`). */
   private cutManifest: Manifest;
+  /** Passes running on the encoders now (`using`); a cut releases the old encoders only after them. */
+  private readonly passes = new Set<Promise<unknown>>();
 
   private constructor(
     private readonly ctx: EncoderContext,
@@ -37,6 +39,20 @@ export class LoadedPair {
     return this.loaded.encoders;
   }
 
+  /**
+   * Runs `fn` on the encoders, after the passes before it (a session runs one pass at a time); a cut meanwhile waits
+   * for it before releasing them.
+   */
+  async using<T>(fn: (encoders: EncoderPair) => Promise<T>): Promise<T> {
+    const pass = Promise.allSettled([...this.passes]).then(() => fn(this.loaded.encoders));
+    this.passes.add(pass);
+    try {
+      return await pass;
+    } finally {
+      this.passes.delete(pass);
+    }
+  }
+
   /** Which encoders and which audio hidden state the loaded graphs give a head. */
   get identity(): PairIdentity {
     return this.id;
@@ -44,7 +60,7 @@ export class LoadedPair {
 
   /** What the loaded encoders give a head: their ids, the audio hidden state and the feature widths. */
   async target(): Promise<HeadTarget> {
-    const measuring = (this.widths ??= measureWidths(this.loaded.encoders));
+    const measuring = (this.widths ??= this.using(measureWidths));
     // A failed probe is not kept: the next head load measures again.
     measuring.catch(() => {
       if (this.widths === measuring) this.widths = null;
@@ -78,8 +94,8 @@ export class LoadedPair {
       this.name,
     );
     this.cutManifest = manifest;
-    // A probe may still be running on the old encoders (the load starts one early); they are released after it.
-    await this.widths?.catch(() => undefined);
+    // A probe or a clip's pass may still be running on the old encoders; they are released after it.
+    await Promise.allSettled([...this.passes]);
     await this.dispose();
     this.loaded = next;
     this.id = pairIdentity(manifest, this.name);

@@ -5,13 +5,12 @@
  * head and clip. Methods throw AppError; the worker turns them into `Result` values.
  */
 import { AppError } from '../core/errors';
-import type { FeatureMatrix } from '../encoders/types';
 import { analyseClip } from '../inference/analyse';
 import { builtinHeadById } from '../inference/builtin-head';
 import { ClipScoring, type WorkerClip } from '../inference/clip-scoring';
 import type { HeadOrigin } from '../inference/emotion-head';
 import { HeadRuntimeHost } from '../inference/head-runtime';
-import { headLayerFor, type HeadTarget } from '../inference/head-target';
+import { headLayerFor } from '../inference/head-target';
 import { LoadedPair } from '../inference/loaded-pair';
 import { openLoadQueue } from '../inference/load-plan';
 import { settleHead } from '../inference/settle-head';
@@ -32,19 +31,20 @@ import type {
 import type { Backend, BackendInfo, LoadProgress } from '../runtime/runtime-types';
 import type { Evaluation, TrainEvent, TrainOutcome, TrainRequest } from '../worker-api/training-protocol';
 import type { RecognizerPlatform } from './platform';
-
-type Layer = 'head-input' | number;
+import { PairState } from './pair-state';
 
 /** Loads a pair, scores clips with its head (or the embedded one), and runs training jobs; see the file comment. */
-export class Recognizer {
-  /** The loaded model pair; null while none is loaded. */
-  private loaded: LoadedPair | null = null;
-  /** The last analysed clip (its features, summary and audio); null before the first and after the encoders change. */
-  private lastClip: WorkerClip | null = null;
+export class Recognizer extends PairState {
   /** The manifest and model cache of the last load (a training run fetches the built-in head it starts from). */
   private loadContext: LoaderContext | null = null;
   /** Notices of the last load about the emotion head (built-in head missing, head of another pair dropped). */
   private headNotices: HeadNotice[] = [];
+  /**
+   * The heads of the last load settling (the pair's built-in head, the embedded stand-in): a load returns once its
+   * encoders are ready, so a clip can be analysed while the head still downloads; whatever reads or changes the head
+   * waits for this first. Never rejects: a head that fails is a notice.
+   */
+  private settling: Promise<void> = Promise.resolve();
   /**
    * The backend the encoders run on after the last load (not merely the one asked for): where auto passed over a
    * software WebGPU adapter for WASM, the head follows, as it too would run many times slower there.
@@ -58,6 +58,7 @@ export class Recognizer {
   private readonly jobs: TrainingJobs;
 
   constructor(private readonly platform: RecognizerPlatform) {
+    super();
     this.heads = new HeadRuntimeHost(
       () => this.encoderBackend,
       (order) => platform.startEngine(order),
@@ -74,6 +75,7 @@ export class Recognizer {
    * `onProgress`. A running training job ends (cancelled) first, since it reads the encoders being replaced.
    */
   async load(options: InitOptions, onProgress: (p: LoadProgress) => void): Promise<BackendInfo> {
+    await this.settling;
     const { info, shaderF16, ort } = await this.platform.chooseBackend(options.backend ?? 'auto');
     this.encoderBackend = info.backend;
     this.heads.onnx = this.platform.headOnOnnx === true && info.backend !== 'webgpu' ? ort : null;
@@ -86,8 +88,6 @@ export class Recognizer {
     // The last clip's features belong to the old encoders; a head must never score them after a switch.
     this.lastClip = null;
     this.headNotices = [];
-    // Cache writes may overlap the next download or session; the pair counts as loaded once they have landed, so a
-    // reload right after finds every file cached.
     const store = this.platform.openStore();
     const ctx: LoaderContext = { manifest, manifestUrl, store, onProgress, fetchImpl: this.platform.fetchImpl };
     this.loadContext = ctx;
@@ -95,32 +95,52 @@ export class Recognizer {
     const builtin = options.builtinHead !== false;
     const headActive = (await this.heads.current())?.slot.info != null;
     const { downloads, headComing } = await openLoadQueue(encoderCtx, options.pair, { builtin, headActive });
-    // A head to come starts TensorFlow.js and measures the encoders while the files download, not after.
+    // A head to come starts TensorFlow.js while the files download, not after.
     if (headComing) void this.heads.start().catch(() => undefined);
     try {
       this.loaded = await LoadedPair.load({ ...encoderCtx, downloads }, options.pair);
-      if (headComing) void this.loaded.target().catch(() => undefined);
-      const settle = {
-        runtime: await this.heads.current(),
-        target: () => this.currentTarget(),
-        activate: (f: HeadFiles, o: HeadOrigin) => this.activateHead(f, o),
-      };
-      const notices = await settleHead(settle, manifest, { ...ctx, downloads }, options.pair, builtin);
-      const embeddedNotice = await this.scoring.prepare(manifest, ctx, options.pair);
-      this.headNotices = embeddedNotice === null ? notices : [...notices, embeddedNotice];
-    } finally {
+    } catch (err) {
       downloads.close();
+      throw err;
     }
-    await store.flush?.();
+    // Cache writes may overlap the next download or session; they have all landed once the heads have settled, so a
+    // reload after that finds every file cached.
+    this.settling = this.settleHeads({ ...ctx, downloads }, options.pair, builtin)
+      .finally(() => {
+        downloads.close();
+      })
+      .then(() => store.flush?.())
+      .catch((err: unknown) => {
+        console.warn('Settling the emotion heads failed.', err);
+      });
     return info;
+  }
+
+  /** After a load: the pair's built-in head (settle-head.ts) and the embedded stand-in, with their notices. */
+  private async settleHeads(ctx: LoaderContext, pair: string, builtin: boolean): Promise<void> {
+    const settle = {
+      runtime: await this.heads.current(),
+      target: () => this.currentTarget(),
+      activate: (f: HeadFiles, o: HeadOrigin) => this.activateHead(f, o),
+    };
+    const notices = await settleHead(settle, ctx.manifest, ctx, pair, builtin);
+    const embeddedNotice = await this.scoring.prepare(ctx.manifest, ctx, pair);
+    this.headNotices = embeddedNotice === null ? notices : [...notices, embeddedNotice];
   }
 
   /** Analyses one 16 kHz mono clip with the loaded pair and scores it with the active (or embedded) head. */
   async analyse(pcm16k: Float32Array): Promise<AnalysisSummary> {
-    const pair = this.requirePair('internal');
-    const clip: WorkerClip = { analysis: await analyseClip(pair.encoders, pcm16k), pcm: pcm16k };
-    this.lastClip = clip;
-    return (await this.scoreClip(clip)).summary;
+    for (;;) {
+      const pair = this.requirePair('internal');
+      const { identity } = pair;
+      const analysis = await pair.using((encoders) => analyseClip(encoders, pcm16k));
+      // A head still settling may move the audio cut; features of the old cut are then analysed again.
+      await this.settling;
+      if (this.loaded !== pair || pair.identity !== identity) continue;
+      const clip: WorkerClip = { analysis, pcm: pcm16k };
+      this.lastClip = clip;
+      return (await this.scoreClip(clip)).summary;
+    }
   }
 
   /**
@@ -128,12 +148,14 @@ export class Recognizer {
    * when the files are damaged or the head was trained on other encoders or feature widths; the previous head then
    * stays active.
    */
-  loadHead(files: HeadFiles, origin: HeadOrigin = { kind: 'imported' }): Promise<HeadInfo> {
+  async loadHead(files: HeadFiles, origin: HeadOrigin = { kind: 'imported' }): Promise<HeadInfo> {
+    await this.settling;
     return this.activateHead(files, origin);
   }
 
   /** Removes the active head; later clips are scored by the embedded head where the pair has one, else not at all. */
   async unloadHead(): Promise<void> {
+    await this.settling;
     (await this.heads.current())?.slot.unload();
     const last = this.lastClip;
     if (last !== null)
@@ -148,11 +170,13 @@ export class Recognizer {
    * when no clip was analysed since the pair was loaded, or no head (not even the embedded one) is active.
    */
   async classifyLast(): Promise<ScoredEmotion | null> {
+    await this.settling;
     return this.lastClip === null ? null : (await this.scoreClip(this.lastClip)).scored;
   }
 
   /** The active head, the embedded head that scores while there is none, and the notices of the last load. */
   async headStatus(): Promise<HeadStatus> {
+    await this.settling;
     const runtime = await this.heads.current();
     return { head: runtime?.slot.info ?? null, embedded: this.scoring.embeddedInfo, notices: this.headNotices };
   }
@@ -172,17 +196,11 @@ export class Recognizer {
       : this.scoring.stats(this.lastClip, this.loaded.encoders.audio);
   }
 
-  /** Copies of the last clip's feature matrices (tests compare backends on them). */
-  lastFeatures(): { audio: FeatureMatrix; text: FeatureMatrix } | null {
-    if (this.lastClip === null) return null;
-    const { audioFeatures: a, textFeatures: t } = this.lastClip.analysis;
-    return { audio: { ...a, data: a.data.slice() }, text: { ...t, data: t.data.slice() } };
-  }
-
   /**
    * Fine-tunes a head on the library's clips and stores it there. @throws AppError('training') while a run is going.
    */
   async train(request: TrainRequest, onEvent: (e: TrainEvent) => unknown): Promise<TrainOutcome> {
+    await this.settling;
     const pair = this.loaded;
     const layer =
       pair === null
@@ -211,6 +229,7 @@ export class Recognizer {
 
   /** Evaluates a head of the library on one split with the loaded pair; the active head is untouched. */
   async evaluateHead(headId: string, split: SplitName): Promise<Evaluation> {
+    await this.settling;
     // Evaluated where the head reads; the active head's cut comes back afterwards.
     const before = this.loaded?.identity.hiddenStateLayer ?? null;
     await this.cutAudioAt(this.loaded === null ? null : await this.jobs.layerOf('head', headId, this.loaded.identity));
@@ -223,35 +242,15 @@ export class Recognizer {
 
   /** Ends a running job and frees the encoders (Node callers; a worker simply ends). */
   async dispose(): Promise<void> {
+    await this.settling;
     await this.jobs.stop();
     await this.loaded?.dispose();
     this.loaded = null;
     this.lastClip = null;
   }
 
-  /** The loaded pair; `code` and `doing` word the error when there is none yet. */
-  private requirePair(code: 'internal' | 'training', doing = ''): LoadedPair {
-    if (this.loaded === null) throw new AppError(code, `The models are not loaded yet${doing}.`);
-    return this.loaded;
-  }
-
-  /** What the loaded pair gives a head: widths from the last clip, else from one probe pass (LoadedPair.target). */
-  private async currentTarget(): Promise<HeadTarget> {
-    const pair = this.loaded;
-    if (pair === null)
-      throw new AppError('internal', 'The models are not loaded yet; load a head once they are ready.');
-    const last = this.lastClip?.analysis;
-    if (last === undefined) return pair.target();
-    return { ...pair.identity, audioDim: last.audioFeatures.dim, textDim: last.textFeatures.dim };
-  }
-
-  /** Moves the audio graph's cut to `layer` (see LoadedPair.cutAt); never under a running training job. */
-  private async cutAudioAt(layer: Layer | null, onProgress?: (p: LoadProgress) => void): Promise<void> {
-    if (layer === null || this.loaded === null || this.loaded.identity.hiddenStateLayer === layer) return;
-    if (this.jobs.running)
-      throw new AppError('training', 'A training run is using the models; wait for it to end, or cancel it, first.');
-    // The last clip's features were cut elsewhere: no head may score them now.
-    if (await this.loaded.cutAt(layer, onProgress)) this.lastClip = null;
+  protected get jobRunning(): boolean {
+    return this.jobs.running;
   }
 
   /** Loads `files` as the active head, checked against the loaded pair; the previous head stays on failure. */

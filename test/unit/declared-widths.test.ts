@@ -74,6 +74,7 @@ describe('declared widths', () => {
       hasAsr: false,
       vocab: [],
       hiddenWidth: 12,
+      dispose: () => Promise.resolve(),
       encode: () => {
         calls.push('audio');
         return Promise.resolve({ hidden: hidden(99), logits: null });
@@ -82,6 +83,7 @@ describe('declared widths', () => {
     const text: TextEncoderModel = {
       id: 't',
       hiddenWidth: null,
+      dispose: () => Promise.resolve(),
       encode: () => {
         calls.push('text');
         return Promise.resolve({ hidden: hidden(7), tokenIds: [] });

@@ -190,6 +190,8 @@ describe('the byte ledger of a Recognizer load', () => {
     const { fetchImpl } = countingFetch();
     const r = new Recognizer(nodePlatform({ store: new MemoryStore(), fetchImpl }));
     await r.load({ pair: 'fixture', manifestUrl: manifestPath, backend: 'auto', builtinHead: true }, ledger.apply);
+    // The load returns with its encoders ready; the heads settle after it, and the head status waits for them.
+    await r.headStatus();
     const heads = ledger.entries.filter((e) => e.why.kind === 'head').map((e) => `${e.model}: ${describeWhy(e.why)}`);
     expect(heads.sort()).toEqual([
       "fixture-random: scores: config of the pair's emotion head",

@@ -12,6 +12,7 @@ import { loadHeadDir, readHeadDir } from '../../src/mmer/checkpoint-node';
 import { predict } from '../../src/mmer/trainer';
 import { MemoryStore } from '../../src/runtime/cache';
 import { nodePlatform } from '../../src/recognizer/node-platform';
+import { fileAwareFetch } from '../../src/runtime/node-io';
 import { Recognizer } from '../../src/recognizer/recognizer';
 import type { EmotionScores } from '../../src/worker-api/protocol';
 import { ravdessClip, REPO_ROOT } from '../shared-data';
@@ -127,5 +128,43 @@ describe('Recognizer (Node)', () => {
     const printed = byLabel(line.emotion);
     expect(printed.size).toBe(expected.size);
     for (const [label, score] of expected) expect(printed.get(label), label).toBeCloseTo(score, 6);
+  });
+});
+
+describe('Recognizer load: the head settles after the encoders', () => {
+  beforeAll(async () => {
+    await initNodeEngine();
+    await ensureFixtures();
+  });
+
+  it('analyses a clip while the head still downloads, and scores it with that head once it has come', async () => {
+    let release = (): void => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    const asked: string[] = [];
+    // Serves every file at once except the lite head's weights, which wait for `release`.
+    const fetchImpl: typeof fetch = async (input, init) => {
+      const url = input instanceof Request ? input.url : input.toString();
+      asked.push(url);
+      if (url.endsWith('lite-ravdess8/model.safetensors')) await held;
+      return fileAwareFetch(input, init);
+    };
+    const r = new Recognizer(nodePlatform({ store: new MemoryStore(), fetchImpl }));
+    await r.load({ pair: 'lite', manifestUrl: MANIFEST, backend: 'auto', builtinHead: true }, () => undefined);
+    // Loaded, although the head's weights have not come: the encoders are ready.
+    expect(asked.some((u) => u.endsWith('lite-ravdess8/model.safetensors'))).toBe(true);
+    const steps: string[] = [];
+    const analysing = r.analyse(pcm(CLIP)).then((s) => {
+      steps.push('scored');
+      return s;
+    });
+    await new Promise((ok) => setTimeout(ok, 200));
+    steps.push('released');
+    release();
+    const summary = await analysing;
+    expect(steps).toEqual(['released', 'scored']);
+    expect(summary.scorer).toEqual({ source: 'pair', head: 'lite-ravdess8', adaptedClips: null });
+    expect(summary.emotion?.length).toBeGreaterThan(0);
+    expect((await r.headStatus()).head?.name).toBe('lite-ravdess8');
+    await r.dispose();
   });
 });
