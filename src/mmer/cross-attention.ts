@@ -45,17 +45,42 @@ export function directCost(kind: CrossKind, s: CrossSizes): number {
 
 /**
  * The same parts in the reordered form, any kind: two d×d maps per token (queries into the frames' space and back,
- * or Wq_h k_h^T and v_h Wo_h) and two products of the frames with heads·T vectors of width d. Products of weights
- * alone are left out: inference computes them once per set of weights, training once per step.
+ * or Wq_h k_h^T and v_h Wo_h) and two products of the frames with heads·T vectors of width d.
  */
 export function reorderedCost(s: CrossSizes): number {
   const { hidden: d, heads, tokens: t, frames: f } = s;
   return 2 * t * d * d + 2 * heads * t * f * d;
 }
 
-/** Whether the reordered form costs less for these sizes. */
-export function reorderPays(kind: CrossKind, s: CrossSizes): boolean {
-  return reorderedCost(s) < directCost(kind, s);
+/**
+ * Whether the reordered form costs less for a batch of `batch` items. Block B's weight products (Wp·Wk and Wp·Wv, 2·d³)
+ * count only when they are made for this call (`perCall`: training, or under a gradient tape); inference keeps them.
+ */
+export function reorderPays(kind: CrossKind, s: CrossSizes, batch = 1, perCall = false): boolean {
+  const products = perCall && kind === 'text-over-projected-frames' ? 2 * s.hidden ** 3 : 0;
+  return batch * reorderedCost(s) + products < batch * directCost(kind, s);
+}
+
+/** Whether this pass makes weight products afresh: they are kept only for inference outside a gradient tape. */
+function productsPerCall(ctx: LayerContext): boolean {
+  return ctx.training || !ctx.params.derived.keeps();
+}
+
+/**
+ * Products of weights: kept on the store for inference; made in the graph while training, where every step changes
+ * the weights and keeping them would only hold memory.
+ *
+ * Each parameter is read by one op per forward pass, as in the direct order: tfjs sums a variable's gradient
+ * contributions in tape order, so with several reads per pass the two views of a step would add up in another
+ * association on one tape than on two, and the schedules (step.ts) would no longer agree bit for bit.
+ */
+function weightProducts(
+  ctx: LayerContext,
+  key: string,
+  sources: readonly tf.Variable[],
+  make: () => tf.Tensor[],
+): tf.Tensor[] {
+  return ctx.training ? make() : ctx.params.derived.get(key, sources, make);
 }
 
 /**
@@ -96,28 +121,30 @@ interface FrameMaps {
 
 function frameMaps(ctx: LayerContext, name: string, proj: string | null, heads: number): FrameMaps {
   const { params } = ctx;
-  const attn = (p: string): tf.Variable => params.get(`${name}.attn.${p}`);
-  const wp = proj === null ? null : params.get(`${proj}.weight`);
-  const bp = proj === null ? null : params.get(`${proj}.bias`);
-  const dh = (attn('k.weight').shape[1] ?? 0) / heads;
-  const cache = params.derived;
-  const id = `${name}|${proj ?? ''}`;
-  const perHead = (which: 'k' | 'v'): tf.Tensor2D[] => {
-    const w = attn(`${which}.weight`);
-    return Array.from({ length: heads }, (_, h) =>
-      cache.get(`${id}|${which}|${h}`, wp === null ? [w] : [wp, w], () =>
-        wp === null ? headColumns(w, h, dh) : tf.matMul(wp, headColumns(w, h, dh)),
-      ),
-    ) as tf.Tensor2D[];
+  const [wk, bk, wv, bv] = ['k.weight', 'k.bias', 'v.weight', 'v.bias'].map((p) => params.get(`${name}.attn.${p}`));
+  const projection = proj === null ? [] : [params.get(`${proj}.weight`), params.get(`${proj}.bias`)];
+  const [wp, bp] = projection;
+  const sources = [...projection, wk, bk, wv, bv] as tf.Variable[];
+  const maps = weightProducts(ctx, `${name}|${proj ?? ''}`, sources, () => {
+    // [Wk Wv] and, through the projection, [Wp; bp]·[Wk Wv]: its last row is bp·[Wk Wv], the bias part.
+    const w = tf.concat([wk as tf.Tensor2D, wv as tf.Tensor2D], 1);
+    const b = tf.concat([bk as tf.Tensor1D, bv as tf.Tensor1D]);
+    let m: tf.Tensor = w;
+    let bias: tf.Tensor = b;
+    if (wp !== undefined && bp !== undefined) {
+      const [din] = wp.shape as [number, number];
+      const through = tf.matMul(tf.concat([wp, tf.expandDims(bp, 0)], 0), w);
+      m = tf.slice(through, [0, 0], [din, -1]);
+      bias = tf.add(tf.squeeze(tf.slice(through, [din, 0], [1, -1]), [0]), b);
+    }
+    return [...tf.split(m, 2 * heads, 1), ...tf.split(bias, 2)];
+  });
+  return {
+    key: maps.slice(0, heads) as tf.Tensor2D[],
+    value: maps.slice(heads, 2 * heads) as tf.Tensor2D[],
+    keyBias: maps[2 * heads] as tf.Tensor1D,
+    valueBias: maps[2 * heads + 1] as tf.Tensor1D,
   };
-  const bias = (which: 'k' | 'v'): tf.Tensor1D => {
-    const [w, b] = [attn(`${which}.weight`), attn(`${which}.bias`)];
-    if (wp === null || bp === null) return b as tf.Tensor1D;
-    return cache.get(`${id}|${which}.bias`, [bp, w, b], () =>
-      tf.add(tf.squeeze(tf.matMul(tf.expandDims(bp, 0), w), [0]), b),
-    ) as tf.Tensor1D;
-  };
-  return { key: perHead('k'), value: perHead('v'), keyBias: bias('k'), valueBias: bias('v') };
 }
 
 /** Per-head maps [hidden, B·T] → stacked per batch item with columns (head, token): [B, rows, heads·T]. */
@@ -190,18 +217,15 @@ export function manyQueryAttention(
   const t = keyValue.shape[1];
   const wq = params.get(`${name}.attn.q.weight`);
   const wo = params.get(`${name}.attn.o.weight`);
-  const cache = params.derived;
-  const head = (w: tf.Variable, which: string, cut: typeof headRows): tf.Tensor2D[] =>
-    Array.from(
-      { length: heads },
-      (_, h) => cache.get(`${name}|${which}|${h}`, [w], () => cut(w, h, dh)) as tf.Tensor2D,
-    );
+  // Per-head blocks of Wq's columns and Wo's rows, each cut by one op (see weightProducts).
+  const head = (w: tf.Variable, which: string, axis: number): tf.Tensor2D[] =>
+    weightProducts(ctx, `${name}|${which}`, [w], () => tf.split(w, heads, axis)) as tf.Tensor2D[];
   const k = tf.reshape(linear(params, `${name}.attn.k`, keyValue), [b * t, hidden]);
   const v = tf.reshape(linear(params, `${name}.attn.v`, keyValue), [b * t, hidden]);
   const kT = tf.transpose(k);
   // Wq_h k_h^T: [d, heads·T] per item, so the frames meet every head's keys in one product.
   const scoreMap = stackHeads(
-    head(wq, 'q', headColumns).map((w, h) => tf.matMul(w, headRows(kT, h, dh))),
+    head(wq, 'q', 1).map((w, h) => tf.matMul(w, headRows(kT, h, dh))),
     b,
     t,
   );
@@ -214,15 +238,10 @@ export function manyQueryAttention(
   const scores = scaleAndMask(tf.add(raw, biasScores), Math.sqrt(dh), scoreMask);
   const probs = dropout(ctx, `${name}.attn.probs`, tf.softmax(scores, -1));
   // v_h Wo_h: each token's value already through the output projection, [heads·T, d] per item.
-  const valueOut = head(wo, 'o', headRows).map((w, h) => tf.reshape(tf.matMul(headColumns(v, h, dh), w), [b, t, -1]));
+  const valueOut = head(wo, 'o', 0).map((w, h) => tf.reshape(tf.matMul(headColumns(v, h, dh), w), [b, t, -1]));
   const values = tf.reshape<tf.Rank.R3>(tf.stack(valueOut, 1), [b, heads * t, -1]);
   const weights = tf.reshape<tf.Rank.R3>(tf.transpose(probs, [0, 2, 1, 3]), [b, f, heads * t]);
   return addBias(perItemMatMul(weights, values), params.get(`${name}.attn.o.bias`)) as tf.Tensor3D;
-}
-
-/** Whether this forward pass may use the reordered products (the direct order stays the training path). */
-function mayReorder(ctx: LayerContext): boolean {
-  return !ctx.training;
 }
 
 /**
@@ -240,7 +259,7 @@ export function textOverFramesBlock(
   const { heads, hidden } = dimsOf(ctx, undefined);
   const kind: CrossKind = proj === null ? 'text-over-frames' : 'text-over-projected-frames';
   const sizes = { hidden, heads, tokens: query.shape[1], frames: frames.shape[1] };
-  if (!mayReorder(ctx) || !reorderPays(kind, sizes)) {
+  if (!reorderPays(kind, sizes, query.shape[0], productsPerCall(ctx))) {
     const keyValue = proj === null ? frames : (linear(ctx.params, proj, frames) as tf.Tensor3D);
     return bertBlock(ctx, name, query, keyValue, frameMask);
   }
@@ -258,7 +277,9 @@ export function framesOverTextBlock(
 ): tf.Tensor3D {
   const { heads, hidden } = dimsOf(ctx, undefined);
   const sizes = { hidden, heads, tokens: text.shape[1], frames: frames.shape[1] };
-  if (!mayReorder(ctx) || !reorderPays('frames-over-text', sizes)) return bertBlock(ctx, name, frames, text, textMask);
+  if (!reorderPays('frames-over-text', sizes, frames.shape[0], productsPerCall(ctx))) {
+    return bertBlock(ctx, name, frames, text, textMask);
+  }
   const attended = manyQueryAttention(ctx, name, frames, text, additiveMask(textMask));
   return blockAfterAttention(ctx, name, frames, attended);
 }

@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 interface Entry {
   readonly sources: readonly tf.DataId[];
-  readonly value: tf.Tensor;
+  readonly value: tf.Tensor[];
 }
 
 /** A cache of parameter-derived tensors, owned by one ParamStore (which clears it when disposed). */
@@ -20,24 +20,29 @@ export class DerivedWeights {
   private readonly entries = new Map<string, Entry>();
 
   /**
-   * The tensor `compute` makes from `sources`, cached under `key` until a source is reassigned. The cached tensor
-   * belongs to this object: callers must not dispose it.
+   * The tensors `compute` makes from `sources`, cached under `key` until a source is reassigned. Cached tensors
+   * belong to this object: callers must not dispose them.
    *
    * Under a gradient tape it is computed afresh each time, as an ordinary op of the caller's scope, so gradients
    * reach the parameters (a cached tensor is a constant to autograd) and the caller's tidy frees it.
    */
-  get(key: string, sources: readonly tf.Variable[], compute: () => tf.Tensor): tf.Tensor {
-    if (tf.engine().isTapeOn()) return compute();
+  get(key: string, sources: readonly tf.Variable[], compute: () => tf.Tensor[]): tf.Tensor[] {
+    if (!this.keeps()) return compute();
     const ids = sources.map((v) => v.dataId);
     const hit = this.entries.get(key);
     if (hit !== undefined && hit.sources.length === ids.length && hit.sources.every((id, i) => id === ids[i])) {
       return hit.value;
     }
-    hit?.value.dispose();
+    if (hit !== undefined) tf.dispose(hit.value);
     // keep: the caller is usually inside a tidy, which would otherwise free the entry at its end.
-    const value = tf.keep(tf.tidy(compute));
+    const value = tf.tidy(compute).map((t) => tf.keep(t));
     this.entries.set(key, { sources: ids, value });
     return value;
+  }
+
+  /** Whether `get` would keep what it computes now: not under a gradient tape. */
+  keeps(): boolean {
+    return !tf.engine().isTapeOn();
   }
 
   /** How many entries are held (for tests and memory accounting). */
@@ -47,7 +52,7 @@ export class DerivedWeights {
 
   /** Frees every entry. */
   clear(): void {
-    for (const e of this.entries.values()) e.value.dispose();
+    for (const e of this.entries.values()) tf.dispose(e.value);
     this.entries.clear();
   }
 }
