@@ -8,7 +8,8 @@
  * keys are never projected: each query is mapped into the frames' space once (T·d² MACs) and dotted with the frames.
  * With y = x Wp + bp, Wk_h^T becomes (Wp Wk_h)^T, a product of weights computed once per set of weights.
  * - values: p_h (y Wv_h + bv_h) = (p_h y) Wv_h + rowsum(p_h)·bv_h: the frames are pooled first and projected after.
- * rowsum is 1 without dropout; with dropout on the probabilities it is not, so it is kept.
+ * rowsum is 1 up to rounding without dropout, and not 1 with dropout on the probabilities: it is kept, so both
+ * functions equal `attention` for any context, training included.
  * Many queries over few tokens (block C): q_h k_h^T = x (Wq_h k_h^T) + bq_h k_h^T, and Σ_h p_h v_h Wo_h =
  * Σ_h p_h (v_h Wo_h): the frames meet a [d, heads·T] matrix twice instead of two d×d projections.
  * The per-frame cost drops from O(d²) to O(heads·T·d), so it pays while heads·T is small against d (T up to about 60
@@ -54,25 +55,26 @@ export function reorderedCost(s: CrossSizes): number {
 
 /**
  * Whether the reordered form costs less for a batch of `batch` items. Block B's weight products (Wp·Wk and Wp·Wv, 2·d³)
- * count only when they are made for this call (`perCall`: training, or under a gradient tape); inference keeps them.
+ * count only when they are made for this call (`perCall`: under a gradient tape); otherwise the store keeps them.
  */
 export function reorderPays(kind: CrossKind, s: CrossSizes, batch = 1, perCall = false): boolean {
   const products = perCall && kind === 'text-over-projected-frames' ? 2 * s.hidden ** 3 : 0;
   return batch * reorderedCost(s) + products < batch * directCost(kind, s);
 }
 
-/** Whether this pass makes weight products afresh: they are kept only for inference outside a gradient tape. */
-function productsPerCall(ctx: LayerContext): boolean {
-  return ctx.training || !ctx.params.derived.keeps();
+/**
+ * Whether a pass takes the reordered order where it pays: inference only. Under autograd the reordered products keep
+ * more for the backward pass than the direct ones (tfjs keeps every saved input until the pass ends): a base-size
+ * training step at batch 8 peaked at 3.2 GB instead of 2.1 GB for 13 % less time (docs/decisions.md), and
+ * memory-plan.ts budgets the direct order.
+ */
+function mayReorder(ctx: LayerContext): boolean {
+  return !ctx.training;
 }
 
 /**
- * Products of weights: kept on the store for inference; made in the graph while training, where every step changes
- * the weights and keeping them would only hold memory.
- *
- * Each parameter is read by one op per forward pass, as in the direct order: tfjs sums a variable's gradient
- * contributions in tape order, so with several reads per pass the two views of a step would add up in another
- * association on one tape than on two, and the schedules (step.ts) would no longer agree bit for bit.
+ * Products of weights, kept on the store (derived-weights.ts; made afresh under a gradient tape). One product per
+ * block, cut into heads by one split, so each parameter is read once per pass as in the direct order.
  */
 function weightProducts(
   ctx: LayerContext,
@@ -80,7 +82,7 @@ function weightProducts(
   sources: readonly tf.Variable[],
   make: () => tf.Tensor[],
 ): tf.Tensor[] {
-  return ctx.training ? make() : ctx.params.derived.get(key, sources, make);
+  return ctx.params.derived.get(key, sources, make);
 }
 
 /**
@@ -259,7 +261,7 @@ export function textOverFramesBlock(
   const { heads, hidden } = dimsOf(ctx, undefined);
   const kind: CrossKind = proj === null ? 'text-over-frames' : 'text-over-projected-frames';
   const sizes = { hidden, heads, tokens: query.shape[1], frames: frames.shape[1] };
-  if (!reorderPays(kind, sizes, query.shape[0], productsPerCall(ctx))) {
+  if (!mayReorder(ctx) || !reorderPays(kind, sizes, query.shape[0], !ctx.params.derived.keeps())) {
     const keyValue = proj === null ? frames : (linear(ctx.params, proj, frames) as tf.Tensor3D);
     return bertBlock(ctx, name, query, keyValue, frameMask);
   }
@@ -277,7 +279,7 @@ export function framesOverTextBlock(
 ): tf.Tensor3D {
   const { heads, hidden } = dimsOf(ctx, undefined);
   const sizes = { hidden, heads, tokens: text.shape[1], frames: frames.shape[1] };
-  if (!reorderPays('frames-over-text', sizes, frames.shape[0], productsPerCall(ctx))) {
+  if (!mayReorder(ctx) || !reorderPays('frames-over-text', sizes, frames.shape[0], !ctx.params.derived.keeps())) {
     return bertBlock(ctx, name, frames, text, textMask);
   }
   const attended = manyQueryAttention(ctx, name, frames, text, additiveMask(textMask));
