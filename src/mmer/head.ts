@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { AppError } from '../core/errors';
 import { encoderLayersOf, type MmerConfig } from './config';
+import { framesOverTextBlock, textOverFramesBlock } from './cross-attention';
 import { bertBlock, dropout, gelu, linear, maskedMax, type LayerContext } from './layers';
 import type { ParamStore } from './params';
 import { splitPrefix, zScore, type SplitPrefix, type UtteranceSpec } from './utterance';
@@ -122,11 +123,12 @@ export function mmerForward(
     t = dropout(ctx, 'text_in.drop', t) as tf.Tensor3D;
     const h = bertBlock(ctx, 'text_block', t, t, textMask);
 
-    const audioB = linear(params, 'audio_proj_b', audioStates) as tf.Tensor3D;
+    // Block B reads proj_b(A) only through its keys and values, so it takes A and the projection's name: in the
+    // cheaper order the projection folds into its weights (cross-attention.ts).
+    const p = textOverFramesBlock(ctx, 'block_b', h, audioStates, 'audio_proj_b', audioMask);
     const audioC = linear(params, 'audio_proj_c', audioStates) as tf.Tensor3D;
-    const p = bertBlock(ctx, 'block_b', h, audioB, audioMask);
-    const c = bertBlock(ctx, 'block_c', audioC, h, textMask);
-    const r = bertBlock(ctx, 'block_d', h, c, audioMask);
+    const c = framesOverTextBlock(ctx, 'block_c', audioC, h, textMask);
+    const r = textOverFramesBlock(ctx, 'block_d', h, c, null, audioMask);
 
     const gate = tf.sigmoid(linear(params, 'gate', tf.concat([r, p], 2))) as tf.Tensor3D;
     const fused = tf.concat([r, tf.mul(gate, p)], 2) as tf.Tensor3D;

@@ -68,7 +68,8 @@ export interface BlockDims {
   readonly layerNormEps: number;
 }
 
-function dimsOf(ctx: LayerContext, dims: BlockDims | undefined): BlockDims {
+/** The given dims, or the head's own (config) when none are given. */
+export function dimsOf(ctx: LayerContext, dims: BlockDims | undefined): BlockDims {
   return dims ?? { hidden: ctx.config.hidden, heads: ctx.config.heads, layerNormEps: ctx.config.layerNormEps };
 }
 
@@ -116,9 +117,25 @@ export function bertBlock(
   keyMask: tf.Tensor2D,
   dims?: BlockDims,
 ): tf.Tensor3D {
+  const attended = attention(ctx, name, query, keyValue, additiveMask(keyMask), dims);
+  return blockAfterAttention(ctx, name, query, attended, dims);
+}
+
+/**
+ * The rest of a BERT layer once its attention output (after the output projection) is known: dropout, residual and
+ * LayerNorm, then the feed-forward half. Split out so an attention computed in another order (cross-attention.ts)
+ * shares it.
+ */
+export function blockAfterAttention(
+  ctx: LayerContext,
+  name: string,
+  query: tf.Tensor3D,
+  attention: tf.Tensor3D,
+  dims?: BlockDims,
+): tf.Tensor3D {
   const { params } = ctx;
   const eps = dimsOf(ctx, dims).layerNormEps;
-  const attended = dropout(ctx, `${name}.attn.out`, attention(ctx, name, query, keyValue, additiveMask(keyMask), dims));
+  const attended = dropout(ctx, `${name}.attn.out`, attention);
   const h = layerNorm(params, `${name}.attn_ln`, addResidual(query, attended), eps);
   const inner = gelu(linear(params, `${name}.ffn.in`, h));
   const out = dropout(ctx, `${name}.ffn.drop`, linear(params, `${name}.ffn.out`, inner));

@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { AppError } from '../core/errors';
 import { mulberry32, seedFor } from '../core/rng';
 import { encoderLayersOf, validateConfig, type MmerConfig } from './config';
+import { DerivedWeights } from './derived-weights';
 
 /** How a parameter starts out: BERT's N(0, 0.02) for matrices, zeros for biases, ones for LayerNorm gains. */
 export type ParamInit = 'normal' | 'zeros' | 'ones';
@@ -115,6 +116,8 @@ export async function serialiseVariables(vars: ReadonlyMap<string, tf.Variable>)
 export class ParamStore {
   private readonly byName = new Map<string, tf.Variable>();
   private readonly nameOfVar = new Map<string, string>();
+  /** Products of this store's weights that inference reuses across clips (see derived-weights.ts). */
+  readonly derived = new DerivedWeights();
 
   private constructor(
     readonly config: MmerConfig,
@@ -221,6 +224,7 @@ export class ParamStore {
 
   /** Frees every variable. */
   dispose(): void {
+    this.derived.clear();
     for (const v of this.byName.values()) v.dispose();
     this.byName.clear();
     this.nameOfVar.clear();

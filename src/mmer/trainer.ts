@@ -237,6 +237,8 @@ export async function fit(
       // Validation, the kept best and onEpochEnd's caller see the average; the next epoch trains the raw weights.
       avg?.swap();
       const validationMetrics = validation.length > 0 ? await evaluate(params, config, validation) : null;
+      // The next step changes every weight: products kept for scoring them would only hold memory through training.
+      params.derived.clear();
       const entry = { epoch, loss: mean(losses), validation: validationMetrics };
       epochs.push(entry);
       o.onEpoch?.(entry);
