@@ -7,13 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { floatToHalf, halfToFloat, halvesToFloats } from '../../src/core/half';
-import { mulberry32 } from '../../src/core/rng';
-import type { FeatureMatrix } from '../../src/encoders/types';
-import { decodeCheckpoint, encodeCheckpoint } from '../../src/mmer/checkpoint';
-import { ParamStore } from '../../src/mmer/params';
 import { decodeSafetensors, encodeSafetensors } from '../../src/mmer/safetensors';
-import { predict } from '../../src/mmer/trainer';
-import { fixtureHeadManifest } from '../../tools/fixtures/head';
+import { storedHeadScores } from './stored-head-scores';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -68,32 +63,8 @@ describe('a head stored as float16', () => {
   });
 
   it('scores the same clips as its float32 original, within float16 rounding', async () => {
-    const manifest = fixtureHeadManifest();
-    const params = ParamStore.init(manifest.config, 11);
-    const f32 = await encodeCheckpoint(manifest, params, 'F32');
-    const f16 = await encodeCheckpoint(manifest, params, 'F16');
-    params.dispose();
-    expect(f16.safetensors.byteLength).toBeLessThan(0.51 * f32.safetensors.byteLength + 4096);
-    const rand = mulberry32(3);
-    const matrix = (rows: number, dim: number): FeatureMatrix => ({
-      rows,
-      dim,
-      data: Float32Array.from({ length: rows * dim }, () => rand() * 2 - 1),
-    });
-    const clips = Array.from({ length: 6 }, () => ({
-      audio: matrix(40, manifest.config.audioDim),
-      text: matrix(7, manifest.config.textDim),
-    }));
-    const scores = async (files: { configJson: string; safetensors: Uint8Array }) => {
-      const { manifest: m, params: p } = decodeCheckpoint(files.configJson, files.safetensors);
-      try {
-        return await predict(p, m.config, clips);
-      } finally {
-        p.dispose();
-      }
-    };
-    const wide = await scores(f32);
-    const half = await scores(f16);
+    const { wide, narrow: half, wideBytes, narrowBytes } = await storedHeadScores('F16', 6, 3);
+    expect(narrowBytes).toBeLessThan(0.51 * wideBytes + 4096);
     let worst = 0;
     wide.forEach((w, i) => {
       w.scores.forEach((s, k) => (worst = Math.max(worst, Math.abs(s - (half[i]?.scores[k] ?? Number.NaN)))));

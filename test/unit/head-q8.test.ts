@@ -6,12 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mulberry32 } from '../../src/core/rng';
-import type { FeatureMatrix } from '../../src/encoders/types';
-import { decodeCheckpoint, encodeCheckpoint } from '../../src/mmer/checkpoint';
-import { ParamStore } from '../../src/mmer/params';
-import { predict } from '../../src/mmer/trainer';
-import { fixtureHeadManifest } from '../../tools/fixtures/head';
+import { storedHeadScores } from './stored-head-scores';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -27,33 +22,9 @@ const MAX_PROBABILITY_DIFF = 1e-3;
 
 describe('a head stored as int8 (Q8)', () => {
   it('scores random clips like its float32 original, in about a third of the bytes of this small head', async () => {
-    const manifest = fixtureHeadManifest();
-    const params = ParamStore.init(manifest.config, 11);
-    const f32 = await encodeCheckpoint(manifest, params, 'F32');
-    const q8 = await encodeCheckpoint(manifest, params, 'Q8');
-    params.dispose();
+    const { wide, narrow, wideBytes, narrowBytes } = await storedHeadScores('Q8', 64, 77);
     // Not a quarter: this head's biases, LayerNorms (F16) and header are a larger share than a base head's.
-    expect(q8.safetensors.byteLength).toBeLessThan(0.35 * f32.safetensors.byteLength);
-    const rand = mulberry32(77);
-    const matrix = (rows: number, dim: number): FeatureMatrix => ({
-      rows,
-      dim,
-      data: Float32Array.from({ length: rows * dim }, () => rand() * 2 - 1),
-    });
-    const clips = Array.from({ length: 64 }, () => ({
-      audio: matrix(40, manifest.config.audioDim),
-      text: matrix(7, manifest.config.textDim),
-    }));
-    const scores = async (files: { configJson: string; safetensors: Uint8Array }) => {
-      const { manifest: m, params: p } = decodeCheckpoint(files.configJson, files.safetensors);
-      try {
-        return await predict(p, m.config, clips);
-      } finally {
-        p.dispose();
-      }
-    };
-    const wide = await scores(f32);
-    const narrow = await scores(q8);
+    expect(narrowBytes).toBeLessThan(0.35 * wideBytes);
     let worst = 0;
     let agree = 0;
     let spread = 0;
