@@ -29,15 +29,24 @@ export async function planPairDownloads(
   head: HeadPlan,
 ): Promise<PlannedDownload[]> {
   const { audio, text, textFirst } = encoderLoadOrder(ctx, pairName);
+  // A file that cannot be planned (a URL that does not resolve, a store that cannot look) is left to its reader,
+  // which meets the same fault where the load reports it: planning never fails a load itself.
+  const plan = async (f: () => Promise<PlannedDownload | null>): Promise<PlannedDownload | null> => {
+    try {
+      return await f();
+    } catch {
+      return null;
+    }
+  };
   const planned: (PlannedDownload | null)[] = [];
   for (const entry of textFirst ? [text, audio] : [audio, text]) {
     const dtype =
       entry.format === 'onnx' ? dtypeCandidates(ctx.manifest, entry, ctx.backend, ctx.hasShaderF16)[0] : undefined;
-    if (entry.format === 'onnx' && dtype !== undefined) planned.push(await planGraph(ctx, entry, dtype));
+    if (entry.format === 'onnx' && dtype !== undefined) planned.push(await plan(() => planGraph(ctx, entry, dtype)));
   }
   // An active head that fits the new pair stays (settle-head.ts); one that does not is rare enough to fetch late.
   const headEntry = pairHeadToFetch(ctx, pairName, head);
-  if (headEntry !== undefined) planned.push(await planHeadWeights(ctx, headEntry, 'pair'));
+  if (headEntry !== undefined) planned.push(await plan(() => planHeadWeights(ctx, headEntry, 'pair')));
   return planned.filter((p): p is PlannedDownload => p !== null);
 }
 

@@ -15,7 +15,8 @@ export interface PlannedDownload {
   readonly url: string;
   /** Its size in bytes as the manifest states it; 0 when unknown. */
   readonly bytes: number;
-  readonly fetch: () => Promise<Uint8Array>;
+  /** Downloads the file; `signal` aborts it when the plan is closed with nobody waiting for it. */
+  readonly fetch: (signal: AbortSignal) => Promise<Uint8Array>;
 }
 
 const NO_SETTLE: Slot['settle'] = { resolve: () => undefined, reject: () => undefined };
@@ -25,6 +26,8 @@ interface Slot {
   state: 'waiting' | 'running' | 'done' | 'dropped';
   /** Set when a reader took the file: the download may then start however large it is. */
   asked: boolean;
+  /** Aborts the download when the plan closes before a reader took it. */
+  readonly abort: AbortController;
   /** The download's result, handed to the reader; cleared once handed over, so the queue holds no bytes. */
   result: Promise<Uint8Array> | null;
   /** Settles `result`; replaced by no-ops once used, as the settling functions would keep the bytes alive. */
@@ -56,7 +59,7 @@ export class DownloadQueue {
       result.catch(() => undefined);
       let wake = (): void => undefined;
       const woken = new Promise<void>((r) => (wake = r));
-      return { item, state: 'waiting', asked: false, result, settle, wake, woken };
+      return { item, state: 'waiting', asked: false, abort: new AbortController(), result, settle, wake, woken };
     });
     void this.run();
   }
@@ -84,11 +87,15 @@ export class DownloadQueue {
     return result;
   }
 
-  /** Ends the plan: files not started are never downloaded; one under way finishes unread and is not kept. */
+  /**
+   * Ends the plan: files not started are never downloaded, and one under way that no reader took is aborted (a load
+   * that failed leaves nothing downloading behind it).
+   */
   close(): void {
     this.closed = true;
     for (const slot of this.slots) {
       if (slot.state === 'waiting') this.drop(slot);
+      else if (slot.state === 'running' && !slot.asked) slot.abort.abort();
       slot.result = null;
     }
   }
@@ -115,7 +122,7 @@ export class DownloadQueue {
       if (slot.state !== 'waiting') continue;
       slot.state = 'running';
       try {
-        const bytes = await slot.item.fetch();
+        const bytes = await slot.item.fetch(slot.abort.signal);
         this.settle(slot, (s) => {
           s.resolve(bytes);
         });

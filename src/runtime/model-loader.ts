@@ -24,6 +24,8 @@ export interface LoaderContext {
   readonly retryDelayMs?: number;
   /** Downloads planned ahead for this load; a file found there is not fetched again (download-queue.ts). */
   readonly downloads?: DownloadQueue;
+  /** Aborts this context's downloads (a planned download whose load has ended). */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -37,12 +39,11 @@ export async function planFetch(
 ): Promise<PlannedDownload | null> {
   // A store that cannot look without reading counts as holding the file: its reader then fetches it as before.
   if (cacheKey !== null && (ctx.store.has === undefined || (await ctx.store.has(cacheKey)))) return null;
-  const direct: LoaderContext = { ...ctx, downloads: undefined };
   const { model, ref, url, why, trustFirstUse } = args;
   return {
     url,
     bytes: ref.bytes ?? ref.downloadBytes ?? 0,
-    fetch: () => fetchModelFile(direct, model, ref, url, why, trustFirstUse),
+    fetch: (signal) => fetchModelFile({ ...ctx, downloads: undefined, signal }, model, ref, url, why, trustFirstUse),
   };
 }
 
@@ -100,6 +101,7 @@ export async function fetchModelFile(
       ...(size === undefined ? {} : { bytes: size }),
       ...(ctx.fetchImpl === undefined ? {} : { fetchImpl: ctx.fetchImpl }),
       ...(ctx.retryDelayMs === undefined ? {} : { retryDelayMs: ctx.retryDelayMs }),
+      ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
       onProgress: (loaded, total) => {
         ctx.onProgress({ status: 'progress', model, file, loaded, total: total ?? size ?? null });
       },

@@ -20,9 +20,13 @@ function fakes(sizes: Readonly<Record<string, number>>): Fake {
   const items = Object.entries(sizes).map(([url, bytes]) => ({
     url,
     bytes,
-    fetch: () =>
+    fetch: (signal: AbortSignal) =>
       new Promise<Uint8Array>((resolve, reject) => {
         log.push(`start:${url}`);
+        signal.addEventListener('abort', () => {
+          log.push(`abort:${url}`);
+          reject(new Error(`${url} aborted`));
+        });
         pending.set(url, { resolve, reject });
       }),
   }));
@@ -52,6 +56,8 @@ interface Case {
   readonly started: readonly string[];
   /** What each `take` step got: the first byte of the file, 'null', or the error's message. */
   readonly took: readonly string[];
+  /** Downloads aborted, in order (none when absent). */
+  readonly aborted?: readonly string[];
 }
 
 const cases: readonly Case[] = [
@@ -120,17 +126,36 @@ const cases: readonly Case[] = [
     took: ['a failed', '98'],
   },
   {
+    name: 'closing aborts a download under way that no reader took',
+    sizes: { a: 10 },
+    budget: 100,
+    steps: [{ close: true }],
+    started: ['a'],
+    took: [],
+    aborted: ['a'],
+  },
+  {
+    name: 'closing leaves a download its reader waits for',
+    sizes: { a: 10 },
+    budget: 100,
+    steps: [{ take: 'a' }, { close: true }, { finish: 'a' }],
+    started: ['a'],
+    took: ['97'],
+    aborted: [],
+  },
+  {
     name: 'closing drops what has not started and hands out nothing more',
     sizes: { a: 10, big: 500 },
     budget: 100,
     steps: [{ close: true }, { finish: 'a' }, { take: 'a' }, { take: 'big' }],
     started: ['a'],
     took: ['null', 'null'],
+    aborted: ['a'],
   },
 ];
 
 describe('DownloadQueue', () => {
-  it.each(cases)('$name', async ({ sizes, budget, steps, started, took }) => {
+  it.each(cases)('$name', async ({ sizes, budget, steps, started, took, aborted = [] }) => {
     const fake = fakes(sizes);
     const queue = new DownloadQueue(fake.items, budget);
     expect(queue.planned).toEqual(Object.keys(sizes));
@@ -151,7 +176,8 @@ describe('DownloadQueue', () => {
       else queue.close();
       await settle();
     }
-    expect(fake.log).toEqual(started.map((u) => `start:${u}`));
+    expect(fake.log.filter((l) => l.startsWith('start:'))).toEqual(started.map((u) => `start:${u}`));
+    expect(fake.log.filter((l) => l.startsWith('abort:'))).toEqual(aborted.map((u) => `abort:${u}`));
     expect(await Promise.all(got)).toEqual(took);
   });
 });

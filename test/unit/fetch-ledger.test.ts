@@ -13,7 +13,7 @@ import { initNodeEngine } from '../../src/mmer/engine-node';
 import { fetchBuiltinHead } from '../../src/inference/builtin-head';
 import type { EncoderContext } from '../../src/inference/load-encoders';
 import { LoadedPair } from '../../src/inference/loaded-pair';
-import { openLoadQueue } from '../../src/inference/load-plan';
+import { openLoadQueue, planPairDownloads } from '../../src/inference/load-plan';
 import { nodePlatform } from '../../src/recognizer/node-platform';
 import { Recognizer } from '../../src/recognizer/recognizer';
 import { MemoryStore } from '../../src/runtime/cache';
@@ -264,5 +264,15 @@ describe('downloads planned ahead of their readers', () => {
     downloads.close();
     expect(downloads.planned).toEqual([]);
     expect(headComing).toBe(false);
+  });
+
+  it('a file that cannot be planned is left to its reader, and planning does not fail', async () => {
+    // Relative model and head paths do not resolve against a blob: URL (a manifest handed over as a Blob).
+    const ctx = encoderContext(manifestFor('q8', true), countingFetch().fetchImpl, new FetchLedger());
+    const planned = await planPairDownloads({ ...ctx, manifestUrl: 'blob:nothing' }, 'fixture', {
+      builtin: true,
+      headActive: false,
+    });
+    expect(planned).toEqual([]);
   });
 });
