@@ -46,7 +46,7 @@ export async function initWebEngine(
   }
   // The threaded build's pthread scripts reach its workers as same-origin files (tools/vite/tfjs-wasm-threads.ts):
   // tfjs' own Blob URLs are refused by the page's policy, and its main script (the factory's source text) breaks
-  // once minified. The count is onnxruntime-web's, so the head and the encoders use the same threads.
+  // once minified (docs/decisions.md: one thread is the page's choice for now, threads were slower where measured).
   setThreadsCount(threads);
   const restore = reportCores(2 * threads);
   try {
