@@ -3,6 +3,7 @@ import react from '@vitejs/plugin-react';
 import { appIcons } from './tools/vite/app-icons.ts';
 import { contentSecurityPolicy } from './tools/vite/csp-plugin.ts';
 import { pwa } from './tools/vite/pwa.ts';
+import { tfjsWasmThreads } from './tools/vite/tfjs-wasm-threads.ts';
 
 /**
  * Cross-origin isolation (COOP/COEP) makes SharedArrayBuffer available, which multithreaded WASM needs.
@@ -17,10 +18,17 @@ export const isolationHeaders = {
 export default defineConfig({
   // The CSP plugin adds its header to the server and preview headers below; the icons are emitted before the PWA
   // plugin lists the output folder for its precache.
-  plugins: [react(), contentSecurityPolicy(import.meta.dirname), appIcons(), pwa(import.meta.dirname)],
+  plugins: [
+    react(),
+    contentSecurityPolicy(import.meta.dirname),
+    appIcons(),
+    pwa(import.meta.dirname),
+    tfjsWasmThreads(),
+  ],
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
-  worker: { format: 'es' },
+  // The head's tfjs engine starts in the ML worker, whose bundle gets only these plugins.
+  worker: { format: 'es', plugins: () => [tfjsWasmThreads()] },
   optimizeDeps: {
     // onnxruntime-web and transformers.js load WASM and workers relative to their own files: serve them as they are.
     exclude: ['onnxruntime-web', '@huggingface/transformers'],

@@ -132,8 +132,9 @@ export function HeadDetails({ head, role, disabled, onRemove }: Props) {
         ) : null}
         <div>
           <dt>Runs on</dt>
-          <dd data-testid="head-engine" data-backend={head.engine.backend}>
-            {ENGINE_NAMES[head.engine.backend]} (TensorFlow.js)
+          <dd data-testid="head-engine" data-backend={head.engine.backend} data-threads={head.engine.threads}>
+            {ENGINE_NAMES[head.engine.backend]} (TensorFlow.js
+            {head.engine.threads > 1 ? `, ${String(head.engine.threads)} threads` : ''})
           </dd>
         </div>
       </dl>

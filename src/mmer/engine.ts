@@ -3,6 +3,7 @@
  * Selection is shared; the browser and Node entry points only differ in which backends they register.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { useFastMatMulGradient } from './matmul-grad';
 import { guardWasmHeap, useSharedWasmIdentity } from './wasm-memory';
 
@@ -12,6 +13,8 @@ export interface EngineInfo {
   readonly backend: EngineBackend;
   /** Backends tried before it, with the reason each was passed over. */
   readonly rejected: readonly { readonly backend: EngineBackend; readonly reason: string }[];
+  /** Threads the wasm backend's kernels use, as tfjs reports them after its start (1 on the other backends). */
+  readonly threads: number;
 }
 
 /**
@@ -69,7 +72,7 @@ export async function initEngine(order: readonly EngineBackend[]): Promise<Engin
     const problem = backend === 'cpu' ? null : await selfTest();
     if (problem === null) {
       guardWasmHeap();
-      return { backend, rejected };
+      return { backend, rejected, threads: backend === 'wasm' ? getThreadsCount() : 1 };
     }
     rejected.push({ backend, reason: problem });
   }

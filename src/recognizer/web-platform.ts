@@ -33,6 +33,9 @@ export function webPlatform(base: string): RecognizerPlatform {
     },
     openStore: () => new BackgroundWriteStore(openStore(), MAX_PENDING_CACHE_BYTES),
     // Imported on first use, so a page that never scores or trains never loads TensorFlow.js.
+    // The head stays on one tfjs-wasm thread: with the encoders' count (2 on a 2-core machine) it was slower where it
+    // was measured, both cores being busy with other work (docs/decisions.md). Threads work in the built page
+    // (tools/vite/tfjs-wasm-threads.ts); passing onnxruntime-web's count here (ort-web.ts) turns them on.
     startEngine: async (order) => (await import('../mmer/engine-web')).initWebEngine(order),
     openLibrary: () => IdbClipLibrary.open(),
     async readVadModel() {

@@ -113,10 +113,12 @@ export interface HeadInfo {
   readonly trainingFacts: TrainingFacts;
   /** Whether the head reads utterance statistics, so its scores can be adapted to a voice (a speaker profile). */
   readonly speakerAdaptable: boolean;
-  /** The engine backend the head runs on, and the backends passed over (with the reason). */
+  /** The engine backend the head runs on, the backends passed over (with the reason), and its WASM threads. */
   readonly engine: {
     readonly backend: HeadEngine;
     readonly rejected: readonly { readonly backend: HeadEngine; readonly reason: string }[];
+    /** Threads of the wasm backend (1 on WebGPU and CPU). */
+    readonly threads: number;
   };
 }
 

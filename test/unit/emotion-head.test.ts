@@ -34,7 +34,7 @@ const FIXTURE: HeadTarget = {
 };
 /** The lite pair with made-up widths: only its identity matters where it is used. */
 const LITE: HeadTarget = { ...pairIdentity(manifest, 'lite'), audioDim: 1, textDim: 1 };
-const ENGINE: HeadInfo['engine'] = { backend: 'cpu', rejected: [] };
+const ENGINE: HeadInfo['engine'] = { backend: 'cpu', rejected: [], threads: 1 };
 const IMPORTED: HeadOrigin = { kind: 'imported' };
 
 let fixtureFiles: HeadFiles;

@@ -24,7 +24,7 @@ import { fixtureHeadConfig, fixtureHeadManifest } from '../../tools/fixtures/hea
 const manifest = parseManifest(
   JSON.parse(readFileSync(new URL('../../public/models/manifest.json', import.meta.url), 'utf8')),
 );
-const ENGINE: HeadInfo['engine'] = { backend: 'cpu', rejected: [] };
+const ENGINE: HeadInfo['engine'] = { backend: 'cpu', rejected: [], threads: 1 };
 const IMPORTED: HeadOrigin = { kind: 'imported' };
 const UTT_DIM = 9;
 
