@@ -7,7 +7,7 @@ import { IdbClipLibrary } from '../data/library/idb-library';
 import { BackgroundWriteStore } from '../runtime/cache';
 import { openStore } from '../runtime/gpu-probe';
 import { fetchManifest } from '../runtime/manifest-fetch';
-import { webAdapter } from '../runtime/ort-web';
+import { ortWebThreads, webAdapter } from '../runtime/ort-web';
 import { chooseWorkerBackend } from '../runtime/worker-backend';
 import { AppError } from '../core/errors';
 import type { RecognizerPlatform } from './platform';
@@ -33,10 +33,9 @@ export function webPlatform(base: string): RecognizerPlatform {
     },
     openStore: () => new BackgroundWriteStore(openStore(), MAX_PENDING_CACHE_BYTES),
     // Imported on first use, so a page that never scores or trains never loads TensorFlow.js.
-    // The head stays on one tfjs-wasm thread: with the encoders' count (2 on a 2-core machine) it was slower where it
-    // was measured, both cores being busy with other work (docs/decisions.md). Threads work in the built page
-    // (tools/vite/tfjs-wasm-threads.ts); passing onnxruntime-web's count here (ort-web.ts) turns them on.
-    startEngine: async (order) => (await import('../mmer/engine-web')).initWebEngine(order),
+    // The head's tfjs-wasm threads follow the encoders' (chooseWorkerBackend set them): 1 for `?backend=wasm` or
+    // where the page is not cross-origin isolated.
+    startEngine: async (order) => (await import('../mmer/engine-web')).initWebEngine(order, ortWebThreads()),
     openLibrary: () => IdbClipLibrary.open(),
     async readVadModel() {
       const res = await fetch(vadModelUrl);

@@ -27,6 +27,11 @@ export function configureOrtWeb(threads: number): void {
   configuredThreads ??= threads;
 }
 
+/** The thread count set by `configureOrtWeb` (1 before it is called): the worker's one choice for WASM threads. */
+export function ortWebThreads(): number {
+  return configuredThreads ?? 1;
+}
+
 /** The build `backend` runs on, imported and configured on first use. */
 function buildFor(backend: Backend): Promise<OrtModule> {
   const build: Build = backend === 'webgpu' ? 'webgpu' : 'wasm';
