@@ -103,16 +103,15 @@ export class DownloadQueue {
   private drop(slot: Slot): void {
     slot.state = 'dropped';
     slot.result = null;
-    this.settle(slot, (s) => {
-      s.reject(new Error(`download of ${slot.item.url} was dropped from the plan`));
-    });
+    this.settle(slot).reject(new Error(`download of ${slot.item.url} was dropped from the plan`));
     slot.wake();
   }
 
-  private settle(slot: Slot, how: (s: Slot['settle']) => void): void {
+  /** The slot's settling functions, handed out once (the slot keeps no-ops instead). */
+  private settle(slot: Slot): Slot['settle'] {
     const s = slot.settle;
     slot.settle = NO_SETTLE;
-    how(s);
+    return s;
   }
 
   private async run(): Promise<void> {
@@ -123,14 +122,10 @@ export class DownloadQueue {
       slot.state = 'running';
       try {
         const bytes = await slot.item.fetch(slot.abort.signal);
-        this.settle(slot, (s) => {
-          s.resolve(bytes);
-        });
+        this.settle(slot).resolve(bytes);
       } catch (err) {
         // The reader sees the failure; the files after it still come (they may be served from elsewhere).
-        this.settle(slot, (s) => {
-          s.reject(err);
-        });
+        this.settle(slot).reject(err);
       }
       slot.state = 'done';
     }

@@ -30,7 +30,7 @@ export interface LoaderContext {
 
 /**
  * A planned download of one file: the very fetch its reader would make, run by the queue (without the queue, so it
- * cannot wait on itself). Null when `cached` says the reader will find the file in the store.
+ * cannot wait on itself). Null when the store holds `cacheKey`, where the reader will find the file.
  */
 export async function planFetch(
   ctx: LoaderContext,
@@ -177,18 +177,31 @@ async function recutCached(
   }
 }
 
+/**
+ * The graph file of `entry` at `dtype` and how it is fetched: one definition for the load and its plan, so a planned
+ * download is the very fetch the load would make. Undefined when the manifest lists no such file.
+ */
+function graphFile(
+  ctx: LoaderContext,
+  entry: OnnxModelEntry,
+  dtype: Dtype,
+): { model: string; ref: FileRef; url: string; why: FetchWhy; trustFirstUse: boolean } | undefined {
+  const ref = entry.weights[dtype];
+  if (ref === undefined) return undefined;
+  const url = fileUrl(ctx.manifest, ctx.manifestUrl, entry.source, ref);
+  const why: FetchWhy = { kind: 'graph', role: entry.role, dtype };
+  return { model: entry.id, ref, url, why, trustFirstUse: entry.source.type === 'hub' };
+}
+
 /** The download `loadEditedModel` would make for `entry` at `dtype`; null when its edited graph is cached. */
 export async function planGraph(
   ctx: LoaderContext,
   entry: OnnxModelEntry,
   dtype: Dtype,
 ): Promise<PlannedDownload | null> {
-  const ref = entry.weights[dtype];
-  if (ref === undefined) return null;
-  const url = fileUrl(ctx.manifest, ctx.manifestUrl, entry.source, ref);
-  const why: FetchWhy = { kind: 'graph', role: entry.role, dtype };
-  const args = { model: entry.id, ref, url, why, trustFirstUse: entry.source.type === 'hub' };
-  return planFetch(ctx, await editedGraphKey(url, entry, ref), args);
+  const file = graphFile(ctx, entry, dtype);
+  if (file === undefined) return null;
+  return planFetch(ctx, await editedGraphKey(file.url, entry, file.ref), file);
 }
 
 /**
@@ -201,11 +214,10 @@ export async function loadEditedModel(
   dtype: Dtype,
   before?: OnnxModelEntry,
 ): Promise<Uint8Array> {
-  const ref = entry.weights[dtype];
-  if (ref === undefined) throw new AppError('bad-manifest', `Model "${entry.id}" has no ${dtype} weights.`);
-  const url = fileUrl(ctx.manifest, ctx.manifestUrl, entry.source, ref);
+  const file = graphFile(ctx, entry, dtype);
+  if (file === undefined) throw new AppError('bad-manifest', `Model "${entry.id}" has no ${dtype} weights.`);
+  const { ref, url, why } = file;
   const key = await editedGraphKey(url, entry, ref);
-  const why: FetchWhy = { kind: 'graph', role: entry.role, dtype };
   const cached = await ctx.store.get(key);
   if (cached !== null) {
     ctx.onProgress({ status: 'done', model: entry.id, file: ref.path, fromCache: true, bytes: cached.byteLength, why });
@@ -217,7 +229,7 @@ export async function loadEditedModel(
     ctx.onProgress({ status: 'done', model: entry.id, file: ref.path, fromCache: true, bytes: recut.byteLength, why });
     return recut;
   }
-  const original = await fetchModelFile(ctx, entry.id, ref, url, why, entry.source.type === 'hub');
+  const original = await fetchModelFile(ctx, entry.id, ref, url, why, file.trustFirstUse);
   ctx.onProgress({ status: 'edit', model: entry.id, file: ref.path });
   const edited = editModel(original, entry.surgery);
   await storeQuietly(ctx, key, edited);

@@ -1,4 +1,7 @@
-/** The bench stores each pair's head as that precision's head is shipped, so the load case fetches what people would. */
+/**
+ * The bench stores each pair's head as that precision's head is shipped, so the load case fetches what people
+ * would.
+ */
 import { describe, expect, it } from 'vitest';
 import { benchHeadWeights } from '../../bench/lib/models';
 

@@ -24,7 +24,10 @@ const BACKEND_MODULE = /[\\/]@tensorflow[\\/]tfjs-backend-wasm[\\/]dist[\\/]back
 /** Where the dev server answers with the two scripts. */
 const DEV_PREFIX = '/@mmer-tfjs-wasm-threads/';
 
-/** The two scripts: the emscripten factory (a classic script defining `WasmBackendModuleThreadedSimd`) and its worker. */
+/**
+ * The two scripts: the emscripten factory (a classic script defining `WasmBackendModuleThreadedSimd`) and its
+ * worker.
+ */
 export function threadScripts(): { main: string; worker: string } {
   const main = readFileSync(
     require.resolve('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js'),
