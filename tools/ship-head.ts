@@ -5,11 +5,13 @@
  *      E being the epoch count the cross-validation report chose (`mmer cv`, run beforehand; see docs/decisions.md);
  *   2. writes the model card's key facts into the head's config.json (`training.card`, `metrics` = the
  *      cross-validation means) and MODEL_CARD.md beside it;
- *   3. pins config.json, model.safetensors and MODEL_CARD.md in public/models/manifest.json (sha256 and bytes).
+ *   3. splits the weights into model.safetensors (what scoring reads) and training.safetensors (the parameters only
+ *      training reads, fetched when a run starts from the head; src/mmer/head-split.ts);
+ *   4. pins config.json, both weight files and MODEL_CARD.md in public/models/manifest.json (sha256 and bytes).
  *
  * Options: --data DIR (default ../shared/data/ravdess), --cv REPORT (default docs/results/lite-ravdess8-cv.json),
- * --skip-train (only steps 2 and 3, on the head already in place), --weights f32|f16|q8 (how model.safetensors
- * stores the weights; by default as training wrote them, float32): f16 halves the download, scores within float16
+ * --skip-train (only steps 2 to 4, on the head already in place), --weights f32|f16|q8 (how the weight files
+ * store the weights; by default as the file in place does: float32 after training): f16 halves the download, scores within float16
  * rounding; q8 stores every weight matrix as int8 with a scale per output column and the rest as float16, about a
  * quarter of the float32 bytes (src/mmer/int8-weights.ts; docs/decisions.md says what it does to the scores). The
  * page widens both back to float32 on load. --f16, the older spelling of --weights f16, still works.
@@ -19,7 +21,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { decodeSafetensors, encodeSafetensors, type StoredDtype } from '../src/mmer/safetensors';
+import { HEAD_TRAINING_FILE, splitHeadWeights, storedDtypeOf, trainingTensors } from '../src/mmer/head-split';
+import { isTrainingOnly } from '../src/mmer/params';
+import { decodeSafetensors, type StoredDtype } from '../src/mmer/safetensors';
 import { renderModelCard, type CvReport } from './model-card';
 
 export const HEAD_ID = 'lite-ravdess8';
@@ -42,6 +46,7 @@ function pinInManifest(): void {
   for (const [key, file] of [
     ['config', 'config.json'],
     ['weights', 'model.safetensors'],
+    ['training', HEAD_TRAINING_FILE],
     ['card', 'MODEL_CARD.md'],
   ] as const) {
     if (!ref(key, file).test(out))
@@ -55,6 +60,25 @@ function pinInManifest(): void {
   if (!entry.test(out)) throw new Error(`${MANIFEST} has no "labels" in the entry of ${HEAD_ID}; add one first.`);
   out = out.replace(entry, `$1${JSON.stringify(labels).replaceAll(',', ', ')}`);
   writeFileSync(MANIFEST, out);
+}
+
+/**
+ * Rewrites the head in place as the two files a shipped head has (src/mmer/head-split.ts): model.safetensors, what
+ * scoring reads, and training.safetensors, the parameters only a training run reads. Stored as `stored`, or as the
+ * file in place stores them. A whole model.safetensors (as training writes it) replaces any older training file; a
+ * head already split is read back from both files.
+ */
+function writeSplit(stored: StoredDtype | undefined): void {
+  const weightsPath = join(HEAD_DIR, 'model.safetensors');
+  const trainingPath = join(HEAD_DIR, HEAD_TRAINING_FILE);
+  const bytes = readFileSync(weightsPath);
+  const { tensors, metadata } = decodeSafetensors(bytes);
+  const whole = Object.keys(tensors).some(isTrainingOnly)
+    ? tensors
+    : { ...tensors, ...trainingTensors(readFileSync(trainingPath), tensors, trainingPath) };
+  const parts = splitHeadWeights({ tensors: whole, metadata }, stored ?? storedDtypeOf(bytes));
+  writeFileSync(weightsPath, parts.weights);
+  writeFileSync(trainingPath, parts.training);
 }
 
 /** `--weights` values and the stored dtype each writes. */
@@ -127,11 +151,7 @@ function main(): void {
   config.training = { ...config.training, card: card.facts };
   writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`);
   writeFileSync(join(HEAD_DIR, 'MODEL_CARD.md'), card.markdown);
-  if (stored !== undefined) {
-    const weights = join(HEAD_DIR, 'model.safetensors');
-    const { tensors, metadata } = decodeSafetensors(readFileSync(weights));
-    writeFileSync(weights, encodeSafetensors(tensors, metadata, stored));
-  }
+  writeSplit(stored);
   pinInManifest();
   process.stdout.write(`shipped ${HEAD_DIR} (${String(report.chosenEpochs)} epochs); manifest pinned\n`);
 }

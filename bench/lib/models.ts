@@ -10,6 +10,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { HEAD_CONFIG_FILE, HEAD_WEIGHTS_FILE, type HeadManifest } from '../../src/mmer/checkpoint';
+import { HEAD_TRAINING_FILE } from '../../src/mmer/head-split';
 import { DEFAULT_CONFIG } from '../../src/mmer/config';
 import type { StoredDtype } from '../../src/mmer/safetensors';
 import { DEFAULT_LOSS } from '../../src/mmer/trainer';
@@ -206,7 +207,7 @@ export async function addBenchHeads(manifestPath: string, sets: readonly ModelSe
       training: { description: 'random-weight benchmark head', seed: 7, epochs: 0 },
     };
     const pinned = new Map<string, Json>();
-    for (const f of await randomHeadFiles(head, 7, benchHeadFolder(pair), benchHeadWeights(dtype, quick))) {
+    for (const f of await randomHeadFiles(head, 7, benchHeadFolder(pair), benchHeadWeights(dtype, quick), true)) {
       mkdirSync(dirname(join(TMP, f.path)), { recursive: true });
       writeFileSync(join(TMP, f.path), f.bytes);
       // Pinned, as a shipped head would be: the worker caches pinned head files only, so a warm load reads them back.
@@ -222,7 +223,8 @@ export async function addBenchHeads(manifestPath: string, sets: readonly ModelSe
       id: `${pair}-head`,
       pair,
       description: 'random-weight benchmark head (default MMER dimensions)',
-      files: { config: ref(HEAD_CONFIG_FILE), weights: ref(HEAD_WEIGHTS_FILE) },
+      // Split as a shipped head is: the training-only parameters are fetched by a training run alone.
+      files: { config: ref(HEAD_CONFIG_FILE), weights: ref(HEAD_WEIGHTS_FILE), training: ref(HEAD_TRAINING_FILE) },
     });
   }
   writeFileSync(manifestPath, `${JSON.stringify({ ...json, heads }, null, 2)}\n`);

@@ -6,6 +6,7 @@
 import { useCallback, useState } from 'react';
 import { AppError, toErrorInfo, type ErrorInfo, type Result } from '../core/errors';
 import { downloadBlob } from '../page/save-file';
+import { HEAD_TRAINING_FILE } from '../mmer/head-split';
 import type { PickedFile } from '../page/head-files';
 import type { UseHead } from './useHead';
 import type { UseLibrary } from './useLibrary';
@@ -73,10 +74,11 @@ export function useStoredHeads(head: UseHead, library: UseLibrary): UseStoredHea
         if (files === null || files === undefined)
           throw new AppError('bad-model', 'That head is no longer in the library.');
         downloadBlob(new Blob([files.configJson], { type: 'application/json' }), 'config.json');
-        downloadBlob(
-          new Blob([files.weights as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }),
-          'model.safetensors',
-        );
+        const bytes = (data: Uint8Array): Blob =>
+          new Blob([data as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' });
+        downloadBlob(bytes(files.weights), 'model.safetensors');
+        // A split head's training part goes with it, so the export imports back whole.
+        if (files.training !== undefined) downloadBlob(bytes(files.training), HEAD_TRAINING_FILE);
       }),
     [work, store],
   );

@@ -67,13 +67,16 @@ async function headFile(ctx: LoaderContext, entry: HeadEntry, ref: FileRef, why:
 }
 
 /**
- * Downloads a built-in head's config.json and model.safetensors.
+ * Downloads a built-in head's config.json and model.safetensors, and for a training run its training.safetensors
+ * when the head ships one (scoring never reads it, so other slots leave it on the server).
  * @throws AppError('download-failed' | 'integrity') from the download, or 'bad-model' when config.json is not UTF-8.
  */
 export async function fetchBuiltinHead(ctx: LoaderContext, entry: HeadEntry, slot: HeadSlotName): Promise<HeadFiles> {
-  const [config, weights] = await Promise.all([
+  const trainingRef = slot === 'training' ? entry.files.training : undefined;
+  const [config, weights, training] = await Promise.all([
     headFile(ctx, entry, entry.files.config, { kind: 'head', slot, part: 'config' }),
     headFile(ctx, entry, entry.files.weights, { kind: 'head', slot, part: 'weights' }),
+    trainingRef === undefined ? undefined : headFile(ctx, entry, trainingRef, { kind: 'head', slot, part: 'training' }),
   ]);
   let configJson: string;
   try {
@@ -83,7 +86,8 @@ export async function fetchBuiltinHead(ctx: LoaderContext, entry: HeadEntry, slo
       cause: err,
     });
   }
-  return { configJson, weights, source: headFileUrl(ctx.manifestUrl, entry.files.config).replace(/[^/]*$/, '') };
+  const source = headFileUrl(ctx.manifestUrl, entry.files.config).replace(/[^/]*$/, '');
+  return { configJson, weights, source, ...(training === undefined ? {} : { training }) };
 }
 
 /**

@@ -152,7 +152,7 @@ export class HeadSlot {
    * @throws AppError('bad-model') for unreadable files or a head that does not fit `target`'s features.
    */
   load(files: HeadFiles, target: HeadTarget, origin: HeadOrigin, engine: HeadInfo['engine']): HeadInfo {
-    const { manifest, params } = decodeCheckpoint(files.configJson, files.weights);
+    const { manifest, params } = decodeCheckpoint(files.configJson, files.weights, undefined, files.training);
     const mismatch = headMismatch(manifest, target);
     if (mismatch !== null) {
       params.dispose();

@@ -8,7 +8,7 @@
  */
 import { encoderLayersOf, validateConfig, type MmerConfig } from '../mmer/config';
 import { MASK_NEG, POOL_NEG } from '../mmer/layers';
-import { paramSpecs, type SerialisedParams } from '../mmer/params';
+import { isTrainingOnly, paramSpecs, type SerialisedParams } from '../mmer/params';
 import type { NormStats, UtteranceSpec } from '../mmer/utterance';
 import { OnnxWriter } from '../runtime/onnx-writer';
 
@@ -25,9 +25,6 @@ export const HEAD_ONNX_OUTPUT = 'logits';
 /** Protobuf cannot encode a message over 2 GiB; leave room for everything that is not weights. */
 const MAX_WEIGHT_BYTES = 2 ** 31 - 2 ** 24;
 
-/** Parameters the inference graph never reads (training-only heads). */
-const TRAINING_ONLY = /^(ctc|proj_orig|proj_aug)\./;
-
 /**
  * Why this head cannot be built as an ONNX graph, or null when it can. The caller then keeps scoring on TensorFlow.js.
  * Every config `validateConfig` accepts builds, unless its weights exceed what one protobuf message can hold.
@@ -39,11 +36,12 @@ export function headOnnxRefusal(config: MmerConfig, params: SerialisedParams): s
     return err instanceof Error ? err.message : String(err);
   }
   let bytes = 0;
-  for (const spec of paramSpecs(config)) {
+  // The graph never reads the training-only parameters, so a head without them builds too.
+  for (const spec of paramSpecs(config).filter((s) => !isTrainingOnly(s.name))) {
     const entry = params[spec.name];
     const size = spec.shape.reduce((a, b) => a * b, 1);
     if (entry === undefined || entry.data.length !== size) return `parameter "${spec.name}" is missing or mis-sized`;
-    if (!TRAINING_ONLY.test(spec.name)) bytes += 4 * size;
+    bytes += 4 * size;
   }
   if (bytes > MAX_WEIGHT_BYTES) {
     return `its ${Math.round(bytes / 2 ** 20)} MB of weights exceed what one ONNX protobuf can hold (2 GiB)`;

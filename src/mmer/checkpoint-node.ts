@@ -11,8 +11,10 @@ import {
   encodeCheckpoint,
   HEAD_CONFIG_FILE,
   HEAD_WEIGHTS_FILE,
+  type CheckpointFileNames,
   type HeadManifest,
 } from './checkpoint';
+import { HEAD_TRAINING_FILE } from './head-split';
 import type { ParamStore } from './params';
 
 /** Options of `saveHeadDir`. */
@@ -154,17 +156,28 @@ async function readHeadFile(path: string, dir: string): Promise<Buffer> {
  */
 export async function loadHeadDir(dir: string): Promise<ReturnType<typeof decodeCheckpoint>> {
   const files = await readHeadDir(dir);
-  return decodeCheckpoint(files.configJson, files.weights, files.paths);
+  return decodeCheckpoint(files.configJson, files.weights, files.paths, files.training);
 }
 
 /**
- * The raw files of a head folder (what the recognizer's `loadHead` takes, as the page reads them from a picker).
+ * The raw files of a head folder (what the recognizer's `loadHead` takes, as the page reads them from a picker),
+ * with training.safetensors when the folder holds a head shipped in two parts (head-split.ts).
  * @throws AppError('bad-model') naming a missing or unreadable file.
  */
-export async function readHeadDir(
-  dir: string,
-): Promise<{ configJson: string; weights: Uint8Array; source: string; paths: { config: string; weights: string } }> {
-  const paths = { config: join(dir, HEAD_CONFIG_FILE), weights: join(dir, HEAD_WEIGHTS_FILE) };
+export async function readHeadDir(dir: string): Promise<{
+  configJson: string;
+  weights: Uint8Array;
+  training?: Uint8Array;
+  source: string;
+  paths: Required<CheckpointFileNames>;
+}> {
+  const paths = {
+    config: join(dir, HEAD_CONFIG_FILE),
+    weights: join(dir, HEAD_WEIGHTS_FILE),
+    training: join(dir, HEAD_TRAINING_FILE),
+  };
   const [config, weights] = [await readHeadFile(paths.config, dir), await readHeadFile(paths.weights, dir)];
-  return { configJson: config.toString('utf8'), weights, source: dir, paths };
+  const head = { configJson: config.toString('utf8'), weights, source: dir, paths };
+  if (!(await exists(paths.training))) return head;
+  return { ...head, training: await readHeadFile(paths.training, dir) };
 }

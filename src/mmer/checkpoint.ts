@@ -8,6 +8,7 @@
 import { AppError } from '../core/errors';
 import { validateConfig, type MmerConfig } from './config';
 import { ParamStore, type SerialisedParams } from './params';
+import { HEAD_TRAINING_FILE, trainingTensors } from './head-split';
 import { decodeSafetensors, encodeSafetensors, type StoredDtype } from './safetensors';
 
 /** Name of the manifest file of a head directory. */
@@ -51,6 +52,8 @@ export interface HeadManifest {
 export interface CheckpointFileNames {
   readonly config: string;
   readonly weights: string;
+  /** The training-only file of a split head (head-split.ts); `training.safetensors` when not given. */
+  readonly training?: string;
 }
 
 const DEFAULT_NAMES: CheckpointFileNames = { config: HEAD_CONFIG_FILE, weights: HEAD_WEIGHTS_FILE };
@@ -244,13 +247,15 @@ export async function encodeCheckpoint(
 /**
  * Reads a head from the bytes of its two files and checks all of it: JSON syntax, format and version, every manifest
  * field, the configuration, the vocabulary size, and that the tensors are exactly the configuration's parameters.
- * `names` only changes how the files are named in messages. The caller disposes the returned ParamStore.
+ * A split head (head-split.ts) passes its training-only file as `training`; without it the head scores but its store
+ * is not `trainable`. `names` only changes how the files are named in messages. The caller disposes the ParamStore.
  * @throws AppError('bad-model') naming the file and the field or tensor at fault.
  */
 export function decodeCheckpoint(
   configJson: string,
   safetensors: Uint8Array,
   names: CheckpointFileNames = DEFAULT_NAMES,
+  training?: Uint8Array,
 ): { manifest: HeadManifest; params: ParamStore } {
   let raw: unknown;
   try {
@@ -265,13 +270,17 @@ export function decodeCheckpoint(
   } catch (err) {
     throw bad(`${names.weights} is not a readable safetensors file: ${inner(err, /^Checkpoint: /)}.`, err);
   }
+  if (training !== undefined)
+    tensors = { ...tensors, ...trainingTensors(training, tensors, names.training ?? HEAD_TRAINING_FILE) };
   const record: SerialisedParams = {};
   for (const [name, t] of Object.entries(tensors)) record[name] = { shape: [...t.shape], data: t.data };
   try {
     return { manifest, params: ParamStore.load(manifest.config, record) };
   } catch (err) {
+    const files =
+      training === undefined ? names.weights : `${names.weights} with ${names.training ?? HEAD_TRAINING_FILE}`;
     throw bad(
-      `${names.weights} does not fit ${names.config}: ${inner(err, /^MMER checkpoint does not fit the model: /)}.`,
+      `${files} does not fit ${names.config}: ${inner(err, /^MMER checkpoint does not fit the model: /)}.`,
       err,
     );
   }

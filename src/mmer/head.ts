@@ -41,8 +41,11 @@ export interface MmerOutputs {
   readonly pooled: tf.Tensor2D;
   /** The shared audio block output A [B, Ta, d]; the CTC head and the fusion both read it. */
   readonly audioStates: tf.Tensor3D;
-  /** CTC logits [B, Ta, vocabSize] (unnormalised; blank = 0). Padded frames hold don't-care values. */
-  readonly ctcLogits: tf.Tensor3D;
+  /**
+   * CTC logits [B, Ta, vocabSize] (unnormalised; blank = 0), computed when asked: only the CTC loss reads them, and a
+   * head loaded for scoring alone has no CTC layer. Padded frames hold don't-care values. The caller owns the result.
+   */
+  ctcLogits(): tf.Tensor3D;
   /** Acoustic gate g = sigmoid(W[R; P]) [B, Tt, d], for inspection. */
   readonly gate: tf.Tensor3D;
   /** Contrastive projection Linear(2d,d)-GELU-Linear(d,d) of a pooled vector (usually `pooled`) → [B, d]. */
@@ -140,10 +143,13 @@ export function mmerForward(
       spec === undefined || prefix === null
         ? frameLogits
         : tf.add<tf.Tensor2D>(frameLogits, utteranceLogits(ctx, spec, prefix));
-    const ctcLogits = linear(params, 'ctc', dropout(ctx, 'ctc.drop', audioStates)) as tf.Tensor3D;
-    return { logits, pooled, audioStates, ctcLogits, gate };
+    return { logits, pooled, audioStates, gate };
   });
-  return { ...tensors, projection: (pooled, which) => mmerProjection(params, pooled, which) };
+  return {
+    ...tensors,
+    ctcLogits: () => tf.tidy(() => linear(params, 'ctc', dropout(ctx, 'ctc.drop', tensors.audioStates)) as tf.Tensor3D),
+    projection: (pooled, which) => mmerProjection(params, pooled, which),
+  };
 }
 
 /**
@@ -174,5 +180,5 @@ function utteranceLogits(ctx: LayerContext, spec: UtteranceSpec, p: SplitPrefix)
 
 /** Disposes every tensor of a forward pass's outputs. */
 export function disposeMmerOutputs(out: MmerOutputs): void {
-  tf.dispose([out.logits, out.pooled, out.audioStates, out.ctcLogits, out.gate]);
+  tf.dispose([out.logits, out.pooled, out.audioStates, out.gate]);
 }

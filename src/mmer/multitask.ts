@@ -85,7 +85,7 @@ export function multitaskLoss(
     // The head's CTC frames follow the utterance prefix, which the lengths still count.
     const lengths = audioLengths.map((l) => l - prefixRows(config.utterance));
     const ctc = ctcLoss(
-      tf.logSoftmax(out.ctcLogits),
+      tf.logSoftmax(out.ctcLogits()),
       examples.map((e) => e.ctcTarget),
       lengths,
       { zeroInfinity: true },

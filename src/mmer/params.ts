@@ -12,92 +12,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { AppError } from '../core/errors';
-import { mulberry32, seedFor } from '../core/rng';
-import { encoderLayersOf, validateConfig, type MmerConfig } from './config';
+import { validateConfig, type MmerConfig } from './config';
 import { DerivedWeights } from './derived-weights';
+import { initialData, isTrainingOnly, paramSpecs, type ParamSpec } from './param-specs';
 
-/** How a parameter starts out: BERT's N(0, 0.02) for matrices, zeros for biases, ones for LayerNorm gains. */
-export type ParamInit = 'normal' | 'zeros' | 'ones';
-
-/** One entry of the model's parameter list. */
-export interface ParamSpec {
-  readonly name: string;
-  readonly shape: readonly number[];
-  readonly init: ParamInit;
-}
+export { INIT_STD, isTrainingOnly, paramSpecs, type ParamInit, type ParamSpec } from './param-specs';
 
 /** The plain-data form of a parameter set: what checkpoints store. Data is row-major float32. */
 export type SerialisedParams = Record<string, { shape: number[]; data: Float32Array }>;
-
-/** Standard deviation of the initial weights, as in BERT's `initializer_range`. */
-export const INIT_STD = 0.02;
-
-function linearSpecs(name: string, inDim: number, outDim: number): ParamSpec[] {
-  return [
-    { name: `${name}.weight`, shape: [inDim, outDim], init: 'normal' },
-    { name: `${name}.bias`, shape: [outDim], init: 'zeros' },
-  ];
-}
-
-function layerNormSpecs(name: string, dim: number): ParamSpec[] {
-  return [
-    { name: `${name}.weight`, shape: [dim], init: 'ones' },
-    { name: `${name}.bias`, shape: [dim], init: 'zeros' },
-  ];
-}
-
-function blockSpecs(name: string, d: number, ffn: number): ParamSpec[] {
-  return [
-    ...linearSpecs(`${name}.attn.q`, d, d),
-    ...linearSpecs(`${name}.attn.k`, d, d),
-    ...linearSpecs(`${name}.attn.v`, d, d),
-    ...linearSpecs(`${name}.attn.o`, d, d),
-    ...layerNormSpecs(`${name}.attn_ln`, d),
-    ...linearSpecs(`${name}.ffn.in`, d, ffn),
-    ...linearSpecs(`${name}.ffn.out`, ffn, d),
-    ...layerNormSpecs(`${name}.ffn_ln`, d),
-  ];
-}
-
-/** The full, ordered parameter list of the head for a config (optional input projections only when dims differ). */
-export function paramSpecs(c: MmerConfig): ParamSpec[] {
-  const d = c.hidden;
-  const specs: ParamSpec[] = [];
-  const enc = encoderLayersOf(c);
-  for (let i = 0; i < enc.count; i++) specs.push(...blockSpecs(`encoder_layers.${i}`, c.audioDim, enc.ffn));
-  if (c.audioDim !== d) specs.push(...linearSpecs('audio_in', c.audioDim, d));
-  for (let i = 0; i < c.audioLayers; i++) specs.push(...blockSpecs(`audio_layers.${i}`, d, c.ffn));
-  if (c.textDim !== d) specs.push(...linearSpecs('text_in', c.textDim, d));
-  specs.push(...blockSpecs('text_block', d, c.ffn));
-  specs.push(...linearSpecs('audio_proj_b', d, d), ...linearSpecs('audio_proj_c', d, d));
-  for (const b of ['block_b', 'block_c', 'block_d']) specs.push(...blockSpecs(b, d, c.ffn));
-  specs.push(...linearSpecs('gate', 2 * d, d), ...linearSpecs('text_pool', 2 * d, d));
-  specs.push(...linearSpecs('classifier', 2 * d, c.labels.length), ...linearSpecs('ctc', d, c.vocabSize));
-  for (const p of ['proj_orig', 'proj_aug'])
-    specs.push(...linearSpecs(`${p}.fc1`, 2 * d, d), ...linearSpecs(`${p}.fc2`, d, d));
-  if (c.utterance !== undefined) {
-    specs.push(
-      ...linearSpecs('utt_global', c.utterance.dim, c.labels.length),
-      ...linearSpecs('utt_speaker', c.utterance.dim, c.labels.length),
-    );
-  }
-  return specs;
-}
-
-function initialData(spec: ParamSpec, seed: number): Float32Array {
-  const data = new Float32Array(spec.shape.reduce((a, b) => a * b, 1));
-  if (spec.init === 'ones') data.fill(1);
-  if (spec.init !== 'normal') return data;
-  const rand = mulberry32(seedFor(seed, spec.name));
-  for (let i = 0; i < data.length; i++) {
-    // Box-Muller; 1 - u keeps the log argument in (0, 1]. Truncated at 2 std like BERT's truncated-normal init.
-    let z: number;
-    do z = Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-    while (Math.abs(z) > 2);
-    data[i] = z * INIT_STD;
-  }
-  return data;
-}
 
 let storeCount = 0;
 
@@ -112,17 +34,23 @@ export async function serialiseVariables(vars: ReadonlyMap<string, tf.Variable>)
   return out;
 }
 
-/** Named trainable variables for one head. Dispose it when done: variables live outside tf.tidy. */
+/**
+ * Named trainable variables for one head. Dispose it when done: variables live outside tf.tidy. A store loaded
+ * without the training-only parameters (`trainable` false) scores clips but cannot be trained as it is.
+ */
 export class ParamStore {
   private readonly byName = new Map<string, tf.Variable>();
   private readonly nameOfVar = new Map<string, string>();
   /** Products of this store's weights that inference reuses across clips (see derived-weights.ts). */
   readonly derived = new DerivedWeights();
+  /** Whether the store holds every parameter, the training-only ones included. */
+  readonly trainable: boolean;
 
   private constructor(
     readonly config: MmerConfig,
     entries: readonly (readonly [ParamSpec, Float32Array])[],
   ) {
+    this.trainable = entries.some(([spec]) => isTrainingOnly(spec.name));
     // tf.Variable names are global to the engine; a per-store prefix lets several stores (e.g. a copy for evaluation)
     // coexist.
     const prefix = `mmer${storeCount++}/`;
@@ -147,7 +75,8 @@ export class ParamStore {
 
   /**
    * Parameters for `config` taken from their plain-data form (e.g. a checkpoint). The record must hold exactly the
-   * config's parameters with exactly its shapes.
+   * config's parameters with exactly its shapes, or all of them but the training-only ones (the store is then not
+   * `trainable`).
    * @throws AppError('bad-model') naming the first missing, unexpected, mis-shaped or non-finite parameter.
    */
   static load(config: MmerConfig, record: SerialisedParams): ParamStore {
@@ -190,9 +119,20 @@ export class ParamStore {
     return serialiseVariables(this.byName);
   }
 
-  /** Overwrites every parameter from a record, with the same checks as `load`; nothing changes if a check fails. */
+  /**
+   * Overwrites every parameter of the store from a record, with the same checks as `load`; nothing changes if a check
+   * fails.
+   */
   assign(record: SerialisedParams): void {
-    this.write(checkRecord(this.config, record));
+    const checked = checkRecord(this.config, record);
+    if (checked.length !== this.byName.size) {
+      const verb = checked.length < this.byName.size ? 'lacks' : 'adds';
+      throw new AppError(
+        'bad-model',
+        `MMER checkpoint does not fit the model: it ${verb} the training-only parameters.`,
+      );
+    }
+    this.write(checked);
   }
 
   /**
@@ -249,11 +189,17 @@ function checkEntry(
   return data;
 }
 
+/**
+ * The record's parameters, checked against `config`: all of them, or all but the training-only ones when the record
+ * holds none of those (a shipped head without its training file).
+ */
 function checkRecord(config: MmerConfig, record: SerialisedParams): [ParamSpec, Float32Array][] {
   const bad = (msg: string): never => {
     throw new AppError('bad-model', `MMER checkpoint does not fit the model: ${msg}.`);
   };
-  const specs = paramSpecs(config);
+  const all = paramSpecs(config);
+  const withTraining = all.some((s) => isTrainingOnly(s.name) && Object.hasOwn(record, s.name));
+  const specs = withTraining ? all : all.filter((s) => !isTrainingOnly(s.name));
   const expected = new Set(specs.map((s) => s.name));
   for (const name of Object.keys(record)) {
     if (!expected.has(name)) bad(`unexpected parameter "${name}" (is the configuration the one it was trained with?)`);

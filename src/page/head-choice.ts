@@ -55,6 +55,7 @@ export async function storeImported(
     createdAt: h.createdAt,
     origin: 'imported',
   };
-  await store.putHead(info, { configJson: files.configJson, weights: files.weights });
+  const { configJson, weights, training } = files;
+  await store.putHead(info, { configJson, weights, ...(training === undefined ? {} : { training }) });
   return { kind: 'stored', pair, id: info.id, name: info.name };
 }

@@ -1,8 +1,10 @@
 /**
- * Turns the files a user picked or dropped into the two files of a trained head. Pure (no React), so the rules are
- * unit-tested: exactly one `.json` (config.json) and one `.safetensors` (model.safetensors), in any order.
+ * Turns the files a user picked or dropped into the files of a trained head. Pure (no React), so the rules are
+ * unit-tested: exactly one `.json` (config.json) and one `.safetensors` (model.safetensors), in any order, and for a
+ * head shipped in two parts its training.safetensors (head-split.ts) beside them.
  */
 import { AppError } from '../core/errors';
+import { HEAD_TRAINING_FILE } from '../mmer/head-split';
 import type { HeadFiles } from '../worker-api/protocol';
 
 /** What the file input accepts (the picker filters by it; dropped files are checked by `readHeadFiles`). */
@@ -20,27 +22,31 @@ export interface PickedFile {
 const MAX_CONFIG_BYTES = 1_000_000;
 
 /**
- * Reads a head's two files.
- * @throws AppError('bad-model') unless there is exactly one `.json` and one `.safetensors` file, or when the JSON file
- * is implausibly large.
+ * Reads a head's files.
+ * @throws AppError('bad-model') unless there is exactly one `.json` file and one `.safetensors` file besides an
+ * optional training.safetensors, or when the JSON file is implausibly large.
  */
 export async function readHeadFiles(files: readonly PickedFile[]): Promise<HeadFiles> {
   const names = files.map((f) => f.name);
   const configs = files.filter((f) => f.name.toLowerCase().endsWith('.json'));
-  const weights = files.filter((f) => f.name.toLowerCase().endsWith('.safetensors'));
+  const isTraining = (f: PickedFile): boolean => f.name.toLowerCase() === HEAD_TRAINING_FILE;
+  const tensors = files.filter((f) => f.name.toLowerCase().endsWith('.safetensors'));
+  const weights = tensors.filter((f) => !isTraining(f));
+  const trainings = tensors.filter(isTraining);
   const config = configs[0];
   const weight = weights[0];
   if (
-    files.length !== 2 ||
+    files.length !== 2 + trainings.length ||
     configs.length !== 1 ||
     weights.length !== 1 ||
+    trainings.length > 1 ||
     config === undefined ||
     weight === undefined
   ) {
     const got = names.length === 0 ? 'no file' : names.join(', ');
     throw new AppError(
       'bad-model',
-      `A head is two files: config.json and model.safetensors. Choose both together (got ${got}).`,
+      `A head is two files: config.json and model.safetensors (with ${HEAD_TRAINING_FILE} when it ships one). Choose them together (got ${got}).`,
     );
   }
   if (config.size > MAX_CONFIG_BYTES) {
@@ -49,8 +55,15 @@ export async function readHeadFiles(files: readonly PickedFile[]): Promise<HeadF
       `${config.name} is ${config.size} bytes; a head's config.json is a few kilobytes. Is it the right file?`,
     );
   }
-  const [configJson, bytes] = await Promise.all([config.text(), weight.arrayBuffer()]);
-  return { configJson, weights: new Uint8Array(bytes), source: `${config.name} + ${weight.name}` };
+  const training = trainings[0];
+  const [configJson, bytes, trainingBytes] = await Promise.all([
+    config.text(),
+    weight.arrayBuffer(),
+    training?.arrayBuffer(),
+  ]);
+  const source = [config, weight, ...trainings].map((f) => f.name).join(' + ');
+  const head = { configJson, weights: new Uint8Array(bytes), source };
+  return trainingBytes === undefined ? head : { ...head, training: new Uint8Array(trainingBytes) };
 }
 
 /** config.json's `training` object, kept with a stored head to show beside it; anything else is ignored. */

@@ -24,6 +24,12 @@ const HEAD_SLOT: Readonly<Record<Extract<FetchWhy, { kind: 'head' }>['slot'], st
   training: 'the head a training run starts from',
 };
 
+const HEAD_PART: Readonly<Record<Extract<FetchWhy, { kind: 'head' }>['part'], string>> = {
+  config: 'config',
+  weights: 'weights',
+  training: 'training-only weights',
+};
+
 /** A short reason a person can read, e.g. "runs: audio encoder graph (q8)" or "training only: audio encoder config". */
 export function describeWhy(why: FetchWhy): string {
   switch (why.kind) {
@@ -32,7 +38,7 @@ export function describeWhy(why: FetchWhy): string {
     case 'side-file':
       return `${why.use === 'training' ? 'training only' : 'runs'}: ${ROLE[why.role]} ${why.purpose}`;
     case 'head':
-      return `${why.slot === 'training' ? 'training only' : 'scores'}: ${why.part} of ${HEAD_SLOT[why.slot]}`;
+      return `${why.slot === 'training' ? 'training only' : 'scores'}: ${HEAD_PART[why.part]} of ${HEAD_SLOT[why.slot]}`;
   }
 }
 

@@ -175,7 +175,7 @@ function model(v: unknown, path: string): ModelEntry {
 
 /** Keys a head entry may have: a misspelt optional key would otherwise vanish without a word. */
 const HEAD_KEYS = ['id', 'pair', 'description', 'license', 'labels', 'files'];
-const HEAD_FILES = ['config', 'weights', 'card'];
+const HEAD_FILES = ['config', 'weights', 'card', 'training'];
 
 function head(v: unknown, path: string, pairs: Readonly<Record<string, ModelPair>>): HeadEntry {
   const o = obj(v, path);
@@ -197,6 +197,7 @@ function head(v: unknown, path: string, pairs: Readonly<Record<string, ModelPair
       config: fileRef(files.config, `${path}.files.config`),
       weights: fileRef(files.weights, `${path}.files.weights`),
       ...(files.card === undefined ? {} : { card: fileRef(files.card, `${path}.files.card`) }),
+      ...(files.training === undefined ? {} : { training: fileRef(files.training, `${path}.files.training`) }),
     },
   };
 }

@@ -94,8 +94,17 @@ export interface HeadEntry {
   readonly license?: string;
   /** The head's labels in logit order, as its config.json lists them (shown before its files are read). */
   readonly labels?: readonly string[];
-  /** `card`: the head's model card (MODEL_CARD.md), linked from the page. */
-  readonly files: { readonly config: FileRef; readonly weights: FileRef; readonly card?: FileRef };
+  /**
+   * `card`: the head's model card (MODEL_CARD.md), linked from the page. `training`: the parameters only training
+   * reads (training.safetensors, see head-split.ts), fetched when a run starts from the head; a head without it keeps
+   * them in `weights`.
+   */
+  readonly files: {
+    readonly config: FileRef;
+    readonly weights: FileRef;
+    readonly card?: FileRef;
+    readonly training?: FileRef;
+  };
 }
 
 export interface Manifest {

@@ -74,7 +74,8 @@ export type EncoderRole = 'audio-encoder' | 'text-encoder';
  * - `side-file`: a small JSON file of an encoder (`vocab`, `tokenizer`, `tokenizerConfig`, `config`); `use` says whether
  *   inference reads it or only a training run does (the audio encoder's config.json).
  * - `head`: a file of a built-in emotion head; `slot` says which: the loaded pair's own, the embedded stand-in (scores
- *   a pair without a head), or one a training run starts from; `part` says which of its two files.
+ *   a pair without a head), or one a training run starts from; `part` says which of its files (`training`: the
+ *   parameters only training reads, fetched for a run alone).
  */
 export type FetchWhy =
   | { readonly kind: 'graph'; readonly role: EncoderRole; readonly dtype: Dtype }
@@ -87,5 +88,5 @@ export type FetchWhy =
   | {
       readonly kind: 'head';
       readonly slot: 'pair' | 'embedded' | 'training';
-      readonly part: 'config' | 'weights';
+      readonly part: 'config' | 'weights' | 'training';
     };

@@ -36,7 +36,7 @@ export async function evaluateHeadOnLibrary(
 ): Promise<Evaluation> {
   const files = await deps.library.getHeadFiles(headId);
   if (files === null) throw new AppError('training', `The library has no head "${headId}" (it may have been deleted).`);
-  const { manifest, params } = decodeCheckpoint(files.configJson, files.weights);
+  const { manifest, params } = decodeCheckpoint(files.configJson, files.weights, undefined, files.training);
   try {
     const mismatch = headMismatch(manifest, deps.target);
     if (mismatch !== null) throw new AppError('bad-model', mismatch);

@@ -12,6 +12,7 @@ import { warmStart } from '../mmer/warm-start';
 import type { ParamStore } from '../mmer/params';
 import type { TrainEvent, TrainSettings } from '../worker-api/training-protocol';
 import type { PairIdentity } from '../inference/head-target';
+import type { StoredHeadFiles } from '../data/library/library-types';
 
 /** Dropout on the normalised utterance statistics of a fresh head (docs/decisions.md: the embedded head's setting). */
 export const UTTERANCE_DROPOUT = 0.3;
@@ -19,7 +20,7 @@ export const UTTERANCE_DROPOUT = 0.3;
 /** Where the trainer finds a head's two files by id (a library head, or `builtin:<id>` for a shipped one). */
 export interface HeadFileSource {
   readonly identity: PairIdentity;
-  readonly headFiles?: (id: string) => Promise<{ readonly configJson: string; readonly weights: Uint8Array }>;
+  readonly headFiles?: (id: string) => Promise<StoredHeadFiles>;
 }
 
 /** Training clips with their speaker's profile applied, for a head that reads utterance statistics. */
@@ -49,10 +50,12 @@ export async function warmStartFrom(
       `The head to start from (${id}) could not be read: ${err instanceof Error ? err.message : String(err)}`,
     );
   });
-  const head = decodeCheckpoint(files.configJson, files.weights, {
+  const names = {
     config: `${id}/config.json`,
     weights: `${id}/model.safetensors`,
-  });
+    training: `${id}/training.safetensors`,
+  };
+  const head = decodeCheckpoint(files.configJson, files.weights, names, files.training);
   try {
     const e = head.manifest.encoders;
     const want = deps.identity;
@@ -69,6 +72,14 @@ export async function warmStartFrom(
     }
     const start = warmStart(head.manifest.config, await head.params.serialise(), settings.labels, settings.seed);
     const fresh = settings.labels.filter((l) => !start.carried.includes(l));
+    if (!head.params.trainable) {
+      // An imported head shipped in two parts without its second file: scoring is whole, the training losses' own
+      // layers are not, so the run says they start from nothing.
+      emit({
+        kind: 'notice',
+        message: `${id} came without ${names.training}: its CTC layer and contrastive projections start from new random weights.`,
+      });
+    }
     emit({
       kind: 'notice',
       message: `Starting from ${id}: ${start.carried.length} label(s) carried over (${start.carried.join(', ')})${fresh.length > 0 ? `; new: ${fresh.join(', ')}` : ''}.`,

@@ -25,7 +25,9 @@ const OUTGOING: { readonly [K in keyof MlApi]?: (args: readonly unknown[]) => un
   loadHead: ([files]) => {
     const f = files as HeadFiles;
     const weights = f.weights.slice();
-    return [Comlink.transfer({ ...f, weights }, [weights.buffer])];
+    const training = f.training?.slice();
+    const moved = training === undefined ? [weights.buffer] : [weights.buffer, training.buffer];
+    return [Comlink.transfer({ ...f, weights, ...(training === undefined ? {} : { training }) }, moved)];
   },
 };
 

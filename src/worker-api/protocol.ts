@@ -79,6 +79,11 @@ export interface HeadFiles {
   readonly configJson: string;
   /** Bytes of model.safetensors. */
   readonly weights: Uint8Array;
+  /**
+   * Bytes of training.safetensors, for a head shipped in two files (head-split.ts) when a training run needs them;
+   * scoring never does.
+   */
+  readonly training?: Uint8Array;
   /** Where the files came from, for people: e.g. "config.json + model.safetensors (imported)". */
   readonly source: string;
 }

@@ -154,9 +154,9 @@ describe('training in the worker on the library', () => {
     if (builtinLite === null) throw new Error('the lite pair has no shipped head');
     const startFrom = `${BUILTIN_PREFIX}${builtinLite}`;
     const base = { ...DEFAULT_TRAIN_SETTINGS, epochs: 1, batchSize: 4, warmupSteps: 0, startFrom };
-    const refused = await client.train(
-      { settings: { ...base, headName: `${TAG} refused`, labels: LABELS } },
-      () => undefined,
+    const refusedEvents: TrainEvent[] = [];
+    const refused = await client.train({ settings: { ...base, headName: `${TAG} refused`, labels: LABELS } }, (e) =>
+      refusedEvents.push(e),
     );
     expect(refused).toMatchObject({ ok: false, error: { code: 'training' } });
     if (!refused.ok) expect(refused.error.message).toMatch(/none of this run's/);
@@ -203,6 +203,11 @@ describe('training in the worker on the library', () => {
         kind: 'notice',
         message: `Starting from ${startFrom}: 2 label(s) carried over (sad, angry).`,
       });
+      // Scoring never fetched the head's training-only file; the first run that starts from the head does, and says
+      // so before the bytes come (the second finds it in the cache).
+      const downloads = [...refusedEvents, ...events].flatMap((e) => (e.kind === 'download' ? [e.file] : []));
+      expect(downloads).toEqual([`heads/${builtinLite}/training.safetensors`]);
+      expect(events.filter((e) => e.kind === 'notice' && e.message.includes('came without'))).toEqual([]);
       type Config = { config: { labels: string[]; hidden: number; utterance?: { global: unknown } } };
       const trained = JSON.parse(files?.configJson ?? '{}') as Config;
       const shipped = (await fetch(`/models/heads/${builtinLite}/config.json`).then((r) => r.json())) as Config;

@@ -89,7 +89,9 @@ async function compute(params: ParamStore): Promise<Quantities> {
   const fwd = mmerForward(params, CONFIG, batch, { training: false });
   await take('forward.logits', fwd.logits);
   await take('forward.pooled', fwd.pooled);
-  await take('forward.ctcLogits', fwd.ctcLogits);
+  const ctcLogits = fwd.ctcLogits();
+  await take('forward.ctcLogits', ctcLogits);
+  ctcLogits.dispose();
   disposeMmerOutputs(fwd);
   disposeBatch(batch);
 

@@ -85,6 +85,8 @@ test('pause and resume, resume after a reload, cancel', async ({ page }) => {
   expect(options.filter((o) => o.startsWith('resumed head (library): carries'))).not.toEqual([]);
   const shipped = options.find((o) => o.includes('(shipped with the app): carries'));
   if (shipped === undefined) throw new Error(`no shipped head offered: ${options.join(' | ')}`);
+  // The list says what the run downloads first: the head's training-only weights, which scoring never fetched.
+  expect(shipped).toMatch(/\(a run first downloads [\d.]+ MB of training weights\)$/);
   await startFrom.selectOption({ label: shipped });
   await startRun(page, 'from shipped', 1);
   await expect(progress).toHaveAttribute('data-phase', 'finished', { timeout: RUN_TIMEOUT });

@@ -73,14 +73,15 @@ function outputs(store: ParamStore): Record<string, Float32Array> {
   const b = batch(3);
   const out = mmerForward(store, config, b, { training: false });
   const proj = out.projection(out.pooled, 'aug');
+  const ctc = out.ctcLogits();
   const res: Record<string, Float32Array> = {
     logits: out.logits.dataSync() as Float32Array,
-    ctcLogits: out.ctcLogits.dataSync() as Float32Array,
+    ctcLogits: ctc.dataSync() as Float32Array,
     pooled: out.pooled.dataSync() as Float32Array,
     proj: proj.dataSync() as Float32Array,
   };
   disposeMmerOutputs(out);
-  tf.dispose([proj, b.audio, b.audioMask, b.text, b.textMask]);
+  tf.dispose([proj, ctc, b.audio, b.audioMask, b.text, b.textMask]);
   return res;
 }
 

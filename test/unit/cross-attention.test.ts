@@ -162,7 +162,7 @@ function straightforward(store: ParamStore, config: MmerConfig, batch: MmerBatch
 function reordered(store: ParamStore, config: MmerConfig, batch: MmerBatch, mode = INFERENCE): tf.Tensor[] {
   const out = mmerForward(store, config, batch, mode);
   const { logits, pooled, gate } = out;
-  tf.dispose([out.audioStates, out.ctcLogits]);
+  out.audioStates.dispose();
   return [logits, pooled, gate];
 }
 

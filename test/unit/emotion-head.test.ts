@@ -310,6 +310,20 @@ describe('readHeadFiles', () => {
     expect(b.source).toBe('my-head.JSON + w.safetensors');
   });
 
+  it("takes a split head's training.safetensors beside them", async () => {
+    const got = await readHeadFiles([
+      file('Training.safetensors', new Uint8Array([7])),
+      file('model.safetensors', new Uint8Array([1, 2])),
+      file('config.json', '{}'),
+    ]);
+    expect(got).toEqual({
+      configJson: '{}',
+      weights: new Uint8Array([1, 2]),
+      training: new Uint8Array([7]),
+      source: 'config.json + model.safetensors + Training.safetensors',
+    });
+  });
+
   it.each([
     { name: 'one file', files: [file('config.json', '{}')], message: /two files.*\(got config\.json\)/ },
     { name: 'no file', files: [], message: /\(got no file\)/ },
@@ -327,6 +341,26 @@ describe('readHeadFiles', () => {
       name: 'a wrong kind of file',
       files: [file('config.json', '{}'), file('model.onnx', 'x')],
       message: /got config\.json, model\.onnx/,
+    },
+    {
+      name: 'two weight files, neither of them training.safetensors',
+      files: [file('config.json', '{}'), file('a.safetensors', 'x'), file('b.safetensors', 'x')],
+      message: /with training\.safetensors when it ships one.*got config\.json, a\.safetensors, b\.safetensors/,
+    },
+    {
+      name: 'training.safetensors without the weights',
+      files: [file('config.json', '{}'), file('training.safetensors', 'x')],
+      message: /got config\.json, training\.safetensors/,
+    },
+    {
+      name: 'two training files',
+      files: [
+        file('config.json', '{}'),
+        file('m.safetensors', 'x'),
+        file('training.safetensors', 'x'),
+        file('training.safetensors', 'y'),
+      ],
+      message: /got config\.json, m\.safetensors, training\.safetensors, training\.safetensors/,
     },
     {
       name: 'a huge config',

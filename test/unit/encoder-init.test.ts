@@ -103,7 +103,9 @@ describe('encoder layers initialised from the ONNX graph', () => {
     };
     const out = mmerForward(params, config, batch, { training: false });
     const audioDiff = maxDiff(await out.audioStates.data(), top.hidden.data as Float32Array);
-    const logitDiff = maxDiff(await out.ctcLogits.data(), top.logits.data as Float32Array);
+    const ctc = out.ctcLogits();
+    const logitDiff = maxDiff(await ctc.data(), top.logits.data as Float32Array);
+    ctc.dispose();
     console.info(
       `encoder layers k=${k}: max |diff| vs ONNX last hidden state ${audioDiff.toExponential(2)}, CTC logits ${logitDiff.toExponential(2)}`,
     );

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initNodeEngine } from '../../src/mmer/engine-node';
-import { fetchBuiltinHead } from '../../src/inference/builtin-head';
+import { builtinHeadById, fetchBuiltinHead } from '../../src/inference/builtin-head';
 import type { EncoderContext } from '../../src/inference/load-encoders';
 import { LoadedPair } from '../../src/inference/loaded-pair';
 import { openLoadQueue, planPairDownloads } from '../../src/inference/load-plan';
@@ -24,6 +24,7 @@ import { fileAwareFetch } from '../../src/runtime/node-io';
 import { nodeAdapter } from '../../src/runtime/ort-node';
 import type { Dtype } from '../../src/runtime/runtime-types';
 import { downloadNotice } from '../../src/hooks/useTraining';
+import { formatMB } from '../../src/page/load-progress';
 import { downloadReporter } from '../../src/training/training-jobs';
 import type { TrainEvent } from '../../src/worker-api/training-protocol';
 import { REPO_ROOT } from '../shared-data';
@@ -274,5 +275,34 @@ describe('downloads planned ahead of their readers', () => {
       headActive: false,
     });
     expect(planned).toEqual([]);
+  });
+});
+
+describe('a built-in head shipped in two files', () => {
+  it('scoring leaves its training-only file on the server; a run fetches it, saying its size first', async () => {
+    const manifest = manifestFor('q8', false);
+    const entry = manifest.heads.find((h) => h.files.training !== undefined);
+    const trainingRef = entry?.files.training;
+    if (entry === undefined || trainingRef === undefined) throw new Error('no shipped head has a training file');
+    const ledger = new FetchLedger();
+    const { fetchImpl, urls } = countingFetch();
+    const ctx = encoderContext(manifest, fetchImpl, ledger);
+    const scoring = await fetchBuiltinHead(ctx, entry, 'pair');
+    expect(scoring.training).toBeUndefined();
+    expect(urls.filter((u) => u.endsWith(trainingRef.path))).toEqual([]);
+
+    const said: TrainEvent[] = [];
+    const report = downloadReporter((e) => said.push(e));
+    const run = await builtinHeadById(ctx, entry.id, (p) => {
+      report(p);
+      ledger.apply(p);
+    });
+    expect(run.training?.byteLength).toBe(trainingRef.bytes);
+    // Pinned files come from the cache the second time: only the training file is new.
+    expect(said.map((e) => (e.kind === 'download' ? downloadNotice(e) : e.kind))).toEqual([
+      `Downloading ${formatMB(trainingRef.bytes ?? 0)} for this run (${trainingRef.path}; training only: training-only weights of the head a training run starts from).`,
+    ]);
+    expect(urls.filter((u) => u.endsWith(trainingRef.path))).toHaveLength(1);
+    expect(ledger.repeats()).toEqual([]);
   });
 });

@@ -78,6 +78,8 @@ describe('built-in emotion heads', () => {
     // A shipped head is pinned, so the page may cache it and a changed file is refused.
     expect(lite[0]?.files.weights.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(lite[0]?.files.config.sha256).toMatch(/^[0-9a-f]{64}$/);
+    // Its training-only parameters are a file of their own, pinned too, fetched only when a run starts from it.
+    expect(lite[0]?.files.training?.sha256).toMatch(/^[0-9a-f]{64}$/);
     // No trained head ships for the hub pair: the page scores it with the embedded head instead.
     expect(headsForPair(manifest, 'base')).toEqual([]);
   });
@@ -258,6 +260,11 @@ describe('parseManifest rejects bad manifests with the field named', () => {
         (_, h) => (h.files = { config: { path: 'c.json' }, weights: { path: 'w' }, vocab: { path: 'v' } }),
       ),
       message: /heads\[0\]\.files\.vocab is not a head file/,
+    },
+    {
+      name: 'head with a training file that is no file reference',
+      json: withHeads((_, h) => (h.files = { config: { path: 'c.json' }, weights: { path: 'w' }, training: 'x' })),
+      message: /heads\[0\]\.files\.training/,
     },
     {
       name: 'head with a misspelt field',

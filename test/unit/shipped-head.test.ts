@@ -1,6 +1,6 @@
 /**
  * The heads the app ships under public/models match the manifest: every file a head entry names (config, weights,
- * model card) exists with the sha256 and byte count the manifest pins, so the page's verified download never refuses
+ * training-only weights, model card) exists with the sha256 and byte count the manifest pins, so the page's verified download never refuses
  * the shipped bytes, and the manifest's default pair has a head (a first visit shows an emotion out of the box).
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -31,11 +31,12 @@ describe('shipped heads', () => {
   });
 
   it.each(pinned.map((h) => [h.id, h] as const))('%s: each file has the pinned sha256 and size', (_id, head) => {
-    const { config, weights, card } = head.files;
+    const { config, weights, card, training } = head.files;
     const refs = [
       ['config', config],
       ['weights', weights],
       ...(card === undefined ? [] : [['card', card] as const]),
+      ...(training === undefined ? [] : [['training', training] as const]),
     ] as const;
     for (const [purpose, ref] of refs) {
       expect(ref.sha256, `${purpose} pins a sha256`).toMatch(/^[0-9a-f]{64}$/);
@@ -48,8 +49,17 @@ describe('shipped heads', () => {
 
   it.each(pinned.map((h) => [h.id, h] as const))('%s: its files decode as a head of its pair', (_id, head) => {
     const config = readFileSync(join(MODELS, head.files.config.path), 'utf8');
-    const { manifest: m, params } = decodeCheckpoint(config, readFileSync(join(MODELS, head.files.weights.path)));
+    const weights = readFileSync(join(MODELS, head.files.weights.path));
+    const { manifest: m, params } = decodeCheckpoint(config, weights);
+    // What the page scores with: everything but the training-only parameters, which a run fetches first.
+    expect(params.trainable).toBe(head.files.training === undefined);
     params.dispose();
+    if (head.files.training !== undefined) {
+      const training = readFileSync(join(MODELS, head.files.training.path));
+      const whole = decodeCheckpoint(config, weights, undefined, training);
+      expect(whole.params.trainable).toBe(true);
+      whole.params.dispose();
+    }
     expect(m.encoders.pair).toBe(head.pair);
     expect(m.config.labels.length).toBeGreaterThan(1);
     // The manifest's copy of the labels (offered before the files are read) is the config's.

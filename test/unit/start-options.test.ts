@@ -77,6 +77,20 @@ describe('start options', () => {
     });
   });
 
+  it('says what a run starting from a shipped head downloads first: its training-only weights', () => {
+    const split: HeadEntry = {
+      ...shipped[0],
+      id: 'split',
+      files: { config: ref, weights: ref, training: { path: 't', bytes: 3_540_000 } },
+    } as HeadEntry;
+    const [, option] = startOptions(startCandidates([split], [], 'lite', new Map([['split', ['happy']]])), ['happy']);
+    expect(option?.label).toBe(
+      'split (shipped with the app): carries happy (a run first downloads 3.5 MB of training weights)',
+    );
+    const [, unread] = startOptions(startCandidates([split], [], 'lite', new Map()), ['happy']);
+    expect(unread?.label).toBe('split (shipped with the app) (a run first downloads 3.5 MB of training weights)');
+  });
+
   it('offers only heads of the loaded pair', () => {
     expect(startCandidates(shipped, library, 'base', new Map()).map((c) => c.value)).toEqual(['b']);
     expect(startCandidates(shipped, library, 'fixture', new Map()).map((c) => c.value)).toEqual([

@@ -4,6 +4,7 @@
  * start it: the worker maps their classifier by label name and refuses a head that shares none.
  */
 import type { StoredHeadInfo } from '../../data/library/library-types';
+import { formatMB } from '../../page/load-progress';
 import type { HeadEntry } from '../../runtime/manifest';
 import type { HeadInfo } from '../../worker-api/protocol';
 import { BUILTIN_PREFIX } from '../../worker-api/training-protocol';
@@ -22,6 +23,17 @@ export interface StartCandidate {
   readonly value: string;
   readonly name: string;
   readonly labels: readonly string[] | null;
+  /** Bytes a run starting from it downloads first (a shipped head's training-only file), said before it starts. */
+  readonly download?: number | null;
+}
+
+/**
+ * What starting from a built-in head downloads besides what scoring already did: its training-only file (null when
+ * the head ships none, or its size is not known).
+ */
+function trainingBytes(h: HeadEntry): number | null {
+  const ref = h.files.training;
+  return ref?.bytes ?? ref?.downloadBytes ?? null;
 }
 
 /** Built-in heads of `pair` (their labels are known once read; null until then) and library heads of `pair`. */
@@ -37,6 +49,7 @@ export function startCandidates(
       .map((h) => ({
         value: `${BUILTIN_PREFIX}${h.id}`,
         name: `${h.id} (shipped with the app)`,
+        download: trainingBytes(h),
         labels: h.labels ?? builtinLabels.get(h.id) ?? null,
       })),
     ...library
@@ -49,14 +62,15 @@ export function startCandidates(
 export function startOptions(candidates: readonly StartCandidate[], labels: readonly string[]): StartOption[] {
   const options: StartOption[] = [{ value: null, label: 'Nothing (a new head)', unusable: null }];
   for (const c of candidates) {
+    const download = c.download == null ? '' : ` (a run first downloads ${formatMB(c.download)} of training weights)`;
     if (c.labels === null) {
-      options.push({ value: c.value, label: c.name, unusable: null });
+      options.push({ value: c.value, label: `${c.name}${download}`, unusable: null });
       continue;
     }
     const carried = labels.filter((l) => c.labels?.includes(l));
     options.push({
       value: c.value,
-      label: `${c.name}: carries ${carried.length === 0 ? 'no label' : carried.join(', ')}`,
+      label: `${c.name}: carries ${carried.length === 0 ? 'no label' : carried.join(', ')}${download}`,
       unusable: carried.length === 0 ? `${c.name} knows ${c.labels.join(', ')}, none of this run's labels.` : null,
     });
   }

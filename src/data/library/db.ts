@@ -189,3 +189,9 @@ export async function inParallel(requests: readonly (() => Promise<unknown>)[]):
 export function tight<T extends Float32Array | Uint8Array>(a: T): T {
   return (a.byteOffset === 0 && a.byteLength === a.buffer.byteLength ? a : a.slice()) as T;
 }
+
+/** A head's files with each byte array `tight`, as the library stores them. */
+export function tightHead(files: StoredHeadFiles): StoredHeadFiles {
+  const { configJson, weights, training } = files;
+  return { configJson, weights: tight(weights), ...(training === undefined ? {} : { training: tight(training) }) };
+}

@@ -3,7 +3,7 @@
  * tab or a full disk leaves the library as it was before the write, never half-changed.
  */
 import { AppError } from '../../core/errors';
-import { inParallel, tight, type OpenLibraryOptions } from './db';
+import { inParallel, tight, tightHead, type OpenLibraryOptions } from './db';
 import { LibraryConnection, type Store, type WriteTx } from './idb-connection';
 import { BUILTIN_LABEL_SET, labelSetProblems } from './label-sets';
 import type {
@@ -206,7 +206,7 @@ export class IdbClipLibrary implements ClipLibrary {
   }
 
   async putHead(info: StoredHeadInfo, files: StoredHeadFiles): Promise<void> {
-    const stored: StoredHeadFiles = { configJson: files.configJson, weights: tight(files.weights) };
+    const stored = tightHead(files);
     await this.conn.write(['heads', 'headFiles'], async (tx) => {
       await inParallel([
         () => tx.objectStore('heads').put(info),

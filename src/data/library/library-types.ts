@@ -94,10 +94,11 @@ export interface StoredHeadInfo {
   readonly origin: 'trained' | 'imported';
 }
 
-/** A head's two files, exactly as the CLI writes them. */
+/** A head's files, exactly as the CLI writes them (`training`: a split head's training.safetensors, head-split.ts). */
 export interface StoredHeadFiles {
   readonly configJson: string;
   readonly weights: Uint8Array;
+  readonly training?: Uint8Array;
 }
 
 /** Encoder features of one clip view, cached so a second training run starts at once. */
