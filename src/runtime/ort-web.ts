@@ -9,6 +9,7 @@ import asyncifyWasm from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?u
 import asyncifyMjs from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
 import plainWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
 import plainMjs from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';
+import { EXTERNAL_WEIGHTS_PATH, externalizeWeights } from './external-weights';
 import type { Backend } from './runtime-types';
 import type { OrtAdapter, OrtSession, OrtTensor } from './ort-types';
 
@@ -70,7 +71,13 @@ export async function webAdapter(backend: Backend): Promise<OrtAdapter> {
     name: `onnxruntime-web (${backend}, ${ort.env.wasm.numThreads ?? 1} threads)`,
     tensor,
     async createSession(model: Uint8Array): Promise<OrtSession> {
-      return ort.InferenceSession.create(model, { executionProviders, graphOptimizationLevel: 'all' });
+      const options = { executionProviders, graphOptimizationLevel: 'all' } as const;
+      const graph = externalizeWeights(model);
+      if (graph === null) return ort.InferenceSession.create(model, options);
+      return ort.InferenceSession.create(graph, {
+        ...options,
+        externalData: [{ path: EXTERNAL_WEIGHTS_PATH, data: model }],
+      });
     },
   };
 }
