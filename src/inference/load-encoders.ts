@@ -150,6 +150,8 @@ function firstGraphBytes(ctx: EncoderContext, entry: ModelEntry): number {
  */
 export async function loadEncoders(ctx: EncoderContext, pairName: string): Promise<EncoderPair> {
   const { audio, text, textFirst } = encoderLoadOrder(ctx, pairName);
+  // The runtime starts while the first graph is read from the cache, not inside its session (ort-web.ts).
+  if (audio.format === 'onnx' || text.format === 'onnx') void ctx.ort.start?.();
   if (textFirst) {
     const [t, a] = await openBoth(
       () => loadText(ctx, text),

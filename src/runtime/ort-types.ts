@@ -46,6 +46,11 @@ export interface OrtAdapter {
   tensor(type: 'float32', data: Float32Array, dims: readonly number[]): OrtTensor;
   tensor(type: 'int64', data: BigInt64Array, dims: readonly number[]): OrtTensor;
   createSession(model: Uint8Array): Promise<OrtSession>;
+  /**
+   * Starts the runtime ahead of the first session, where it would otherwise start inside it (onnxruntime-web's WASM
+   * build; see ort-web.ts). Optional; never rejects.
+   */
+  start?(): Promise<void>;
 }
 
 /**
