@@ -225,6 +225,23 @@ export class HeadSlot {
   }
 
   /**
+   * Runs the active head once on silent features the size of a 5 s clip and drops the result, so that what a head
+   * computes once per set of weights (the cross-attention weight products, derived-weights.ts) is done while the
+   * person records rather than on their first clip. Only where the head scores on tfjs, and not for heads reading
+   * utterance statistics (small heads, which take the direct order anyway). Best effort: a failure here is a failure
+   * of the first clip's scoring, reported there.
+   */
+  async warmUp(): Promise<void> {
+    const head = this.active;
+    if (head === null || this.onnxRuntime() !== null || head.manifest.config.utterance !== undefined) return;
+    const { config } = head.manifest;
+    const silent = (rows: number, dim: number): FeatureMatrix => ({ rows, dim, data: new Float32Array(rows * dim) });
+    await predict(head.params, config, [
+      { audio: silent(250, config.audioDim), text: silent(16, config.textDim) },
+    ]).catch(() => undefined);
+  }
+
+  /**
    * The active head's softmax scores for one clip, sorted best first, or null when no head is active.
    * @throws AppError('bad-model') when the features do not have the widths the head was trained on.
    */

@@ -260,7 +260,9 @@ export class Recognizer extends PairState {
     try {
       const target = await this.currentTarget();
       const runtime = await this.heads.start();
-      return runtime.slot.load(files, target, origin, runtime.engine);
+      const info = runtime.slot.load(files, target, origin, runtime.engine);
+      await runtime.slot.warmUp();
+      return info;
     } catch (err) {
       // The previous head stays active, so the graph goes back to where it reads.
       await this.cutAudioAt(before).catch(() => undefined);

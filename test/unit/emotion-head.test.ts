@@ -6,12 +6,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { readFileSync } from 'node:fs';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mulberry32 } from '../../src/core/rng';
 import { LiteAudioEncoder, LiteTextEncoder } from '../../src/encoders/lite';
 import type { FeatureMatrix } from '../../src/encoders/types';
 import { readHeadFiles, type PickedFile } from '../../src/page/head-files';
 import { decodeCheckpoint, encodeCheckpoint, type HeadManifest } from '../../src/mmer/checkpoint';
+import { DerivedWeights } from '../../src/mmer/derived-weights';
 import { ParamStore } from '../../src/mmer/params';
 import { predict } from '../../src/mmer/trainer';
 import { HeadSlot, headMismatch, type HeadOrigin } from '../../src/inference/emotion-head';
@@ -127,6 +128,28 @@ describe('HeadSlot', () => {
   };
   afterEach(() => {
     for (const s of slots.splice(0)) s.unload();
+  });
+
+  it('warms a loaded head up: its weight products are made before the first clip, which reuses them', async () => {
+    const spy = vi.spyOn(DerivedWeights.prototype, 'get');
+    try {
+      const warm = slot();
+      warm.load(fixtureFiles, FIXTURE, IMPORTED, ENGINE);
+      await warm.warmUp();
+      const cache = spy.mock.contexts.at(-1) as DerivedWeights | undefined;
+      const made = cache?.size ?? 0;
+      expect(made).toBeGreaterThan(0);
+      const calls = spy.mock.calls.length;
+      const scores = await warm.score(features(FIXTURE));
+      expect(spy.mock.calls.length).toBeGreaterThan(calls);
+      expect(cache?.size).toBe(made);
+      // The same clip on a head that was not warmed up scores the same.
+      const cold = slot();
+      cold.load(fixtureFiles, FIXTURE, IMPORTED, ENGINE);
+      expect(await cold.score(features(FIXTURE))).toEqual(scores);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('loads the fixture head and reports what it is', () => {
