@@ -7,35 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/core/errors';
 import { decodeCheckpoint, encodeCheckpoint, type HeadManifest } from '../../src/mmer/checkpoint';
 import { loadHeadDir, saveHeadDir } from '../../src/mmer/checkpoint-node';
-import type { MmerConfig } from '../../src/mmer/config';
 import { disposeMmerOutputs, mmerForward, type MmerBatch } from '../../src/mmer/head';
 import { ParamStore } from '../../src/mmer/params';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from '../../src/mmer/safetensors';
+import { SMALL_CONFIG, SMALL_MANIFEST } from './small-head';
 
-const config: MmerConfig = {
-  labels: ['neutral', 'happy', 'sad'],
-  audioDim: 8,
-  textDim: 8,
-  hidden: 16,
-  heads: 2,
-  ffn: 32,
-  dropout: 0.1,
-  layerNormEps: 1e-12,
-  vocabSize: 5,
-  audioLayers: 1,
-};
-
-const manifest: HeadManifest = {
-  format: 'mmer-head',
-  version: 1,
-  config,
-  encoders: { pair: 'lite', audio: 'logmel-80', text: 'ngram-256', hiddenStateLayer: 'head-input' },
-  vocab: ['<pad>', '|', 'A', 'B', 'C'],
-  loss: { ctc: 0.1, supcon: 0.1, acl: 0.1, temperature: 0.07, supconVariant: 'authors' },
-  metrics: { ua: 0.5, wa: 0.625, macroF1: 0.4 },
-  createdAt: '2026-01-02T03:04:05.000Z',
-  training: { epochs: 3, lr: 5e-5, seed: 7 },
-};
+const config = SMALL_CONFIG;
+const manifest = SMALL_MANIFEST;
 
 let params: ParamStore;
 let encoded: { configJson: string; safetensors: Uint8Array };

@@ -10,37 +10,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/core/errors';
-import { decodeCheckpoint, encodeCheckpoint, type HeadManifest } from '../../src/mmer/checkpoint';
+import { decodeCheckpoint, encodeCheckpoint } from '../../src/mmer/checkpoint';
 import { loadHeadDir, saveHeadDir } from '../../src/mmer/checkpoint-node';
-import type { MmerConfig } from '../../src/mmer/config';
 import { disposeMmerOutputs, mmerForward } from '../../src/mmer/head';
 import { HEAD_TRAINING_FILE, splitHeadWeights, storedDtypeOf } from '../../src/mmer/head-split';
 import { isTrainingOnly, ParamStore, paramSpecs } from '../../src/mmer/params';
 import { decodeSafetensors, encodeSafetensors, type StoredDtype } from '../../src/mmer/safetensors';
+import { SMALL_CONFIG, SMALL_MANIFEST } from './small-head';
 
-const config: MmerConfig = {
-  labels: ['neutral', 'happy', 'sad'],
-  audioDim: 8,
-  textDim: 8,
-  hidden: 16,
-  heads: 2,
-  ffn: 32,
-  dropout: 0.1,
-  layerNormEps: 1e-12,
-  vocabSize: 5,
-  audioLayers: 1,
-};
-
-const manifest: HeadManifest = {
-  format: 'mmer-head',
-  version: 1,
-  config,
-  encoders: { pair: 'lite', audio: 'logmel-80', text: 'ngram-256', hiddenStateLayer: 'head-input' },
-  vocab: ['<pad>', '|', 'A', 'B', 'C'],
-  loss: { ctc: 0.1, supcon: 0.1, acl: 0.1, temperature: 0.07, supconVariant: 'authors' },
-  metrics: null,
-  createdAt: '2026-12-08T00:00:00.000Z',
-};
+const config = SMALL_CONFIG;
+const manifest = SMALL_MANIFEST;
 
 let params: ParamStore;
 let whole: { configJson: string; safetensors: Uint8Array };
