@@ -264,21 +264,23 @@ export function decodeCheckpoint(
     throw bad(`${names.config} is not valid JSON (${inner(err)}).`, err);
   }
   const manifest = parseManifest(raw, names.config);
-  let tensors: ReturnType<typeof decodeSafetensors>['tensors'];
-  try {
-    tensors = decodeSafetensors(safetensors).tensors;
-  } catch (err) {
-    throw bad(`${names.weights} is not a readable safetensors file: ${inner(err, /^Checkpoint: /)}.`, err);
-  }
+  const read = (bytes: Uint8Array, file: string): ReturnType<typeof decodeSafetensors>['tensors'] => {
+    try {
+      return decodeSafetensors(bytes).tensors;
+    } catch (err) {
+      throw bad(`${file} is not a readable safetensors file: ${inner(err, /^Checkpoint: /)}.`, err);
+    }
+  };
+  const trainingName = names.training ?? HEAD_TRAINING_FILE;
+  let tensors = read(safetensors, names.weights);
   if (training !== undefined)
-    tensors = { ...tensors, ...trainingTensors(training, tensors, names.training ?? HEAD_TRAINING_FILE) };
+    tensors = { ...tensors, ...trainingTensors(read(training, trainingName), tensors, trainingName) };
   const record: SerialisedParams = {};
   for (const [name, t] of Object.entries(tensors)) record[name] = { shape: [...t.shape], data: t.data };
   try {
     return { manifest, params: ParamStore.load(manifest.config, record) };
   } catch (err) {
-    const files =
-      training === undefined ? names.weights : `${names.weights} with ${names.training ?? HEAD_TRAINING_FILE}`;
+    const files = training === undefined ? names.weights : `${names.weights} with ${trainingName}`;
     throw bad(
       `${files} does not fit ${names.config}: ${inner(err, /^MMER checkpoint does not fit the model: /)}.`,
       err,
