@@ -55,7 +55,7 @@ export async function storeImported(
     createdAt: h.createdAt,
     origin: 'imported',
   };
-  // The library keeps the head's files alone (tightHead), not where they came from.
-  await store.putHead(info, files);
+  const { configJson, weights, training } = files;
+  await store.putHead(info, { configJson, weights, ...(training === undefined ? {} : { training }) });
   return { kind: 'stored', pair, id: info.id, name: info.name };
 }
