@@ -21,7 +21,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { HEAD_TRAINING_FILE, splitHeadWeights, trainingTensors } from '../src/mmer/head-split';
+import { HEAD_TRAINING_FILE, splitHeadWeights, storedDtypeOf, trainingTensors } from '../src/mmer/head-split';
 import { isTrainingOnly } from '../src/mmer/params';
 import { decodeSafetensors, type StoredDtype } from '../src/mmer/safetensors';
 import { renderModelCard, type CvReport } from './model-card';
@@ -71,11 +71,12 @@ function pinInManifest(): void {
 function writeSplit(stored: StoredDtype | undefined): void {
   const weightsPath = join(HEAD_DIR, 'model.safetensors');
   const trainingPath = join(HEAD_DIR, HEAD_TRAINING_FILE);
-  const { tensors, metadata, stored: inPlace } = decodeSafetensors(readFileSync(weightsPath));
+  const bytes = readFileSync(weightsPath);
+  const { tensors, metadata } = decodeSafetensors(bytes);
   const whole = Object.keys(tensors).some(isTrainingOnly)
     ? tensors
-    : { ...tensors, ...trainingTensors(decodeSafetensors(readFileSync(trainingPath)).tensors, tensors, trainingPath) };
-  const parts = splitHeadWeights({ tensors: whole, metadata }, stored ?? inPlace);
+    : { ...tensors, ...trainingTensors(readFileSync(trainingPath), tensors, trainingPath) };
+  const parts = splitHeadWeights({ tensors: whole, metadata }, stored ?? storedDtypeOf(bytes));
   writeFileSync(weightsPath, parts.weights);
   writeFileSync(trainingPath, parts.training);
 }

@@ -264,23 +264,21 @@ export function decodeCheckpoint(
     throw bad(`${names.config} is not valid JSON (${inner(err)}).`, err);
   }
   const manifest = parseManifest(raw, names.config);
-  const read = (bytes: Uint8Array, file: string): ReturnType<typeof decodeSafetensors>['tensors'] => {
-    try {
-      return decodeSafetensors(bytes).tensors;
-    } catch (err) {
-      throw bad(`${file} is not a readable safetensors file: ${inner(err, /^Checkpoint: /)}.`, err);
-    }
-  };
-  const trainingName = names.training ?? HEAD_TRAINING_FILE;
-  let tensors = read(safetensors, names.weights);
+  let tensors: ReturnType<typeof decodeSafetensors>['tensors'];
+  try {
+    tensors = decodeSafetensors(safetensors).tensors;
+  } catch (err) {
+    throw bad(`${names.weights} is not a readable safetensors file: ${inner(err, /^Checkpoint: /)}.`, err);
+  }
   if (training !== undefined)
-    tensors = { ...tensors, ...trainingTensors(read(training, trainingName), tensors, trainingName) };
+    tensors = { ...tensors, ...trainingTensors(training, tensors, names.training ?? HEAD_TRAINING_FILE) };
   const record: SerialisedParams = {};
   for (const [name, t] of Object.entries(tensors)) record[name] = { shape: [...t.shape], data: t.data };
   try {
     return { manifest, params: ParamStore.load(manifest.config, record) };
   } catch (err) {
-    const files = training === undefined ? names.weights : `${names.weights} with ${trainingName}`;
+    const files =
+      training === undefined ? names.weights : `${names.weights} with ${names.training ?? HEAD_TRAINING_FILE}`;
     throw bad(
       `${files} does not fit ${names.config}: ${inner(err, /^MMER checkpoint does not fit the model: /)}.`,
       err,

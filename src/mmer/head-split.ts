@@ -5,7 +5,7 @@
  */
 import { AppError } from '../core/errors';
 import { isTrainingOnly } from './param-specs';
-import { encodeSafetensors, type NamedTensor, type StoredDtype } from './safetensors';
+import { decodeSafetensors, encodeSafetensors, type NamedTensor, type StoredDtype } from './safetensors';
 
 /** Name of the training-only parameter file beside a head's model.safetensors. */
 export const HEAD_TRAINING_FILE = 'training.safetensors';
@@ -37,16 +37,31 @@ export function splitHeadWeights(
   };
 }
 
+/** How a safetensors file stores its tensors: Q8 if any is int8, else F16 if any is float16, else F32. */
+export function storedDtypeOf(safetensors: Uint8Array): StoredDtype {
+  const view = new DataView(safetensors.buffer, safetensors.byteOffset, safetensors.byteLength);
+  const header = new TextDecoder().decode(safetensors.subarray(8, 8 + Number(view.getBigUint64(0, true))));
+  const dtypes = Object.values(JSON.parse(header) as Record<string, { dtype?: string }>).map((t) => t.dtype);
+  return dtypes.includes('I8') ? 'Q8' : dtypes.includes('F16') ? 'F16' : 'F32';
+}
+
 /**
- * The tensors of a head's training-only file (as `decodeSafetensors` returns them), checked: every one must be a
- * training-only parameter and none may already be among `scoring`'s. `file` names the file in messages.
+ * The tensors of a head's training-only file, checked: every one must be a training-only parameter and none may
+ * already be among `scoring`'s. `file` names the file in messages.
  * @throws AppError('bad-model') naming the file and the tensor at fault.
  */
 export function trainingTensors(
-  tensors: Record<string, NamedTensor>,
+  bytes: Uint8Array,
   scoring: Readonly<Record<string, NamedTensor>>,
   file: string,
 ): Record<string, NamedTensor> {
+  let tensors: Record<string, NamedTensor>;
+  try {
+    tensors = decodeSafetensors(bytes).tensors;
+  } catch (err) {
+    const why = err instanceof Error ? err.message.replace(/^Checkpoint: /, '').replace(/\.$/, '') : String(err);
+    throw new AppError('bad-model', `${file} is not a readable safetensors file: ${why}.`, { cause: err });
+  }
   for (const name of Object.keys(tensors)) {
     if (!isTrainingOnly(name))
       throw new AppError('bad-model', `${file} holds "${name}", which is not a training-only parameter of the head.`);

@@ -111,12 +111,11 @@ export function encodeSafetensors(
 
 /**
  * Parses a safetensors file, widening F16 and I8 (with its scales) to F32; throws AppError('bad-model') naming what
- * is wrong. `stored` says how the file stores its tensors: Q8 if any is int8, else F16 if any is float16, else F32.
+ * is wrong.
  */
 export function decodeSafetensors(bytes: Uint8Array): {
   tensors: Record<string, NamedTensor>;
   metadata: Record<string, string>;
-  stored: StoredDtype;
 } {
   if (bytes.byteLength < 8) throw bad('the file is too short to be a safetensors file');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -180,7 +179,5 @@ export function decodeSafetensors(bytes: Uint8Array): {
     }
     tensors[name] = { shape, data };
   }
-  const dtypes = new Set(Object.values(header).map((e) => (e as Partial<HeaderEntry>).dtype));
-  const stored = dtypes.has('I8') ? 'Q8' : dtypes.has('F16') ? 'F16' : 'F32';
-  return { tensors: widenInt8(int8, tensors), metadata, stored };
+  return { tensors: widenInt8(int8, tensors), metadata };
 }

@@ -13,7 +13,7 @@ import { AppError } from '../../src/core/errors';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/mmer/checkpoint';
 import { loadHeadDir, saveHeadDir } from '../../src/mmer/checkpoint-node';
 import { disposeMmerOutputs, mmerForward } from '../../src/mmer/head';
-import { HEAD_TRAINING_FILE, splitHeadWeights } from '../../src/mmer/head-split';
+import { HEAD_TRAINING_FILE, splitHeadWeights, storedDtypeOf } from '../../src/mmer/head-split';
 import { isTrainingOnly, ParamStore, paramSpecs } from '../../src/mmer/params';
 import { decodeSafetensors, encodeSafetensors, type StoredDtype } from '../../src/mmer/safetensors';
 import { SMALL_CONFIG, SMALL_MANIFEST } from './small-head';
@@ -111,10 +111,10 @@ describe('a head in two files', () => {
 
   it.each(['F16', 'Q8'] as const)('keeps the stored precision (%s) in both files', (dtype: StoredDtype) => {
     const split = splitHeadWeights(decodeSafetensors(whole.safetensors), dtype);
-    expect(decodeSafetensors(split.weights).stored).toBe(dtype);
+    expect(storedDtypeOf(split.weights)).toBe(dtype);
     // The small projections of this head hold no int8 matrix, so a Q8 training file is float16 throughout.
-    expect(['F16', dtype]).toContain(decodeSafetensors(split.training).stored);
-    expect(decodeSafetensors(whole.safetensors).stored).toBe('F32');
+    expect(['F16', dtype]).toContain(storedDtypeOf(split.training));
+    expect(storedDtypeOf(whole.safetensors)).toBe('F32');
   });
 
   it('the CLI reads the training file beside model.safetensors', async () => {
